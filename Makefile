@@ -1,0 +1,68 @@
+# hookbox: see README.md. `make` builds cgi-bin/hookbox.fcgi.
+
+CC	?= cc
+PKGS	 = fcgi json-c sqlite3 libcrypto
+WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes \
+	   -Wstrict-prototypes -Wmissing-declarations -Wsign-compare \
+	   -Wwrite-strings -Wformat=2
+CFLAGS	?= -O2 -g
+PKG_CFLAGS != pkg-config --cflags $(PKGS) 2>/dev/null || true
+PKG_LIBS   != pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lsqlite3 -lcrypto
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) $(CFLAGS)
+
+SRCS	 = src/main.c src/serve.c src/request.c src/answer.c src/providers.c \
+	   src/verify.c src/store.c src/hooks.c src/config.c src/cli.c \
+	   src/util.c src/buf.c
+LIBSRCS	 = $(filter-out src/main.c,$(SRCS))
+HDRS	 = src/hookbox.h
+BIN	 = cgi-bin/hookbox.fcgi
+
+# The sanitizer build lives apart so that both can exist at once.
+ASAN_DIR = build/asan
+ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	     -fno-sanitize-recover=undefined
+
+DEBIAN_BUILD_PKGS = build-essential pkg-config libfcgi-dev libjson-c-dev \
+		    libsqlite3-dev libssl-dev
+DEBIAN_TEST_PKGS  = lighttpd apache2 libapache2-mod-fcgid curl sqlite3 \
+		    python3
+
+.PHONY: all deps test-deps run test check-asan unit clean
+
+all: deps $(BIN)
+
+$(BIN): $(SRCS) $(HDRS) Makefile
+	$(CC) $(ALL_CFLAGS) -o $@ $(SRCS) $(PKG_LIBS) $(LDFLAGS)
+
+build/unit: tests/unit.c $(LIBSRCS) $(HDRS) Makefile
+	@mkdir -p build
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ tests/unit.c $(LIBSRCS) $(PKG_LIBS)
+
+$(ASAN_DIR)/hookbox.fcgi: $(SRCS) $(HDRS) Makefile
+	@mkdir -p $(ASAN_DIR)
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) \
+	    $(ASAN_FLAGS) -o $@ $(SRCS) $(PKG_LIBS)
+
+$(ASAN_DIR)/unit: tests/unit.c $(LIBSRCS) $(HDRS) Makefile
+	@mkdir -p $(ASAN_DIR)
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) \
+	    $(ASAN_FLAGS) -Isrc -o $@ tests/unit.c $(LIBSRCS) $(PKG_LIBS)
+
+# Installs what is missing when root; otherwise says what to install.
+deps:
+	@sh tests/lib/deps.sh $(DEBIAN_BUILD_PKGS)
+
+test-deps:
+	@sh tests/lib/deps.sh $(DEBIAN_BUILD_PKGS) $(DEBIAN_TEST_PKGS)
+
+run: all test-deps
+	@bash tests/run-demo.sh
+
+test: test-deps $(BIN) build/unit $(ASAN_DIR)/hookbox.fcgi $(ASAN_DIR)/unit
+	@bash tests/run.sh
+
+check-asan: test-deps $(ASAN_DIR)/hookbox.fcgi $(ASAN_DIR)/unit
+	@HOOKBOX_SUITES=asan bash tests/run.sh
+
+clean:
+	rm -rf build $(BIN)

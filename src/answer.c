@@ -1,0 +1,90 @@
+/*
+ * The one place that turns an outcome into HTTP: DESIGN.md "Answers".
+ * Every answer is JSON with "status"; errors add "error", a sentence the
+ * sender's operator can act on. Nothing else in hookbox prints a status.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "hookbox.h"
+
+static const struct {
+	int		 code;
+	const char	*reason;
+	const char	*status;
+} answers[OUT__MAX] = {
+	{ 500, "Internal Server Error", "error" },	/* OUT_NONE */
+	{ 200, "OK", "accepted" },			/* OUT_ACCEPTED */
+	{ 200, "OK", "duplicate" },			/* OUT_DUPLICATE */
+	{ 400, "Bad Request", "rejected" },		/* OUT_BAD_REQUEST */
+	{ 401, "Unauthorized", "rejected" },		/* OUT_UNAUTHORIZED */
+	{ 404, "Not Found", "rejected" },		/* OUT_NOT_FOUND */
+	{ 405, "Method Not Allowed", "rejected" },	/* OUT_BAD_METHOD */
+	{ 413, "Payload Too Large", "rejected" },	/* OUT_TOO_LARGE */
+	{ 503, "Service Unavailable", "unavailable" },	/* OUT_UNAVAILABLE */
+};
+
+int
+answer_status(enum outcome o)
+{
+	return answers[o].code;
+}
+
+/* Decides the answer, unless an earlier step already did. */
+void
+answer_set(struct answer *a, enum outcome o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->outcome != OUT_NONE)
+		return;
+	a->outcome = o;
+	va_start(ap, fmt);
+	vsnprintf(a->error, sizeof(a->error), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Appends the whole answer to out: the CGI header block ("Status:" is how
+ * both CGI and FastCGI responders set the code, RFC 3875 section 6.3.3)
+ * when with_headers, then the JSON body. Returns 0 or -1.
+ */
+int
+answer_format(const struct answer *a, struct buf *out, int with_headers)
+{
+	struct json_object *o;
+	enum outcome oc = a->outcome;
+	int rc = 0;
+
+	if (oc <= OUT_NONE || oc >= OUT__MAX)
+		oc = OUT_NONE;
+	if (with_headers) {
+		rc |= buf_printf(out, "Status: %d %s\r\n"
+		    "Content-Type: application/json\r\n"
+		    "Cache-Control: no-store\r\n",
+		    answers[oc].code, answers[oc].reason);
+		if (oc == OUT_BAD_METHOD && a->allow[0] != '\0')
+			rc |= buf_printf(out, "Allow: %s\r\n", a->allow);
+		if (oc == OUT_UNAVAILABLE)
+			rc |= buf_printf(out, "Retry-After: %d\r\n",
+			    RETRY_AFTER_SECS);
+		rc |= buf_addstr(out, "\r\n");
+	}
+	if ((o = json_object_new_object()) == NULL)
+		return -1;
+	json_object_object_add(o, "status",
+	    json_object_new_string(answers[oc].status));
+	if (oc == OUT_ACCEPTED || oc == OUT_DUPLICATE)
+		json_object_object_add(o, "id", json_object_new_int64(a->id));
+	else
+		json_object_object_add(o, "error", json_object_new_string(
+		    a->error[0] ? a->error : "internal error"));
+	rc |= buf_addstr(out, json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	rc |= buf_addstr(out, "\n");
+	json_object_put(o);
+	return rc ? -1 : 0;
+}

@@ -1,0 +1,721 @@
+/*
+ * The command line: the same binary with a subcommand (DESIGN.md "CLI").
+ * Reading commands query the public schema with prepared statements;
+ * writing ones go through the store and the runner like a request does.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <sqlite3.h>
+
+#include "hookbox.h"
+
+static int
+usage(void)
+{
+	fprintf(stderr,
+"usage: hookbox COMMAND [ARGS]\n"
+"  init                    create or upgrade the database\n"
+"  check                   validate the config, list endpoints and URLs\n"
+"  list [--endpoint E] [--type T] [--since TIME] [--limit N] [--json]\n"
+"                          stored events, newest first\n"
+"  show ID                 one event, whole\n"
+"  rejects [--limit N] [--json]\n"
+"                          refused requests, newest first\n"
+"  simulate ENDPOINT FILE [--header 'Name: value'] [--get QUERY]\n"
+"                          push a saved payload through the receiver\n"
+"  version\n"
+"The config is $HOOKBOX_CONF, else %s.\n", HOOKBOX_DEFAULT_CONF);
+	return 2;
+}
+
+static struct conf *
+cli_conf(int check_exec)
+{
+	struct buf err = { 0 };
+	struct conf *c = conf_load_ex(conf_path(), check_exec, &err);
+
+	if (c == NULL)
+		fprintf(stderr, "hookbox: config %s:\n%s", conf_path(),
+		    err.data != NULL ? err.data : "cannot load\n");
+	buf_free(&err);
+	return c;
+}
+
+static struct store *
+cli_store(const struct conf *c)
+{
+	struct buf err = { 0 };
+	struct store *st = store_open(conf_database(c), conf_busy_timeout(c),
+	    conf_synchronous_full(c), &err);
+
+	if (st == NULL)
+		fprintf(stderr, "hookbox: %s", err.data != NULL ? err.data :
+		    "cannot open the database\n");
+	buf_free(&err);
+	return st;
+}
+
+static int
+num_arg(const char *s, long long min, long long max, const char *what,
+    long long *out)
+{
+	const char *errstr;
+
+	*out = hb_strtonum(s, min, max, &errstr);
+	if (errstr != NULL) {
+		fprintf(stderr, "hookbox: %s %s: %s\n", what, s, errstr);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * --since takes Unix seconds, an ISO-8601 UTC time, a date, or an age
+ * such as 30m, 12h or 7d.
+ */
+static int
+since_arg(const char *s, time_t *out)
+{
+	char tmp[40];
+	size_t n = strlen(s);
+	long long v;
+	const char *errstr;
+	int mult = 0;
+
+	if (n > 1 && n < 20) {
+		switch (s[n - 1]) {
+		case 'm': mult = 60; break;
+		case 'h': mult = 3600; break;
+		case 'd': mult = 86400; break;
+		}
+	}
+	if (mult) {
+		memcpy(tmp, s, n - 1);
+		tmp[n - 1] = '\0';
+		v = hb_strtonum(tmp, 0, 1LL << 31, &errstr);
+		if (errstr == NULL) {
+			*out = time(NULL) - (time_t)v * mult;
+			return 0;
+		}
+	}
+	v = hb_strtonum(s, 0, 1LL << 40, &errstr);
+	if (errstr == NULL) {
+		*out = (time_t)v;
+		return 0;
+	}
+	if (n == 10) {
+		snprintf(tmp, sizeof(tmp), "%sT00:00:00Z", s);
+		s = tmp;
+	}
+	if ((*out = hb_parse_iso8601(s)) != -1)
+		return 0;
+	fprintf(stderr, "hookbox: --since %s: use seconds, 2025-12-03, "
+	    "2025-12-03T12:00:00Z or an age such as 12h or 7d\n", s);
+	return -1;
+}
+
+static void
+print_json_row(sqlite3_stmt *p)
+{
+	struct json_object *o = json_object_new_object();
+	int i, n = sqlite3_column_count(p);
+
+	for (i = 0; i < n; i++) {
+		const char *name = sqlite3_column_name(p, i);
+		struct json_object *v = NULL;
+
+		switch (sqlite3_column_type(p, i)) {
+		case SQLITE_INTEGER:
+			v = json_object_new_int64(sqlite3_column_int64(p, i));
+			break;
+		case SQLITE_NULL:
+			break;
+		default:
+			v = json_object_new_string_len(
+			    (const char *)sqlite3_column_text(p, i),
+			    sqlite3_column_bytes(p, i));
+		}
+		json_object_object_add(o, name, v);
+	}
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+static const char *
+col(sqlite3_stmt *p, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(p, i);
+
+	return s != NULL ? s : "";
+}
+
+static void
+print_time(sqlite3_stmt *p, int i, char out[32])
+{
+	if (sqlite3_column_type(p, i) == SQLITE_NULL)
+		snprintf(out, 32, "-");
+	else
+		hb_iso8601(out, (time_t)sqlite3_column_int64(p, i));
+}
+
+static int
+cmd_list(int argc, char **argv)
+{
+	const char *endpoint = NULL, *type = NULL;
+	long long limit = 50;
+	time_t since = 0;
+	int json = 0, i, rc = 1;
+	struct conf *c;
+	struct store *st;
+	sqlite3_stmt *p = NULL;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (i + 1 < argc && strcmp(argv[i], "--endpoint") == 0)
+			endpoint = argv[++i];
+		else if (i + 1 < argc && strcmp(argv[i], "--type") == 0)
+			type = argv[++i];
+		else if (i + 1 < argc && strcmp(argv[i], "--since") == 0) {
+			if (since_arg(argv[++i], &since) == -1)
+				return 2;
+		} else if (i + 1 < argc && strcmp(argv[i], "--limit") == 0) {
+			if (num_arg(argv[++i], 1, 1000000, "--limit",
+			    &limit) == -1)
+				return 2;
+		} else
+			return usage();
+	}
+	if ((c = cli_conf(0)) == NULL)
+		return 1;
+	if ((st = cli_store(c)) == NULL)
+		goto out;
+	/* A type ending in ".*" lists the whole family. */
+	if (sqlite3_prepare_v2(store_db(st),
+	    "SELECT id, received_at, endpoint, event_type, event_key,"
+	    " resource_id, method, remote_addr, proof FROM events"
+	    " WHERE (?1 IS NULL OR endpoint = ?1)"
+	    " AND (?2 IS NULL OR event_type = ?2 OR (?2 LIKE '%.*' AND"
+	    "  substr(event_type, 1, length(?2) - 1) = substr(?2, 1,"
+	    "  length(?2) - 1)))"
+	    " AND received_at >= ?3"
+	    " ORDER BY id DESC LIMIT ?4", -1, &p, NULL) != SQLITE_OK) {
+		fprintf(stderr, "hookbox: %s\n", sqlite3_errmsg(store_db(st)));
+		goto out;
+	}
+	if (endpoint != NULL)
+		sqlite3_bind_text(p, 1, endpoint, -1, SQLITE_STATIC);
+	if (type != NULL)
+		sqlite3_bind_text(p, 2, type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(p, 3, since);
+	sqlite3_bind_int64(p, 4, limit);
+	if (!json)
+		printf("%-6s %-20s %-12s %-20s %-24s %s\n", "ID", "RECEIVED",
+		    "ENDPOINT", "TYPE", "KEY", "RESOURCE");
+	while ((i = sqlite3_step(p)) == SQLITE_ROW) {
+		char when[32];
+
+		if (json) {
+			print_json_row(p);
+			continue;
+		}
+		print_time(p, 1, when);
+		printf("%-6lld %-20s %-12s %-20s %-24s %s\n",
+		    sqlite3_column_int64(p, 0), when, col(p, 2), col(p, 3),
+		    col(p, 4), col(p, 5));
+	}
+	rc = i == SQLITE_DONE ? 0 : 1;
+	if (rc)
+		fprintf(stderr, "hookbox: %s\n", sqlite3_errmsg(store_db(st)));
+ out:
+	sqlite3_finalize(p);
+	store_close(st);
+	conf_free(c);
+	return rc;
+}
+
+static int
+cmd_show(int argc, char **argv)
+{
+	static const char *const names[] = { "id", "endpoint", "provider",
+	    "event_type", "event_key", "resource_id", "received_at", "method",
+	    "query", "content_type", "remote_addr", "proof", "headers" };
+	long long id;
+	struct conf *c;
+	struct store *st;
+	sqlite3_stmt *p = NULL;
+	int rc = 1, i;
+
+	if (argc != 2)
+		return usage();
+	if (num_arg(argv[1], 1, 1LL << 62, "event id", &id) == -1)
+		return 2;
+	if ((c = cli_conf(0)) == NULL)
+		return 1;
+	if ((st = cli_store(c)) == NULL)
+		goto out;
+	if (sqlite3_prepare_v2(store_db(st),
+	    "SELECT id, endpoint, provider, event_type, event_key, resource_id,"
+	    " received_at, method, query, content_type, remote_addr, proof,"
+	    " headers, body FROM events WHERE id = ?1", -1, &p, NULL) !=
+	    SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(p, 1, id);
+	if (sqlite3_step(p) != SQLITE_ROW) {
+		fprintf(stderr, "hookbox: no event %lld\n", id);
+		goto out;
+	}
+	for (i = 0; i < 13; i++) {
+		char when[32];
+
+		if (i == 6) {
+			print_time(p, i, when);
+			printf("%-13s %s\n", "received_at", when);
+		} else
+			printf("%-13s %s\n", names[i], col(p, i));
+	}
+	printf("body (%d bytes):\n", sqlite3_column_bytes(p, 13));
+	fwrite(sqlite3_column_blob(p, 13), 1, (size_t)sqlite3_column_bytes(p,
+	    13), stdout);
+	putchar('\n');
+	rc = 0;
+ out:
+	sqlite3_finalize(p);
+	store_close(st);
+	conf_free(c);
+	return rc;
+}
+
+static int
+cmd_rejects(int argc, char **argv)
+{
+	long long limit = 50;
+	int json = 0, i, rc = 1;
+	struct conf *c;
+	struct store *st;
+	sqlite3_stmt *p = NULL;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (i + 1 < argc && strcmp(argv[i], "--limit") == 0) {
+			if (num_arg(argv[++i], 1, 1000000, "--limit",
+			    &limit) == -1)
+				return 2;
+		} else
+			return usage();
+	}
+	if ((c = cli_conf(0)) == NULL)
+		return 1;
+	if ((st = cli_store(c)) == NULL)
+		goto out;
+	if (sqlite3_prepare_v2(store_db(st),
+	    "SELECT id, received_at, status, endpoint, remote_addr, reason,"
+	    " body_head FROM rejects ORDER BY id DESC LIMIT ?1", -1, &p,
+	    NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(p, 1, limit);
+	if (!json)
+		printf("%-6s %-20s %-4s %-12s %-16s %s\n", "ID", "RECEIVED",
+		    "CODE", "ENDPOINT", "FROM", "REASON / BODY");
+	while ((i = sqlite3_step(p)) == SQLITE_ROW) {
+		char when[32], head[REJECT_BODY_BYTES * 4 + 8];
+		char ep[MAX_NAME_LEN * 4 + 8];
+
+		if (json) {
+			print_json_row(p);
+			continue;
+		}
+		print_time(p, 1, when);
+		hb_escape(ep, sizeof(ep), col(p, 3), strlen(col(p, 3)));
+		hb_escape(head, sizeof(head), sqlite3_column_blob(p, 6),
+		    (size_t)sqlite3_column_bytes(p, 6));
+		printf("%-6lld %-20s %-4d %-12s %-16s %s\n       %s\n",
+		    sqlite3_column_int64(p, 0), when, sqlite3_column_int(p, 2),
+		    ep, col(p, 4), col(p, 5), head);
+	}
+	rc = i == SQLITE_DONE ? 0 : 1;
+ out:
+	sqlite3_finalize(p);
+	store_close(st);
+	conf_free(c);
+	return rc;
+}
+
+/* Loose permissions on a file holding secrets or orders. */
+static void
+warn_mode(const char *what, const char *path, int *warnings)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) == 0 && (sb.st_mode & 077) != 0) {
+		printf("warning: %s %s can be read by other users (mode %03o);"
+		    " run: chmod 600 %s\n", what, path, sb.st_mode & 0777,
+		    path);
+		(*warnings)++;
+	}
+}
+
+static int
+cmd_check(void)
+{
+	struct conf *c;
+	struct store *st;
+	struct buf err = { 0 };
+	size_t i;
+	int warnings = 0, errors = 0;
+
+	if ((c = cli_conf(1)) == NULL)
+		return 1;
+	printf("config %s: ok\n", conf_file(c));
+	warn_mode("the config", conf_file(c), &warnings);
+	for (i = 0; i < conf_nendpoints(c); i++) {
+		const struct endpoint *ep = conf_endpoint_at(c, i);
+		size_t h;
+
+		printf("endpoint %s (%s): <script URL>/%s%s%s\n", ep->name,
+		    ep->provider->name, ep->name, ep->token ? "/" : "",
+		    ep->token ? ep->token : "");
+		for (h = 0; h < ep->nhooks; h++)
+			printf("  hook %s -> %s\n", ep->hooks[h].pattern,
+			    ep->hooks[h].argv[0]);
+		if (ep->token != NULL && strlen(ep->token) < 16) {
+			printf("warning: endpoint %s: the token is shorter "
+			    "than 16 characters; use a long random one\n",
+			    ep->name);
+			warnings++;
+		}
+		if (ep->token == NULL && ep->secret == NULL &&
+		    ep->verify_token == NULL) {
+			printf("warning: endpoint %s has no proof at all: "
+			    "anyone who finds the URL can post events; add a "
+			    "\"token\"\n", ep->name);
+			warnings++;
+		}
+	}
+	if ((st = cli_store(c)) == NULL)
+		errors++;
+	else if (store_check(st, &err) == -1) {
+		printf("%s", err.data);
+		errors++;
+	} else
+		printf("database %s: ok\n", conf_database(c));
+	warn_mode("the database", conf_database(c), &warnings);
+	store_close(st);
+	buf_free(&err);
+	conf_free(c);
+	printf("%d error(s), %d warning(s)\n", errors, warnings);
+	return errors ? 1 : 0;
+}
+
+static int
+cmd_init(void)
+{
+	struct conf *c;
+	struct buf err = { 0 };
+	int rc = 0;
+
+	umask(077);
+	if ((c = cli_conf(0)) == NULL)
+		return 1;
+	if (store_init(conf_database(c), &err) == -1) {
+		fprintf(stderr, "hookbox: %s", err.data);
+		rc = 1;
+	} else
+		printf("database %s: ready\n", conf_database(c));
+	buf_free(&err);
+	conf_free(c);
+	return rc;
+}
+
+/*
+ * `simulate ENDPOINT FILE`: builds the CGI meta-variables a web server
+ * would, with the endpoint's token in the path and, for signing
+ * presets, a valid signature made with the configured secret, then runs
+ * the same serve() as a real request and prints the answer.
+ */
+struct sim_reader {
+	const char	*data;
+	size_t		 len, off;
+};
+
+static long
+sim_read(void *ctx, char *buf, size_t n)
+{
+	struct sim_reader *s = ctx;
+
+	if (n > s->len - s->off)
+		n = s->len - s->off;
+	memcpy(buf, s->data + s->off, n);
+	s->off += n;
+	return (long)n;
+}
+
+static int
+read_input(const char *path, struct buf *out)
+{
+	char chunk[8192];
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	size_t n;
+
+	if (f == NULL) {
+		fprintf(stderr, "hookbox: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (out->len + n > MAX_BODY_CEILING ||
+		    buf_add(out, chunk, n) == -1) {
+			fprintf(stderr, "hookbox: %s: too large\n", path);
+			if (f != stdin)
+				fclose(f);
+			return -1;
+		}
+	if (f != stdin)
+		fclose(f);
+	return buf_add(out, "", 0);
+}
+
+static int env_add(char **, size_t *, size_t, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Appends one NAME=value string to a NULL-terminated environment. */
+static int
+env_add(char **env, size_t *n, size_t max, const char *fmt, ...)
+{
+	struct buf v = { 0 };
+	va_list ap;
+	int rc;
+
+	if (*n + 1 >= max)
+		return -1;
+	va_start(ap, fmt);
+	rc = buf_vprintf(&v, fmt, ap);
+	va_end(ap);
+	if (rc == -1)
+		return -1;
+	env[(*n)++] = v.data;
+	env[*n] = NULL;
+	return 0;
+}
+
+/* "X-Custom-Thing: v" becomes HTTP_X_CUSTOM_THING=v, as servers do. */
+static int
+env_header(char **env, size_t *n, size_t max, const char *h)
+{
+	const char *colon = strchr(h, ':');
+	char name[128];
+	size_t i, len;
+
+	if (colon == NULL || (len = (size_t)(colon - h)) == 0 ||
+	    len >= sizeof(name) - 6) {
+		fprintf(stderr, "hookbox: --header wants 'Name: value'\n");
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		name[i] = h[i] == '-' ? '_' : (char)toupper((unsigned char)h[i]);
+	name[len] = '\0';
+	colon++;
+	while (*colon == ' ')
+		colon++;
+	if (strcmp(name, "CONTENT_TYPE") == 0)
+		return env_add(env, n, max, "%s=%s", name, colon);
+	return env_add(env, n, max, "HTTP_%s=%s", name, colon);
+}
+
+static int
+sign(const struct endpoint *ep, const struct buf *body, time_t now,
+    char **env, size_t *n, size_t max)
+{
+	unsigned char mac[32], key[256];
+	char hex[65], b64[64], ts[32], msgid[32], iso[32];
+	struct buf msg = { 0 };
+	size_t klen;
+	const char *name = ep->provider->name, *secret = ep->secret;
+	int rc = 0;
+
+	if (secret == NULL)
+		return 0;
+	if (strcmp(name, "reflow") == 0 || (strcmp(name, "generic") == 0 &&
+	    ep->signature_header != NULL)) {
+		struct buf h = { 0 };
+
+		hb_hmac_sha256(mac, secret, strlen(secret), body->data,
+		    body->len);
+		hb_hex(hex, mac, 32);
+		buf_printf(&h, "%s: %s", strcmp(name, "reflow") == 0 ?
+		    "Signature" : ep->signature_header, hex);
+		rc = h.data != NULL ? env_header(env, n, max, h.data) : -1;
+		buf_free(&h);
+		return rc;
+	}
+	if (strcmp(name, "flipdish") == 0) {
+		hb_iso8601(iso, now);
+		buf_printf(&msg, "%s.", iso);
+		buf_add(&msg, body->data, body->len);
+		hb_hmac_sha256(mac, secret, strlen(secret), msg.data, msg.len);
+		buf_free(&msg);
+		hb_hex(hex, mac, 32);
+		return env_add(env, n, max, "HTTP_X_FLIPDISH_SIGNATURE=t=%s,"
+		    "sha256=%s", iso, hex);
+	}
+	if (strcmp(name, "standard") == 0) {
+		if (strncmp(secret, "whsec_", 6) == 0)
+			secret += 6;
+		if (strlen(secret) > 340 || hb_base64_decode(key, &klen,
+		    secret, strlen(secret)) == -1)
+			return -1;
+		snprintf(ts, sizeof(ts), "%lld", (long long)now);
+		snprintf(msgid, sizeof(msgid), "msg_sim%lld", (long long)now);
+		buf_printf(&msg, "%s.%s.", msgid, ts);
+		buf_add(&msg, body->data, body->len);
+		hb_hmac_sha256(mac, key, klen, msg.data, msg.len);
+		buf_free(&msg);
+		hb_base64_encode(b64, mac, 32);
+		rc |= env_add(env, n, max, "HTTP_WEBHOOK_ID=%s%s", msgid, "");
+		rc |= env_add(env, n, max, "HTTP_WEBHOOK_TIMESTAMP=%s%s", ts,
+		    "");
+		rc |= env_add(env, n, max, "HTTP_WEBHOOK_SIGNATURE=v1,%s%s",
+		    b64, "");
+	}
+	return rc;
+}
+
+#define SIM_ENV	(MAX_HEADERS + 16)
+
+static int
+cmd_simulate(int argc, char **argv)
+{
+	char *env[SIM_ENV + 1] = { NULL };
+	const char *endpoint, *file = NULL, *get = NULL;
+	const char *headers[MAX_HEADERS];
+	size_t nh = 0, n = 0, i;
+	struct serve_ctx ctx = { 0 };
+	struct sim_reader rd = { 0 };
+	struct buf body = { 0 }, out = { 0 }, len = { 0 }, path = { 0 };
+	struct request r;
+	struct answer a;
+	const struct endpoint *ep;
+	long long now = 0;
+	int unsigned_ = 0, rc = 2, k;
+
+	if (argc < 2)
+		return usage();
+	endpoint = argv[1];
+	for (k = 2; k < argc; k++) {
+		if (k + 1 < argc && strcmp(argv[k], "--header") == 0) {
+			if (nh == MAX_HEADERS)
+				return usage();
+			headers[nh++] = argv[++k];
+		} else if (k + 1 < argc && strcmp(argv[k], "--get") == 0)
+			get = argv[++k];
+		else if (k + 1 < argc && strcmp(argv[k], "--now") == 0) {
+			if (num_arg(argv[++k], 1, 1LL << 40, "--now", &now) == -1)
+				return 2;
+		} else if (strcmp(argv[k], "--unsigned") == 0)
+			unsigned_ = 1;
+		else if (file == NULL && argv[k][0] != '-')
+			file = argv[k];
+		else if (file == NULL && strcmp(argv[k], "-") == 0)
+			file = argv[k];
+		else
+			return usage();
+	}
+	if (file == NULL && get == NULL)
+		return usage();
+	if ((ctx.conf = cli_conf(0)) == NULL)
+		return 1;
+	if ((ep = conf_endpoint(ctx.conf, endpoint)) == NULL) {
+		fprintf(stderr, "hookbox: no endpoint %s in %s\n", endpoint,
+		    conf_file(ctx.conf));
+		goto out;
+	}
+	if (file != NULL && read_input(file, &body) == -1)
+		goto out;
+	/* A saved Quickbutik signal is a query string: send it as a GET. */
+	if (get == NULL && file != NULL && strlen(file) > 6 &&
+	    strcmp(file + strlen(file) - 6, ".query") == 0) {
+		get = body.data;
+		body.len = 0;
+	}
+	ctx.now = now ? (time_t)now : time(NULL);
+	buf_printf(&len, "%zu", body.len);
+	/* The owner runs this: the endpoint's own token goes in the path. */
+	buf_printf(&path, "%s%s", ep->token != NULL ? "/" : "",
+	    ep->token != NULL ? ep->token : "");
+	if (env_add(env, &n, SIM_ENV, "GATEWAY_INTERFACE=%s%s", "CGI/1.1", "")
+	    || env_add(env, &n, SIM_ENV, "REQUEST_METHOD=%s%s",
+	    get != NULL && body.len == 0 ? "GET" : "POST", "")
+	    || env_add(env, &n, SIM_ENV, "PATH_INFO=/%s%s", ep->name,
+	    path.data)
+	    || env_add(env, &n, SIM_ENV, "QUERY_STRING=%s%s",
+	    get != NULL ? get : "", "")
+	    || env_add(env, &n, SIM_ENV, "REMOTE_ADDR=%s%s", "simulate", "")
+	    || env_add(env, &n, SIM_ENV, "CONTENT_LENGTH=%s%s", len.data, ""))
+		goto out;
+	for (i = 0; i < nh; i++)
+		if (env_header(env, &n, SIM_ENV, headers[i]) == -1)
+			goto out;
+	if (body.len > 0 && env_add(env, &n, SIM_ENV, "CONTENT_TYPE=%s%s",
+	    "application/json", "") == -1)
+		goto out;
+	if (!unsigned_ && sign(ep, &body, ctx.now, env, &n, SIM_ENV) == -1)
+		goto out;
+
+	memset(&a, 0, sizeof(a));
+	req_from_env(&r, env, &a);
+	rd.data = body.data;
+	rd.len = body.len;
+	serve(&ctx, &r, sim_read, &rd, &a);
+	answer_format(&a, &out, 0);
+	printf("%d %s", answer_status(a.outcome), out.data);
+	req_free(&r);
+	rc = answer_status(a.outcome) / 100 == 2 ? 0 : 1;
+ out:
+	for (i = 0; i < n; i++)
+		free(env[i]);
+	buf_free(&body);
+	buf_free(&out);
+	buf_free(&len);
+	buf_free(&path);
+	store_close(ctx.store);
+	conf_free((struct conf *)ctx.conf);
+	return rc;
+}
+
+int
+cli_main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc < 2)
+		return usage();
+	cmd = argv[1];
+	argc--;
+	argv++;
+	if (strcmp(cmd, "init") == 0 && argc == 1)
+		return cmd_init();
+	if (strcmp(cmd, "check") == 0 && argc == 1)
+		return cmd_check();
+	if (strcmp(cmd, "list") == 0)
+		return cmd_list(argc, argv);
+	if (strcmp(cmd, "show") == 0)
+		return cmd_show(argc, argv);
+	if (strcmp(cmd, "rejects") == 0)
+		return cmd_rejects(argc, argv);
+	if (strcmp(cmd, "simulate") == 0)
+		return cmd_simulate(argc, argv);
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("hookbox %s\n", HOOKBOX_VERSION);
+		return 0;
+	}
+	return usage();
+}

@@ -1,0 +1,598 @@
+/*
+ * The configuration: JSON with // comments (json-c's default, non-strict
+ * parser accepts them), validated strictly. Every error names the key it
+ * is about, so that `hookbox check` can print a list a person can act on.
+ *
+ * The struct keeps the parsed json-c tree alive and points into it, so
+ * there is one allocation to free and no copying.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "hookbox.h"
+
+#define CONF_MAX_BYTES	(1024 * 1024)
+
+struct conf {
+	char			*file;
+	struct json_object	*root;
+	const char		*database;
+	long long		 max_body;
+	int			 max_running;
+	int			 busy_timeout;	/* milliseconds */
+	int			 sync_full;
+	struct endpoint		*endpoints;
+	size_t			 nendpoints;
+};
+
+/* Where the config is: $HOOKBOX_CONF, else the path fixed at build time. */
+const char *
+conf_path(void)
+{
+	const char *p = getenv("HOOKBOX_CONF");
+
+	return (p != NULL && *p != '\0') ? p : HOOKBOX_DEFAULT_CONF;
+}
+
+static void conf_error(struct buf *, const char *, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* One line per problem: "<key path>: <what to do>". */
+static void
+conf_error(struct buf *err, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	buf_printf(err, "%s: ", key);
+	va_start(ap, fmt);
+	buf_vprintf(err, fmt, ap);
+	va_end(ap);
+	buf_addstr(err, "\n");
+}
+
+static int
+valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > MAX_NAME_LEN)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+			return 0;
+	return 1;
+}
+
+/* Tokens travel in a URL path segment: keep them to unreserved bytes. */
+static int
+valid_token(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 256)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && strchr("-._~", *s) == NULL)
+			return 0;
+	return 1;
+}
+
+static int
+valid_pattern(const char *s)
+{
+	size_t n = strlen(s);
+	const char *star = strchr(s, '*');
+
+	if (n == 0 || n > MAX_FIELD_LEN - 1)
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!isgraph((unsigned char)*p))
+			return 0;
+	if (star == NULL)
+		return 1;
+	if (strcmp(s, "*") == 0)
+		return 1;
+	/* Only a trailing ".*" is a wildcard. */
+	return star == s + n - 1 && n >= 3 && s[n - 2] == '.';
+}
+
+/*
+ * Reads an integer key of obj into *out if present. Returns 0, or -1 after
+ * recording an error.
+ */
+static int
+get_int(struct json_object *obj, const char *key, const char *path,
+    long long min, long long max, long long *out, struct buf *err)
+{
+	struct json_object *v;
+	char where[256];
+	long long n;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return 0;
+	snprintf(where, sizeof(where), "%s%s", path, key);
+	if (!json_object_is_type(v, json_type_int)) {
+		conf_error(err, where, "must be a whole number");
+		return -1;
+	}
+	n = json_object_get_int64(v);
+	if (n < min || n > max) {
+		char range[64];
+
+		snprintf(range, sizeof(range), "%lld..%lld", min, max);
+		conf_error(err, where, "must be within %s", range);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static int
+get_str(struct json_object *obj, const char *key, const char *path,
+    const char **out, struct buf *err)
+{
+	struct json_object *v;
+	char where[256];
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return 0;
+	snprintf(where, sizeof(where), "%s%s", path, key);
+	if (!json_object_is_type(v, json_type_string) ||
+	    json_object_get_string_len(v) == 0) {
+		conf_error(err, where, "must be a non-empty string");
+		return -1;
+	}
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+static int
+known_key(const char *key, const char *const *keys)
+{
+	for (; *keys; keys++)
+		if (strcmp(key, *keys) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+check_keys(struct json_object *obj, const char *path,
+    const char *const *keys, struct buf *err)
+{
+	int bad = 0;
+
+	json_object_object_foreach(obj, key, val) {
+		char where[256];
+
+		(void)val;
+		if (known_key(key, keys))
+			continue;
+		snprintf(where, sizeof(where), "%s%s", path, key);
+		conf_error(err, where, "unknown key");
+		bad = -1;
+	}
+	return bad;
+}
+
+static const char *const hook_keys[] = {
+	"run", "timeout", "retry_delay", "max_attempts", NULL
+};
+
+static int
+load_hook(struct hook *h, const char *pattern, struct json_object *obj,
+    const char *path, int check_exec, struct buf *err)
+{
+	struct json_object *run;
+	char where[512];
+	long long v;
+	size_t i, n;
+	int bad = 0;
+
+	h->pattern = pattern;
+	h->timeout = 30;
+	h->retry_delay = 30;
+	h->max_attempts = 8;
+	if (!valid_pattern(pattern)) {
+		snprintf(where, sizeof(where), "%s", path);
+		conf_error(err, where, "is not an event type, \"prefix.*\" "
+		    "or \"*\"");
+		bad = -1;
+	}
+	if (!json_object_is_type(obj, json_type_object)) {
+		conf_error(err, path, "must be an object with \"run\"");
+		return -1;
+	}
+	snprintf(where, sizeof(where), "%s.", path);
+	if (check_keys(obj, where, hook_keys, err) == -1)
+		bad = -1;
+	v = h->timeout;
+	if (get_int(obj, "timeout", where, 1, 86400, &v, err) == -1)
+		bad = -1;
+	h->timeout = (int)v;
+	v = h->retry_delay;
+	if (get_int(obj, "retry_delay", where, 1, 86400, &v, err) == -1)
+		bad = -1;
+	h->retry_delay = (int)v;
+	v = h->max_attempts;
+	if (get_int(obj, "max_attempts", where, 1, 100, &v, err) == -1)
+		bad = -1;
+	h->max_attempts = (int)v;
+
+	snprintf(where, sizeof(where), "%s.run", path);
+	if (!json_object_object_get_ex(obj, "run", &run)) {
+		conf_error(err, where, "is missing (an array: the program "
+		    "and its arguments)");
+		return -1;
+	}
+	if (!json_object_is_type(run, json_type_array) ||
+	    (n = json_object_array_length(run)) == 0 || n > 64) {
+		conf_error(err, where, "must be a non-empty array of strings "
+		    "(the program and its arguments)");
+		return -1;
+	}
+	if ((h->argv = calloc(n + 1, sizeof(char *))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct json_object *a = json_object_array_get_idx(run, i);
+
+		if (!json_object_is_type(a, json_type_string)) {
+			snprintf(where, sizeof(where), "%s.run[%zu]", path, i);
+			conf_error(err, where, "must be a string");
+			return -1;
+		}
+		h->argv[i] = (char *)json_object_get_string(a);
+	}
+	snprintf(where, sizeof(where), "%s.run[0]", path);
+	if (h->argv[0][0] != '/') {
+		conf_error(err, where, "must be an absolute path (hooks run "
+		    "without a shell or a search path): %s", h->argv[0]);
+		bad = -1;
+	} else if (check_exec && access(h->argv[0], X_OK) == -1) {
+		conf_error(err, where, "is not an executable file: %s",
+		    h->argv[0]);
+		bad = -1;
+	}
+	return bad;
+}
+
+static const char *const endpoint_keys[] = {
+	"provider", "token", "secret", "verify_token", "hooks",
+	"dedupe_window", "type_pointer", "key_pointer", "resource_pointer",
+	"signature_header", NULL
+};
+
+static int
+load_endpoint(struct endpoint *ep, const char *name, struct json_object *obj,
+    int check_exec, struct buf *err)
+{
+	struct json_object *hooks;
+	const char *prov = NULL;
+	char path[256], where[320];
+	long long v;
+	int bad = 0;
+
+	ep->name = name;
+	ep->dedupe_window = 300;
+	snprintf(path, sizeof(path), "endpoints.%s.", name);
+	if (!valid_name(name)) {
+		snprintf(where, sizeof(where), "endpoints.%s", name);
+		conf_error(err, where, "endpoint names are 1 to 64 letters, "
+		    "digits, '-' or '_'");
+		bad = -1;
+	}
+	if (!json_object_is_type(obj, json_type_object)) {
+		snprintf(where, sizeof(where), "endpoints.%s", name);
+		conf_error(err, where, "must be an object");
+		return -1;
+	}
+	if (check_keys(obj, path, endpoint_keys, err) == -1)
+		bad = -1;
+	if (get_str(obj, "provider", path, &prov, err) == -1)
+		bad = -1;
+	snprintf(where, sizeof(where), "%sprovider", path);
+	if (prov == NULL) {
+		conf_error(err, where, "is missing (one of: %s)", prov_names());
+		bad = -1;
+	} else if ((ep->provider = prov_find(prov)) == NULL) {
+		buf_printf(err, "%s: unknown provider \"%s\" (one of: %s)\n",
+		    where, prov, prov_names());
+		bad = -1;
+	}
+	if (get_str(obj, "token", path, &ep->token, err) == -1 ||
+	    get_str(obj, "secret", path, &ep->secret, err) == -1 ||
+	    get_str(obj, "verify_token", path, &ep->verify_token, err) == -1 ||
+	    get_str(obj, "type_pointer", path, &ep->type_pointer, err) == -1 ||
+	    get_str(obj, "key_pointer", path, &ep->key_pointer, err) == -1 ||
+	    get_str(obj, "resource_pointer", path, &ep->resource_pointer,
+	    err) == -1 ||
+	    get_str(obj, "signature_header", path, &ep->signature_header,
+	    err) == -1)
+		bad = -1;
+	if (ep->token != NULL && !valid_token(ep->token)) {
+		snprintf(where, sizeof(where), "%stoken", path);
+		conf_error(err, where, "use up to 256 letters, digits, "
+		    "'-', '.', '_' or '~' (it travels in the URL)");
+		bad = -1;
+	}
+	v = ep->dedupe_window;
+	if (get_int(obj, "dedupe_window", path, 0, 86400 * 30, &v, err) == -1)
+		bad = -1;
+	ep->dedupe_window = (int)v;
+
+	/* Presets that sign need their secret: refuse rather than trust. */
+	if (ep->provider != NULL && ep->secret == NULL &&
+	    (strcmp(ep->provider->name, "reflow") == 0 ||
+	    strcmp(ep->provider->name, "standard") == 0)) {
+		snprintf(where, sizeof(where), "%ssecret", path);
+		conf_error(err, where, "is missing: %s webhooks are signed, "
+		    "paste the signing secret here", ep->provider->name);
+		bad = -1;
+	}
+	if (ep->signature_header != NULL && ep->secret == NULL) {
+		snprintf(where, sizeof(where), "%ssecret", path);
+		conf_error(err, where, "is missing: signature_header needs "
+		    "the signing secret");
+		bad = -1;
+	}
+
+	if (!json_object_object_get_ex(obj, "hooks", &hooks))
+		return bad;
+	snprintf(where, sizeof(where), "%shooks", path);
+	if (!json_object_is_type(hooks, json_type_object)) {
+		conf_error(err, where, "must be an object of event type -> "
+		    "hook");
+		return -1;
+	}
+	ep->nhooks = (size_t)json_object_object_length(hooks);
+	if ((ep->hooks = calloc(ep->nhooks + 1, sizeof(*ep->hooks))) == NULL)
+		return -1;
+	ep->nhooks = 0;
+	json_object_object_foreach(hooks, pattern, hobj) {
+		snprintf(where, sizeof(where), "%shooks.%s", path, pattern);
+		if (load_hook(&ep->hooks[ep->nhooks++], pattern, hobj, where,
+		    check_exec, err) == -1)
+			bad = -1;
+	}
+	return bad;
+}
+
+static const char *const top_keys[] = {
+	"database", "max_body_bytes", "max_running_hooks", "busy_timeout_ms",
+	"synchronous", "endpoints", NULL
+};
+
+static int
+load_top(struct conf *c, int check_exec, struct buf *err)
+{
+	struct json_object *eps, *sync;
+	long long v;
+	int bad = 0;
+
+	if (!json_object_is_type(c->root, json_type_object)) {
+		buf_addstr(err, "the config must be a JSON object\n");
+		return -1;
+	}
+	if (check_keys(c->root, "", top_keys, err) == -1)
+		bad = -1;
+	if (get_str(c->root, "database", "", &c->database, err) == -1)
+		bad = -1;
+	else if (c->database == NULL) {
+		conf_error(err, "database", "is missing (the path of the SQLite "
+		    "file, outside the web root)");
+		bad = -1;
+	}
+	v = MAX_BODY_DEFAULT;
+	if (get_int(c->root, "max_body_bytes", "", 1024, MAX_BODY_CEILING, &v,
+	    err) == -1)
+		bad = -1;
+	c->max_body = v;
+	v = 4;
+	if (get_int(c->root, "max_running_hooks", "", 1, 256, &v, err) == -1)
+		bad = -1;
+	c->max_running = (int)v;
+	v = 5000;
+	if (get_int(c->root, "busy_timeout_ms", "", 0, 60000, &v, err) == -1)
+		bad = -1;
+	c->busy_timeout = (int)v;
+	c->sync_full = 1;
+	if (json_object_object_get_ex(c->root, "synchronous", &sync)) {
+		const char *s = json_object_get_string(sync);
+
+		if (!json_object_is_type(sync, json_type_string) ||
+		    (strcmp(s, "full") != 0 && strcmp(s, "normal") != 0)) {
+			conf_error(err, "synchronous", "must be \"full\" or "
+			    "\"normal\"");
+			bad = -1;
+		} else
+			c->sync_full = strcmp(s, "full") == 0;
+	}
+
+	if (!json_object_object_get_ex(c->root, "endpoints", &eps)) {
+		conf_error(err, "endpoints", "is missing");
+		return -1;
+	}
+	if (!json_object_is_type(eps, json_type_object)) {
+		conf_error(err, "endpoints", "must be an object of name -> "
+		    "endpoint");
+		return -1;
+	}
+	c->nendpoints = (size_t)json_object_object_length(eps);
+	if ((c->endpoints = calloc(c->nendpoints + 1,
+	    sizeof(*c->endpoints))) == NULL)
+		return -1;
+	c->nendpoints = 0;
+	json_object_object_foreach(eps, name, eobj) {
+		if (load_endpoint(&c->endpoints[c->nendpoints++], name, eobj,
+		    check_exec, err) == -1)
+			bad = -1;
+	}
+	return bad;
+}
+
+static char *
+read_file(const char *path, size_t *len, struct buf *err)
+{
+	struct buf b = { 0 };
+	char chunk[8192];
+	FILE *f;
+	size_t n;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		buf_printf(err, "%s: cannot open the config: %s\n", path,
+		    strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (b.len + n > CONF_MAX_BYTES || buf_add(&b, chunk, n) == -1) {
+			buf_printf(err, "%s: the config is over %d bytes\n",
+			    path, CONF_MAX_BYTES);
+			fclose(f);
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	fclose(f);
+	*len = b.len;
+	if (b.data == NULL)
+		buf_add(&b, "", 0);
+	return b.data;
+}
+
+/*
+ * Loads and validates the config at path. With check_exec, hook programs
+ * must exist and be executable (what `check` reports). Returns the conf,
+ * or NULL with one line per problem appended to err. A conf that loads
+ * may still carry warnings appended to err by nobody: errors are fatal.
+ */
+struct conf *
+conf_load_ex(const char *path, int check_exec, struct buf *err)
+{
+	struct json_tokener *tok;
+	struct conf *c;
+	char *text;
+	size_t len;
+
+	if ((text = read_file(path, &len, err)) == NULL)
+		return NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->file = strdup(path)) == NULL ||
+	    (tok = json_tokener_new_ex(MAX_JSON_DEPTH)) == NULL) {
+		free(text);
+		conf_free(c);
+		buf_addstr(err, "out of memory\n");
+		return NULL;
+	}
+	c->root = json_tokener_parse_ex(tok, text, (int)len);
+	if (c->root == NULL ||
+	    json_tokener_get_error(tok) != json_tokener_success ||
+	    tok->char_offset < (int)len) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+
+		if (c->root != NULL && e == json_tokener_success)
+			buf_printf(err, "%s: unexpected text after the JSON "
+			    "object at byte %d\n", path, tok->char_offset);
+		else
+			buf_printf(err, "%s: not valid JSON near byte %d: %s\n",
+			    path, tok->char_offset, json_tokener_error_desc(
+			    e == json_tokener_continue ?
+			    json_tokener_error_parse_eof : e));
+		json_tokener_free(tok);
+		free(text);
+		conf_free(c);
+		return NULL;
+	}
+	json_tokener_free(tok);
+	free(text);
+	if (load_top(c, check_exec, err) == -1) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct conf *
+conf_load(const char *path, struct buf *err)
+{
+	return conf_load_ex(path, 0, err);
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t i, j;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nendpoints; i++) {
+		for (j = 0; j < c->endpoints[i].nhooks; j++)
+			free(c->endpoints[i].hooks[j].argv);
+		free(c->endpoints[i].hooks);
+	}
+	free(c->endpoints);
+	json_object_put(c->root);
+	free(c->file);
+	free(c);
+}
+
+const char *conf_file(const struct conf *c) { return c->file; }
+const char *conf_database(const struct conf *c) { return c->database; }
+long long conf_max_body(const struct conf *c) { return c->max_body; }
+int conf_max_running(const struct conf *c) { return c->max_running; }
+int conf_busy_timeout(const struct conf *c) { return c->busy_timeout; }
+int conf_synchronous_full(const struct conf *c) { return c->sync_full; }
+size_t conf_nendpoints(const struct conf *c) { return c->nendpoints; }
+
+const struct endpoint *
+conf_endpoint_at(const struct conf *c, size_t i)
+{
+	return i < c->nendpoints ? &c->endpoints[i] : NULL;
+}
+
+const struct endpoint *
+conf_endpoint(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nendpoints; i++)
+		if (strcmp(c->endpoints[i].name, name) == 0)
+			return &c->endpoints[i];
+	return NULL;
+}
+
+/*
+ * DESIGN.md "Hooks": the most specific match runs. An exact type wins,
+ * then the longest "prefix.*" whose prefix starts the type at a dot
+ * boundary, then "*". Returns NULL when nothing matches.
+ */
+const struct hook *
+conf_match_hook(const struct endpoint *ep, const char *type)
+{
+	const struct hook *best = NULL, *any = NULL;
+	size_t i, bestlen = 0;
+
+	for (i = 0; i < ep->nhooks; i++) {
+		const struct hook *h = &ep->hooks[i];
+		size_t n = strlen(h->pattern);
+
+		if (strcmp(h->pattern, type) == 0)
+			return h;
+		if (strcmp(h->pattern, "*") == 0) {
+			any = h;
+			continue;
+		}
+		if (n >= 2 && h->pattern[n - 1] == '*' &&
+		    strncmp(h->pattern, type, n - 1) == 0 &&
+		    type[n - 1] != '\0' && n - 1 > bestlen) {
+			best = h;
+			bestlen = n - 1;
+		}
+	}
+	return best != NULL ? best : any;
+}

@@ -1,0 +1,245 @@
+/*
+ * hookbox: a webhook inbox for small shops on shared hosting.
+ *
+ * The one internal header. Prototypes are grouped by the file that defines
+ * them. Data flows one way:
+ *	request -> provider -> verify -> store -> answer -> hooks
+ * Structs that belong to one module are opaque to the others.
+ */
+#ifndef HOOKBOX_H
+#define HOOKBOX_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define HOOKBOX_VERSION		"0.1.0"
+
+#ifndef HOOKBOX_DEFAULT_CONF
+#define HOOKBOX_DEFAULT_CONF	"/etc/hookbox/hookbox.conf"
+#endif
+
+/*
+ * Limits. Each input has one; each is checked before anything is allocated
+ * for it.
+ */
+#define MAX_BODY_DEFAULT	(1024 * 1024)	/* max_body_bytes default */
+#define MAX_BODY_CEILING	(64 * 1024 * 1024) /* max_body_bytes may not exceed */
+#define MAX_QUERY_LEN		8192		/* QUERY_STRING bytes */
+#define MAX_QUERY_PARAMS	64		/* name=value pairs in a query or form */
+#define MAX_PATH_LEN		1024		/* PATH_INFO bytes */
+#define MAX_HEADER_LEN		8192		/* one header value */
+#define MAX_HEADERS		64		/* HTTP_* variables kept */
+#define MAX_JSON_DEPTH		64		/* nesting of a JSON body */
+#define MAX_NAME_LEN		64		/* endpoint and hook names */
+#define MAX_FIELD_LEN		512		/* event type, key, resource id */
+#define REJECTS_CAP		1000		/* rows kept in `rejects` */
+#define REJECT_BODY_BYTES	256		/* body bytes kept per reject */
+#define RETRY_AFTER_SECS	30		/* Retry-After on 503 */
+#define CLOCK_SKEW_SECS		300		/* signed timestamps, either way */
+
+/* util.c */
+void	 hb_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 hb_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+long long hb_strtonum(const char *, long long, long long, const char **);
+size_t	 hb_escape(char *, size_t, const void *, size_t);
+void	 hb_hex(char *, const unsigned char *, size_t);
+int	 hb_sha256_hex(char [65], const void *, size_t);
+int	 hb_hmac_sha256(unsigned char [32], const void *, size_t,
+	    const void *, size_t);
+int	 hb_ct_equal(const void *, size_t, const void *, size_t);
+int	 hb_base64_decode(unsigned char *, size_t *, const char *, size_t);
+void	 hb_base64_encode(char *, const unsigned char *, size_t);
+int	 hb_urldecode(char *, size_t *, const char *, size_t);
+time_t	 hb_parse_iso8601(const char *);
+void	 hb_iso8601(char [32], time_t);
+char	*hb_strndup(const char *, size_t);
+
+/* buf.c: a growable byte buffer, always NUL-terminated */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+int	 buf_add(struct buf *, const void *, size_t);
+int	 buf_addstr(struct buf *, const char *);
+int	 buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 buf_vprintf(struct buf *, const char *, va_list)
+	    __attribute__((format(printf, 2, 0)));
+void	 buf_free(struct buf *);
+
+/* config.c */
+struct conf;
+struct hook {
+	const char	*pattern;	/* "order", "product.*", "*" */
+	char		**argv;		/* NULL-terminated */
+	int		 timeout;	/* seconds */
+	int		 retry_delay;	/* seconds, doubling */
+	int		 max_attempts;
+};
+struct endpoint {
+	const char	*name;
+	const struct provider *provider;
+	const char	*token;
+	const char	*secret;
+	const char	*verify_token;
+	const char	*type_pointer;	/* generic / standard */
+	const char	*key_pointer;
+	const char	*resource_pointer;
+	const char	*signature_header;
+	int		 dedupe_window;
+	struct hook	*hooks;
+	size_t		 nhooks;
+};
+struct conf	*conf_load(const char *, struct buf *);
+struct conf	*conf_load_ex(const char *, int, struct buf *);
+void		 conf_free(struct conf *);
+const char	*conf_path(void);
+const char	*conf_file(const struct conf *);
+const char	*conf_database(const struct conf *);
+long long	 conf_max_body(const struct conf *);
+int		 conf_max_running(const struct conf *);
+int		 conf_busy_timeout(const struct conf *);
+int		 conf_synchronous_full(const struct conf *);
+size_t		 conf_nendpoints(const struct conf *);
+const struct endpoint *conf_endpoint_at(const struct conf *, size_t);
+const struct endpoint *conf_endpoint(const struct conf *, const char *);
+const struct hook *conf_match_hook(const struct endpoint *, const char *);
+
+/* request.c */
+enum req_method { REQ_GET, REQ_POST, REQ_OTHER };
+struct header {
+	char	*name;		/* lower case, '-' separated */
+	char	*value;
+};
+struct request {
+	enum req_method	 method;
+	char		*method_name;
+	char		*path;		/* PATH_INFO, or derived */
+	char		*query;		/* raw QUERY_STRING */
+	char		*content_type;
+	char		*remote_addr;
+	struct header	 headers[MAX_HEADERS];
+	size_t		 nheaders;
+	long long	 content_length; /* -1 when absent */
+	struct buf	 body;
+	int		 body_read;
+};
+/* Reads up to n bytes; returns bytes read, 0 at end, -1 on error. */
+typedef long	(*req_reader)(void *, char *, size_t);
+struct answer;
+int		 req_from_env(struct request *, char **, struct answer *);
+int		 req_read_body(struct request *, long long, req_reader, void *,
+		    struct answer *);
+const char	*req_header(const struct request *, const char *);
+void		 req_free(struct request *);
+
+/* answer.c: the one place that maps an outcome to HTTP */
+enum outcome {
+	OUT_NONE,		/* not decided yet */
+	OUT_ACCEPTED,		/* 200 accepted */
+	OUT_DUPLICATE,		/* 200 duplicate */
+	OUT_BAD_REQUEST,	/* 400 */
+	OUT_UNAUTHORIZED,	/* 401 */
+	OUT_NOT_FOUND,		/* 404 */
+	OUT_BAD_METHOD,		/* 405 */
+	OUT_TOO_LARGE,		/* 413 */
+	OUT_UNAVAILABLE,	/* 503 */
+	OUT__MAX
+};
+struct answer {
+	enum outcome	 outcome;
+	long long	 id;		/* accepted / duplicate */
+	char		 error[256];	/* a sentence for the sender */
+	char		 allow[32];	/* 405 */
+	int		 hooks_due;	/* the runner has work */
+};
+int		 answer_status(enum outcome);
+int		 answer_format(const struct answer *, struct buf *, int);
+void		 answer_set(struct answer *, enum outcome, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* providers.c */
+struct event {
+	char		 type[MAX_FIELD_LEN];
+	char		 key[MAX_FIELD_LEN];
+	char		 resource[MAX_FIELD_LEN];
+	int		 windowed;	/* id-less: dedupe within a window */
+	char		 proof[64];	/* how the sender proved itself */
+	struct json_object *json;	/* parsed body, or query as object */
+};
+struct provider {
+	const char	*name;
+	unsigned	 methods;	/* 1 << REQ_GET | 1 << REQ_POST */
+	const char	*allow;		/* Allow header for 405 */
+	int		(*normalise)(const struct endpoint *,
+			    const struct request *, struct event *,
+			    struct answer *);
+	int		(*verify)(const struct endpoint *,
+			    const struct request *, time_t, struct event *,
+			    struct answer *);
+};
+const struct provider *prov_find(const char *);
+const char	*prov_names(void);
+int		 prov_parse_json(const char *, size_t, struct json_object **,
+		    struct answer *);
+struct json_object *prov_query_object(const char *, struct answer *);
+int		 prov_pointer(struct json_object *, const char *, char *,
+		    size_t);
+void		 event_free(struct event *);
+
+/* verify.c */
+int	 verify_token(const struct endpoint *, const struct request *,
+	    struct answer *);
+int	 verify_hmac_hex(const char *, const void *, size_t, const char *);
+int	 verify_standard(const char *, const char *, const char *,
+	    const char *, const void *, size_t, time_t);
+int	 verify_flipdish(const char *, const char *, const void *, size_t,
+	    time_t, const char **);
+int	 verify_path_token(const struct request *, const char *);
+
+/* store.c */
+struct store;
+enum store_err { ST_OK = 0, ST_DUPLICATE, ST_BUSY, ST_FAIL };
+struct stored_event {
+	const char	*endpoint;
+	const char	*provider;
+	const struct event *ev;
+	const struct request *req;
+	const char	*query;		/* redacted */
+	const char	*headers;	/* JSON, redacted */
+	const char	*hook;		/* matched pattern, or NULL */
+	int		 dedupe_window;
+	time_t		 now;
+};
+struct store	*store_open(const char *, int, int, struct buf *);
+void		 store_close(struct store *);
+int		 store_init(const char *, struct buf *);
+enum store_err	 store_event(struct store *, const struct stored_event *,
+		    long long *);
+void		 store_reject(struct store *, const char *, int, const char *,
+		    const char *, const void *, size_t, time_t);
+int		 store_check(struct store *, struct buf *);
+void		*store_db(struct store *);
+
+/* serve.c: one request through the pipeline */
+struct serve_ctx {
+	const struct conf *conf;
+	struct store	*store;		/* opened on first use */
+	time_t		 now;		/* 0: the real clock */
+};
+void		 serve(struct serve_ctx *, struct request *, req_reader,
+		    void *, struct answer *);
+int		 serve_cgi(void);
+int		 serve_fcgi(void);
+
+/* hooks.c */
+int		 hooks_due(struct store *, const struct conf *, time_t);
+void		 hooks_kick(const struct conf *, struct store *);
+
+/* cli.c */
+int		 cli_main(int, char **);
+
+#endif

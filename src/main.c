@@ -1,0 +1,39 @@
+/*
+ * One binary, three ways to run (DESIGN.md): a FastCGI responder when
+ * the web server hands us a listening socket, a CGI program when it sets
+ * GATEWAY_INTERFACE, and otherwise the command line.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "hookbox.h"
+
+/*
+ * Make sure fds 0-2 exist, so that no file we open later lands on them
+ * and receives output meant for the web server (slowcgi does the same).
+ */
+static void
+guard_stdio(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+int
+main(int argc, char *argv[])
+{
+	guard_stdio();
+	/* Apache passes an ISINDEX query as argv, so CGI is decided first. */
+	if (getenv("GATEWAY_INTERFACE") != NULL)
+		return serve_cgi();
+	if (!FCGX_IsCGI())
+		return serve_fcgi();
+	return cli_main(argc, argv);
+}

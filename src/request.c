@@ -1,0 +1,255 @@
+/*
+ * The request as the web server hands it over: CGI meta-variables
+ * (RFC 3875 section 4.1) from environ under CGI or from the FastCGI params,
+ * and the body from stdin or the FastCGI stream. Both arrive here as an
+ * envp array and a reader callback, so CGI, FastCGI and `simulate` share
+ * one path. Every field has a limit, checked before it is copied.
+ */
+#include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hookbox.h"
+
+static const char *
+env_get(char **envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; envp != NULL && *envp != NULL; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+static int
+has_crlf(const char *s)
+{
+	return strpbrk(s, "\r\n") != NULL;
+}
+
+/*
+ * HTTP_X_VERIFY_TOKEN=v becomes the header "x-verify-token". Servers
+ * already turned '-' into '_', so the reverse mapping is exact for every
+ * header a provider sends.
+ */
+static int
+add_header(struct request *r, const char *var, const char *eq,
+    struct answer *a)
+{
+	const char *value = eq + 1;
+	size_t i, n = (size_t)(eq - var);
+	char *name;
+
+	if (r->nheaders == MAX_HEADERS) {
+		answer_set(a, OUT_BAD_REQUEST, "too many request headers "
+		    "(at most %d)", MAX_HEADERS);
+		return -1;
+	}
+	if (strlen(value) > MAX_HEADER_LEN || has_crlf(value)) {
+		char shown[64];
+
+		hb_escape(shown, sizeof(shown), var, n);
+		answer_set(a, OUT_BAD_REQUEST, "request header %s is over %d "
+		    "bytes or holds a line break", shown, MAX_HEADER_LEN);
+		return -1;
+	}
+	if ((name = hb_strndup(var, n)) == NULL)
+		return -1;
+	for (i = 0; name[i]; i++)
+		name[i] = name[i] == '_' ? '-' :
+		    (char)tolower((unsigned char)name[i]);
+	r->headers[r->nheaders].name = name;
+	if ((r->headers[r->nheaders].value = strdup(value)) == NULL)
+		return -1;
+	r->nheaders++;
+	return 0;
+}
+
+static char *
+dup_limited(const char *s, size_t max)
+{
+	if (s == NULL)
+		s = "";
+	if (strlen(s) > max)
+		return NULL;
+	return strdup(s);
+}
+
+/*
+ * Some servers leave PATH_INFO empty for a prefix match; the path is then
+ * what follows SCRIPT_NAME in REQUEST_URI, up to the query.
+ */
+static const char *
+derive_path(char **envp, char *tmp, size_t tmpsz)
+{
+	const char *pi = env_get(envp, "PATH_INFO");
+	const char *uri = env_get(envp, "REQUEST_URI");
+	const char *sn = env_get(envp, "SCRIPT_NAME");
+	size_t snlen, n;
+	const char *q;
+
+	if (pi != NULL && *pi != '\0')
+		return pi;
+	if (uri == NULL || sn == NULL || (snlen = strlen(sn)) == 0 ||
+	    strncmp(uri, sn, snlen) != 0)
+		return "";
+	uri += snlen;
+	q = strchr(uri, '?');
+	n = q != NULL ? (size_t)(q - uri) : strlen(uri);
+	if (n >= tmpsz)
+		return NULL;
+	/* REQUEST_URI is still percent-encoded; PATH_INFO is not. */
+	if (hb_urldecode(tmp, &n, uri, n) == -1)
+		return NULL;
+	return tmp;
+}
+
+/*
+ * Fills r from the CGI meta-variables in envp. Returns 0, or -1 with the
+ * answer set (400 for a field over its limit, 413 for CONTENT_LENGTH over
+ * max_body_bytes is decided later by the caller, which knows the limit).
+ */
+int
+req_from_env(struct request *r, char **envp, struct answer *a)
+{
+	char pathbuf[MAX_PATH_LEN + 1];
+	const char *m, *cl, *path;
+	char **e;
+
+	memset(r, 0, sizeof(*r));
+	r->content_length = -1;
+	m = env_get(envp, "REQUEST_METHOD");
+	if (m == NULL)
+		m = "";
+	if ((r->method_name = dup_limited(m, 16)) == NULL) {
+		answer_set(a, OUT_BAD_METHOD, "unknown method");
+		return -1;
+	}
+	r->method = strcmp(m, "GET") == 0 ? REQ_GET :
+	    strcmp(m, "POST") == 0 ? REQ_POST : REQ_OTHER;
+
+	if ((path = derive_path(envp, pathbuf, sizeof(pathbuf))) == NULL ||
+	    (r->path = dup_limited(path, MAX_PATH_LEN)) == NULL) {
+		answer_set(a, OUT_NOT_FOUND, "the URL path is too long or "
+		    "badly encoded");
+		return -1;
+	}
+	if ((r->query = dup_limited(env_get(envp, "QUERY_STRING"),
+	    MAX_QUERY_LEN)) == NULL) {
+		answer_set(a, OUT_BAD_REQUEST, "the query string is over %d "
+		    "bytes", MAX_QUERY_LEN);
+		return -1;
+	}
+	if ((r->content_type = dup_limited(env_get(envp, "CONTENT_TYPE"),
+	    MAX_HEADER_LEN)) == NULL ||
+	    (r->remote_addr = dup_limited(env_get(envp, "REMOTE_ADDR"),
+	    64)) == NULL) {
+		answer_set(a, OUT_BAD_REQUEST, "Content-Type or the remote "
+		    "address is too long");
+		return -1;
+	}
+	for (e = envp; e != NULL && *e != NULL; e++) {
+		const char *eq;
+
+		if (strncmp(*e, "HTTP_", 5) != 0 ||
+		    (eq = strchr(*e, '=')) == NULL)
+			continue;
+		if (add_header(r, *e + 5, eq, a) == -1) {
+			if (a->outcome == OUT_NONE)
+				answer_set(a, OUT_UNAVAILABLE, "out of memory");
+			return -1;
+		}
+	}
+
+	/* RFC 3875 section 4.1.2: a decimal count of body bytes. */
+	cl = env_get(envp, "CONTENT_LENGTH");
+	if (cl != NULL && *cl != '\0') {
+		const char *errstr;
+		long long n;
+
+		n = hb_strtonum(cl, 0, LLONG_MAX, &errstr);
+		if (errstr != NULL && strcmp(errstr, "too large") == 0)
+			n = LLONG_MAX;
+		else if (errstr != NULL) {
+			answer_set(a, OUT_BAD_REQUEST, "Content-Length is "
+			    "not a number of bytes");
+			return -1;
+		}
+		r->content_length = n;
+	}
+	return 0;
+}
+
+/*
+ * Reads exactly CONTENT_LENGTH bytes, which the caller has already
+ * compared with max_body_bytes. A body that ends early is a 400: the
+ * sender will retry, and a cut order must never be stored.
+ */
+int
+req_read_body(struct request *r, long long max, req_reader rd, void *ctx,
+    struct answer *a)
+{
+	char chunk[16384];
+	long long want = r->content_length < 0 ? 0 : r->content_length;
+
+	if (want > max) {
+		answer_set(a, OUT_TOO_LARGE, "the body is over %lld bytes",
+		    max);
+		return -1;
+	}
+	if (buf_add(&r->body, "", 0) == -1)
+		goto oom;
+	while ((long long)r->body.len < want) {
+		size_t n = sizeof(chunk);
+		long got;
+
+		if ((long long)n > want - (long long)r->body.len)
+			n = (size_t)(want - (long long)r->body.len);
+		if ((got = rd(ctx, chunk, n)) <= 0)
+			break;
+		if (buf_add(&r->body, chunk, (size_t)got) == -1)
+			goto oom;
+	}
+	r->body_read = 1;
+	if ((long long)r->body.len < want) {
+		answer_set(a, OUT_BAD_REQUEST, "the body is shorter than its "
+		    "Content-Length (%zu of %lld bytes)", r->body.len, want);
+		return -1;
+	}
+	return 0;
+ oom:
+	answer_set(a, OUT_UNAVAILABLE, "out of memory");
+	return -1;
+}
+
+/* The value of a header by its lower-case name, or NULL. */
+const char *
+req_header(const struct request *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nheaders; i++)
+		if (strcmp(r->headers[i].name, name) == 0)
+			return r->headers[i].value;
+	return NULL;
+}
+
+void
+req_free(struct request *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nheaders; i++) {
+		free(r->headers[i].name);
+		free(r->headers[i].value);
+	}
+	free(r->method_name);
+	free(r->path);
+	free(r->query);
+	free(r->content_type);
+	free(r->remote_addr);
+	buf_free(&r->body);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,395 @@
+/*
+ * One request through the pipeline, and the two ways requests arrive:
+ *
+ *	request -> provider -> verify -> store -> answer -> hooks
+ *
+ * serve() decides the answer; it never writes. serve_cgi() and
+ * serve_fcgi() feed it a request from environ/stdin or from libfcgi's
+ * re-entrant API, write the answer, and only then start the hook runner,
+ * so a hook never delays the sender's 2xx.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+#include <json-c/json.h>
+
+#include "hookbox.h"
+
+extern char **environ;
+
+/*
+ * Headers kept with the event, for the owner to see. Values that are
+ * secrets in themselves (static tokens, credentials) are replaced.
+ */
+static char *
+headers_json(const struct request *r)
+{
+	struct json_object *o = json_object_new_object();
+	char *s;
+	size_t i;
+
+	if (o == NULL)
+		return NULL;
+	for (i = 0; i < r->nheaders; i++) {
+		const char *n = r->headers[i].name;
+		int secret = strstr(n, "token") != NULL ||
+		    strstr(n, "secret") != NULL ||
+		    strcmp(n, "authorization") == 0 ||
+		    strcmp(n, "cookie") == 0;
+
+		json_object_object_add(o, n, json_object_new_string(
+		    secret ? "[redacted]" : r->headers[i].value));
+	}
+	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return s;
+}
+
+/* The query without its token=… parameter, which is a secret. */
+static char *
+query_redacted(const char *q)
+{
+	struct buf b = { 0 };
+
+	buf_add(&b, "", 0);
+	while (q != NULL && *q != '\0') {
+		const char *amp = strchr(q, '&');
+		size_t len = amp != NULL ? (size_t)(amp - q) : strlen(q);
+
+		if (len > 0 && strncmp(q, "token=", 6) != 0 &&
+		    !(len == 5 && strncmp(q, "token", 5) == 0)) {
+			if (b.len > 0)
+				buf_add(&b, "&", 1);
+			buf_add(&b, q, len);
+		}
+		q += len;
+		if (*q == '&')
+			q++;
+	}
+	return b.data;
+}
+
+/*
+ * Splits "/<endpoint>[/<token>]" and finds the endpoint. Returns it, or
+ * NULL with a 404 answer. name receives the (escaped) name for `rejects`.
+ */
+static const struct endpoint *
+route(const struct conf *conf, const struct request *r, char *name,
+    size_t namesz, struct answer *a)
+{
+	const char *p = r->path, *slash;
+	char want[MAX_NAME_LEN + 1];
+	const struct endpoint *ep;
+	size_t n;
+
+	name[0] = '\0';
+	if (*p == '/')
+		p++;
+	slash = strchr(p, '/');
+	n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+	hb_escape(name, namesz, p, n);
+	if (n == 0) {
+		answer_set(a, OUT_NOT_FOUND, "no endpoint in the URL: use "
+		    "<script URL>/<endpoint>[/<token>]");
+		return NULL;
+	}
+	if (n > MAX_NAME_LEN || (slash != NULL && strchr(slash + 1, '/'))) {
+		answer_set(a, OUT_NOT_FOUND, "no such endpoint");
+		return NULL;
+	}
+	memcpy(want, p, n);
+	want[n] = '\0';
+	if ((ep = conf_endpoint(conf, want)) == NULL) {
+		answer_set(a, OUT_NOT_FOUND, "no such endpoint");
+		return NULL;
+	}
+	return ep;
+}
+
+static struct store *
+ctx_store(struct serve_ctx *ctx)
+{
+	struct buf err = { 0 };
+
+	if (ctx->store == NULL) {
+		ctx->store = store_open(conf_database(ctx->conf),
+		    conf_busy_timeout(ctx->conf),
+		    conf_synchronous_full(ctx->conf), &err);
+		if (ctx->store == NULL)
+			hb_warnx("%s", err.data != NULL ? err.data : "store");
+		buf_free(&err);
+	}
+	return ctx->store;
+}
+
+/* Every 4xx is kept in the bounded `rejects` table (DESIGN.md). */
+static void
+log_reject(struct serve_ctx *ctx, const struct request *r, const char *ep,
+    const struct answer *a, time_t now)
+{
+	int code = answer_status(a->outcome);
+	struct store *st;
+
+	if (code < 400 || code >= 500 || (st = ctx_store(ctx)) == NULL)
+		return;
+	store_reject(st, ep, code, a->error, r->remote_addr, r->body.data,
+	    r->body.len, now);
+}
+
+static enum outcome
+store_outcome(enum store_err e)
+{
+	return e == ST_OK ? OUT_ACCEPTED : e == ST_DUPLICATE ? OUT_DUPLICATE :
+	    OUT_UNAVAILABLE;
+}
+
+/*
+ * Takes one request from routing to the store and decides its answer.
+ * r was filled by req_from_env (which may already have decided a 4xx);
+ * the body is read here, through rd, only once the request has passed
+ * every check that does not need it.
+ */
+void
+serve(struct serve_ctx *ctx, struct request *r, req_reader rd, void *rdctx,
+    struct answer *a)
+{
+	const struct endpoint *ep = NULL;
+	const struct hook *hook;
+	struct stored_event se;
+	struct event ev;
+	struct store *st;
+	char name[MAX_NAME_LEN * 4 + 8];
+	char *headers = NULL, *query = NULL;
+	time_t now = ctx->now ? ctx->now : time(NULL);
+	enum store_err e;
+
+	memset(&ev, 0, sizeof(ev));
+	name[0] = '\0';
+	if (a->outcome != OUT_NONE)
+		goto out;
+	if ((ep = route(ctx->conf, r, name, sizeof(name), a)) == NULL)
+		goto out;
+	if (r->method == REQ_OTHER ||
+	    (ep->provider->methods & (1u << r->method)) == 0) {
+		snprintf(a->allow, sizeof(a->allow), "%s", ep->provider->allow);
+		answer_set(a, OUT_BAD_METHOD, "%s webhooks use %s",
+		    ep->provider->name, ep->provider->allow);
+		goto out;
+	}
+	if (verify_token(ep, r, a) == -1)
+		goto out;
+	if (r->content_length > conf_max_body(ctx->conf)) {
+		answer_set(a, OUT_TOO_LARGE, "the body is over max_body_bytes "
+		    "(%lld bytes)", conf_max_body(ctx->conf));
+		goto out;
+	}
+	if (req_read_body(r, conf_max_body(ctx->conf), rd, rdctx, a) == -1)
+		goto out;
+	if (ep->provider->verify != NULL &&
+	    ep->provider->verify(ep, r, now, &ev, a) == -1)
+		goto out;
+	if (ev.proof[0] == '\0' && ep->token != NULL)
+		snprintf(ev.proof, sizeof(ev.proof), "url token");
+	if (ep->provider->normalise(ep, r, &ev, a) == -1)
+		goto out;
+
+	hook = conf_match_hook(ep, ev.type);
+	headers = headers_json(r);
+	query = query_redacted(r->query);
+	if (headers == NULL || query == NULL) {
+		answer_set(a, OUT_UNAVAILABLE, "out of memory");
+		goto out;
+	}
+	if ((st = ctx_store(ctx)) == NULL) {
+		answer_set(a, OUT_UNAVAILABLE, "the event store cannot be "
+		    "opened; try again later");
+		goto out;
+	}
+	se = (struct stored_event){
+		.endpoint = ep->name, .provider = ep->provider->name,
+		.ev = &ev, .req = r, .query = query, .headers = headers,
+		.hook = hook != NULL ? hook->pattern : NULL,
+		.dedupe_window = ep->dedupe_window, .now = now,
+	};
+	e = store_event(st, &se, &a->id);
+	answer_set(a, store_outcome(e), "%s", e == ST_BUSY ?
+	    "the event store is busy; try again later" :
+	    "the event could not be stored; try again later");
+	if (e == ST_OK && hook != NULL)
+		a->hooks_due = 1;
+	if (e == ST_FAIL || e == ST_BUSY) {
+		/* A broken connection may heal on reopen (e.g. disk freed). */
+		store_close(ctx->store);
+		ctx->store = NULL;
+	}
+ out:
+	if (a->outcome == OUT_NONE)
+		answer_set(a, OUT_UNAVAILABLE, "internal error");
+	log_reject(ctx, r, ep != NULL ? ep->name : name, a, now);
+	event_free(&ev);
+	free(headers);
+	free(query);
+}
+
+/* ---- plain CGI ---- */
+
+static long
+fd_reader(void *ctx, char *buf, size_t n)
+{
+	int fd = *(int *)ctx;
+	ssize_t got;
+
+	do
+		got = read(fd, buf, n);
+	while (got == -1 && errno == EINTR);
+	return (long)got;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Loads the config for serving. Hook programs are not checked here: a
+ * missing script must never stop orders from being recorded (the
+ * delivery fails and is retried; `hookbox check` reports it).
+ */
+static struct conf *
+load_conf(void)
+{
+	struct buf err = { 0 };
+	struct conf *c = conf_load(conf_path(), &err);
+
+	if (c == NULL)
+		hb_warnx("config %s: %s", conf_path(),
+		    err.data != NULL ? err.data : "cannot load");
+	buf_free(&err);
+	return c;
+}
+
+static void
+unconfigured(struct answer *a)
+{
+	answer_set(a, OUT_UNAVAILABLE, "hookbox is not configured correctly; "
+	    "its owner should run `hookbox check`");
+}
+
+int
+serve_cgi(void)
+{
+	struct serve_ctx ctx = { 0 };
+	struct request r;
+	struct answer a;
+	struct buf out = { 0 };
+	int fd = 0, rc;
+
+	memset(&a, 0, sizeof(a));
+	signal(SIGPIPE, SIG_IGN);
+	umask(077);
+	req_from_env(&r, environ, &a);
+	if ((ctx.conf = load_conf()) == NULL)
+		unconfigured(&a);
+	else
+		serve(&ctx, &r, fd_reader, &fd, &a);
+	answer_format(&a, &out, 1);
+	rc = write_all(1, out.data, out.len);
+	buf_free(&out);
+	req_free(&r);
+	if (ctx.conf != NULL && (a.hooks_due || (ctx.store != NULL &&
+	    hooks_due(ctx.store, ctx.conf, time(NULL)))))
+		hooks_kick(ctx.conf, ctx.store);
+	store_close(ctx.store);
+	conf_free((struct conf *)ctx.conf);
+	return rc == 0 ? 0 : 1;
+}
+
+/* ---- FastCGI ---- */
+
+static long
+fcgx_reader(void *ctx, char *buf, size_t n)
+{
+	FCGX_Request *req = ctx;
+
+	if (n > 1 << 30)
+		n = 1 << 30;
+	return FCGX_GetStr(buf, (int)n, req->in);
+}
+
+/* The config is read again when its file changes, so edits need no restart. */
+static int
+conf_changed(struct timespec *seen)
+{
+	struct stat sb;
+
+	if (stat(conf_path(), &sb) == -1)
+		return 0;
+	if (sb.st_mtim.tv_sec == seen->tv_sec &&
+	    sb.st_mtim.tv_nsec == seen->tv_nsec)
+		return 0;
+	*seen = sb.st_mtim;
+	return 1;
+}
+
+int
+serve_fcgi(void)
+{
+	struct serve_ctx ctx = { 0 };
+	struct timespec seen = { 0, 0 };
+	FCGX_Request req;
+
+	signal(SIGPIPE, SIG_IGN);
+	umask(077);
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0) {
+		hb_warnx("cannot initialise FastCGI");
+		return 1;
+	}
+	while (FCGX_Accept_r(&req) >= 0) {
+		struct request r;
+		struct answer a;
+		struct buf out = { 0 };
+
+		memset(&a, 0, sizeof(a));
+		if (conf_changed(&seen) || ctx.conf == NULL) {
+			store_close(ctx.store);
+			ctx.store = NULL;
+			conf_free((struct conf *)ctx.conf);
+			ctx.conf = load_conf();
+		}
+		req_from_env(&r, req.envp, &a);
+		if (ctx.conf == NULL)
+			unconfigured(&a);
+		else
+			serve(&ctx, &r, fcgx_reader, &req, &a);
+		answer_format(&a, &out, 1);
+		FCGX_PutStr(out.data, (int)out.len, req.out);
+		buf_free(&out);
+		req_free(&r);
+		FCGX_Finish_r(&req);
+		if (ctx.conf != NULL && (a.hooks_due || (ctx.store != NULL &&
+		    hooks_due(ctx.store, ctx.conf, time(NULL)))))
+			hooks_kick(ctx.conf, ctx.store);
+	}
+	store_close(ctx.store);
+	conf_free((struct conf *)ctx.conf);
+	return 0;
+}

@@ -1,0 +1,529 @@
+/*
+ * The store: one SQLite file. Every statement that writes is here,
+ * prepared once with bound parameters and kept for the life of the
+ * connection (a FastCGI process serves many requests with one).
+ *
+ * Durability: WAL with synchronous=FULL, so a COMMIT has reached the disk
+ * when it returns; only then does the sender get its 2xx (DESIGN.md
+ * "Answers"). UNIQUE(endpoint, event_key) makes a redelivery harmless.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "hookbox.h"
+
+#define SCHEMA_VERSION	1
+
+/* The public schema (DESIGN.md "Store"); users query it. */
+static const char schema_v1[] =
+"CREATE TABLE IF NOT EXISTS events (\n"
+"  id INTEGER PRIMARY KEY,\n"
+"  endpoint TEXT NOT NULL,\n"
+"  provider TEXT NOT NULL,\n"
+"  event_type TEXT NOT NULL,\n"
+"  event_key TEXT NOT NULL,\n"
+"  resource_id TEXT NOT NULL DEFAULT '',\n"
+"  received_at INTEGER NOT NULL,\n"
+"  method TEXT NOT NULL,\n"
+"  query TEXT NOT NULL DEFAULT '',\n"
+"  content_type TEXT NOT NULL DEFAULT '',\n"
+"  headers TEXT NOT NULL DEFAULT '{}',\n"
+"  body BLOB NOT NULL,\n"
+"  remote_addr TEXT NOT NULL DEFAULT '',\n"
+"  proof TEXT NOT NULL DEFAULT '',\n"
+"  UNIQUE(endpoint, event_key)\n"
+");\n"
+"CREATE INDEX IF NOT EXISTS events_received ON events(received_at);\n"
+"CREATE TABLE IF NOT EXISTS deliveries (\n"
+"  id INTEGER PRIMARY KEY,\n"
+"  event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,\n"
+"  endpoint TEXT NOT NULL,\n"
+"  resource_id TEXT NOT NULL DEFAULT '',\n"
+"  hook TEXT NOT NULL,\n"
+"  attempt INTEGER NOT NULL,\n"
+"  status TEXT NOT NULL CHECK (status IN\n"
+"    ('pending', 'running', 'succeeded', 'failed', 'dead')),\n"
+"  next_attempt_at INTEGER,\n"
+"  lease_until INTEGER,\n"
+"  pid INTEGER,\n"
+"  exit_code INTEGER,\n"
+"  signal INTEGER,\n"
+"  output TEXT,\n"
+"  error TEXT,\n"
+"  created_at INTEGER NOT NULL,\n"
+"  started_at INTEGER,\n"
+"  finished_at INTEGER\n"
+");\n"
+"CREATE INDEX IF NOT EXISTS deliveries_due\n"
+"  ON deliveries(status, next_attempt_at);\n"
+"CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries(event_id);\n"
+"CREATE INDEX IF NOT EXISTS deliveries_resource\n"
+"  ON deliveries(endpoint, resource_id, status);\n"
+"CREATE TABLE IF NOT EXISTS rejects (\n"
+"  id INTEGER PRIMARY KEY,\n"
+"  received_at INTEGER NOT NULL,\n"
+"  endpoint TEXT NOT NULL DEFAULT '',\n"
+"  status INTEGER NOT NULL,\n"
+"  reason TEXT NOT NULL,\n"
+"  remote_addr TEXT NOT NULL DEFAULT '',\n"
+"  body_head BLOB\n"
+");\n";
+
+enum stmt {
+	S_FIND,
+	S_FIND_WINDOW,
+	S_INSERT,
+	S_DELIVER,
+	S_REJECT,
+	S_REJECT_TRIM,
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S__MAX
+};
+
+static const char *const sql[S__MAX] = {
+	/* S_FIND */
+	"SELECT id FROM events WHERE endpoint = ?1 AND event_key = ?2",
+	/* S_FIND_WINDOW: the newest occurrence of an id-less signal */
+	"SELECT id, received_at FROM events WHERE endpoint = ?1"
+	" AND event_key >= ?2 || '@' AND event_key < ?2 || 'A'"
+	" ORDER BY id DESC LIMIT 1",
+	/* S_INSERT */
+	"INSERT INTO events (endpoint, provider, event_type, event_key,"
+	" resource_id, received_at, method, query, content_type, headers,"
+	" body, remote_addr, proof)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+	" ON CONFLICT (endpoint, event_key) DO NOTHING",
+	/* S_DELIVER */
+	"INSERT INTO deliveries (event_id, endpoint, resource_id, hook,"
+	" attempt, status, next_attempt_at, created_at)"
+	" VALUES (?1, ?2, ?3, ?4, 1, 'pending', ?5, ?5)",
+	/* S_REJECT */
+	"INSERT INTO rejects (received_at, endpoint, status, reason,"
+	" remote_addr, body_head) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	/* S_REJECT_TRIM: keep the newest REJECTS_CAP rows */
+	"DELETE FROM rejects WHERE id <= (SELECT max(id) FROM rejects) - ?1",
+	"BEGIN IMMEDIATE",
+	"COMMIT",
+	"ROLLBACK",
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*stmt[S__MAX];
+};
+
+/* Busy, locked, full, read-only, I/O: the sender should come back later. */
+static enum store_err
+classify(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return ST_BUSY;
+	default:
+		return ST_FAIL;
+	}
+}
+
+static void
+store_log(struct store *st, const char *what)
+{
+	hb_warnx("store: %s: %s", what, sqlite3_errmsg(st->db));
+}
+
+static sqlite3_stmt *
+prepare(struct store *st, sqlite3_stmt **slot, const char *text)
+{
+	if (*slot == NULL && sqlite3_prepare_v3(st->db, text, -1,
+	    SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
+		store_log(st, "prepare");
+		return NULL;
+	}
+	sqlite3_reset(*slot);
+	sqlite3_clear_bindings(*slot);
+	return *slot;
+}
+
+static sqlite3_stmt *
+stmt(struct store *st, enum stmt s)
+{
+	return prepare(st, &st->stmt[s], sql[s]);
+}
+
+/* Runs a statement without results; returns the SQLite code. */
+static int
+exec1(struct store *st, enum stmt s)
+{
+	sqlite3_stmt *p = stmt(st, s);
+	int rc;
+
+	if (p == NULL)
+		return SQLITE_ERROR;
+	rc = sqlite3_step(p);
+	sqlite3_reset(p);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+static int
+store_begin(struct store *st)
+{
+	return exec1(st, S_BEGIN);
+}
+
+static int
+store_commit(struct store *st)
+{
+	int rc = exec1(st, S_COMMIT);
+
+	if (rc != SQLITE_OK) {
+		store_log(st, "commit");
+		exec1(st, S_ROLLBACK);
+	}
+	return rc;
+}
+
+static void
+store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		exec1(st, S_ROLLBACK);
+}
+
+static int
+user_version(sqlite3 *db)
+{
+	sqlite3_stmt *p;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &p, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(p) == SQLITE_ROW)
+		v = sqlite3_column_int(p, 0);
+	sqlite3_finalize(p);
+	return v;
+}
+
+/*
+ * Brings the schema to SCHEMA_VERSION inside one write transaction, so
+ * two first requests racing on a new file do it once.
+ */
+static int
+migrate(sqlite3 *db, struct buf *err)
+{
+	char *msg = NULL;
+	int rc, v;
+
+	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, &msg) !=
+	    SQLITE_OK)
+		goto fail;
+	if ((rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg)) !=
+	    SQLITE_OK)
+		goto fail;
+	if ((v = user_version(db)) < 0)
+		goto fail_tx;
+	if (v > SCHEMA_VERSION) {
+		buf_printf(err, "the database has schema version %d, newer "
+		    "than this hookbox (%d): upgrade hookbox\n", v,
+		    SCHEMA_VERSION);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	if (v < 1 && sqlite3_exec(db, schema_v1, NULL, NULL, &msg) != SQLITE_OK)
+		goto fail_tx;
+	if (v < SCHEMA_VERSION && sqlite3_exec(db, "PRAGMA user_version = 1",
+	    NULL, NULL, &msg) != SQLITE_OK)
+		goto fail_tx;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+		goto fail_tx;
+	return 0;
+ fail_tx:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+ fail:
+	buf_printf(err, "cannot set up the database: %s\n",
+	    msg != NULL ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return -1;
+}
+
+/*
+ * Opens the database, creating and upgrading its schema when needed. The
+ * only schema check on the hot path is one read of user_version.
+ * Returns NULL with a sentence in err on failure.
+ */
+struct store *
+store_open(const char *path, int busy_ms, int sync_full, struct buf *err)
+{
+	struct store *st;
+	char pragma[64];
+	int rc;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return NULL;
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		buf_printf(err, "cannot open the database %s: %s\n", path,
+		    st->db != NULL ? sqlite3_errmsg(st->db) :
+		    sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, busy_ms);
+	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous=%s",
+	    sync_full ? "FULL" : "NORMAL");
+	if (sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		buf_printf(err, "cannot use the database %s: %s\n", path,
+		    sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	rc = user_version(st->db);
+	if (rc < 0) {
+		buf_printf(err, "cannot read the database %s: %s\n", path,
+		    sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	if (rc != SCHEMA_VERSION && migrate(st->db, err) == -1)
+		goto fail;
+	return st;
+ fail:
+	store_close(st);
+	return NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < S__MAX; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+void *
+store_db(struct store *st)
+{
+	return st->db;
+}
+
+static int
+find(struct store *st, const char *endpoint, const char *key,
+    long long *id)
+{
+	sqlite3_stmt *p = stmt(st, S_FIND);
+	int rc;
+
+	if (p == NULL)
+		return SQLITE_ERROR;
+	sqlite3_bind_text(p, 1, endpoint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p, 2, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(p, 0);
+	sqlite3_reset(p);
+	return rc;
+}
+
+/*
+ * Records an event exactly once. Returns ST_OK with *id of the new row,
+ * ST_DUPLICATE with *id of the stored one, or ST_BUSY / ST_FAIL when
+ * nothing could be committed (the caller answers 503).
+ *
+ * A redelivery is found by a read before any write lock is taken, so a
+ * retry storm costs no writes. An id-less signal (ev->windowed) is a
+ * duplicate only within dedupe_window seconds of the last one; its key is
+ * stored with "@<time>" so that later occurrences are new rows.
+ */
+enum store_err
+store_event(struct store *st, const struct stored_event *se, long long *id)
+{
+	const struct event *ev = se->ev;
+	const struct request *r = se->req;
+	char key[MAX_FIELD_LEN + 32];
+	sqlite3_stmt *p;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s", ev->key);
+	if (!ev->windowed) {
+		rc = find(st, se->endpoint, key, id);
+		if (rc == SQLITE_ROW)
+			return ST_DUPLICATE;
+		if (rc != SQLITE_DONE) {
+			store_log(st, "find");
+			return classify(rc);
+		}
+	}
+	if ((rc = store_begin(st)) != SQLITE_OK) {
+		store_log(st, "begin");
+		return classify(rc);
+	}
+	if (ev->windowed) {
+		if ((p = stmt(st, S_FIND_WINDOW)) == NULL)
+			goto fail;
+		sqlite3_bind_text(p, 1, se->endpoint, -1, SQLITE_STATIC);
+		sqlite3_bind_text(p, 2, ev->key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(p);
+		if (rc == SQLITE_ROW && se->now - sqlite3_column_int64(p, 1) <
+		    se->dedupe_window) {
+			*id = sqlite3_column_int64(p, 0);
+			sqlite3_reset(p);
+			store_rollback(st);
+			return ST_DUPLICATE;
+		}
+		sqlite3_reset(p);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			goto fail;
+		snprintf(key, sizeof(key), "%s@%lld", ev->key,
+		    (long long)se->now);
+	}
+
+	if ((p = stmt(st, S_INSERT)) == NULL)
+		goto fail;
+	sqlite3_bind_text(p, 1, se->endpoint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p, 2, se->provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p, 3, ev->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p, 4, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p, 5, ev->resource, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(p, 6, se->now);
+	sqlite3_bind_text(p, 7, r->method_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p, 8, se->query, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p, 9, r->content_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p, 10, se->headers, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(p, 11, r->body.data != NULL ? r->body.data : "",
+	    r->body.len, SQLITE_STATIC);
+	sqlite3_bind_text(p, 12, r->remote_addr, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p, 13, ev->proof, -1, SQLITE_STATIC);
+	rc = sqlite3_step(p);
+	sqlite3_reset(p);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	if (sqlite3_changes(st->db) == 0) {
+		/* Another process stored it between our read and our lock. */
+		rc = find(st, se->endpoint, key, id);
+		store_rollback(st);
+		return rc == SQLITE_ROW ? ST_DUPLICATE : classify(rc);
+	}
+	*id = sqlite3_last_insert_rowid(st->db);
+
+	if (se->hook != NULL) {
+		if ((p = stmt(st, S_DELIVER)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(p, 1, *id);
+		sqlite3_bind_text(p, 2, se->endpoint, -1, SQLITE_STATIC);
+		sqlite3_bind_text(p, 3, ev->resource, -1, SQLITE_STATIC);
+		sqlite3_bind_text(p, 4, se->hook, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(p, 5, se->now);
+		rc = sqlite3_step(p);
+		sqlite3_reset(p);
+		if (rc != SQLITE_DONE)
+			goto fail;
+	}
+	if ((rc = store_commit(st)) != SQLITE_OK)
+		return classify(rc);
+	return ST_OK;
+ fail:
+	store_log(st, "insert");
+	rc = sqlite3_errcode(st->db);
+	store_rollback(st);
+	return classify(rc);
+}
+
+/*
+ * Keeps a refused request for the owner to see. The table is trimmed to
+ * its newest REJECTS_CAP rows in the same transaction, so a flood cannot
+ * grow it; freed pages are reused, so the file stays bounded too. A
+ * failure here is logged and otherwise ignored: the answer is already a
+ * refusal.
+ */
+void
+store_reject(struct store *st, const char *endpoint, int status,
+    const char *reason, const char *addr, const void *body, size_t len,
+    time_t now)
+{
+	sqlite3_stmt *p;
+	int rc;
+
+	if (len > REJECT_BODY_BYTES)
+		len = REJECT_BODY_BYTES;
+	if (store_begin(st) != SQLITE_OK)
+		return;
+	if ((p = stmt(st, S_REJECT)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(p, 1, now);
+	sqlite3_bind_text(p, 2, endpoint != NULL ? endpoint : "", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(p, 3, status);
+	sqlite3_bind_text(p, 4, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p, 5, addr != NULL ? addr : "", -1, SQLITE_STATIC);
+	sqlite3_bind_blob(p, 6, body != NULL ? body : "", (int)len,
+	    SQLITE_STATIC);
+	rc = sqlite3_step(p);
+	sqlite3_reset(p);
+	if (rc != SQLITE_DONE || (p = stmt(st, S_REJECT_TRIM)) == NULL)
+		goto fail;
+	sqlite3_bind_int(p, 1, REJECTS_CAP);
+	rc = sqlite3_step(p);
+	sqlite3_reset(p);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	store_commit(st);
+	return;
+ fail:
+	store_log(st, "reject");
+	store_rollback(st);
+}
+
+/* `hookbox init`: creates or upgrades the schema. */
+int
+store_init(const char *path, struct buf *err)
+{
+	struct store *st = store_open(path, 5000, 1, err);
+
+	if (st == NULL)
+		return -1;
+	store_close(st);
+	return 0;
+}
+
+/*
+ * `hookbox check`: the file's integrity and schema version. Returns 0,
+ * or -1 with the problem in err.
+ */
+int
+store_check(struct store *st, struct buf *err)
+{
+	sqlite3_stmt *p;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &p, NULL) !=
+	    SQLITE_OK) {
+		buf_printf(err, "database: %s\n", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (sqlite3_step(p) == SQLITE_ROW) {
+		const char *res = (const char *)sqlite3_column_text(p, 0);
+
+		if (res != NULL && strcmp(res, "ok") == 0)
+			rc = 0;
+		else
+			buf_printf(err, "database is damaged: %s\n",
+			    res != NULL ? res : "?");
+	} else
+		buf_printf(err, "database: %s\n", sqlite3_errmsg(st->db));
+	sqlite3_finalize(p);
+	return rc;
+}

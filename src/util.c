@@ -1,0 +1,319 @@
+/*
+ * Small helpers shared by every module: logging, strict numbers, escaping,
+ * encodings and the few crypto primitives hookbox needs (all from
+ * libcrypto; nothing here is hand-written crypto).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "hookbox.h"
+
+/*
+ * Log lines go to stderr, which the web server keeps in its error log.
+ * Callers never pass secrets or bodies; sender bytes go through hb_escape.
+ */
+void
+hb_warn(const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	fputs("hookbox: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", strerror(saved));
+}
+
+void
+hb_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hookbox: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/*
+ * In the spirit of OpenBSD's strtonum(3): the whole string must be a
+ * decimal number within [min, max]. On error returns 0 and sets *errstr
+ * to "invalid", "too small" or "too large"; on success *errstr is NULL.
+ */
+long long
+hb_strtonum(const char *s, long long min, long long max, const char **errstr)
+{
+	char *end;
+	long long v;
+
+	*errstr = "invalid";
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0')
+		return 0;
+	if ((errno == ERANGE && v == LLONG_MIN) || v < min) {
+		*errstr = "too small";
+		return 0;
+	}
+	if ((errno == ERANGE && v == LLONG_MAX) || v > max) {
+		*errstr = "too large";
+		return 0;
+	}
+	*errstr = NULL;
+	return v;
+}
+
+/*
+ * Copies sender bytes into dst for a log line or a message: control bytes
+ * become \n, \r, \t or \xNN, so that a request cannot forge a line.
+ * Always NUL-terminates; cuts with "..." when dst is too small. Returns
+ * the length written.
+ */
+size_t
+hb_escape(char *dst, size_t dstsz, const void *src, size_t len)
+{
+	const unsigned char *s = src;
+	size_t i, o = 0;
+	char tmp[5];
+
+	if (dstsz == 0)
+		return 0;
+	for (i = 0; i < len; i++) {
+		const char *rep = tmp;
+		size_t rl;
+
+		switch (s[i]) {
+		case '\n': rep = "\\n"; break;
+		case '\r': rep = "\\r"; break;
+		case '\t': rep = "\\t"; break;
+		case '\\': rep = "\\\\"; break;
+		default:
+			if (s[i] < 0x20 || s[i] == 0x7f)
+				snprintf(tmp, sizeof(tmp), "\\x%02x", s[i]);
+			else {
+				tmp[0] = (char)s[i];
+				tmp[1] = '\0';
+			}
+		}
+		rl = strlen(rep);
+		if (o + rl + 4 > dstsz) {
+			if (o + 4 <= dstsz) {
+				memcpy(dst + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+		memcpy(dst + o, rep, rl);
+		o += rl;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+void
+hb_hex(char *dst, const unsigned char *src, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		dst[2 * i] = digits[src[i] >> 4];
+		dst[2 * i + 1] = digits[src[i] & 0xf];
+	}
+	dst[2 * len] = '\0';
+}
+
+/* Lower-case hex SHA-256 of the bytes. Returns 0, or -1 on failure. */
+int
+hb_sha256_hex(char out[65], const void *data, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) ||
+	    mdlen != 32)
+		return -1;
+	hb_hex(out, md, 32);
+	return 0;
+}
+
+/* HMAC-SHA256(key, msg) into mac. Returns 0, or -1 on failure. */
+int
+hb_hmac_sha256(unsigned char mac[32], const void *key, size_t keylen,
+    const void *msg, size_t msglen)
+{
+	unsigned int maclen = 0;
+	static const unsigned char empty[1];
+
+	if (keylen > INT_MAX)
+		return -1;
+	if (HMAC(EVP_sha256(), keylen ? key : empty, (int)keylen,
+	    msglen ? msg : empty, msglen, mac, &maclen) == NULL ||
+	    maclen != 32)
+		return -1;
+	return 0;
+}
+
+/*
+ * Constant-time comparison for secrets: the time taken depends on the
+ * lengths only, never on where the first difference is. Returns 1 if equal.
+ */
+int
+hb_ct_equal(const void *a, size_t alen, const void *b, size_t blen)
+{
+	if (alen != blen || alen == 0)
+		return 0;
+	return CRYPTO_memcmp(a, b, alen) == 0;
+}
+
+/*
+ * Standard base64 (RFC 4648 section 4), padding optional. dst must hold
+ * srclen * 3 / 4 + 3 bytes. Returns 0 and sets *dstlen, or -1 if invalid.
+ */
+int
+hb_base64_decode(unsigned char *dst, size_t *dstlen, const char *src,
+    size_t srclen)
+{
+	char *padded;
+	size_t plen, pad = 0;
+	int n;
+
+	while (srclen > 0 && src[srclen - 1] == '=') {
+		srclen--;
+		pad++;
+	}
+	if (pad > 2 || srclen % 4 == 1 || srclen > INT_MAX / 2)
+		return -1;
+	/* EVP_DecodeBlock wants whole quads; add back canonical padding. */
+	plen = (srclen + 3) / 4 * 4;
+	if ((padded = malloc(plen + 1)) == NULL)
+		return -1;
+	memcpy(padded, src, srclen);
+	memset(padded + srclen, '=', plen - srclen);
+	padded[plen] = '\0';
+	n = EVP_DecodeBlock(dst, (const unsigned char *)padded, (int)plen);
+	free(padded);
+	if (n < 0)
+		return -1;
+	*dstlen = (size_t)n - (plen - srclen);
+	return 0;
+}
+
+/* dst must hold 4 * ((len + 2) / 3) + 1 bytes. */
+void
+hb_base64_encode(char *dst, const unsigned char *src, size_t len)
+{
+	EVP_EncodeBlock((unsigned char *)dst, src, (int)len);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * application/x-www-form-urlencoded decoding of src[0..len) into dst
+ * (at least len + 1 bytes): '+' is a space, %XX a byte. A decoded NUL is
+ * refused, since names and values become C strings. Returns 0 or -1.
+ */
+int
+hb_urldecode(char *dst, size_t *dstlen, const char *src, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		int c = (unsigned char)src[i];
+
+		if (c == '+')
+			c = ' ';
+		else if (c == '%') {
+			int hi, lo;
+
+			if (i + 2 >= len)
+				return -1;
+			hi = hexval((unsigned char)src[i + 1]);
+			lo = hexval((unsigned char)src[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			c = hi << 4 | lo;
+			i += 2;
+		}
+		if (c == 0)
+			return -1;
+		dst[o++] = (char)c;
+	}
+	dst[o] = '\0';
+	*dstlen = o;
+	return 0;
+}
+
+/*
+ * ISO-8601 UTC as sent by Flipdish: "2025-08-14T12:34:56.789Z", with an
+ * optional fraction and an optional "Z" or "+00:00". Returns the Unix
+ * time, or -1 if the text is not such a timestamp.
+ */
+time_t
+hb_parse_iso8601(const char *s)
+{
+	struct tm tm;
+	const char *p;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return -1;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z')
+		p++;
+	else if (strcmp(p, "+00:00") == 0)
+		p += 6;
+	if (*p != '\0')
+		return -1;
+	return timegm(&tm);
+}
+
+void
+hb_iso8601(char out[32], time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+char *
+hb_strndup(const char *s, size_t n)
+{
+	char *p;
+
+	if ((p = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}

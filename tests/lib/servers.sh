@@ -1,0 +1,400 @@
+# Start and stop real web servers (lighttpd, Apache) on a free loopback port,
+# serving one hookbox binary as FastCGI or as plain CGI.
+#
+#   . tests/lib/common.sh
+#   . tests/lib/servers.sh
+#   server_require || exit 1
+#   for kind in $(server_kinds); do
+#       work=$(mktemp -d)
+#       server_start "$kind" "$work" "$HOOKBOX" "$work/hookbox.conf" || continue
+#       curl -s "$SERVER_URL/catalog/tok?x=1"
+#       server_stop
+#   done
+#
+# server_start KIND WORKDIR BINARY CONF
+#     KIND: lighttpd-fastcgi | lighttpd-cgi | apache-fcgid | apache-cgi.
+#     WORKDIR: an empty directory owned by the test. Everything goes there:
+#       docroot/  cgi-bin/hookbox.fcgi (a copy of BINARY)  run/ (pid file,
+#       sockets, mutexes)  logs/ (error.log, access.log, server.out)  tmp/
+#       and the server config (lighttpd.conf or apache2.conf).
+#     CONF: absolute path of the hookbox config; the program gets it as
+#       HOOKBOX_CONF, plus ASAN_OPTIONS / UBSAN_OPTIONS if they are set here.
+#     On success sets SERVER_URL (http://127.0.0.1:PORT/cgi-bin/hookbox.fcgi),
+#     SERVER_PID, SERVER_KIND, SERVER_LOG (the error log; the servers' and
+#     the programs' stderr, e.g. sanitizer reports, is in logs/server.out).
+# server_stop      stop it and any hookbox processes left over; returns 0.
+# server_kinds     the four kinds.
+# server_require   install what is missing (as root) or say what is missing.
+#
+# The configs are built from the user-facing snippets in $TOP/conf/ (paths
+# substituted), with a small server-level header written here. So the tests
+# exercise exactly the snippets users install.
+#
+# As root the servers drop to $SERVER_USER (default www-data) and WORKDIR is
+# chowned to it: Apache refuses to run CGI as root, and hookbox must be able
+# to create its SQLite DB under WORKDIR. As an ordinary user the servers and
+# the programs simply run as that user.
+#
+# One server at a time: the SERVER_* globals describe the current one.
+
+SERVER_URL=
+SERVER_PID=
+SERVER_KIND=
+SERVER_LOG=
+SERVER_WORKDIR=
+SERVER_USER=${SERVER_USER:-www-data}
+APACHE_MODULES=${APACHE_MODULES:-/usr/lib/apache2/modules}
+
+# Where the servers live on Debian; the commands are looked up in PATH first.
+LIGHTTPD_BIN=${LIGHTTPD_BIN:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
+APACHE_BIN=${APACHE_BIN:-$(command -v apache2 || echo /usr/sbin/apache2)}
+
+# The placeholders used in conf/*.conf.
+_SERVER_PH_CGIBIN=/home/shop/public_html/cgi-bin
+_SERVER_PH_CONF=/home/shop/hookbox/conf/hookbox.conf
+_SERVER_PH_RUN=/run/lighttpd
+
+server_kinds() {
+	echo lighttpd-fastcgi lighttpd-cgi apache-fcgid apache-cgi
+}
+
+server_require() {
+	local missing=()
+	[ -x "$LIGHTTPD_BIN" ] || missing+=(lighttpd)
+	[ -x "$APACHE_BIN" ] || missing+=(apache2)
+	[ -f "$APACHE_MODULES/mod_fcgid.so" ] || missing+=(libapache2-mod-fcgid)
+	command -v curl >/dev/null 2>&1 || missing+=(curl)
+	[ ${#missing[@]} -eq 0 ] && return 0
+
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "servers.sh: missing packages: ${missing[*]} (run: apt-get install ${missing[*]})" >&2
+		return 1
+	fi
+	echo "servers.sh: installing ${missing[*]}" >&2
+	# A fresh CI image may have no package lists yet; update once if needed.
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2 ||
+		{ apt-get update >&2 &&
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2; } ||
+		{ echo "servers.sh: could not install ${missing[*]}" >&2; return 1; }
+	# Installing apache2 on Debian enables and starts the system service on
+	# port 80; that does not bother us (we use our own config and port).
+	LIGHTTPD_BIN=$(command -v lighttpd || echo /usr/sbin/lighttpd)
+	APACHE_BIN=$(command -v apache2 || echo /usr/sbin/apache2)
+}
+
+# _server_render TEMPLATE WORKDIR CONF: print conf/TEMPLATE with the
+# placeholders replaced. The line that sets HOOKBOX_CONF is repeated for
+# ASAN_OPTIONS and UBSAN_OPTIONS when those are set, so the sanitizer options
+# reach the program by the same mechanism as HOOKBOX_CONF.
+_server_render() {
+	local template=$TOP/conf/$1 work=$2 conf=$3 line code extra var val
+	[ -r "$template" ] || { echo "servers.sh: missing $template" >&2; return 1; }
+	while IFS= read -r line || [ -n "$line" ]; do
+		# The replacement is quoted so that bash 5.2 does not treat "&" in
+		# it as "the matched text".
+		line=${line//"$_SERVER_PH_CGIBIN"/"$work/cgi-bin"}
+		line=${line//"$_SERVER_PH_CONF"/"$conf"}
+		line=${line//"$_SERVER_PH_RUN"/"$work/run"}
+		printf '%s\n' "$line"
+		code=${line#"${line%%[![:space:]]*}"}	# without leading blanks
+		case $code in
+		'#'*) continue ;;
+		*HOOKBOX_CONF*"\"$conf\""*) ;;
+		*) continue ;;
+		esac
+		for var in ASAN_OPTIONS UBSAN_OPTIONS; do
+			val=${!var-}
+			[ -n "$val" ] || continue
+			# Both config languages take "..." strings; keep it simple.
+			val=${val//\\/\\\\}
+			val=${val//\"/\\\"}
+			extra=${line//HOOKBOX_CONF/"$var"}
+			printf '%s\n' "${extra//"\"$conf\""/"\"$val\""}"
+		done
+	done <"$template"
+}
+
+# Server-level part of the lighttpd config: port, paths, user. The snippet
+# from conf/ is appended to it.
+_server_lighttpd_conf() {
+	local kind=$1 work=$2 conf=$3 port=$4
+	cat <<-EOF
+	# Generated by tests/lib/servers.sh for $kind; header + conf/$kind.conf.
+	server.bind = "127.0.0.1"
+	server.port = $port
+	server.document-root = "$work/docroot"
+	server.pid-file = "$work/run/lighttpd.pid"
+	server.errorlog = "$work/logs/error.log"
+	# Request bodies are buffered here (stream-request-body = 0).
+	server.upload-dirs = ( "$work/tmp" )
+	server.modules = ( "mod_alias", "mod_accesslog" )
+	accesslog.filename = "$work/logs/access.log"
+	# The snippets expect /cgi-bin/ to be the directory holding hookbox.fcgi.
+	alias.url = ( "/cgi-bin/" => "$work/cgi-bin/" )
+	EOF
+	if [ "$(id -u)" -eq 0 ]; then
+		# lighttpd drops to this user after binding; the CGI and FastCGI
+		# processes it starts run as this user too.
+		printf 'server.username = "%s"\nserver.groupname = "%s"\n' \
+			"$SERVER_USER" "$(id -gn "$SERVER_USER")"
+	fi
+	echo
+	_server_render "$kind.conf" "$work" "$conf"
+}
+
+# Server-level part of the Apache config: a complete, minimal server that
+# does not read /etc/apache2 or its envvars.
+_server_apache_conf() {
+	local kind=$1 work=$2 conf=$3 port=$4 m=$APACHE_MODULES
+	cat <<-EOF
+	# Generated by tests/lib/servers.sh for $kind; header + conf/$kind.conf.
+	ServerRoot "$work"
+	ServerName 127.0.0.1
+	Listen 127.0.0.1:$port
+	PidFile "$work/run/apache2.pid"
+	DefaultRuntimeDir "$work/run"
+	Mutex "file:$work/run" default
+	ErrorLog "$work/logs/error.log"
+	LogLevel warn
+
+	# prefork: concurrency from processes, and mod_cgi works with it
+	# (the event MPM would need mod_cgid).
+	LoadModule mpm_prefork_module "$m/mod_mpm_prefork.so"
+	StartServers 2
+	MinSpareServers 2
+	MaxSpareServers 4
+	ServerLimit 16
+	MaxRequestWorkers 16
+
+	# unixd and log_config are built in on Debian; load them only if not.
+	<IfModule !unixd_module>
+	LoadModule unixd_module "$m/mod_unixd.so"
+	</IfModule>
+	<IfModule !log_config_module>
+	LoadModule log_config_module "$m/mod_log_config.so"
+	</IfModule>
+	LoadModule authz_core_module "$m/mod_authz_core.so"
+	LoadModule alias_module "$m/mod_alias.so"
+	LogFormat "%h %t \"%r\" %>s %b %D" timed
+	CustomLog "$work/logs/access.log" timed
+
+	DocumentRoot "$work/docroot"
+	<Directory />
+	AllowOverride None
+	Require all denied
+	</Directory>
+	<Directory "$work/docroot">
+	Require all granted
+	</Directory>
+	# The snippets expect /cgi-bin/ to be the directory holding hookbox.fcgi.
+	Alias /cgi-bin/ "$work/cgi-bin/"
+	# Server-wide cap on bodies; above hookbox's own limit.
+	LimitRequestBody 33554432
+	EOF
+	if [ "$(id -u)" -eq 0 ]; then
+		# Apache will not run CGI programs as root.
+		printf 'User %s\nGroup %s\n' "$SERVER_USER" "$(id -gn "$SERVER_USER")"
+	fi
+	case $kind in
+	apache-cgi)
+		printf 'LoadModule cgi_module "%s/mod_cgi.so"\n' "$m"
+		printf 'LoadModule env_module "%s/mod_env.so"\n' "$m"
+		;;
+	apache-fcgid)
+		printf 'LoadModule fcgid_module "%s/mod_fcgid.so"\n' "$m"
+		# Sockets and the process table of mod_fcgid, in WORKDIR.
+		printf 'FcgidIPCDir "%s/run/fcgid"\n' "$work"
+		printf 'FcgidProcessTableFile "%s/run/fcgid_shm"\n' "$work"
+		# Server-wide only (not allowed in a vhost), hence not in conf/.
+		printf 'FcgidMaxProcesses 4\n'
+		;;
+	esac
+	echo
+	_server_render "$kind.conf" "$work" "$conf"
+}
+
+# _server_up URL PID: 0 when the server answers (any HTTP status), 0 also
+# when the process is gone (so wait_for stops early; the caller checks).
+_server_up() {
+	kill -0 "$2" 2>/dev/null || return 0
+	# --noproxy: CI environments often set http_proxy.
+	curl -s -o /dev/null --noproxy '*' --max-time 2 "$1"
+}
+
+# _server_alive PID: running, and not a zombie waiting to be reaped.
+_server_alive() {
+	local state
+	kill -0 "$1" 2>/dev/null || return 1
+	state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
+	[ "$state" != Z ]
+}
+
+server_start() {
+	if [ $# -ne 4 ]; then
+		echo "usage: server_start KIND WORKDIR BINARY CONF" >&2
+		return 2
+	fi
+	local kind=$1 work=$2 binary=$3 conf=$4
+	local port cfg attempt started elapsed
+	local -a cmd
+
+	if [ -n "$SERVER_PID" ]; then
+		echo "servers.sh: $SERVER_KIND is still running; call server_stop first" >&2
+		return 1
+	fi
+	case $kind in
+	lighttpd-fastcgi | lighttpd-cgi | apache-fcgid | apache-cgi) ;;
+	*) echo "servers.sh: unknown kind '$kind' (want one of: $(server_kinds))" >&2; return 2 ;;
+	esac
+	[ -d "$work" ] || { echo "servers.sh: no such directory: $work" >&2; return 2; }
+	[ -f "$binary" ] || { echo "servers.sh: no such program: $binary" >&2; return 2; }
+	case $work$conf in
+	*'"'* | *'\'* | *$'\n'*)
+		echo "servers.sh: quotes, backslashes or newlines in paths are not supported" >&2
+		return 2 ;;
+	esac
+	case $work in /*) ;; *) work=$(cd "$work" && pwd) ;; esac
+	# Unix socket paths (sun_path) are limited to 108 bytes; mod_fcgid and
+	# lighttpd put theirs under WORKDIR/run.
+	if [ ${#work} -gt 70 ]; then
+		echo "servers.sh: WORKDIR path is too long for unix sockets (${#work} > 70): $work" >&2
+		return 2
+	fi
+
+	mkdir -p "$work/docroot" "$work/cgi-bin" "$work/run" "$work/logs" "$work/tmp" || return 1
+	# A copy: the repo may not be readable by the server user, and the copy's
+	# path identifies our processes in server_stop.
+	install -m 0755 "$binary" "$work/cgi-bin/hookbox.fcgi" || return 1
+
+	if [ "$(id -u)" -eq 0 ]; then
+		if ! id "$SERVER_USER" >/dev/null 2>&1; then
+			echo "servers.sh: running as root but user '$SERVER_USER' does not exist" >&2
+			return 1
+		fi
+		# The server user creates sockets, the body spool and hookbox's DB here.
+		chown -R "$SERVER_USER:$(id -gn "$SERVER_USER")" "$work" || return 1
+		if ! runuser -u "$SERVER_USER" -- test -x "$work/cgi-bin/hookbox.fcgi" 2>/dev/null; then
+			echo "servers.sh: user $SERVER_USER cannot reach $work (check the parent directories' modes)" >&2
+			return 1
+		fi
+		# A missing CONF may be what a test wants; an unreadable one is a
+		# setup mistake worth a warning.
+		if [ -e "$conf" ] && ! runuser -u "$SERVER_USER" -- test -r "$conf" 2>/dev/null; then
+			echo "servers.sh: warning: $SERVER_USER cannot read $conf" >&2
+		fi
+	fi
+
+	# Retry with another port if the one free_port gave us was taken in the
+	# meantime (or the server died for another reason: then all attempts fail
+	# the same way and the log says why).
+	for attempt in 1 2 3; do
+		port=$(free_port)
+		case $kind in
+		lighttpd-*)
+			cfg=$work/lighttpd.conf
+			_server_lighttpd_conf "$kind" "$work" "$conf" "$port" >"$cfg" || return 1
+			cmd=("$LIGHTTPD_BIN" -D -f "$cfg")
+			;;
+		apache-*)
+			cfg=$work/apache2.conf
+			_server_apache_conf "$kind" "$work" "$conf" "$port" >"$cfg" || return 1
+			cmd=("$APACHE_BIN" -f "$cfg" -DFOREGROUND)
+			;;
+		esac
+		rm -f "$work/logs/error.log"
+		started=$EPOCHREALTIME
+		# setsid: Apache in the foreground signals its whole process group
+		# when it stops, which would kill the test itself. (In a script the
+		# background job is not a group leader, so setsid does not fork and
+		# $! is the server's pid.)
+		# env -i: nothing of ours leaks into the programs; the snippets add
+		# HOOKBOX_CONF and the sanitizer options explicitly.
+		# Output goes to a file so that no pipe of the caller is held open.
+		setsid env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+			"${cmd[@]}" </dev/null >>"$work/logs/server.out" 2>&1 &
+		SERVER_PID=$!
+		# Probe the document root, not the script: a probe must not run
+		# hookbox (it would show up in its logs and DB).
+		wait_for _server_up "http://127.0.0.1:$port/" "$SERVER_PID"
+		if _server_alive "$SERVER_PID" &&
+			_server_up "http://127.0.0.1:$port/" "$SERVER_PID"; then
+			break
+		fi
+		_server_kill "$SERVER_PID" "$work"
+		SERVER_PID=
+	done
+
+	if [ -z "$SERVER_PID" ]; then
+		echo "servers.sh: $kind did not start; last lines of its logs:" >&2
+		tail -n 20 "$work/logs/error.log" "$work/logs/server.out" >&2 2>/dev/null
+		return 1
+	fi
+	elapsed=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+	SERVER_KIND=$kind
+	SERVER_WORKDIR=$work
+	SERVER_URL=http://127.0.0.1:$port/cgi-bin/hookbox.fcgi
+	SERVER_LOG=$work/logs/error.log
+	SERVER_START_SECONDS=$elapsed
+	return 0
+}
+
+# _server_leftovers WORKDIR: pids of processes that are ours: the copied
+# program (argv[0] is its exact path) and any server process whose command
+# line names our config file. Exact string comparison, no patterns, so
+# nothing else on the machine can match.
+_server_leftovers() {
+	local work=$1 dir pid arg
+	local -a argv
+	for dir in /proc/[0-9]*; do
+		pid=${dir#/proc/}
+		[ "$pid" = "$$" ] && continue
+		mapfile -d '' -t argv <"$dir/cmdline" 2>/dev/null || continue
+		[ ${#argv[@]} -gt 0 ] || continue
+		if [ "${argv[0]}" = "$work/cgi-bin/hookbox.fcgi" ]; then
+			echo "$pid"
+			continue
+		fi
+		for arg in "${argv[@]}"; do
+			case $arg in
+			"$work/lighttpd.conf" | "$work/apache2.conf") echo "$pid"; break ;;
+			esac
+		done
+	done
+}
+
+# _server_kill PID WORKDIR: TERM, up to 10 s, KILL; then the leftovers.
+_server_kill() {
+	local pid=$1 work=$2 i left
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 1 100); do
+		_server_alive "$pid" || break
+		sleep 0.1
+	done
+	if _server_alive "$pid"; then
+		echo "servers.sh: server $pid ignored TERM for 10 s; killing it" >&2
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	# FastCGI processes normally exit with the server; give them a moment,
+	# then TERM and KILL what is left.
+	for i in $(seq 1 30); do
+		left=$(_server_leftovers "$work")
+		[ -z "$left" ] && return 0
+		[ "$i" -eq 10 ] && kill -TERM $left 2>/dev/null
+		[ "$i" -eq 20 ] && kill -KILL $left 2>/dev/null
+		sleep 0.1
+	done
+	echo "servers.sh: processes left over: $(echo $left)" >&2
+	return 0
+}
+
+server_stop() {
+	[ -n "$SERVER_PID" ] || return 0
+	_server_kill "$SERVER_PID" "$SERVER_WORKDIR"
+	SERVER_URL=
+	SERVER_PID=
+	SERVER_KIND=
+	SERVER_WORKDIR=
+	# SERVER_LOG stays set: a test may still want to read it.
+	return 0
+}
