@@ -26,11 +26,17 @@ usage(void)
 "  check                   validate the config, list endpoints and URLs\n"
 "  list [--endpoint E] [--type T] [--since TIME] [--limit N] [--json]\n"
 "                          stored events, newest first\n"
-"  show ID                 one event, whole\n"
 "  rejects [--limit N] [--json]\n"
 "                          refused requests, newest first\n"
+"  list --status pending|running|failed|succeeded|dead\n"
+"                          events by the state of their hook\n"
+"  show ID                 one event, whole, with its hook attempts\n"
+"  replay ID               run an event's hook again, now\n"
+"  run                     run the hooks that are due (for cron)\n"
+"  stats                   counts by endpoint, type and hook state\n"
 "  simulate ENDPOINT FILE [--header 'Name: value'] [--get QUERY]\n"
-"                          push a saved payload through the receiver\n"
+"                          push a saved payload through the receiver,\n"
+"                          then run its hook in the foreground\n"
 "  version\n"
 "The config is $HOOKBOX_CONF, else %s.\n", HOOKBOX_DEFAULT_CONF);
 	return 2;
@@ -170,7 +176,7 @@ print_time(sqlite3_stmt *p, int i, char out[32])
 static int
 cmd_list(int argc, char **argv)
 {
-	const char *endpoint = NULL, *type = NULL;
+	const char *endpoint = NULL, *type = NULL, *status = NULL;
 	long long limit = 50;
 	time_t since = 0;
 	int json = 0, i, rc = 1;
@@ -185,6 +191,8 @@ cmd_list(int argc, char **argv)
 			endpoint = argv[++i];
 		else if (i + 1 < argc && strcmp(argv[i], "--type") == 0)
 			type = argv[++i];
+		else if (i + 1 < argc && strcmp(argv[i], "--status") == 0)
+			status = argv[++i];
 		else if (i + 1 < argc && strcmp(argv[i], "--since") == 0) {
 			if (since_arg(argv[++i], &since) == -1)
 				return 2;
@@ -201,14 +209,19 @@ cmd_list(int argc, char **argv)
 		goto out;
 	/* A type ending in ".*" lists the whole family. */
 	if (sqlite3_prepare_v2(store_db(st),
-	    "SELECT id, received_at, endpoint, event_type, event_key,"
-	    " resource_id, method, remote_addr, proof FROM events"
+	    "SELECT e.id, e.received_at, e.endpoint, e.event_type, e.event_key,"
+	    " e.resource_id, e.method, e.remote_addr, e.proof,"
+	    " (SELECT status FROM deliveries WHERE event_id = e.id"
+	    "  ORDER BY id DESC LIMIT 1) AS hook_status"
+	    " FROM events e"
 	    " WHERE (?1 IS NULL OR endpoint = ?1)"
 	    " AND (?2 IS NULL OR event_type = ?2 OR (?2 LIKE '%.*' AND"
 	    "  substr(event_type, 1, length(?2) - 1) = substr(?2, 1,"
 	    "  length(?2) - 1)))"
 	    " AND received_at >= ?3"
-	    " ORDER BY id DESC LIMIT ?4", -1, &p, NULL) != SQLITE_OK) {
+	    " AND (?5 IS NULL OR ?5 = (SELECT status FROM deliveries"
+	    "  WHERE event_id = e.id ORDER BY id DESC LIMIT 1))"
+	    " ORDER BY e.id DESC LIMIT ?4", -1, &p, NULL) != SQLITE_OK) {
 		fprintf(stderr, "hookbox: %s\n", sqlite3_errmsg(store_db(st)));
 		goto out;
 	}
@@ -218,9 +231,11 @@ cmd_list(int argc, char **argv)
 		sqlite3_bind_text(p, 2, type, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(p, 3, since);
 	sqlite3_bind_int64(p, 4, limit);
+	if (status != NULL)
+		sqlite3_bind_text(p, 5, status, -1, SQLITE_STATIC);
 	if (!json)
-		printf("%-6s %-20s %-12s %-20s %-24s %s\n", "ID", "RECEIVED",
-		    "ENDPOINT", "TYPE", "KEY", "RESOURCE");
+		printf("%-6s %-20s %-12s %-20s %-10s %-24s %s\n", "ID",
+		    "RECEIVED", "ENDPOINT", "TYPE", "HOOK", "KEY", "RESOURCE");
 	while ((i = sqlite3_step(p)) == SQLITE_ROW) {
 		char when[32];
 
@@ -229,8 +244,9 @@ cmd_list(int argc, char **argv)
 			continue;
 		}
 		print_time(p, 1, when);
-		printf("%-6lld %-20s %-12s %-20s %-24s %s\n",
+		printf("%-6lld %-20s %-12s %-20s %-10s %-24s %s\n",
 		    sqlite3_column_int64(p, 0), when, col(p, 2), col(p, 3),
+		    sqlite3_column_type(p, 9) == SQLITE_NULL ? "-" : col(p, 9),
 		    col(p, 4), col(p, 5));
 	}
 	rc = i == SQLITE_DONE ? 0 : 1;
@@ -241,6 +257,47 @@ cmd_list(int argc, char **argv)
 	store_close(st);
 	conf_free(c);
 	return rc;
+}
+
+/* The hook attempts of one event, oldest first. */
+static int
+show_deliveries(struct store *st, long long id)
+{
+	sqlite3_stmt *p;
+	int rc, n = 0;
+
+	if (sqlite3_prepare_v2(store_db(st),
+	    "SELECT id, hook, attempt, status, exit_code, signal, error,"
+	    " started_at, finished_at, next_attempt_at, output"
+	    " FROM deliveries WHERE event_id = ?1 ORDER BY id", -1, &p, NULL) !=
+	    SQLITE_OK)
+		return 1;
+	sqlite3_bind_int64(p, 1, id);
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		char started[32], finished[32], next[32];
+
+		if (n++ == 0)
+			printf("deliveries:\n");
+		print_time(p, 7, started);
+		print_time(p, 8, finished);
+		print_time(p, 9, next);
+		printf("  attempt %d  %-9s hook %s  exit %s  signal %s\n"
+		    "    started %s  finished %s  next %s\n",
+		    sqlite3_column_int(p, 2), col(p, 3), col(p, 1),
+		    sqlite3_column_type(p, 4) == SQLITE_NULL ? "-" : col(p, 4),
+		    sqlite3_column_type(p, 5) == SQLITE_NULL ? "-" : col(p, 5),
+		    started, finished, next);
+		if (sqlite3_column_type(p, 6) != SQLITE_NULL)
+			printf("    error: %s\n", col(p, 6));
+		if (*col(p, 10) != '\0')
+			printf("    output:\n%s%s", col(p, 10),
+			    col(p, 10)[strlen(col(p, 10)) - 1] == '\n' ?
+			    "" : "\n");
+	}
+	if (n == 0)
+		printf("deliveries: none (no hook matched when it arrived)\n");
+	sqlite3_finalize(p);
+	return rc == SQLITE_DONE ? 0 : 1;
 }
 
 static int
@@ -287,7 +344,7 @@ cmd_show(int argc, char **argv)
 	fwrite(sqlite3_column_blob(p, 13), 1, (size_t)sqlite3_column_bytes(p,
 	    13), stdout);
 	putchar('\n');
-	rc = 0;
+	rc = show_deliveries(st, id);
  out:
 	sqlite3_finalize(p);
 	store_close(st);
@@ -589,6 +646,122 @@ sign(const struct endpoint *ep, const struct buf *body, time_t now,
 	return rc;
 }
 
+/* `run --linger` is how the receiver starts a runner (hooks_kick). */
+static int
+cmd_run(int linger)
+{
+	struct conf *c;
+	struct store *st;
+	int n;
+
+	if ((c = cli_conf(0)) == NULL)
+		return 1;
+	if ((st = cli_store(c)) == NULL) {
+		conf_free(c);
+		return 1;
+	}
+	n = hooks_run(c, st, linger);
+	store_close(st);
+	conf_free(c);
+	return n < 0 ? 1 : 0;
+}
+
+static int
+cmd_replay(int argc, char **argv)
+{
+	const struct endpoint *ep;
+	const struct hook *h = NULL;
+	struct conf *c;
+	struct store *st = NULL;
+	sqlite3_stmt *p = NULL;
+	long long id;
+	int rc = 1;
+
+	if (argc != 2)
+		return usage();
+	if (num_arg(argv[1], 1, 1LL << 62, "event id", &id) == -1)
+		return 2;
+	if ((c = cli_conf(0)) == NULL)
+		return 1;
+	if ((st = cli_store(c)) == NULL)
+		goto out;
+	if (sqlite3_prepare_v2(store_db(st), "SELECT endpoint, event_type"
+	    " FROM events WHERE id = ?1", -1, &p, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(p, 1, id);
+	if (sqlite3_step(p) != SQLITE_ROW) {
+		fprintf(stderr, "hookbox: no event %lld\n", id);
+		goto out;
+	}
+	if ((ep = conf_endpoint(c, col(p, 0))) != NULL)
+		h = conf_match_hook(ep, col(p, 1));
+	if (h == NULL) {
+		fprintf(stderr, "hookbox: no hook in the config matches %s on "
+		    "endpoint %s\n", col(p, 1), col(p, 0));
+		goto out;
+	}
+	switch (store_replay(st, id, h->pattern, time(NULL))) {
+	case 0:
+		rc = hooks_run(c, st, 0) < 0;
+		break;
+	case 1:
+		fprintf(stderr, "hookbox: event %lld's hook is running now\n",
+		    id);
+		break;
+	default:
+		fprintf(stderr, "hookbox: cannot queue event %lld\n", id);
+	}
+ out:
+	sqlite3_finalize(p);
+	store_close(st);
+	conf_free(c);
+	return rc;
+}
+
+static int
+print_counts(struct store *st, const char *title, const char *q)
+{
+	sqlite3_stmt *p;
+	int rc;
+
+	if (sqlite3_prepare_v2(store_db(st), q, -1, &p, NULL) != SQLITE_OK)
+		return 1;
+	printf("%s\n", title);
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW)
+		printf("  %-14s %-24s %-10s %lld\n", col(p, 0), col(p, 1),
+		    col(p, 2), sqlite3_column_int64(p, 3));
+	sqlite3_finalize(p);
+	return rc == SQLITE_DONE ? 0 : 1;
+}
+
+/* Events by endpoint and type; hooks by the state of each event's newest attempt. */
+static int
+cmd_stats(void)
+{
+	struct conf *c;
+	struct store *st;
+	int rc = 1;
+
+	if ((c = cli_conf(0)) == NULL)
+		return 1;
+	if ((st = cli_store(c)) != NULL)
+		rc = print_counts(st, "events (endpoint, type, -, count):",
+		    "SELECT endpoint, event_type, '', count(*) FROM events"
+		    " GROUP BY endpoint, event_type ORDER BY 1, 2") |
+		    print_counts(st, "hooks (endpoint, type, state, events):",
+		    "SELECT e.endpoint, e.event_type, d.status, count(*)"
+		    " FROM deliveries d JOIN events e ON e.id = d.event_id"
+		    " WHERE d.id = (SELECT max(id) FROM deliveries"
+		    "  WHERE event_id = d.event_id)"
+		    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3") |
+		    print_counts(st, "attempts (endpoint, hook, status, count):",
+		    "SELECT endpoint, hook, status, count(*) FROM deliveries"
+		    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
+	store_close(st);
+	conf_free(c);
+	return rc;
+}
+
 #define SIM_ENV	(MAX_HEADERS + 16)
 
 static int
@@ -677,7 +850,11 @@ cmd_simulate(int argc, char **argv)
 	serve(&ctx, &r, sim_read, &rd, &a);
 	answer_format(&a, &out, 0);
 	printf("%d %s", answer_status(a.outcome), out.data);
+	fflush(stdout);
 	req_free(&r);
+	/* The owner is trying a hook script: run it here and now. */
+	if (a.hooks_due && ctx.store != NULL)
+		hooks_run(ctx.conf, ctx.store, 0);
 	rc = answer_status(a.outcome) / 100 == 2 ? 0 : 1;
  out:
 	for (i = 0; i < n; i++)
@@ -713,6 +890,15 @@ cli_main(int argc, char **argv)
 		return cmd_rejects(argc, argv);
 	if (strcmp(cmd, "simulate") == 0)
 		return cmd_simulate(argc, argv);
+	if (strcmp(cmd, "run") == 0 && argc == 1)
+		return cmd_run(0);
+	if (strcmp(cmd, "run") == 0 && argc == 2 &&
+	    strcmp(argv[1], "--linger") == 0)
+		return cmd_run(1);
+	if (strcmp(cmd, "replay") == 0)
+		return cmd_replay(argc, argv);
+	if (strcmp(cmd, "stats") == 0 && argc == 1)
+		return cmd_stats();
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("hookbox %s\n", HOOKBOX_VERSION);
 		return 0;

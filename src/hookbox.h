@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #define HOOKBOX_VERSION		"0.1.0"
@@ -224,6 +225,36 @@ void		 store_reject(struct store *, const char *, int, const char *,
 int		 store_check(struct store *, struct buf *);
 void		*store_db(struct store *);
 
+/* One claimed delivery: the attempt and the event it carries. */
+struct delivery {
+	long long	 id;		/* the attempt's row */
+	long long	 event_id;
+	int		 attempt;
+	int		 retry;		/* claimed from a failed attempt */
+	char		*hook, *endpoint, *provider, *type, *key, *resource;
+	char		*method, *query;
+	time_t		 received_at;
+	struct buf	 body;
+};
+struct attempt_result {
+	const char	*status;	/* succeeded, failed, dead */
+	int		 exit_code;	/* -1 if none */
+	int		 signal;	/* 0 if none */
+	const char	*output;	/* the tail */
+	char		 error[256];
+	time_t		 finished_at;
+	time_t		 next_at;	/* retry time, or 0 */
+};
+int		 store_claim(struct store *, time_t, int, int,
+		    struct delivery *);
+int		 store_started(struct store *, long long, pid_t, time_t);
+int		 store_finish(struct store *, const struct delivery *,
+		    const struct attempt_result *);
+int		 store_due(struct store *, time_t, int);
+time_t		 store_next_due(struct store *);
+int		 store_replay(struct store *, long long, const char *, time_t);
+void		 delivery_free(struct delivery *);
+
 /* serve.c: one request through the pipeline */
 struct serve_ctx {
 	const struct conf *conf;
@@ -237,7 +268,8 @@ int		 serve_fcgi(void);
 
 /* hooks.c */
 int		 hooks_due(struct store *, const struct conf *, time_t);
-void		 hooks_kick(const struct conf *, struct store *);
+void		 hooks_kick(const struct conf *);
+int		 hooks_run(const struct conf *, struct store *, int);
 
 /* cli.c */
 int		 cli_main(int, char **);

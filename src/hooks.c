@@ -1,15 +1,534 @@
-/* The hook runner: see issue "Hooks". Not built yet. */
+/*
+ * The hook runner: runs the shop owner's program for each stored event,
+ * after the sender has its answer, until it succeeds (DESIGN.md "Hooks").
+ *
+ * There is no daemon. A request that leaves work due starts a runner
+ * (hooks_kick): a process detached from the web server (its own session,
+ * every inherited descriptor closed) that claims deliveries from the
+ * store one at a time and runs them until none is due. Several runners
+ * may exist; the store's claim keeps them to max_running_hooks in all
+ * and one at a time per resource. One runner stays behind while retries
+ * are waiting, so that no cron job is needed; `hookbox run` is the
+ * cron-driven safety net.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
 #include "hookbox.h"
 
+#define OUTPUT_TAIL	8192	/* bytes of a hook's output kept */
+#define KILL_GRACE	5	/* seconds between TERM and KILL */
+#define LEASE_SLACK	60	/* seconds a lease outlives the timeout */
+#define LINGER_MAX	3600	/* the waiting runner sleeps at most this */
+#define EX_PERMANENT	65	/* EX_DATAERR: the hook says never retry */
+
+static const char hook_path[] = "PATH=/usr/local/bin:/usr/bin:/bin";
+static const char hook_lang[] = "LANG=C.UTF-8";
+
+/* Closes every descriptor from lo up; close_range where the kernel has it. */
+static void
+close_from(int lo)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)lo, ~0U, 0) == 0)
+		return;
+#endif
+	for (int fd = lo; fd < 65536; fd++)
+		close(fd);
+}
+
+/*
+ * 1 when a runner should be started after this request: work is due and
+ * the running count leaves room for it.
+ */
 int
 hooks_due(struct store *st, const struct conf *c, time_t now)
 {
-	(void)st; (void)c; (void)now;
-	return 0;
+	return store_due(st, now, conf_max_running(c)) == 1;
 }
 
+/*
+ * Starts a runner detached from the web server and returns at once.
+ * The runner is a grandchild in its own session with every inherited
+ * descriptor closed: Apache and lighttpd finish a request when the last
+ * holder of its pipes lets go, and a FastCGI process must not gather
+ * zombies (the middle child is reaped here, the grandchild by init).
+ * It then executes this binary afresh as `hookbox run --linger`: SQLite
+ * state must not cross a fork, and a new image carries none of the
+ * request's memory or environment.
+ */
 void
-hooks_kick(const struct conf *c, struct store *st)
+hooks_kick(const struct conf *c)
 {
-	(void)c; (void)st;
+	char *argv[] = { (char *)"hookbox", (char *)"run", (char *)"--linger",
+	    NULL };
+	char *env[] = { NULL, NULL };
+	struct buf conf = { 0 };
+	pid_t pid;
+	int status;
+
+	if (buf_printf(&conf, "HOOKBOX_CONF=%s", conf_file(c)) == -1)
+		return;
+	env[0] = conf.data;
+	if ((pid = fork()) == -1) {
+		hb_warn("hooks: fork");
+		buf_free(&conf);
+		return;
+	}
+	if (pid > 0) {
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+		buf_free(&conf);
+		return;
+	}
+	if (setsid() == -1 || (pid = fork()) != 0)
+		_exit(pid == -1 ? 1 : 0);
+	close_from(0);
+	if (open("/dev/null", O_RDWR) != 0 || dup(0) != 1 || dup(0) != 2)
+		_exit(1);
+	execve("/proc/self/exe", argv, env);
+	_exit(127);
+}
+
+/*
+ * The hook's environment, built from nothing: the HOOKBOX_* variables
+ * and a fixed PATH, LANG and HOME. Nothing of the web server's (headers,
+ * secrets, SCRIPT_* variables) can reach the hook.
+ */
+static char **
+hook_env(const struct delivery *d)
+{
+	char **env = calloc(12, sizeof(char *));
+	char when[32];
+	struct passwd *pw = getpwuid(getuid());
+	struct buf b[9];
+	int i, rc = 0;
+
+	if (env == NULL)
+		return NULL;
+	memset(b, 0, sizeof(b));
+	hb_iso8601(when, d->received_at);
+	rc |= buf_printf(&b[0], "HOOKBOX_EVENT_ID=%lld", d->event_id);
+	rc |= buf_printf(&b[1], "HOOKBOX_ENDPOINT=%s", d->endpoint);
+	rc |= buf_printf(&b[2], "HOOKBOX_PROVIDER=%s", d->provider);
+	rc |= buf_printf(&b[3], "HOOKBOX_EVENT_TYPE=%s", d->type);
+	rc |= buf_printf(&b[4], "HOOKBOX_EVENT_KEY=%s", d->key);
+	rc |= buf_printf(&b[5], "HOOKBOX_RESOURCE_ID=%s", d->resource);
+	rc |= buf_printf(&b[6], "HOOKBOX_RECEIVED_AT=%s", when);
+	rc |= buf_printf(&b[7], "HOOKBOX_ATTEMPT=%d", d->attempt);
+	rc |= buf_printf(&b[8], "HOME=%s", pw != NULL && pw->pw_dir != NULL ?
+	    pw->pw_dir : "/");
+	for (i = 0; i < 9; i++)
+		env[i] = b[i].data;
+	env[9] = (char *)hook_path;
+	env[10] = (char *)hook_lang;
+	if (rc != 0) {
+		for (i = 0; i < 9; i++)
+			free(env[i]);
+		free(env);
+		return NULL;
+	}
+	return env;
+}
+
+static void
+env_free(char **env)
+{
+	int i;
+
+	if (env == NULL)
+		return;
+	for (i = 0; i < 9; i++)
+		free(env[i]);
+	free(env);
+}
+
+/*
+ * The hook's stdin as a file, so that a large body can never deadlock
+ * against the hook's output: the body as received, or for a GET the
+ * query as a JSON object. Returns a descriptor at offset 0, or -1.
+ */
+static int
+stdin_file(const struct delivery *d)
+{
+	struct json_object *q = NULL;
+	struct answer a;
+	const char *data = d->body.data;
+	size_t len = d->body.len, off = 0;
+	int fd;
+
+	if (strcmp(d->method, "GET") == 0) {
+		memset(&a, 0, sizeof(a));
+		if ((q = prov_query_object(d->query, &a)) == NULL)
+			return -1;
+		data = json_object_to_json_string_ext(q,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		len = strlen(data);
+	}
+	fd = memfd_create("hookbox-stdin", MFD_CLOEXEC);
+	while (fd != -1 && off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+
+		if (w <= 0) {
+			close(fd);
+			fd = -1;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (fd != -1 && lseek(fd, 0, SEEK_SET) == -1) {
+		close(fd);
+		fd = -1;
+	}
+	json_object_put(q);
+	return fd;
+}
+
+/*
+ * In the child: stdin from the file, stdout and stderr into the pipe,
+ * nothing else open, its own session and process group (so a timeout
+ * can kill everything it started), default signals, the script's own
+ * directory, then execve with the configured argv. Never returns.
+ */
+static void
+exec_hook(const struct hook *h, char **env, int in, int out)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	sigset_t none;
+	struct rlimit core = { 0, 0 };
+
+	if (setsid() == -1)
+		_exit(126);
+	/* If the runner dies, the hook does not outlive it unwatched. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(out, 2) == -1)
+		_exit(126);
+	close_from(3);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setrlimit(RLIMIT_CORE, &core);
+	snprintf(dir, sizeof(dir), "%s", h->argv[0]);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*(slash == dir ? slash + 1 : slash) = '\0';
+		if (chdir(dir) == -1)
+			_exit(126);
+	}
+	execve(h->argv[0], h->argv, env);
+	fprintf(stderr, "hookbox: cannot run %s: %s\n", h->argv[0],
+	    strerror(errno));
+	_exit(127);
+}
+
+/* Keeps the last OUTPUT_TAIL bytes of what the hook wrote. */
+static void
+tail_add(struct buf *t, const char *p, size_t n)
+{
+	buf_add(t, p, n);
+	if (t->len > 2 * OUTPUT_TAIL) {
+		memmove(t->data, t->data + t->len - OUTPUT_TAIL, OUTPUT_TAIL);
+		t->len = OUTPUT_TAIL;
+		t->data[t->len] = '\0';
+	}
+}
+
+static void
+tail_finish(struct buf *t)
+{
+	if (t->len > OUTPUT_TAIL) {
+		memmove(t->data, t->data + t->len - OUTPUT_TAIL, OUTPUT_TAIL);
+		t->len = OUTPUT_TAIL;
+		t->data[t->len] = '\0';
+	}
+	buf_add(t, "", 0);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Waits for the hook, reading its output, until it exits or its timeout
+ * passes; then TERM to the whole process group, KILL_GRACE seconds, KILL.
+ * Whatever the hook left running in its group is killed once it exits,
+ * so nothing it started outlives the attempt. Returns the wait status
+ * and sets *timed_out.
+ */
+static int
+wait_hook(pid_t pid, int out, int timeout, struct buf *tail, int *timed_out)
+{
+	long long deadline = now_ms() + (long long)timeout * 1000;
+	int status = 0, exited = 0, term_sent = 0, pidfd;
+	char chunk[4096];
+
+	*timed_out = 0;
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	while (!exited) {
+		struct pollfd pfd[2];
+		long long left = deadline - now_ms();
+		nfds_t n = 0;
+		int wait_ms;
+		pid_t w;
+
+		if (left <= 0) {
+			if (!term_sent) {
+				*timed_out = 1;
+				kill(-pid, SIGTERM);
+				term_sent = 1;
+				deadline = now_ms() + KILL_GRACE * 1000;
+				continue;
+			}
+			kill(-pid, SIGKILL);
+			deadline = now_ms() + 1000;
+		}
+		if (out != -1) {
+			pfd[n].fd = out;
+			pfd[n++].events = POLLIN;
+		}
+		if (pidfd != -1) {
+			pfd[n].fd = pidfd;
+			pfd[n++].events = POLLIN;
+		}
+		/* Without a pidfd (old kernels) the exit is polled for. */
+		wait_ms = left > 0 ? (int)(left > 1000 ? 1000 : left) : 100;
+		if (pidfd == -1 && wait_ms > 20)
+			wait_ms = 20;
+		if (poll(pfd, n, wait_ms) == -1 && errno != EINTR)
+			break;
+		if (out != -1 && (pfd[0].revents & (POLLIN | POLLHUP))) {
+			ssize_t got = read(out, chunk, sizeof(chunk));
+
+			if (got > 0)
+				tail_add(tail, chunk, (size_t)got);
+			else if (got == 0 || errno != EINTR) {
+				close(out);
+				out = -1;
+			}
+		}
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			exited = 1;
+		else if (w == -1 && errno != EINTR)
+			break;
+	}
+	/* Leftovers of the group die with the hook; then drain the pipe. */
+	kill(-pid, SIGKILL);
+	if (!exited)
+		waitpid(pid, &status, 0);
+	while (out != -1) {
+		ssize_t got = read(out, chunk, sizeof(chunk));
+
+		if (got <= 0)
+			break;
+		tail_add(tail, chunk, (size_t)got);
+	}
+	if (out != -1)
+		close(out);
+	if (pidfd != -1)
+		close(pidfd);
+	return status;
+}
+
+/* Retry n (1-based) waits retry_delay * 2^(n-1) seconds, capped at a day. */
+static time_t
+backoff(const struct hook *h, int attempt)
+{
+	long long d = h->retry_delay;
+	int i;
+
+	for (i = 1; i < attempt && d < 86400; i++)
+		d *= 2;
+	return (time_t)(d > 86400 ? 86400 : d);
+}
+
+/*
+ * Runs one claimed delivery and records its outcome (DESIGN.md "Hooks"):
+ * exit 0 succeeded; 65 dead at once; anything else, a signal or the
+ * timeout is a failed attempt, retried with backoff up to max_attempts,
+ * then dead.
+ */
+static void
+run_delivery(const struct conf *c, struct store *st, struct delivery *d,
+    int verbose)
+{
+	const struct endpoint *ep = conf_endpoint(c, d->endpoint);
+	const struct hook *h = ep != NULL ? conf_match_hook(ep, d->type) : NULL;
+	struct attempt_result res;
+	struct buf tail = { 0 };
+	char **env = NULL;
+	int in = -1, pipefd[2] = { -1, -1 }, status, timed_out;
+	pid_t pid;
+
+	memset(&res, 0, sizeof(res));
+	res.exit_code = -1;
+	res.status = "failed";
+	if (h == NULL) {
+		res.status = "dead";
+		snprintf(res.error, sizeof(res.error), "no hook in the config "
+		    "matches %s on endpoint %s any more", d->type, d->endpoint);
+		goto done;
+	}
+	if (d->attempt > h->max_attempts) {
+		res.status = "dead";
+		snprintf(res.error, sizeof(res.error), "gave up after %d "
+		    "attempts", h->max_attempts);
+		goto done;
+	}
+	if ((env = hook_env(d)) == NULL || (in = stdin_file(d)) == -1 ||
+	    pipe2(pipefd, O_CLOEXEC) == -1) {
+		snprintf(res.error, sizeof(res.error), "cannot prepare the "
+		    "hook: %s", strerror(errno));
+		goto retry;
+	}
+	if ((pid = fork()) == -1) {
+		snprintf(res.error, sizeof(res.error), "fork: %s",
+		    strerror(errno));
+		goto retry;
+	}
+	if (pid == 0)
+		exec_hook(h, env, in, pipefd[1]);
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	close(in);
+	in = -1;
+	store_started(st, d->id, pid, time(NULL) + h->timeout + KILL_GRACE +
+	    LEASE_SLACK);
+	status = wait_hook(pid, pipefd[0], h->timeout, &tail, &timed_out);
+	pipefd[0] = -1;
+
+	if (timed_out) {
+		snprintf(res.error, sizeof(res.error), "timed out after %d s; "
+		    "its process group was killed", h->timeout);
+		if (WIFSIGNALED(status))
+			res.signal = WTERMSIG(status);
+	} else if (WIFEXITED(status)) {
+		res.exit_code = WEXITSTATUS(status);
+		if (res.exit_code == 0)
+			res.status = "succeeded";
+		else if (res.exit_code == EX_PERMANENT) {
+			res.status = "dead";
+			snprintf(res.error, sizeof(res.error), "the hook exited "
+			    "65: a permanent failure, not retried");
+		} else if (res.exit_code == 127)
+			snprintf(res.error, sizeof(res.error), "the hook could "
+			    "not be started (exit 127)");
+	} else if (WIFSIGNALED(status)) {
+		res.signal = WTERMSIG(status);
+		snprintf(res.error, sizeof(res.error), "killed by signal %d",
+		    res.signal);
+	}
+ retry:
+	if (strcmp(res.status, "failed") == 0) {
+		if (d->attempt >= h->max_attempts) {
+			res.status = "dead";
+			if (res.error[0] == '\0')
+				snprintf(res.error, sizeof(res.error), "failed "
+				    "%d attempts", d->attempt);
+		} else
+			res.next_at = time(NULL) + backoff(h, d->attempt);
+	}
+ done:
+	tail_finish(&tail);
+	res.output = tail.data;
+	res.finished_at = time(NULL);
+	store_finish(st, d, &res);
+	if (verbose)
+		printf("event %lld attempt %d: %s%s%s\n", d->event_id,
+		    d->attempt, res.status, res.error[0] ? ": " : "",
+		    res.error);
+	if (in != -1)
+		close(in);
+	if (pipefd[0] != -1)
+		close(pipefd[0]);
+	if (pipefd[1] != -1)
+		close(pipefd[1]);
+	env_free(env);
+	buf_free(&tail);
+}
+
+/*
+ * Only one runner waits for future retries: the one holding the lock
+ * file beside the database. Returns the descriptor, or -1.
+ */
+static int
+linger_lock(const struct conf *c)
+{
+	struct buf path = { 0 };
+	int fd = -1;
+
+	if (buf_printf(&path, "%s.runner", conf_database(c)) == 0)
+		fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		    0600);
+	buf_free(&path);
+	if (fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * Claims and runs due deliveries until none may start. With linger, the
+ * runner that holds the lock then sleeps until the next retry falls due
+ * and goes on, so retries happen without cron. Returns the number of
+ * attempts run, or -1 on a store error.
+ */
+int
+hooks_run(const struct conf *c, struct store *st, int linger)
+{
+	struct delivery d;
+	int n = 0, lock = -1, rc;
+
+	for (;;) {
+		time_t now = time(NULL), next;
+
+		rc = store_claim(st, now, conf_max_running(c), LEASE_SLACK, &d);
+		if (rc == 1) {
+			run_delivery(c, st, &d, !linger);
+			delivery_free(&d);
+			n++;
+			continue;
+		}
+		if (rc == -1 || !linger)
+			break;
+		next = store_next_due(st);
+		if (next == 0)
+			break;
+		if (lock == -1 && (lock = linger_lock(c)) == -1)
+			break;
+		if (next > now)
+			sleep((unsigned)(next - now > LINGER_MAX ? LINGER_MAX :
+			    next - now));
+		else
+			sleep(1);	/* due but blocked: the cap or order */
+	}
+	if (lock != -1)
+		close(lock);
+	return rc == -1 ? -1 : n;
 }

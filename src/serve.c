@@ -317,7 +317,7 @@ serve_cgi(void)
 	req_free(&r);
 	if (ctx.conf != NULL && (a.hooks_due || (ctx.store != NULL &&
 	    hooks_due(ctx.store, ctx.conf, time(NULL)))))
-		hooks_kick(ctx.conf, ctx.store);
+		hooks_kick(ctx.conf);
 	store_close(ctx.store);
 	conf_free((struct conf *)ctx.conf);
 	return rc == 0 ? 0 : 1;
@@ -387,7 +387,7 @@ serve_fcgi(void)
 		FCGX_Finish_r(&req);
 		if (ctx.conf != NULL && (a.hooks_due || (ctx.store != NULL &&
 		    hooks_due(ctx.store, ctx.conf, time(NULL)))))
-			hooks_kick(ctx.conf, ctx.store);
+			hooks_kick(ctx.conf);
 	}
 	store_close(ctx.store);
 	conf_free((struct conf *)ctx.conf);

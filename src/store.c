@@ -85,6 +85,20 @@ enum stmt {
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
+	S_EXPIRED,
+	S_RECOVER,
+	S_RUNNING,
+	S_CANDIDATE,
+	S_CLAIM_PENDING,
+	S_CLAIM_SUPERSEDE,
+	S_CLAIM_RETRY,
+	S_STARTED,
+	S_FINISH,
+	S_DUE,
+	S_NEXT_DUE,
+	S_LATEST,
+	S_REQUEUE,
+	S_REPLAY,
 	S__MAX
 };
 
@@ -113,6 +127,68 @@ static const char *const sql[S__MAX] = {
 	"BEGIN IMMEDIATE",
 	"COMMIT",
 	"ROLLBACK",
+	/* S_EXPIRED: attempts whose runner stopped without finishing */
+	"SELECT id, pid FROM deliveries WHERE status = 'running'"
+	" AND lease_until < ?1",
+	/* S_RECOVER: such an attempt failed; it is retried at once */
+	"UPDATE deliveries SET status = 'failed', finished_at = ?2,"
+	" next_attempt_at = ?2, lease_until = NULL,"
+	" error = 'the runner stopped during this attempt' WHERE id = ?1",
+	/* S_RUNNING */
+	"SELECT count(*) FROM deliveries WHERE status = 'running'",
+	/*
+	 * S_CANDIDATE: the oldest due delivery whose resource is free: no
+	 * other attempt of the same endpoint and resource is running, and
+	 * none of an earlier event is still waiting (DESIGN.md "Hooks":
+	 * order per resource).
+	 */
+	"SELECT d.id, d.event_id, d.attempt, d.status, d.hook, e.endpoint,"
+	" e.provider, e.event_type, e.event_key, e.resource_id,"
+	" e.received_at, e.method, e.query, e.body"
+	" FROM deliveries d JOIN events e ON e.id = d.event_id"
+	" WHERE d.status IN ('pending', 'failed')"
+	" AND d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?1"
+	" AND (d.resource_id = '' OR NOT EXISTS (SELECT 1 FROM deliveries o"
+	"  WHERE o.endpoint = d.endpoint AND o.resource_id = d.resource_id"
+	"  AND o.id <> d.id AND (o.status = 'running' OR"
+	"  (o.status IN ('pending', 'failed') AND o.next_attempt_at IS NOT NULL"
+	"  AND o.event_id < d.event_id))))"
+	" ORDER BY d.event_id LIMIT 1",
+	/* S_CLAIM_PENDING */
+	"UPDATE deliveries SET status = 'running', started_at = ?2,"
+	" lease_until = ?3, next_attempt_at = NULL WHERE id = ?1",
+	/* S_CLAIM_SUPERSEDE: a failed attempt's retry is starting */
+	"UPDATE deliveries SET next_attempt_at = NULL WHERE id = ?1",
+	/* S_CLAIM_RETRY */
+	"INSERT INTO deliveries (event_id, endpoint, resource_id, hook,"
+	" attempt, status, created_at, started_at, lease_until)"
+	" SELECT event_id, endpoint, resource_id, hook, attempt + 1,"
+	" 'running', ?2, ?2, ?3 FROM deliveries WHERE id = ?1",
+	/* S_STARTED */
+	"UPDATE deliveries SET pid = ?2, lease_until = ?3 WHERE id = ?1",
+	/* S_FINISH */
+	"UPDATE deliveries SET status = ?2, exit_code = ?3, signal = ?4,"
+	" output = ?5, error = ?6, finished_at = ?7, next_attempt_at = ?8,"
+	" lease_until = NULL WHERE id = ?1 AND status = 'running'",
+	/* S_DUE: is there work a runner could start now? */
+	"SELECT EXISTS (SELECT 1 FROM deliveries WHERE"
+	" (status IN ('pending', 'failed') AND next_attempt_at IS NOT NULL"
+	"  AND next_attempt_at <= ?1) OR (status = 'running' AND"
+	"  lease_until < ?1))"
+	" AND (SELECT count(*) FROM deliveries WHERE status = 'running') < ?2",
+	/* S_NEXT_DUE */
+	"SELECT min(next_attempt_at) FROM deliveries"
+	" WHERE status IN ('pending', 'failed') AND next_attempt_at IS NOT NULL",
+	/* S_LATEST: an event's newest delivery */
+	"SELECT id, status, next_attempt_at FROM deliveries WHERE event_id = ?1"
+	" ORDER BY id DESC LIMIT 1",
+	/* S_REQUEUE */
+	"UPDATE deliveries SET next_attempt_at = ?2 WHERE id = ?1",
+	/* S_REPLAY */
+	"INSERT INTO deliveries (event_id, endpoint, resource_id, hook,"
+	" attempt, status, next_attempt_at, created_at)"
+	" SELECT id, endpoint, resource_id, ?2, 1, 'pending', ?3, ?3"
+	" FROM events WHERE id = ?1",
 };
 
 struct store {
@@ -526,4 +602,307 @@ store_check(struct store *st, struct buf *err)
 		buf_printf(err, "database: %s\n", sqlite3_errmsg(st->db));
 	sqlite3_finalize(p);
 	return rc;
+}
+
+/* ---- deliveries: the hook runner's side of the store ---- */
+
+static char *
+col_dup(sqlite3_stmt *p, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(p, i);
+
+	return strdup(s != NULL ? s : "");
+}
+
+void
+delivery_free(struct delivery *d)
+{
+	free(d->hook);
+	free(d->endpoint);
+	free(d->provider);
+	free(d->type);
+	free(d->key);
+	free(d->resource);
+	free(d->method);
+	free(d->query);
+	buf_free(&d->body);
+	memset(d, 0, sizeof(*d));
+}
+
+/*
+ * Attempts whose runner died (its lease ran out) are failed attempts:
+ * what is left of the hook's process group is killed first, so that the
+ * retry never runs beside it.
+ */
+static int
+recover(struct store *st, time_t now)
+{
+	sqlite3_stmt *p, *u;
+	int rc;
+
+	if ((p = stmt(st, S_EXPIRED)) == NULL)
+		return SQLITE_ERROR;
+	sqlite3_bind_int64(p, 1, now);
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(p, 0);
+		pid_t pid = (pid_t)sqlite3_column_int64(p, 1);
+
+		if (pid > 1)
+			kill(-pid, SIGKILL);
+		if ((u = stmt(st, S_RECOVER)) == NULL)
+			break;
+		sqlite3_bind_int64(u, 1, id);
+		sqlite3_bind_int64(u, 2, now);
+		if (sqlite3_step(u) != SQLITE_DONE) {
+			sqlite3_reset(u);
+			break;
+		}
+		sqlite3_reset(u);
+	}
+	sqlite3_reset(p);
+	return rc == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+}
+
+static int
+step_done(sqlite3_stmt *p)
+{
+	int rc = sqlite3_step(p);
+
+	sqlite3_reset(p);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Claims the next delivery a runner may start, in one write transaction
+ * so that concurrent CGI processes never claim the same one. Respects
+ * max_running across every process. Returns 1 with *d filled (the
+ * caller frees it with delivery_free), 0 when nothing may start now, -1
+ * on a store error. The lease is provisional; store_started extends it
+ * to the hook's timeout.
+ */
+int
+store_claim(struct store *st, time_t now, int max_running, int lease,
+    struct delivery *d)
+{
+	sqlite3_stmt *p;
+	int rc, running, found = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (store_begin(st) != SQLITE_OK)
+		return -1;
+	if (recover(st, now) != SQLITE_OK || (p = stmt(st, S_RUNNING)) == NULL)
+		goto fail;
+	running = sqlite3_step(p) == SQLITE_ROW ? sqlite3_column_int(p, 0) :
+	    max_running;
+	sqlite3_reset(p);
+	if (running >= max_running) {
+		store_commit(st);
+		return 0;
+	}
+	if ((p = stmt(st, S_CANDIDATE)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(p, 1, now);
+	rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW) {
+		const char *status = (const char *)sqlite3_column_text(p, 3);
+
+		found = 1;
+		d->id = sqlite3_column_int64(p, 0);
+		d->event_id = sqlite3_column_int64(p, 1);
+		d->attempt = sqlite3_column_int(p, 2);
+		d->retry = status != NULL && strcmp(status, "failed") == 0;
+		d->hook = col_dup(p, 4);
+		d->endpoint = col_dup(p, 5);
+		d->provider = col_dup(p, 6);
+		d->type = col_dup(p, 7);
+		d->key = col_dup(p, 8);
+		d->resource = col_dup(p, 9);
+		d->received_at = (time_t)sqlite3_column_int64(p, 10);
+		d->method = col_dup(p, 11);
+		d->query = col_dup(p, 12);
+		buf_add(&d->body, sqlite3_column_blob(p, 13) != NULL ?
+		    sqlite3_column_blob(p, 13) : "",
+		    (size_t)sqlite3_column_bytes(p, 13));
+	}
+	sqlite3_reset(p);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto fail;
+	if (!found) {
+		store_commit(st);
+		return 0;
+	}
+	if (d->hook == NULL || d->query == NULL || d->body.data == NULL)
+		goto fail;
+	if (d->retry) {
+		/* The failed attempt stays as history; the retry is a new row. */
+		if ((p = stmt(st, S_CLAIM_SUPERSEDE)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(p, 1, d->id);
+		if (step_done(p) == -1 || (p = stmt(st, S_CLAIM_RETRY)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(p, 1, d->id);
+		sqlite3_bind_int64(p, 2, now);
+		sqlite3_bind_int64(p, 3, now + lease);
+		if (step_done(p) == -1)
+			goto fail;
+		d->id = sqlite3_last_insert_rowid(st->db);
+		d->attempt++;
+	} else {
+		if ((p = stmt(st, S_CLAIM_PENDING)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(p, 1, d->id);
+		sqlite3_bind_int64(p, 2, now);
+		sqlite3_bind_int64(p, 3, now + lease);
+		if (step_done(p) == -1)
+			goto fail;
+	}
+	if (store_commit(st) != SQLITE_OK) {
+		delivery_free(d);
+		return -1;
+	}
+	return 1;
+ fail:
+	store_log(st, "claim");
+	store_rollback(st);
+	delivery_free(d);
+	return -1;
+}
+
+/* Records the hook's process group and its real lease. */
+int
+store_started(struct store *st, long long id, pid_t pid, time_t lease_until)
+{
+	sqlite3_stmt *p = stmt(st, S_STARTED);
+
+	if (p == NULL)
+		return -1;
+	sqlite3_bind_int64(p, 1, id);
+	sqlite3_bind_int64(p, 2, pid);
+	sqlite3_bind_int64(p, 3, lease_until);
+	return step_done(p);
+}
+
+/*
+ * Ends an attempt. next_at is when a failed attempt is retried, or 0.
+ * Returns 0, or -1 if it could not be recorded (the lease then expires
+ * and the attempt counts as failed).
+ */
+int
+store_finish(struct store *st, const struct delivery *d,
+    const struct attempt_result *res)
+{
+	sqlite3_stmt *p = stmt(st, S_FINISH);
+
+	if (p == NULL)
+		return -1;
+	sqlite3_bind_int64(p, 1, d->id);
+	sqlite3_bind_text(p, 2, res->status, -1, SQLITE_STATIC);
+	if (res->exit_code >= 0)
+		sqlite3_bind_int(p, 3, res->exit_code);
+	if (res->signal > 0)
+		sqlite3_bind_int(p, 4, res->signal);
+	sqlite3_bind_text(p, 5, res->output != NULL ? res->output : "", -1,
+	    SQLITE_STATIC);
+	if (res->error[0] != '\0')
+		sqlite3_bind_text(p, 6, res->error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(p, 7, res->finished_at);
+	if (res->next_at > 0)
+		sqlite3_bind_int64(p, 8, res->next_at);
+	if (step_done(p) == -1) {
+		store_log(st, "finish");
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 when a runner could start work now, 0 when not, -1 on error. */
+int
+store_due(struct store *st, time_t now, int max_running)
+{
+	sqlite3_stmt *p = stmt(st, S_DUE);
+	int rc, due = -1;
+
+	if (p == NULL)
+		return -1;
+	sqlite3_bind_int64(p, 1, now);
+	sqlite3_bind_int(p, 2, max_running);
+	if ((rc = sqlite3_step(p)) == SQLITE_ROW)
+		due = sqlite3_column_int(p, 0);
+	sqlite3_reset(p);
+	return due;
+}
+
+/* When the next waiting delivery falls due, or 0 if none waits. */
+time_t
+store_next_due(struct store *st)
+{
+	sqlite3_stmt *p = stmt(st, S_NEXT_DUE);
+	time_t t = 0;
+
+	if (p == NULL)
+		return 0;
+	if (sqlite3_step(p) == SQLITE_ROW &&
+	    sqlite3_column_type(p, 0) != SQLITE_NULL)
+		t = (time_t)sqlite3_column_int64(p, 0);
+	sqlite3_reset(p);
+	return t;
+}
+
+/*
+ * `hookbox replay ID`: the event's hook runs again, as a new series of
+ * attempts. A delivery still waiting is made due now instead; one that
+ * is running is left alone. Returns 0, 1 if the event is running, 2 if
+ * there is no such event, -1 on error.
+ */
+int
+store_replay(struct store *st, long long event_id, const char *hook,
+    time_t now)
+{
+	sqlite3_stmt *p;
+	int rc, result = 0;
+
+	if (store_begin(st) != SQLITE_OK)
+		return -1;
+	if ((p = stmt(st, S_LATEST)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(p, 1, event_id);
+	rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(p, 0);
+		const char *status = (const char *)sqlite3_column_text(p, 1);
+		int waiting = sqlite3_column_type(p, 2) != SQLITE_NULL;
+
+		if (strcmp(status, "running") == 0)
+			result = 1;
+		else if (waiting) {
+			sqlite3_reset(p);
+			if ((p = stmt(st, S_REQUEUE)) == NULL)
+				goto fail;
+			sqlite3_bind_int64(p, 1, id);
+			sqlite3_bind_int64(p, 2, now);
+			if (step_done(p) == -1)
+				goto fail;
+			return store_commit(st) == SQLITE_OK ? 0 : -1;
+		}
+	} else if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_reset(p);
+	if (result == 0) {
+		if ((p = stmt(st, S_REPLAY)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(p, 1, event_id);
+		sqlite3_bind_text(p, 2, hook, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(p, 3, now);
+		if (step_done(p) == -1)
+			goto fail;
+		if (sqlite3_changes(st->db) == 0)
+			result = 2;
+	}
+	if (store_commit(st) != SQLITE_OK)
+		return -1;
+	return result;
+ fail:
+	store_log(st, "replay");
+	store_rollback(st);
+	return -1;
 }

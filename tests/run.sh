@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Runs every test suite and prints one closing line "N passed, N failed".
+# Each suite prints "PASS name" / "FAIL name: why" lines (tests/lib/common.sh);
+# a suite that dies without saying why counts as one failure.
+#
+# HOOKBOX_SUITES picks suites (space-separated); default: all.
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+export TOP
+cd "$TOP"
+
+ASAN_ENV="ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1"
+
+# name | command
+suites=(
+	"unit|build/unit"
+	"receiver|bash tests/receiver.sh"
+	"hooks|bash tests/hooks.sh"
+	"servers|bash tests/servers.sh"
+	"asan-unit|env $ASAN_ENV build/asan/unit"
+	"asan-receiver|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/receiver.sh"
+	"asan-hooks|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/hooks.sh"
+)
+
+want=${HOOKBOX_SUITES:-}
+passed=0
+failed=0
+logdir=$(mktemp -d)
+trap 'rm -rf "$logdir"' EXIT
+
+for s in "${suites[@]}"; do
+	name=${s%%|*}
+	cmd=${s#*|}
+	if [ -n "$want" ]; then
+		case " $want " in
+		*" $name "*) ;;
+		*" asan "*) [[ $name == asan-* ]] || continue ;;
+		*) continue ;;
+		esac
+	fi
+	first=${cmd#env * }
+	script=$(awk '{for (i = 1; i <= NF; i++) if ($i ~ /^tests\//) { print $i; exit }}' <<<"$cmd")
+	if [ -n "$script" ] && [ ! -e "$script" ]; then
+		continue	# suite not written yet
+	fi
+	echo "== $name"
+	log=$logdir/$name.log
+	# shellcheck disable=SC2086
+	eval "$cmd" >"$log" 2>"$log.err"
+	rc=$?
+	p=$(grep -c '^PASS ' "$log")
+	f=$(grep -c '^FAIL ' "$log")
+	grep -E '^(PASS|FAIL) ' "$log" | sed "s/^/  [$name] /"
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "  [$name] FAIL suite exited $rc without a failing case:"
+		tail -n 20 "$log.err" | sed 's/^/    /'
+		f=1
+	elif [ "$f" -gt 0 ] && [ -s "$log.err" ]; then
+		echo "  [$name] stderr (last lines):"
+		tail -n 15 "$log.err" | sed 's/^/    /'
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	unset first
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
