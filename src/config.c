@@ -22,7 +22,9 @@
 
 struct conf {
 	char			*file;
+	char			*dir;		/* the config's folder, absolute */
 	struct json_object	*root;
+	struct json_object	*owned;		/* strings made here */
 	const char		*database;
 	long long		 max_body;
 	int			 max_running;
@@ -181,13 +183,38 @@ check_keys(struct json_object *obj, const char *path,
 	return bad;
 }
 
+/*
+ * Relative paths in the config are relative to the config's own folder,
+ * so that a config and its data and hooks can move together. Returns an
+ * absolute path that lives as long as the conf.
+ */
+static const char *
+resolve(struct conf *c, const char *path)
+{
+	struct json_object *s;
+	struct buf b = { 0 };
+
+	if (path[0] == '/' || c->dir == NULL)
+		return path;
+	if (buf_printf(&b, "%s/%s", c->dir, path) == -1)
+		return path;
+	s = json_object_new_string(b.data);
+	buf_free(&b);
+	if (s == NULL || json_object_array_add(c->owned, s) != 0) {
+		json_object_put(s);
+		return path;
+	}
+	return json_object_get_string(s);
+}
+
 static const char *const hook_keys[] = {
 	"run", "timeout", "retry_delay", "max_attempts", NULL
 };
 
 static int
-load_hook(struct hook *h, const char *pattern, struct json_object *obj,
-    const char *path, int check_exec, struct buf *err)
+load_hook(struct conf *c, struct hook *h, const char *pattern,
+    struct json_object *obj, const char *path, int check_exec,
+    struct buf *err)
 {
 	struct json_object *run;
 	char where[512];
@@ -250,11 +277,9 @@ load_hook(struct hook *h, const char *pattern, struct json_object *obj,
 		h->argv[i] = (char *)json_object_get_string(a);
 	}
 	snprintf(where, sizeof(where), "%s.run[0]", path);
-	if (h->argv[0][0] != '/') {
-		conf_error(err, where, "must be an absolute path (hooks run "
-		    "without a shell or a search path): %s", h->argv[0]);
-		bad = -1;
-	} else if (check_exec && access(h->argv[0], X_OK) == -1) {
+	/* No search path: a bare name is a file beside the config. */
+	h->argv[0] = (char *)resolve(c, h->argv[0]);
+	if (check_exec && access(h->argv[0], X_OK) == -1) {
 		conf_error(err, where, "is not an executable file: %s",
 		    h->argv[0]);
 		bad = -1;
@@ -269,8 +294,8 @@ static const char *const endpoint_keys[] = {
 };
 
 static int
-load_endpoint(struct endpoint *ep, const char *name, struct json_object *obj,
-    int check_exec, struct buf *err)
+load_endpoint(struct conf *c, struct endpoint *ep, const char *name,
+    struct json_object *obj, int check_exec, struct buf *err)
 {
 	struct json_object *hooks;
 	const char *prov = NULL;
@@ -356,8 +381,8 @@ load_endpoint(struct endpoint *ep, const char *name, struct json_object *obj,
 	ep->nhooks = 0;
 	json_object_object_foreach(hooks, pattern, hobj) {
 		snprintf(where, sizeof(where), "%shooks.%s", path, pattern);
-		if (load_hook(&ep->hooks[ep->nhooks++], pattern, hobj, where,
-		    check_exec, err) == -1)
+		if (load_hook(c, &ep->hooks[ep->nhooks++], pattern, hobj,
+		    where, check_exec, err) == -1)
 			bad = -1;
 	}
 	return bad;
@@ -387,7 +412,8 @@ load_top(struct conf *c, int check_exec, struct buf *err)
 		conf_error(err, "database", "is missing (the path of the SQLite "
 		    "file, outside the web root)");
 		bad = -1;
-	}
+	} else
+		c->database = resolve(c, c->database);
 	v = MAX_BODY_DEFAULT;
 	if (get_int(c->root, "max_body_bytes", "", 1024, MAX_BODY_CEILING, &v,
 	    err) == -1)
@@ -429,8 +455,8 @@ load_top(struct conf *c, int check_exec, struct buf *err)
 		return -1;
 	c->nendpoints = 0;
 	json_object_object_foreach(eps, name, eobj) {
-		if (load_endpoint(&c->endpoints[c->nendpoints++], name, eobj,
-		    check_exec, err) == -1)
+		if (load_endpoint(c, &c->endpoints[c->nendpoints++], name,
+		    eobj, check_exec, err) == -1)
 			bad = -1;
 	}
 	return bad;
@@ -482,7 +508,9 @@ conf_load_ex(const char *path, int check_exec, struct buf *err)
 	if ((text = read_file(path, &len, err)) == NULL)
 		return NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->file = strdup(path)) == NULL ||
+	    (c->file = realpath(path, NULL)) == NULL ||
+	    (c->dir = strdup(c->file)) == NULL ||
+	    (c->owned = json_object_new_array()) == NULL ||
 	    (tok = json_tokener_new_ex(MAX_JSON_DEPTH)) == NULL) {
 		free(text);
 		conf_free(c);
@@ -510,6 +538,7 @@ conf_load_ex(const char *path, int check_exec, struct buf *err)
 	}
 	json_tokener_free(tok);
 	free(text);
+	*strrchr(c->dir, '/') = '\0';
 	if (load_top(c, check_exec, err) == -1) {
 		conf_free(c);
 		return NULL;
@@ -537,7 +566,9 @@ conf_free(struct conf *c)
 	}
 	free(c->endpoints);
 	json_object_put(c->root);
+	json_object_put(c->owned);
 	free(c->file);
+	free(c->dir);
 	free(c);
 }
 
