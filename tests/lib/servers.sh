@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Start and stop real web servers (lighttpd, Apache) on a free loopback port,
 # serving one hookbox binary as FastCGI or as plain CGI.
 #
@@ -15,13 +16,17 @@
 #     KIND: lighttpd-fastcgi | lighttpd-cgi | apache-fcgid | apache-cgi.
 #     WORKDIR: an empty directory owned by the test. Everything goes there:
 #       docroot/  cgi-bin/hookbox.fcgi (a copy of BINARY)  run/ (pid file,
-#       sockets, mutexes)  logs/ (error.log, access.log, server.out)  tmp/
+#       sockets, mutexes)  logs/ (error.log, access.log)  tmp/
 #       and the server config (lighttpd.conf or apache2.conf).
 #     CONF: absolute path of the hookbox config; the program gets it as
 #       HOOKBOX_CONF, plus ASAN_OPTIONS / UBSAN_OPTIONS if they are set here.
 #     On success sets SERVER_URL (http://127.0.0.1:PORT/cgi-bin/hookbox.fcgi),
-#     SERVER_PID, SERVER_KIND, SERVER_LOG (the error log; the servers' and
-#     the programs' stderr, e.g. sanitizer reports, is in logs/server.out).
+#     SERVER_PID, SERVER_KIND, SERVER_LOG (the error log: the server's, and
+#     the program's stderr, e.g. sanitizer reports), SERVER_WORKDIR and
+#     SERVER_START_SECONDS.
+#     Returns non-zero, with the end of the logs on stderr, if it did not come
+#     up. The server is detached from the caller (own session, not a child of
+#     the caller's shell): stop it with server_stop, e.g. from an EXIT trap.
 # server_stop      stop it and any hookbox processes left over; returns 0.
 # server_kinds     the four kinds.
 # server_require   install what is missing (as root) or say what is missing.
@@ -37,11 +42,13 @@
 #
 # One server at a time: the SERVER_* globals describe the current one.
 
+# shellcheck disable=SC2034  # the SERVER_* globals are for the caller
 SERVER_URL=
 SERVER_PID=
 SERVER_KIND=
 SERVER_LOG=
 SERVER_WORKDIR=
+SERVER_START_SECONDS=
 SERVER_USER=${SERVER_USER:-www-data}
 APACHE_MODULES=${APACHE_MODULES:-/usr/lib/apache2/modules}
 
@@ -213,20 +220,23 @@ _server_apache_conf() {
 	_server_render "$kind.conf" "$work" "$conf"
 }
 
+# _server_alive PID: running, and not a zombie waiting to be reaped (the
+# server is not our child, so init reaps it, not always at once).
+_server_alive() {
+	local stat
+	kill -0 "$1" 2>/dev/null || return 1
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	# Field 3, after "(command name)": R, S, ... or Z for a zombie.
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
 # _server_up URL PID: 0 when the server answers (any HTTP status), 0 also
 # when the process is gone (so wait_for stops early; the caller checks).
 _server_up() {
-	kill -0 "$2" 2>/dev/null || return 0
+	_server_alive "$2" || return 0
 	# --noproxy: CI environments often set http_proxy.
 	curl -s -o /dev/null --noproxy '*' --max-time 2 "$1"
-}
-
-# _server_alive PID: running, and not a zombie waiting to be reaped.
-_server_alive() {
-	local state
-	kill -0 "$1" 2>/dev/null || return 1
-	state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
-	[ "$state" != Z ]
 }
 
 server_start() {
@@ -235,12 +245,15 @@ server_start() {
 		return 2
 	fi
 	local kind=$1 work=$2 binary=$3 conf=$4
-	local port cfg attempt started elapsed
+	local port cfg started elapsed
 	local -a cmd
 
 	if [ -n "$SERVER_PID" ]; then
-		echo "servers.sh: $SERVER_KIND is still running; call server_stop first" >&2
-		return 1
+		if _server_alive "$SERVER_PID"; then
+			echo "servers.sh: $SERVER_KIND is still running; call server_stop first" >&2
+			return 1
+		fi
+		server_stop	# it died by itself; clear up after it
 	fi
 	case $kind in
 	lighttpd-fastcgi | lighttpd-cgi | apache-fcgid | apache-cgi) ;;
@@ -249,11 +262,13 @@ server_start() {
 	[ -d "$work" ] || { echo "servers.sh: no such directory: $work" >&2; return 2; }
 	[ -f "$binary" ] || { echo "servers.sh: no such program: $binary" >&2; return 2; }
 	case $work$conf in
-	*'"'* | *'\'* | *$'\n'*)
+	*\"* | *\\* | *$'\n'*)
 		echo "servers.sh: quotes, backslashes or newlines in paths are not supported" >&2
 		return 2 ;;
 	esac
-	case $work in /*) ;; *) work=$(cd "$work" && pwd) ;; esac
+	# Absolute and without a trailing slash: it is compared as a string
+	# in server_stop.
+	work=$(cd "$work" && pwd) || return 2
 	# Unix socket paths (sun_path) are limited to 108 bytes; mod_fcgid and
 	# lighttpd put theirs under WORKDIR/run.
 	if [ ${#work} -gt 70 ]; then
@@ -284,11 +299,13 @@ server_start() {
 		fi
 	fi
 
-	# Retry with another port if the one free_port gave us was taken in the
-	# meantime (or the server died for another reason: then all attempts fail
-	# the same way and the log says why).
-	for attempt in 1 2 3; do
-		port=$(free_port)
+	# If the server dies at once, retry with another port: the one free_port
+	# gave us may have been taken in the meantime. (If it died for another
+	# reason all attempts fail the same way, quickly, and the log says why.)
+	# A server that stays up but does not answer is not retried.
+	for _ in 1 2 3; do
+		# SERVER_PORT pins the port (make run serves on 8080).
+		port=${SERVER_PORT:-$(free_port)}
 		case $kind in
 		lighttpd-*)
 			cfg=$work/lighttpd.conf
@@ -301,23 +318,37 @@ server_start() {
 			cmd=("$APACHE_BIN" -f "$cfg" -DFOREGROUND)
 			;;
 		esac
-		rm -f "$work/logs/error.log"
+		# Empty log per attempt. It must belong to the server user: lighttpd
+		# opens its error log after dropping root.
+		: >"$work/logs/error.log"
+		if [ "$(id -u)" -eq 0 ]; then
+			chown "$SERVER_USER:$(id -gn "$SERVER_USER")" "$work/logs/error.log"
+		fi
 		started=$EPOCHREALTIME
+		# $( ... & echo $! ): started from a subshell that exits at once, so
+		# the server is not a child of the caller's shell and a bare "wait"
+		# in a test does not wait for it.
 		# setsid: Apache in the foreground signals its whole process group
-		# when it stops, which would kill the test itself. (In a script the
-		# background job is not a group leader, so setsid does not fork and
-		# $! is the server's pid.)
+		# when it stops, which would kill the test itself. (The job is not a
+		# group leader, so setsid does not fork and $! is the server's pid.)
 		# env -i: nothing of ours leaks into the programs; the snippets add
 		# HOOKBOX_CONF and the sanitizer options explicitly.
-		# Output goes to a file so that no pipe of the caller is held open.
-		setsid env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-			"${cmd[@]}" </dev/null >>"$work/logs/server.out" 2>&1 &
-		SERVER_PID=$!
+		# stdout/stderr go to the error log, so that no pipe of the caller
+		# is held open, and so that the programs' stderr lands there too
+		# (Apache logs it by itself; lighttpd leaves it on its own stderr).
+		SERVER_PID=$(
+			setsid env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+				"${cmd[@]}" </dev/null >>"$work/logs/error.log" 2>&1 &
+			echo $!
+		)
 		# Probe the document root, not the script: a probe must not run
 		# hookbox (it would show up in its logs and DB).
-		wait_for _server_up "http://127.0.0.1:$port/" "$SERVER_PID"
-		if _server_alive "$SERVER_PID" &&
-			_server_up "http://127.0.0.1:$port/" "$SERVER_PID"; then
+		wait_for _server_up "http://127.0.0.1:$port/" "$SERVER_PID" || true
+		if _server_alive "$SERVER_PID"; then
+			_server_up "http://127.0.0.1:$port/" "$SERVER_PID" && break
+			echo "servers.sh: $kind is running but does not answer on port $port" >&2
+			_server_kill "$SERVER_PID" "$work"
+			SERVER_PID=
 			break
 		fi
 		_server_kill "$SERVER_PID" "$work"
@@ -326,7 +357,7 @@ server_start() {
 
 	if [ -z "$SERVER_PID" ]; then
 		echo "servers.sh: $kind did not start; last lines of its logs:" >&2
-		tail -n 20 "$work/logs/error.log" "$work/logs/server.out" >&2 2>/dev/null
+		tail -n 20 "$work/logs/error.log" >&2 2>/dev/null
 		return 1
 	fi
 	elapsed=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
@@ -348,7 +379,7 @@ _server_leftovers() {
 	for dir in /proc/[0-9]*; do
 		pid=${dir#/proc/}
 		[ "$pid" = "$$" ] && continue
-		mapfile -d '' -t argv <"$dir/cmdline" 2>/dev/null || continue
+		mapfile -d "" -t argv 2>/dev/null <"$dir/cmdline" || continue
 		[ ${#argv[@]} -gt 0 ] || continue
 		if [ "${argv[0]}" = "$work/cgi-bin/hookbox.fcgi" ]; then
 			echo "$pid"
@@ -364,27 +395,28 @@ _server_leftovers() {
 
 # _server_kill PID WORKDIR: TERM, up to 10 s, KILL; then the leftovers.
 _server_kill() {
-	local pid=$1 work=$2 i left
-	kill -TERM "$pid" 2>/dev/null
+	local pid=$1 work=$2 i
+	local -a left
+	# "|| true" here and below: safe for callers running with set -e.
+	kill -TERM "$pid" 2>/dev/null || true
 	for i in $(seq 1 100); do
 		_server_alive "$pid" || break
 		sleep 0.1
 	done
 	if _server_alive "$pid"; then
 		echo "servers.sh: server $pid ignored TERM for 10 s; killing it" >&2
-		kill -KILL "$pid" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null || true
 	fi
-	wait "$pid" 2>/dev/null
 	# FastCGI processes normally exit with the server; give them a moment,
 	# then TERM and KILL what is left.
 	for i in $(seq 1 30); do
-		left=$(_server_leftovers "$work")
-		[ -z "$left" ] && return 0
-		[ "$i" -eq 10 ] && kill -TERM $left 2>/dev/null
-		[ "$i" -eq 20 ] && kill -KILL $left 2>/dev/null
+		mapfile -t left < <(_server_leftovers "$work")
+		[ ${#left[@]} -eq 0 ] && return 0
+		if [ "$i" -eq 10 ]; then kill -TERM "${left[@]}" 2>/dev/null || true; fi
+		if [ "$i" -eq 20 ]; then kill -KILL "${left[@]}" 2>/dev/null || true; fi
 		sleep 0.1
 	done
-	echo "servers.sh: processes left over: $(echo $left)" >&2
+	echo "servers.sh: processes left over: ${left[*]}" >&2
 	return 0
 }
 
