@@ -49,7 +49,9 @@ SERVER_KIND=
 SERVER_LOG=
 SERVER_WORKDIR=
 SERVER_START_SECONDS=
-SERVER_USER=${SERVER_USER:-www-data}
+# Empty (SERVER_USER= ) keeps lighttpd as root: `make run` serves from the
+# checkout, which the www-data user may not be able to reach.
+SERVER_USER=${SERVER_USER-www-data}
 APACHE_MODULES=${APACHE_MODULES:-/usr/lib/apache2/modules}
 
 # Where the servers live on Debian; the commands are looked up in PATH first.
@@ -60,6 +62,11 @@ APACHE_BIN=${APACHE_BIN:-$(command -v apache2 || echo /usr/sbin/apache2)}
 _SERVER_PH_CGIBIN=/home/shop/public_html/cgi-bin
 _SERVER_PH_CONF=/home/shop/hookbox/conf/hookbox.conf
 _SERVER_PH_RUN=/run/lighttpd
+
+# _server_drop: 0 when the server must switch to SERVER_USER.
+_server_drop() {
+	[ "$(id -u)" -eq 0 ] && [ -n "$SERVER_USER" ]
+}
 
 server_kinds() {
 	echo lighttpd-fastcgi lighttpd-cgi apache-fcgid apache-cgi
@@ -139,7 +146,7 @@ _server_lighttpd_conf() {
 	# The snippets expect /cgi-bin/ to be the directory holding hookbox.fcgi.
 	alias.url = ( "/cgi-bin/" => "$work/cgi-bin/" )
 	EOF
-	if [ "$(id -u)" -eq 0 ]; then
+	if _server_drop; then
 		# lighttpd drops to this user after binding; the CGI and FastCGI
 		# processes it starts run as this user too.
 		printf 'server.username = "%s"\nserver.groupname = "%s"\n' \
@@ -198,7 +205,7 @@ _server_apache_conf() {
 	# Server-wide cap on bodies; above hookbox's own limit.
 	LimitRequestBody 33554432
 	EOF
-	if [ "$(id -u)" -eq 0 ]; then
+	if _server_drop; then
 		# Apache will not run CGI programs as root.
 		printf 'User %s\nGroup %s\n' "$SERVER_USER" "$(id -gn "$SERVER_USER")"
 	fi
@@ -281,7 +288,7 @@ server_start() {
 	# path identifies our processes in server_stop.
 	install -m 0755 "$binary" "$work/cgi-bin/hookbox.fcgi" || return 1
 
-	if [ "$(id -u)" -eq 0 ]; then
+	if _server_drop; then
 		if ! id "$SERVER_USER" >/dev/null 2>&1; then
 			echo "servers.sh: running as root but user '$SERVER_USER' does not exist" >&2
 			return 1
@@ -321,7 +328,7 @@ server_start() {
 		# Empty log per attempt. It must belong to the server user: lighttpd
 		# opens its error log after dropping root.
 		: >"$work/logs/error.log"
-		if [ "$(id -u)" -eq 0 ]; then
+		if _server_drop; then
 			chown "$SERVER_USER:$(id -gn "$SERVER_USER")" "$work/logs/error.log"
 		fi
 		started=$EPOCHREALTIME
