@@ -120,11 +120,15 @@ req_from_env(struct request *r, char **envp, struct answer *a)
 
 	memset(r, 0, sizeof(*r));
 	r->content_length = -1;
+	/* First, so that even a refused request says where it came from. */
+	if ((r->remote_addr = dup_limited(env_get(envp, "REMOTE_ADDR"),
+	    64)) == NULL)
+		r->remote_addr = strdup("?");
 	m = env_get(envp, "REQUEST_METHOD");
-	if (m == NULL)
-		m = "";
-	if ((r->method_name = dup_limited(m, 16)) == NULL) {
-		answer_set(a, OUT_BAD_METHOD, "unknown method");
+	if (m == NULL || strlen(m) > 16)
+		m = "OTHER";	/* answered 405 with Allow, once routed */
+	if ((r->method_name = strdup(m)) == NULL) {
+		answer_set(a, OUT_UNAVAILABLE, "out of memory");
 		return -1;
 	}
 	r->method = strcmp(m, "GET") == 0 ? REQ_GET :
@@ -143,11 +147,9 @@ req_from_env(struct request *r, char **envp, struct answer *a)
 		return -1;
 	}
 	if ((r->content_type = dup_limited(env_get(envp, "CONTENT_TYPE"),
-	    MAX_HEADER_LEN)) == NULL ||
-	    (r->remote_addr = dup_limited(env_get(envp, "REMOTE_ADDR"),
-	    64)) == NULL) {
-		answer_set(a, OUT_BAD_REQUEST, "Content-Type or the remote "
-		    "address is too long");
+	    MAX_HEADER_LEN)) == NULL) {
+		answer_set(a, OUT_BAD_REQUEST, "Content-Type is over %d bytes",
+		    MAX_HEADER_LEN);
 		return -1;
 	}
 	for (e = envp; e != NULL && *e != NULL; e++) {
@@ -186,15 +188,20 @@ req_from_env(struct request *r, char **envp, struct answer *a)
  * Reads exactly CONTENT_LENGTH bytes, which the caller has already
  * compared with max_body_bytes. A body that ends early is a 400: the
  * sender will retry, and a cut order must never be stored.
+ *
+ * Without CONTENT_LENGTH (Apache mod_cgi passes a chunked body that way)
+ * the body runs to the end of input, and one byte over max is a 413.
  */
 int
 req_read_body(struct request *r, long long max, req_reader rd, void *ctx,
     struct answer *a)
 {
 	char chunk[16384];
-	long long want = r->content_length < 0 ? 0 : r->content_length;
+	int to_eof = r->content_length < 0 && r->method == REQ_POST;
+	long long want = to_eof ? max + 1 :
+	    r->content_length < 0 ? 0 : r->content_length;
 
-	if (want > max) {
+	if (!to_eof && want > max) {
 		answer_set(a, OUT_TOO_LARGE, "the body is over %lld bytes",
 		    max);
 		return -1;
@@ -213,6 +220,14 @@ req_read_body(struct request *r, long long max, req_reader rd, void *ctx,
 			goto oom;
 	}
 	r->body_read = 1;
+	if (to_eof) {
+		if ((long long)r->body.len > max) {
+			answer_set(a, OUT_TOO_LARGE, "the body is over %lld "
+			    "bytes", max);
+			return -1;
+		}
+		return 0;
+	}
 	if ((long long)r->body.len < want) {
 		answer_set(a, OUT_BAD_REQUEST, "the body is shorter than its "
 		    "Content-Length (%zu of %lld bytes)", r->body.len, want);

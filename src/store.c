@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/rand.h>
 #include <sqlite3.h>
 
 #include "hookbox.h"
@@ -415,6 +416,47 @@ find(struct store *st, const char *endpoint, const char *key,
 }
 
 /*
+ * An id-less signal's key in the window lookup: '@' and '%' are escaped,
+ * so "<key>@" is a prefix of this key's occurrences and of no other's.
+ */
+static int
+escape_at(char *out, size_t outsz, const char *key)
+{
+	size_t o = 0;
+
+	for (; *key != '\0'; key++) {
+		const char *rep = *key == '@' ? "%40" : *key == '%' ? "%25" : NULL;
+		size_t n = rep != NULL ? 3 : 1;
+
+		if (o + n >= outsz)
+			return -1;
+		memcpy(out + o, rep != NULL ? rep : key, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/*
+ * The stored key of one occurrence: "<escaped key>@<time>.<random>". The
+ * random part keeps two occurrences in the same second apart (with a
+ * dedupe_window of 0 each is a new event).
+ */
+static int
+windowed_key(char *out, size_t outsz, const char *key, time_t now)
+{
+	char base[MAX_FIELD_LEN * 3 + 1], hex[17];
+	unsigned char rnd[8];
+
+	if (escape_at(base, sizeof(base), key) == -1 ||
+	    RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return -1;
+	hb_hex(hex, rnd, sizeof(rnd));
+	return snprintf(out, outsz, "%s@%lld.%s", base, (long long)now, hex) <
+	    (int)outsz ? 0 : -1;
+}
+
+/*
  * Records an event exactly once. Returns ST_OK with *id of the new row,
  * ST_DUPLICATE with *id of the stored one, or ST_BUSY / ST_FAIL when
  * nothing could be committed (the caller answers 503).
@@ -429,7 +471,7 @@ store_event(struct store *st, const struct stored_event *se, long long *id)
 {
 	const struct event *ev = se->ev;
 	const struct request *r = se->req;
-	char key[MAX_FIELD_LEN + 32];
+	char key[MAX_FIELD_LEN * 3 + 64], base[MAX_FIELD_LEN * 3 + 1];
 	sqlite3_stmt *p;
 	int rc;
 
@@ -450,8 +492,10 @@ store_event(struct store *st, const struct stored_event *se, long long *id)
 	if (ev->windowed) {
 		if ((p = stmt(st, S_FIND_WINDOW)) == NULL)
 			goto fail;
+		if (escape_at(base, sizeof(base), ev->key) == -1)
+			goto fail;
 		sqlite3_bind_text(p, 1, se->endpoint, -1, SQLITE_STATIC);
-		sqlite3_bind_text(p, 2, ev->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(p, 2, base, -1, SQLITE_STATIC);
 		rc = sqlite3_step(p);
 		if (rc == SQLITE_ROW && se->now - sqlite3_column_int64(p, 1) <
 		    se->dedupe_window) {
@@ -463,8 +507,8 @@ store_event(struct store *st, const struct stored_event *se, long long *id)
 		sqlite3_reset(p);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			goto fail;
-		snprintf(key, sizeof(key), "%s@%lld", ev->key,
-		    (long long)se->now);
+		if (windowed_key(key, sizeof(key), ev->key, se->now) == -1)
+			goto fail;
 	}
 
 	if ((p = stmt(st, S_INSERT)) == NULL)

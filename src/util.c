@@ -83,34 +83,41 @@ hb_strtonum(const char *s, long long min, long long max, const char **errstr)
  * Always NUL-terminates; cuts with "..." when dst is too small. Returns
  * the length written.
  */
+static const char *
+escape_one(unsigned char c, char tmp[5])
+{
+	switch (c) {
+	case '\n': return "\\n";
+	case '\r': return "\\r";
+	case '\t': return "\\t";
+	case '\\': return "\\\\";
+	}
+	if (c < 0x20 || c == 0x7f)
+		snprintf(tmp, 5, "\\x%02x", c);
+	else {
+		tmp[0] = (char)c;
+		tmp[1] = '\0';
+	}
+	return tmp;
+}
+
 size_t
 hb_escape(char *dst, size_t dstsz, const void *src, size_t len)
 {
 	const unsigned char *s = src;
-	size_t i, o = 0;
+	size_t i, o = 0, total = 0;
 	char tmp[5];
 
 	if (dstsz == 0)
 		return 0;
+	for (i = 0; i < len; i++)
+		total += strlen(escape_one(s[i], tmp));
 	for (i = 0; i < len; i++) {
-		const char *rep = tmp;
-		size_t rl;
+		const char *rep = escape_one(s[i], tmp);
+		size_t rl = strlen(rep);
 
-		switch (s[i]) {
-		case '\n': rep = "\\n"; break;
-		case '\r': rep = "\\r"; break;
-		case '\t': rep = "\\t"; break;
-		case '\\': rep = "\\\\"; break;
-		default:
-			if (s[i] < 0x20 || s[i] == 0x7f)
-				snprintf(tmp, sizeof(tmp), "\\x%02x", s[i]);
-			else {
-				tmp[0] = (char)s[i];
-				tmp[1] = '\0';
-			}
-		}
-		rl = strlen(rep);
-		if (o + rl + 4 > dstsz) {
+		/* When it will not all fit, keep room for "...". */
+		if (o + rl + (total < dstsz ? 1 : 4) > dstsz) {
 			if (o + 4 <= dstsz) {
 				memcpy(dst + o, "...", 3);
 				o += 3;
@@ -196,7 +203,9 @@ hb_base64_decode(unsigned char *dst, size_t *dstlen, const char *src,
 		srclen--;
 		pad++;
 	}
-	if (pad > 2 || srclen % 4 == 1 || srclen > INT_MAX / 2)
+	/* OpenSSL reads '=' anywhere as zero bits: only trailing is padding. */
+	if (pad > 2 || srclen % 4 == 1 || srclen > INT_MAX / 2 ||
+	    memchr(src, '=', srclen) != NULL)
 		return -1;
 	/* EVP_DecodeBlock wants whole quads; add back canonical padding. */
 	plen = (srclen + 3) / 4 * 4;

@@ -1,0 +1,588 @@
+#!/usr/bin/env bash
+# The receiver as a web server runs it: the binary as a CGI program, with
+# an empty environment plus the CGI meta-variables, the body on stdin,
+# and the answer (Status line, headers, blank line, JSON) on stdout.
+# Then the CLI on the same database.
+#
+# Output contract: one line per case, "PASS <name>" or "FAIL <name>: <why>"
+# (tests/lib/common.sh); exits non-zero if any case failed.
+#
+# Time: signed requests carry the real clock (hookbox checks them against
+# its own, within 300 s); nothing here waits for time to pass. Where a test
+# needs a chosen time (dedupe windows), it uses `simulate --now`.
+set -u
+. "$(dirname "$0")/lib/common.sh"
+
+case $HOOKBOX in /*) ;; *) HOOKBOX=$TOP/$HOOKBOX ;; esac
+cd "$TOP"
+
+failures=0
+# common.sh's check helpers call fail(); this one also counts, and keeps
+# the reason on one line (the output contract is one line per case).
+fail() {
+	local why=${2//$'\r'/}
+	printf 'FAIL %s: %s\n' "$1" "${why//$'\n'/\\n}"
+	failures=$((failures + 1))
+}
+
+if [ ! -x "$HOOKBOX" ]; then
+	fail "setup" "$HOOKBOX is not built (make cgi-bin/hookbox.fcgi)"
+	exit 1
+fi
+for tool in sqlite3 openssl python3 xxd; do
+	command -v $tool >/dev/null || { fail "setup" "$tool is missing"; exit 1; }
+done
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+# ---- the configs ----
+
+TOK_CATALOG=cat-0123456789abcdef-tok
+TOK_LEADS=leads-0123456789abcdef
+TOK_SHOP=shop-0123456789abcdef
+FD_SECRET=fd-v3-shared-secret-0123
+FD_VERIFY=fd-legacy-verify-0123
+REFLOW_SECRET=reflow_test_secret
+STD_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+SECRETS=("$TOK_CATALOG" "$TOK_LEADS" "$TOK_SHOP" "$FD_SECRET" "$FD_VERIFY"
+	"$REFLOW_SECRET" "$STD_SECRET" "${STD_SECRET#whsec_}")
+
+# write_conf FILE DATABASE MAX_BODY: every config here has the same
+# endpoints; they differ in their database and body limit.
+write_conf() {
+	cat >"$1" <<EOF
+// receiver.sh: JSON with // comments, as users write it.
+{
+  "database": "$2",
+  "max_body_bytes": $3,
+  "busy_timeout_ms": 100,   // the lock test waits this long, no more
+  "endpoints": {
+    "catalog":  { "provider": "flipsnack",  "token": "$TOK_CATALOG" },
+    "leads":    { "provider": "fliplink",   "token": "$TOK_LEADS" },
+    "fdv3":     { "provider": "flipdish",   "secret": "$FD_SECRET" },
+    "fdlegacy": { "provider": "flipdish",   "verify_token": "$FD_VERIFY" },
+    "reflow":   { "provider": "reflow",     "secret": "$REFLOW_SECRET" },
+    "shop":     { "provider": "quickbutik", "token": "$TOK_SHOP" },
+    // every repeat of an id-less signal is a new event
+    "burst":    { "provider": "quickbutik", "token": "$TOK_SHOP", "dedupe_window": 0 },
+    "std":      { "provider": "standard",   "secret": "$STD_SECRET" }
+  }
+}
+EOF
+}
+
+MAIN_DB=$T/hookbox.db
+write_conf "$T/main.conf" "$MAIN_DB" 65536
+write_conf "$T/small.conf" "$MAIN_DB" 2048
+write_conf "$T/nodb.conf" "$T/no-such-dir/sub/hookbox.db" 65536
+write_conf "$T/sim.conf" "$T/sim.db" 65536
+CONF=$T/main.conf
+DB=$MAIN_DB
+
+# ---- running the binary as CGI ----
+
+sanitizer_env=()
+[ -n "${ASAN_OPTIONS:-}" ] && sanitizer_env+=("ASAN_OPTIONS=$ASAN_OPTIONS")
+[ -n "${UBSAN_OPTIONS:-}" ] && sanitizer_env+=("UBSAN_OPTIONS=$UBSAN_OPTIONS")
+
+rejects_count() {
+	if [ -f "$DB" ]; then
+		sqlite3 "$DB" 'SELECT count(*) FROM rejects' 2>/dev/null || echo -1
+	else
+		echo 0
+	fi
+}
+
+# cgi METHOD PATH_INFO QUERY BODY_FILE [NAME=value...]
+# BODY_FILE "-" sends no body and no CONTENT_LENGTH. Later NAME=value
+# arguments override earlier ones (e.g. CONTENT_LENGTH=...). Sets RC, CODE,
+# HDRS, BODY, A_STATUS, A_ID, A_ERROR (A_STATUS=INVALID if the body is not
+# a JSON object), and DELTA (rows added to `rejects`).
+cgi() {
+	local method=$1 path=$2 query=$3 file=$4 before
+	shift 4
+	local vars=(GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1
+		SCRIPT_NAME=/cgi-bin/hookbox.fcgi REQUEST_METHOD="$method"
+		PATH_INFO="$path" QUERY_STRING="$query" REMOTE_ADDR=127.0.0.1
+		HOOKBOX_CONF="$CONF" "${sanitizer_env[@]}")
+	if [ "$file" != - ]; then
+		vars+=(CONTENT_LENGTH="$(wc -c <"$file" | tr -d ' ')"
+			CONTENT_TYPE=application/json)
+	else
+		file=/dev/null
+	fi
+	before=$(rejects_count)
+	env -i "${vars[@]}" "$@" "$HOOKBOX" <"$file" >"$T/out" 2>"$T/err"
+	RC=$?
+	DELTA=$(( $(rejects_count) - before ))
+	CODE=$(head -n 1 "$T/out" | tr -d '\r' | sed -n 's/^Status: \([0-9]*\) .*/\1/p')
+	HDRS=$(sed -n '1,/^\r*$/p' "$T/out" | tr -d '\r')
+	BODY=$(sed '1,/^\r*$/d' "$T/out")
+	IFS=$'\x1f' read -r A_STATUS A_ID A_ERROR < <(python3 -c '
+import json, sys
+try:
+    o = json.loads(sys.stdin.read())
+    assert isinstance(o, dict)
+except Exception:
+    print("INVALID"); sys.exit()
+print("\x1f".join(str(o.get(k, "")).replace("\n", " ") for k in ("status", "id", "error")))
+' <<<"$BODY")
+}
+
+# expect NAME CODE STATUS: the last answer had this code and status, and
+# keeps the contract every answer keeps (see below). One case line.
+n4xx=0
+expect() {
+	local name=$1 code=$2 status=$3 why="" s
+	if [ "$RC" -ne 0 ]; then
+		why="the binary exited $RC: $(tail -n 3 "$T/err" | tr '\n' ' ')"
+	elif grep -q -e 'ERROR: AddressSanitizer' -e 'runtime error:' "$T/err"; then
+		why="sanitizer report: $(grep -m1 -e ERROR -e 'runtime error' "$T/err")"
+	elif [ "$CODE" != "$code" ]; then
+		why="status $CODE, want $code; body $BODY"
+	elif [ "$A_STATUS" = INVALID ]; then
+		why="the body is not a JSON object: [$BODY]"
+	elif [ "$A_STATUS" != "$status" ]; then
+		why="\"status\" is $A_STATUS, want $status; body $BODY"
+	elif [ "${code:0:1}" != 2 ] && [ -z "$A_ERROR" ]; then
+		why="an error answer without \"error\": $BODY"
+	elif [ "${code:0:1}" = 2 ] && ! [[ $A_ID =~ ^[0-9]+$ ]]; then
+		why="no numeric \"id\": $BODY"
+	fi
+	# No answer ever repeats a secret or a token.
+	for s in "${SECRETS[@]}"; do
+		if [ -z "$why" ] && grep -qF -- "$s" "$T/out"; then
+			why="the answer contains a configured secret ($s)"
+		fi
+	done
+	# Every 4xx is kept in `rejects`; nothing else is.
+	if [ -z "$why" ] && [ "$DB" = "$MAIN_DB" ]; then
+		if [ "${code:0:1}" = 4 ] && [ "$DELTA" -ne 1 ]; then
+			why="a $code added $DELTA rows to rejects, want 1"
+		elif [ "${code:0:1}" != 4 ] && [ "$DELTA" -ne 0 ]; then
+			why="a $code added $DELTA rows to rejects, want 0"
+		fi
+	fi
+	[ "$DB" = "$MAIN_DB" ] && [ "${CODE:0:1}" = 4 ] && n4xx=$((n4xx + 1))
+	if [ -z "$why" ]; then pass "$name"; else fail "$name" "$why"; fi
+}
+
+# ---- signing, with openssl as an independent implementation ----
+
+hmac_hex() {	# SECRET < data
+	openssl dgst -sha256 -hmac "$1" -r | cut -d ' ' -f 1
+}
+
+now_iso_ms() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
+
+# flipdish_sig FILE FORM [T]: "t=<T>,sha256=<hex>"; FORM is tbody or body.
+flipdish_sig() {
+	local t=${3:-$(now_iso_ms)}
+	if [ "$2" = tbody ]; then
+		printf 't=%s,sha256=%s' "$t" "$({ printf '%s.' "$t"; cat "$1"; } | hmac_hex "$FD_SECRET")"
+	else
+		printf 't=%s,sha256=%s' "$t" "$(hmac_hex "$FD_SECRET" <"$1")"
+	fi
+}
+
+# std_sig ID TS FILE: a Standard Webhooks "v1,<base64>" header value.
+std_sig() {
+	local key
+	key=$(printf '%s' "${STD_SECRET#whsec_}" | base64 -d | xxd -p -c 256)
+	printf 'v1,%s' "$({ printf '%s.%s.' "$1" "$2"; cat "$3"; } |
+		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary | base64)"
+}
+
+# ---- the store, read with sqlite3 ----
+
+row() {	# ID: "type|key|resource|endpoint|provider"
+	sqlite3 -separator '|' "$DB" "SELECT event_type, event_key, resource_id,
+		endpoint, provider FROM events WHERE id = $1"
+}
+sql() { sqlite3 "$DB" "$1"; }
+hex_of() { xxd -p "$1" | tr -d '\n' | tr a-f A-F; }
+
+# ---- 1. every fixture: accepted, stored exactly, then a duplicate ----
+
+# send_fixture FILE: sends it the way its platform does.
+send_fixture() {
+	local f=$1 base
+	base=$(basename "$f")
+	case $base in
+	flipsnack-*)
+		cgi POST "/catalog/$TOK_CATALOG" "" "$f" ;;
+	fliplink-*)
+		cgi POST "/leads/$TOK_LEADS" "" "$f" ;;
+	flipdish-*.v1.json)	# webhooks v3, signed over "t.body"
+		local t type=${base#flipdish-}
+		type=${type%.json}
+		t=$(now_iso_ms)
+		cgi POST /fdv3 "" "$f" HTTP_X_FLIPDISH_EVENT_TYPE="$type" \
+			HTTP_X_FLIPDISH_EVENT_VERSION=v1 HTTP_X_FLIPDISH_TIMESTAMP="$t" \
+			HTTP_X_FLIPDISH_SIGNATURE="$(flipdish_sig "$f" tbody "$t")" ;;
+	flipdish-*)	# legacy webhooks, static verify token
+		cgi POST /fdlegacy "" "$f" HTTP_X_VERIFY_TOKEN="$FD_VERIFY" ;;
+	reflow-*)
+		cgi POST /reflow "" "$f" HTTP_SIGNATURE="$(hmac_hex "$REFLOW_SECRET" <"$f")" ;;
+	quickbutik-*.query)	# GET, the query is the whole message
+		cgi GET "/shop/$TOK_SHOP" "$(cat "$f")" - ;;
+	*)
+		return 1 ;;
+	esac
+}
+
+# file | type | key (a regex) | resource | endpoint | provider | proof
+expectations='
+flipsnack-orders.json|order|6a1f0c2e9b7d4e55|6a1f0c2e9b7d4e55|catalog|flipsnack|url token
+flipsnack-order-help-article.json|order|9471318|9471318|catalog|flipsnack|url token
+fliplink-lead.captured.json|lead.captured|evt_01JDQ8ZK3M5V7W9X2Y4A6B8C0D|doc_7f3a9c|leads|fliplink|url token
+flipdish-order.created.json|order.created|1a92aaa3-59f4-4944-b868-a88cad0e291a|1234|fdlegacy|flipdish|x-verify-token
+flipdish-sale.created.v1.json|sale.created.v1|0d1f8e2a-5b6c-4d7e-8f90-a1b2c3d4e5f6|3N356|fdv3|flipdish|flipdish-v3 hmac(t.body)
+reflow-order.created.json|order.created|evt_b3a6be49ed03438394525398e24d0ffa59d96dca|12345678|reflow|reflow|reflow hmac
+reflow-products.changed.json|products.changed|evt_304a10e2bae97d4bd8d981657b5d31df0ac1a53f||reflow|reflow|reflow hmac
+quickbutik-order.new.query|order.new|order.new:12345|12345|shop|quickbutik|url token
+quickbutik-product.update.query|product.update|product.update:987@[0-9]+[.][0-9a-f]{16}|987|shop|quickbutik|url token
+'
+
+for f in "$FIXTURES"/*; do
+	base=$(basename "$f")
+	case $base in *.json|*.query) ;; *) continue ;; esac
+	line=$(grep "^$base|" <<<"$expectations")
+	if [ -z "$line" ]; then
+		fail "fixture $base" "no expectation for it in tests/receiver.sh"
+		continue
+	fi
+	IFS='|' read -r _ want_type want_key want_res want_ep want_prov want_proof <<<"$line"
+
+	send_fixture "$f"
+	expect "fixture $base accepted" 200 accepted
+	id=$A_ID
+	[ "$A_STATUS" = accepted ] || continue
+
+	IFS='|' read -r got_type got_key got_res got_ep got_prov <<<"$(row "$id")"
+	check "fixture $base stored type/resource/endpoint/provider" \
+		"$want_type|$want_res|$want_ep|$want_prov" \
+		"$got_type|$got_res|$got_ep|$got_prov"
+	check_match "fixture $base stored key" "^$want_key\$" "$got_key"
+	check "fixture $base proof" "$want_proof" "$(sql "SELECT proof FROM events WHERE id = $id")"
+	if [[ $base == *.query ]]; then
+		check "fixture $base stored query, no body" "$(cat "$f")|" \
+			"$(sql "SELECT query || '|' || hex(body) FROM events WHERE id = $id")"
+	else
+		check "fixture $base body bytes identical" "$(hex_of "$f")" \
+			"$(sql "SELECT hex(body) FROM events WHERE id = $id")"
+	fi
+
+	# The platform retries: same key, same id, nothing new stored.
+	# (product.update is id-less: a repeat within dedupe_window.)
+	n=$(sql 'SELECT count(*) FROM events')
+	send_fixture "$f"
+	expect "fixture $base again is a duplicate" 200 duplicate
+	check "fixture $base duplicate has the same id" "$id" "$A_ID"
+	check "fixture $base duplicate stores nothing" "$n" "$(sql 'SELECT count(*) FROM events')"
+done
+
+# ---- 2. the other ways the platforms send ----
+
+# Flipdish v3 signed over the body alone (the signed form is unconfirmed):
+# a different event, so that it is not a duplicate.
+sed 's/0d1f8e2a-5b6c-4d7e-8f90-a1b2c3d4e5f6/0d1f8e2a-5b6c-4d7e-8f90-a1b2c3d4e5f7/' \
+	"$FIXTURES/flipdish-sale.created.v1.json" >"$T/sale2.json"
+cgi POST /fdv3 "" "$T/sale2.json" HTTP_X_FLIPDISH_EVENT_TYPE=sale.created.v1 \
+	HTTP_X_FLIPDISH_SIGNATURE="$(flipdish_sig "$T/sale2.json" body)"
+expect "flipdish v3 signed over the body alone" 200 accepted
+check "flipdish v3 body-alone proof recorded" "flipdish-v3 hmac(body)" \
+	"$(sql "SELECT proof FROM events WHERE id = ${A_ID:-0}")"
+
+cgi POST /fdv3 "" "$T/sale2.json" HTTP_X_FLIPDISH_EVENT_TYPE=sale.created.v1 \
+	HTTP_X_FLIPDISH_SIGNATURE="$(flipdish_sig "$T/sale2.json" tbody "$(date -u -d '-10 min' +%Y-%m-%dT%H:%M:%S.%3NZ)")"
+expect "flipdish v3 stale t= is 401" 401 rejected
+cgi POST /fdv3 "" "$T/sale2.json" HTTP_X_FLIPDISH_EVENT_TYPE=sale.created.v1
+expect "flipdish v3 without a signature is 401" 401 rejected
+cgi POST /fdlegacy "" "$FIXTURES/flipdish-order.created.json" HTTP_X_VERIFY_TOKEN=wrong
+expect "flipdish legacy wrong X-Verify-Token is 401" 401 rejected
+
+# Quickbutik's tutorial POSTs: a form body, a JSON body, or the query.
+printf 'event_type=order.done&order_id=555' >"$T/qb-form"
+cgi POST "/shop/$TOK_SHOP" "" "$T/qb-form" CONTENT_TYPE=application/x-www-form-urlencoded
+expect "quickbutik POST urlencoded body" 200 accepted
+check "quickbutik POST urlencoded stored" "order.done|order.done:555|555|shop|quickbutik" "$(row "${A_ID:-0}")"
+printf '{"event_type":"order.cancelled","order_id":"556"}' >"$T/qb-json"
+cgi POST "/shop/$TOK_SHOP" "" "$T/qb-json"
+expect "quickbutik POST JSON body" 200 accepted
+check "quickbutik POST JSON stored" "order.cancelled|order.cancelled:556|556|shop|quickbutik" "$(row "${A_ID:-0}")"
+printf '' >"$T/empty"
+cgi POST "/shop/$TOK_SHOP" "event_type=order.done&order_id=557" "$T/empty"
+expect "quickbutik POST with the query, empty body" 200 accepted
+check "quickbutik POST query stored" "order.done|order.done:557|557|shop|quickbutik" "$(row "${A_ID:-0}")"
+
+# Standard Webhooks, signed with openssl from the whsec_ key.
+printf '{"type":"invoice.paid","data":{"id":"inv_42"}}' >"$T/std.json"
+ts=$(date +%s)
+cgi POST /std "" "$T/std.json" HTTP_WEBHOOK_ID=msg_receiver_1 HTTP_WEBHOOK_TIMESTAMP="$ts" \
+	HTTP_WEBHOOK_SIGNATURE="$(std_sig msg_receiver_1 "$ts" "$T/std.json")"
+expect "standard webhooks signed" 200 accepted
+check "standard webhooks stored" "invoice.paid|msg_receiver_1|inv_42|std|standard" "$(row "${A_ID:-0}")"
+old=$((ts - 600))
+cgi POST /std "" "$T/std.json" HTTP_WEBHOOK_ID=msg_receiver_2 HTTP_WEBHOOK_TIMESTAMP="$old" \
+	HTTP_WEBHOOK_SIGNATURE="$(std_sig msg_receiver_2 "$old" "$T/std.json")"
+expect "standard webhooks stale timestamp is 401" 401 rejected
+cgi POST /std "" "$T/std.json" HTTP_WEBHOOK_ID=msg_receiver_3 HTTP_WEBHOOK_TIMESTAMP="$ts" \
+	HTTP_WEBHOOK_SIGNATURE="$(std_sig msg_receiver_1 "$ts" "$T/std.json")"
+expect "standard webhooks signature for another id is 401" 401 rejected
+
+# ---- 3. the answers table (DESIGN.md "Answers") ----
+
+printf '{"type":"orders","order_id":"T-1"}' >"$T/order1.json"
+printf '{"type":"orders","order_id":"T-2"}' >"$T/order2.json"
+printf '{"type":"orders","order_id":"T-3"}' >"$T/order3.json"
+
+printf '{"type":"orders", order_id: T-9' >"$T/bad.json"
+cgi POST "/catalog/$TOK_CATALOG" "" "$T/bad.json"
+expect "400 invalid JSON" 400 rejected
+printf '{"type":"orders","total":5}' >"$T/noid.json"
+cgi POST "/catalog/$TOK_CATALOG" "" "$T/noid.json"
+expect "400 required field missing" 400 rejected
+check_match "400 names the missing field" order_id "$A_ERROR"
+cgi POST "/catalog/$TOK_CATALOG" "" "$T/order1.json" CONTENT_LENGTH=$(( $(wc -c <"$T/order1.json") + 10 ))
+expect "400 body shorter than CONTENT_LENGTH" 400 rejected
+check "short body stored nothing" 0 "$(sql "SELECT count(*) FROM events WHERE event_key = 'T-1'")"
+
+# Refused while the request itself is read: still a 400 with a reject
+# row, and the row still says who sent it.
+cgi GET "/shop/$TOK_SHOP" "event_type=order.new&order_id=1&pad=$(printf '%08200d' 0)" -
+expect "400 query string over 8192 bytes" 400 rejected
+check "400 long query keeps the sender's address in rejects" 127.0.0.1 \
+	"$(sql 'SELECT remote_addr FROM rejects ORDER BY id DESC LIMIT 1')"
+cgi POST "/catalog/$TOK_CATALOG" "" "$T/order1.json" HTTP_X_EVIL=$'a\r\nSet-Cookie: x=1'
+expect "400 header value with a line break" 400 rejected
+check "400 line break never reaches the answer headers" "" "$(grep -i '^Set-Cookie' <<<"$HDRS")"
+
+cgi POST /catalog "" "$T/order1.json"
+expect "401 missing token" 401 rejected
+cgi POST /catalog/wrong-token "" "$T/order1.json"
+expect "401 wrong token" 401 rejected
+cgi POST /catalog "token=wrong" "$T/order1.json"
+expect "401 wrong token as ?token=" 401 rejected
+cgi POST /catalog "token=$TOK_CATALOG" "$T/order1.json"
+expect "token as ?token= query parameter accepted" 200 accepted
+check "?token= is not stored in the query" "" "$(sql "SELECT query FROM events WHERE id = ${A_ID:-0}")"
+cgi POST /reflow "" "$FIXTURES/reflow-order.created.json" HTTP_SIGNATURE=0000000000000000000000000000000000000000000000000000000000000000
+expect "401 bad signature" 401 rejected
+cgi POST /reflow "" "$FIXTURES/reflow-order.created.json"
+expect "401 missing signature" 401 rejected
+
+cgi POST /nowhere/x "" "$T/order2.json"
+expect "404 unknown endpoint" 404 rejected
+cgi POST / "" "$T/order2.json"
+expect "404 no endpoint" 404 rejected
+cgi POST "" "" "$T/order2.json"
+expect "404 empty path" 404 rejected
+cgi POST "/catalog/$TOK_CATALOG/extra" "" "$T/order2.json"
+expect "404 extra path segments" 404 rejected
+
+cgi GET "/catalog/$TOK_CATALOG" "" -
+expect "405 GET to flipsnack" 405 rejected
+check_match "405 GET to flipsnack has Allow: POST" $'(^|\n)Allow: POST($|\n)' "$HDRS"
+cgi PUT "/shop/$TOK_SHOP" "event_type=order.new&order_id=1" -
+expect "405 PUT to quickbutik" 405 rejected
+check_match "405 PUT to quickbutik has Allow with GET and POST" \
+	$'(^|\n)Allow: GET, POST($|\n)' "$HDRS"
+
+# HTTP requires Allow on every 405, whatever the method was.
+cgi PROPFIND-AND-THEN-SOME "/catalog/$TOK_CATALOG" "" -
+expect "405 overlong method" 405 rejected
+check_match "405 overlong method has Allow" $'(^|\n)Allow: [A-Z]' "$HDRS"
+
+# 413: decided from CONTENT_LENGTH alone. No body is sent: had the binary
+# tried to read it, it would have found none and answered 400 instead.
+CONF=$T/small.conf
+cgi POST "/catalog/$TOK_CATALOG" "" - CONTENT_LENGTH=4096 CONTENT_TYPE=application/json
+expect "413 CONTENT_LENGTH over max_body_bytes, body never read" 413 rejected
+cgi POST "/catalog/$TOK_CATALOG" "" - CONTENT_LENGTH=99999999999999999999999 CONTENT_TYPE=application/json
+expect "413 CONTENT_LENGTH too large to count" 413 rejected
+CONF=$T/main.conf
+
+# 503: a database that cannot be opened (a folder that does not exist;
+# as root a read-only folder would still be writable).
+CONF=$T/nodb.conf DB=$T/no-such-dir/sub/hookbox.db
+cgi POST "/catalog/$TOK_CATALOG" "" "$T/order2.json"
+expect "503 database cannot be opened" 503 unavailable
+check_match "503 has Retry-After" $'(^|\n)Retry-After: [0-9]+($|\n)' "$HDRS"
+check "503 did not create the database folder" no "$([ -e "$T/no-such-dir" ] && echo yes || echo no)"
+CONF=$T/main.conf DB=$MAIN_DB
+
+# 503: no config at all (a config that does not load).
+printf '{ "database": ' >"$T/broken.conf"
+CONF=$T/broken.conf DB=$T/none.db
+cgi POST "/catalog/$TOK_CATALOG" "" "$T/order2.json"
+expect "503 config does not load" 503 unavailable
+check_match "503 config has Retry-After" $'(^|\n)Retry-After: [0-9]+($|\n)' "$HDRS"
+CONF=$T/main.conf DB=$MAIN_DB
+
+# 503: the store is busy past busy_timeout_ms. Another connection holds
+# the write lock until told to let go; it says "locked" once it holds it.
+coproc LOCK { python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+c.execute("ROLLBACK")
+' "$MAIN_DB"; }
+read -r locked <&"${LOCK[0]}"
+if [ "${locked:-}" != locked ]; then
+	fail "503 store busy" "could not take the write lock with python3's sqlite3"
+else
+	events_before=$(sql 'SELECT count(*) FROM events')
+	cgi POST "/catalog/$TOK_CATALOG" "" "$T/order2.json"
+	expect "503 store busy past busy_timeout_ms" 503 unavailable
+	check_match "503 busy has Retry-After" $'(^|\n)Retry-After: [0-9]+($|\n)' "$HDRS"
+	check "503 busy stored nothing" "$events_before" "$(sql 'SELECT count(*) FROM events')"
+	echo >&"${LOCK[1]}"
+fi
+wait "$LOCK_PID" 2>/dev/null
+cgi POST "/catalog/$TOK_CATALOG" "" "$T/order2.json"
+expect "after the lock is released the same request is accepted" 200 accepted
+
+# Every 4xx above is in `rejects`, and only those.
+check "rejects holds one row per 4xx answer" "$n4xx" "$(sql 'SELECT count(*) FROM rejects')"
+check "rejects keep the reason" 0 "$(sql "SELECT count(*) FROM rejects WHERE reason = ''")"
+check "rejects keep the address of a wrong token" 127.0.0.1 \
+	"$(sql "SELECT DISTINCT remote_addr FROM rejects WHERE status = 401")"
+check "no reject row holds a token or secret" 0 \
+	"$(sql "SELECT count(*) FROM rejects WHERE reason LIKE '%$TOK_CATALOG%' OR endpoint LIKE '%$TOK_CATALOG%'")"
+
+# What is stored for the owner to read never holds a token or a secret
+# (X-Verify-Token is a header; ?token= is in the query).
+leaks=""
+for s in "${SECRETS[@]}"; do
+	n=$(sql "SELECT count(*) FROM events WHERE instr(headers, '$s') OR instr(query, '$s')")
+	[ "$n" = 0 ] || leaks="$leaks $s"
+done
+check "stored headers and queries hold no token or secret" "" "$leaks"
+check_match "stored headers keep the other headers" '"x-flipdish-event-type":"sale.created.v1"' \
+	"$(sql "SELECT headers FROM events WHERE endpoint = 'fdv3' LIMIT 1")"
+
+# ---- 4. the CLI on the same database ----
+
+# cli ARGS...: the binary as a command, not as CGI. Its stderr is passed
+# on, and kept to look for sanitizer reports at the end.
+cli() {
+	local rc
+	env -i PATH="$PATH" HOOKBOX_CONF="$CONF" "${sanitizer_env[@]}" \
+		"$HOOKBOX" "$@" </dev/null 2>"$T/cli.err"
+	rc=$?
+	cat "$T/cli.err" >&2
+	cat "$T/cli.err" >>"$T/cli-all.err"
+	return $rc
+}
+: >"$T/cli-all.err"
+
+out=$(cli check 2>&1); rc=$?
+check "check exits 0 for a good config" 0 "$rc"
+missing=""
+for ep in "catalog/$TOK_CATALOG" "leads/$TOK_LEADS" fdv3 fdlegacy reflow \
+	"shop/$TOK_SHOP" "burst/$TOK_SHOP" std; do
+	grep -q -- "/$ep\$" <<<"$out" || missing="$missing /$ep"
+done
+check "check prints each endpoint's URL path" "" "$missing"
+
+sed 's/"provider": "flipsnack",/"provider": "flipsnack", "colour": "red",/' \
+	"$T/main.conf" >"$T/badkey.conf"
+out=$(CONF=$T/badkey.conf cli check 2>&1); rc=$?
+check "check exits non-zero for an unknown key" 1 "$([ "$rc" -ne 0 ] && echo 1 || echo 0)"
+check_match "check names the unknown key" "endpoints\.catalog\.colour" "$out"
+
+out=$(cli list 2>&1); rc=$?
+check "list exits 0" 0 "$rc"
+check_match "list shows events" "6a1f0c2e9b7d4e55" "$out"
+
+cli list --json --limit 1000 >"$T/list.json" 2>"$T/list.err"; rc=$?
+check "list --json exits 0" 0 "$rc"
+check "list --json prints one JSON object per event" \
+	"$(sql 'SELECT count(*) FROM events')" \
+	"$(python3 -c '
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    assert isinstance(o, dict) and "id" in o and "event_type" in o
+    n += 1
+print(n)' "$T/list.json" 2>&1)"
+
+cli list --json --endpoint catalog --type order >"$T/filtered.json" 2>&1
+check "list --endpoint catalog --type order filters" \
+	"$(sql "SELECT count(*) FROM events WHERE endpoint = 'catalog' AND event_type = 'order'")|ok" \
+	"$(python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+ok = all(r["endpoint"] == "catalog" and r["event_type"] == "order" for r in rows)
+print("%d|%s" % (len(rows), "ok" if ok else "other rows"))' "$T/filtered.json" 2>&1)"
+cli list --json --type order.* >"$T/family.json" 2>&1
+check "list --type order.* lists the family" \
+	"$(sql "SELECT count(*) FROM events WHERE event_type LIKE 'order.%'")" \
+	"$(grep -c . "$T/family.json")"
+
+id=$(sql "SELECT id FROM events WHERE event_key = '6a1f0c2e9b7d4e55'")
+cli show "$id" >"$T/show.out" 2>&1; rc=$?
+check "show exits 0" 0 "$rc"
+check "show prints the body" yes "$(python3 -c '
+import sys
+print("yes" if open(sys.argv[2], "rb").read() in open(sys.argv[1], "rb").read() else "no")
+' "$T/show.out" "$FIXTURES/flipsnack-orders.json")"
+cli show 999999 >/dev/null 2>&1; rc=$?
+check "show of a missing id exits non-zero" 1 "$([ "$rc" -ne 0 ] && echo 1 || echo 0)"
+
+out=$(cli rejects 2>&1); rc=$?
+check "rejects exits 0" 0 "$rc"
+check_match "rejects lists refusals" "401 +catalog" "$out"
+check_match "rejects lists 404s with the endpoint asked for" "404 +nowhere" "$out"
+
+# simulate, on a fresh database.
+CONF=$T/sim.conf DB=$T/sim.db
+out=$(cli simulate catalog "$FIXTURES/flipsnack-orders.json" 2>&1)
+check_match "simulate on a fresh database accepts" '^200 \{"status":"accepted","id":[0-9]+\}$' "$out"
+out=$(cli simulate catalog "$FIXTURES/flipsnack-orders.json" 2>&1)
+check_match "simulate again is a duplicate" '^200 \{"status":"duplicate","id":[0-9]+\}$' "$out"
+out=$(cli simulate reflow "$FIXTURES/reflow-order.created.json" 2>&1)
+check_match "simulate signs reflow itself" '^200 \{"status":"accepted"' "$out"
+out=$(cli simulate reflow "$FIXTURES/reflow-products.changed.json" --unsigned 2>&1); rc=$?
+check_match "simulate --unsigned reflow is 401" '^401 \{"status":"rejected","error":' "$out"
+check "simulate --unsigned exits non-zero" 1 "$([ "$rc" -ne 0 ] && echo 1 || echo 0)"
+out=$(cli simulate fdv3 "$FIXTURES/flipdish-sale.created.v1.json" 2>&1)
+check_match "simulate signs flipdish v3 itself" '^200 \{"status":"accepted"' "$out"
+out=$(cli simulate std "$T/std.json" 2>&1)
+check_match "simulate signs standard webhooks itself" '^200 \{"status":"accepted"' "$out"
+
+# Dedupe windows at chosen times (simulate --now): id-less Quickbutik
+# product signals are duplicates within dedupe_window (300 s) only.
+q=$FIXTURES/quickbutik-product.update.query
+out=$(cli simulate shop "$q" --now 1700000000 2>&1)
+check_match "window: first product.update accepted" '^200 \{"status":"accepted"' "$out"
+out=$(cli simulate shop "$q" --now 1700000299 2>&1)
+check_match "window: 299 s later is a duplicate" '^200 \{"status":"duplicate"' "$out"
+out=$(cli simulate shop "$q" --now 1700000300 2>&1)
+check_match "window: 300 s later is a new event" '^200 \{"status":"accepted"' "$out"
+out=$(cli simulate burst "$q" --now 1700000000 2>&1)
+check_match "window 0: first accepted" '^200 \{"status":"accepted"' "$out"
+out=$(cli simulate burst "$q" --now 1700000001 2>&1)
+check_match "window 0: a repeat 1 s later is a new event" '^200 \{"status":"accepted"' "$out"
+out=$(cli simulate burst "$q" --now 1700000001 2>&1)
+check_match "window 0: a repeat in the same second is a new event" '^200 \{"status":"accepted"' "$out"
+CONF=$T/main.conf DB=$MAIN_DB
+
+# Through CGI too: two product.update within the window (the tests take
+# far less than 300 s) are one event.
+cgi GET "/shop/$TOK_SHOP" "event_type=product.update&product_id=4242" -
+expect "quickbutik product.update via CGI" 200 accepted
+first=$A_ID
+cgi GET "/shop/$TOK_SHOP" "event_type=product.update&product_id=4242" -
+expect "quickbutik product.update again within the window" 200 duplicate
+check "quickbutik product.update duplicate has the same id" "$first" "$A_ID"
+
+check "CLI runs had no sanitizer report" "" \
+	"$(grep -m1 -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error:' "$T/cli-all.err")"
+
+[ "$failures" -eq 0 ]

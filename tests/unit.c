@@ -1,0 +1,2479 @@
+/*
+ * Unit tests: the real modules, called directly. Run from the top of the
+ * repository (fixtures are read from tests/fixtures/).
+ *
+ * Output contract (tests/run.sh): one line per case, "PASS <name>" or
+ * "FAIL <name>: <why>"; the exit status is 1 if any case failed.
+ *
+ * Each case runs in a forked child, so that a crash, an ASan report or
+ * (under LeakSanitizer) a leak fails that one case by name instead of
+ * ending the whole program. Nothing here reads the clock: every time is
+ * injected.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "hookbox.h"
+
+#define FIX	"tests/fixtures/"
+#define CASE_FAILED	99	/* exit code of a child that printed FAIL */
+
+static int	 nfailed;
+static char	 why[2048];	/* first failed expectation of the case */
+static char	 tmpdir[PATH_MAX];
+
+/* ---- the check macros ---- */
+
+static void
+note(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+note(int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (why[0] != '\0')
+		return;		/* keep the first failure: it explains the rest */
+	n = snprintf(why, sizeof(why), "line %d: ", line);
+	va_start(ap, fmt);
+	vsnprintf(why + n, sizeof(why) - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+#define EXPECT(c) do {							\
+	if (!(c))							\
+		note(__LINE__, "%s", #c);				\
+} while (0)
+
+#define EXPECT_INT(got, want) do {					\
+	long long g_ = (long long)(got), w_ = (long long)(want);	\
+	if (g_ != w_)							\
+		note(__LINE__, "%s is %lld, want %lld", #got, g_, w_);	\
+} while (0)
+
+#define EXPECT_STR(got, want) do {					\
+	const char *g_ = (got), *w_ = (want);				\
+	if (g_ == NULL || w_ == NULL ? g_ != w_ : strcmp(g_, w_) != 0)	\
+		note(__LINE__, "%s is [%s], want [%s]", #got,		\
+		    g_ ? g_ : "(null)", w_ ? w_ : "(null)");		\
+} while (0)
+
+#define EXPECT_HAS(hay, needle) do {					\
+	const char *h_ = (hay), *n_ = (needle);				\
+	if (h_ == NULL || strstr(h_, n_) == NULL)			\
+		note(__LINE__, "%s [%s] does not contain [%s]", #hay,	\
+		    h_ ? h_ : "(null)", n_);				\
+} while (0)
+
+/*
+ * Runs one case in a child. The child prints its own FAIL line (it knows
+ * why) and leaves with _exit(CASE_FAILED); a clean pass leaves with
+ * exit(0), so that LeakSanitizer checks the case for leaks. Anything else
+ * (a signal, ASan's exit code 1, LSan's 23) is reported here.
+ */
+static void
+run(const char *name, void (*fn)(void))
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) == -1) {
+		printf("FAIL %s: fork: %s\n", name, strerror(errno));
+		nfailed++;
+		return;
+	}
+	if (pid == 0) {
+		why[0] = '\0';
+		fn();
+		if (why[0] != '\0') {
+			char *p;
+
+			/* One line per case: a reason may quote several. */
+			for (p = why; *p != '\0'; p++)
+				if (*p == '\n' || *p == '\r')
+					*p = '|';
+			printf("FAIL %s: %s\n", name, why);
+			fflush(stdout);
+			_exit(CASE_FAILED);
+		}
+		exit(0);
+	}
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		printf("PASS %s\n", name);
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == CASE_FAILED)
+		nfailed++;
+	else {
+		if (WIFSIGNALED(st))
+			printf("FAIL %s: crashed with signal %d\n", name,
+			    WTERMSIG(st));
+		else
+			printf("FAIL %s: exited %d (a sanitizer report or a "
+			    "leak: see stderr)\n", name, WEXITSTATUS(st));
+		nfailed++;
+	}
+	fflush(stdout);
+}
+
+/*
+ * libcrypto is not built with ASan, so what EVP_DecodeBlock writes into
+ * our buffers is never checked. This stand-in (the program's own symbol
+ * wins over the library's) decodes into a scratch buffer with the real
+ * function and copies the result with memcpy, which ASan does check: a
+ * decode into a buffer that is too small is then reported where it
+ * happens. Outside ASan it behaves exactly like the real one.
+ */
+int
+EVP_DecodeBlock(unsigned char *t, const unsigned char *f, int n)
+{
+	static int (*real)(unsigned char *, const unsigned char *, int);
+	unsigned char *tmp;
+	int rc;
+
+	if (real == NULL &&
+	    (real = (int (*)(unsigned char *, const unsigned char *, int))
+	    dlsym(RTLD_NEXT, "EVP_DecodeBlock")) == NULL)
+		abort();
+	if (n < 0 || (tmp = malloc((size_t)n / 4 * 3 + 3)) == NULL)
+		return -1;
+	rc = real(tmp, f, n);
+	if (rc > 0)
+		memcpy(t, tmp, (size_t)rc);
+	free(tmp);
+	return rc;
+}
+
+/* ---- helpers ---- */
+
+/* Reads a whole file as bytes into b (NUL-terminated). */
+static int
+slurp(const char *path, struct buf *b)
+{
+	char chunk[4096];
+	FILE *f;
+	size_t n;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		note(__LINE__, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(b, chunk, n);
+	fclose(f);
+	buf_add(b, "", 0);
+	return 0;
+}
+
+/* Writes text to <tmpdir>/<name>; returns the path in a static buffer. */
+static const char *
+tmpfile_with(const char *name, const char *text, mode_t mode)
+{
+	static char path[PATH_MAX + 64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	if ((f = fopen(path, "w")) == NULL) {
+		note(__LINE__, "cannot write %s: %s", path, strerror(errno));
+		return path;
+	}
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+	return path;
+}
+
+/*
+ * req_from_env over a list of "NAME=value" literals. The cast only drops
+ * const: req_from_env does not write to the environment.
+ */
+static int
+mkreq(struct request *r, struct answer *a, const char *const *vars)
+{
+	char *env[MAX_HEADERS + 32];
+	size_t n = 0;
+
+	memset(a, 0, sizeof(*a));
+	for (; *vars != NULL && n + 1 < sizeof(env) / sizeof(env[0]); vars++)
+		env[n++] = (char *)*vars;
+	env[n] = NULL;
+	return req_from_env(r, env, a);
+}
+
+#define VARS(...)	((const char *const[]){ __VA_ARGS__, NULL })
+
+/* A reader over memory, handing out at most `step` bytes a call. */
+struct memrd {
+	const char	*p;
+	size_t		 len, off, step;
+};
+
+static long
+mem_read(void *ctx, char *dst, size_t n)
+{
+	struct memrd *m = ctx;
+
+	if (m->step && n > m->step)
+		n = m->step;
+	if (n > m->len - m->off)
+		n = m->len - m->off;
+	memcpy(dst, m->p + m->off, n);
+	m->off += n;
+	return (long)n;
+}
+
+static void
+hex_of_hmac(char out[65], const char *key, const void *msg, size_t len)
+{
+	unsigned char mac[32];
+
+	if (hb_hmac_sha256(mac, key, strlen(key), msg, len) == -1)
+		note(__LINE__, "hb_hmac_sha256 failed");
+	hb_hex(out, mac, 32);
+}
+
+static void
+upcase(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'a' && *s <= 'f')
+			*s = (char)(*s - 'a' + 'A');
+}
+
+/* ================= util.c ================= */
+
+static void
+t_strtonum_ok(void)
+{
+	const char *e = "unset";
+
+	EXPECT_INT(hb_strtonum("42", 0, 100, &e), 42);
+	EXPECT(e == NULL);
+	EXPECT_INT(hb_strtonum("-5", -10, 10, &e), -5);
+	EXPECT(e == NULL);
+	EXPECT_INT(hb_strtonum("0", 0, 0, &e), 0);
+	EXPECT(e == NULL);
+}
+
+static void
+t_strtonum_bounds(void)
+{
+	const char *e;
+
+	EXPECT_INT(hb_strtonum("100", 0, 100, &e), 100);
+	EXPECT(e == NULL);
+	EXPECT_INT(hb_strtonum("101", 0, 100, &e), 0);
+	EXPECT_STR(e, "too large");
+	EXPECT_INT(hb_strtonum("-1", 0, 100, &e), 0);
+	EXPECT_STR(e, "too small");
+	EXPECT_INT(hb_strtonum("1", 1, 1, &e), 1);
+	EXPECT(e == NULL);
+}
+
+static void
+t_strtonum_junk(void)
+{
+	static const char *const bad[] = { "12a", "a", " 12", "12 ", "0x10",
+	    "1.5", "-", "1e3", "\t7", NULL };
+	const char *const *s;
+	const char *e;
+
+	for (s = bad; *s != NULL; s++) {
+		e = NULL;
+		EXPECT_INT(hb_strtonum(*s, -1000, 1000, &e), 0);
+		if (e == NULL || strcmp(e, "invalid") != 0)
+			note(__LINE__, "[%s]: errstr %s, want invalid", *s,
+			    e ? e : "(null)");
+	}
+}
+
+static void
+t_strtonum_empty(void)
+{
+	const char *e = NULL;
+
+	EXPECT_INT(hb_strtonum("", 0, 10, &e), 0);
+	EXPECT_STR(e, "invalid");
+	e = NULL;
+	EXPECT_INT(hb_strtonum(NULL, 0, 10, &e), 0);
+	EXPECT_STR(e, "invalid");
+}
+
+static void
+t_strtonum_overflow(void)
+{
+	const char *e;
+
+	EXPECT(hb_strtonum("9223372036854775807", 0, LLONG_MAX, &e) ==
+	    LLONG_MAX);
+	EXPECT(e == NULL);
+	EXPECT_INT(hb_strtonum("9223372036854775808", 0, LLONG_MAX, &e), 0);
+	EXPECT_STR(e, "too large");
+	EXPECT_INT(hb_strtonum("99999999999999999999999", 0, LLONG_MAX, &e),
+	    0);
+	EXPECT_STR(e, "too large");
+	EXPECT_INT(hb_strtonum("-9223372036854775809", LLONG_MIN, 0, &e), 0);
+	EXPECT_STR(e, "too small");
+}
+
+static void
+t_escape_control(void)
+{
+	static const char in[] = "a\nb\rc\td\\e\x01" "f\x7f" "g\x80";
+	char out[128];
+	size_t n;
+
+	n = hb_escape(out, sizeof(out), in, sizeof(in) - 1);
+	EXPECT_STR(out, "a\\nb\\rc\\td\\\\e\\x01f\\x7fg\x80");
+	EXPECT_INT(n, strlen(out));
+	/* A NUL inside the bytes is shown, not taken as the end. */
+	n = hb_escape(out, sizeof(out), "x\0y", 3);
+	EXPECT_STR(out, "x\\x00y");
+	EXPECT_INT(n, 6);
+}
+
+static void
+t_escape_truncation(void)
+{
+	char src[200], out[32];
+	size_t n;
+
+	memset(src, 'x', sizeof(src));
+	memset(out, '#', sizeof(out));
+	n = hb_escape(out, 16, src, sizeof(src));
+	EXPECT(n < 16);
+	EXPECT_INT(strlen(out), n);
+	EXPECT(n >= 3 && strcmp(out + n - 3, "...") == 0);
+	EXPECT(out[16] == '#');		/* nothing written past dstsz */
+	/* An escape sequence is never cut in half. */
+	memset(src, '\n', sizeof(src));
+	n = hb_escape(out, 16, src, sizeof(src));
+	EXPECT(n < 16);
+	EXPECT(n >= 3 && strcmp(out + n - 3, "...") == 0);
+	EXPECT((n - 3) % 2 == 0);
+	/* Tiny buffers are still NUL-terminated. */
+	memset(out, '#', sizeof(out));
+	EXPECT_INT(hb_escape(out, 1, "abc", 3), 0);
+	EXPECT(out[0] == '\0' && out[1] == '#');
+	memset(out, '#', sizeof(out));
+	n = hb_escape(out, 3, "abcdef", 6);
+	EXPECT(n < 3 && out[n] == '\0' && out[3] == '#');
+	memset(out, '#', sizeof(out));
+	EXPECT_INT(hb_escape(out, 0, "abc", 3), 0);
+	EXPECT(out[0] == '#');
+}
+
+/* The comment in util.c: cut "when dst is too small", and only then. */
+static void
+t_escape_exact_fit(void)
+{
+	char out[16];
+
+	hb_escape(out, 7, "abcdef", 6);		/* 6 bytes + NUL = 7 */
+	EXPECT_STR(out, "abcdef");
+	hb_escape(out, 3, "ab", 2);
+	EXPECT_STR(out, "ab");
+}
+
+static void
+t_base64_decode(void)
+{
+	static const struct {
+		const char	*in;
+		const char	*out;
+		size_t		 len;
+	} ok[] = {
+		{ "YWJj", "abc", 3 },
+		{ "YWI=", "ab", 2 },
+		{ "YWI", "ab", 2 },
+		{ "YQ==", "a", 1 },
+		{ "YQ", "a", 1 },
+		{ "", "", 0 },
+		{ "YWJjZA==", "abcd", 4 },
+		{ "YWJjZA", "abcd", 4 },
+		{ "+/+/", "\xfb\xff\xbf", 3 },
+	};
+	unsigned char out[64];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		n = 999;
+		if (hb_base64_decode(out, &n, ok[i].in, strlen(ok[i].in)) != 0)
+			note(__LINE__, "[%s] refused", ok[i].in);
+		else if (n != ok[i].len || memcmp(out, ok[i].out, n) != 0)
+			note(__LINE__, "[%s] decoded to %zu bytes, want %zu",
+			    ok[i].in, n, ok[i].len);
+	}
+	/* The Standard Webhooks test key is 24 bytes. */
+	EXPECT_INT(hb_base64_decode(out, &n, "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+	    32), 0);
+	EXPECT_INT(n, 24);
+}
+
+static void
+t_base64_invalid(void)
+{
+	static const char *const bad[] = { "Y", "YWJjZ", "YQ===", "YW!j",
+	    "YW Jj", "Y===", "YWJj\n", "-_-_", NULL };
+	const char *const *s;
+	unsigned char out[64];
+	size_t n;
+
+	for (s = bad; *s != NULL; s++)
+		if (hb_base64_decode(out, &n, *s, strlen(*s)) != -1)
+			note(__LINE__, "[%s] accepted (%zu bytes)", *s, n);
+}
+
+/* RFC 4648: '=' is padding at the end only, never a digit. */
+static void
+t_base64_inner_padding(void)
+{
+	static const char *const bad[] = { "YW=j", "=WJj", "YQ==YWJj", NULL };
+	const char *const *s;
+	unsigned char out[64];
+	size_t n;
+
+	for (s = bad; *s != NULL; s++)
+		if (hb_base64_decode(out, &n, *s, strlen(*s)) != -1)
+			note(__LINE__, "[%s] accepted (%zu bytes)", *s, n);
+}
+
+static void
+t_base64_roundtrip(void)
+{
+	unsigned char in[32], out[40];
+	char enc[48];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (unsigned char)(i * 37 + 11);
+	hb_base64_encode(enc, in, sizeof(in));
+	EXPECT_INT(strlen(enc), 44);
+	EXPECT_INT(hb_base64_decode(out, &n, enc, strlen(enc)), 0);
+	EXPECT_INT(n, 32);
+	EXPECT(memcmp(in, out, 32) == 0);
+}
+
+static void
+t_urldecode(void)
+{
+	char out[64];
+	size_t n;
+
+	EXPECT_INT(hb_urldecode(out, &n, "a+b%20c", 7), 0);
+	EXPECT_STR(out, "a b c");
+	EXPECT_INT(n, 5);
+	EXPECT_INT(hb_urldecode(out, &n, "%41%4a%4A%2B", 12), 0);
+	EXPECT_STR(out, "AJJ+");
+	EXPECT_INT(hb_urldecode(out, &n, "", 0), 0);
+	EXPECT_STR(out, "");
+	EXPECT_INT(n, 0);
+	/* Only len bytes are read. */
+	EXPECT_INT(hb_urldecode(out, &n, "abc%zz", 3), 0);
+	EXPECT_STR(out, "abc");
+	EXPECT_INT(hb_urldecode(out, &n, "%e2%82%ac", 9), 0);
+	EXPECT_STR(out, "\xe2\x82\xac");
+}
+
+static void
+t_urldecode_bad(void)
+{
+	static const char *const bad[] = { "%", "%4", "a%2", "%zz", "%4g",
+	    "%g4", "%00", "a%00b", "%%41", NULL };
+	const char *const *s;
+	char out[64];
+	size_t n;
+
+	for (s = bad; *s != NULL; s++)
+		if (hb_urldecode(out, &n, *s, strlen(*s)) != -1)
+			note(__LINE__, "[%s] accepted as [%s]", *s, out);
+}
+
+static void
+t_iso8601(void)
+{
+	char out[32];
+
+	EXPECT_INT(hb_parse_iso8601("2025-08-14T12:34:56.789Z"), 1755174896);
+	EXPECT_INT(hb_parse_iso8601("2025-08-14T12:34:56Z"), 1755174896);
+	EXPECT_INT(hb_parse_iso8601("2025-08-14T12:34:56"), 1755174896);
+	EXPECT_INT(hb_parse_iso8601("2025-08-14T12:34:56+00:00"), 1755174896);
+	EXPECT_INT(hb_parse_iso8601("2025-08-14T12:34:56.1+00:00"),
+	    1755174896);
+	EXPECT_INT(hb_parse_iso8601("1970-01-01T00:00:00Z"), 0);
+	hb_iso8601(out, 1755174896);
+	EXPECT_STR(out, "2025-08-14T12:34:56Z");
+	EXPECT_INT(hb_parse_iso8601(out), 1755174896);
+}
+
+static void
+t_iso8601_junk(void)
+{
+	static const char *const bad[] = { "", "junk", "2025-08-14",
+	    "2025-08-14 12:34:56Z", "2025-08-14T12:34:56.Z",
+	    "2025-08-14T12:34:56+01:00", "2025-08-14T12:34:56Zx",
+	    "2025-08-14T12:34:56ZZ", "2025-13-14T12:34:56Z",
+	    "1614265330", NULL };
+	const char *const *s;
+
+	for (s = bad; *s != NULL; s++)
+		if (hb_parse_iso8601(*s) != -1)
+			note(__LINE__, "[%s] accepted", *s);
+}
+
+static void
+t_ct_equal(void)
+{
+	EXPECT_INT(hb_ct_equal("abc", 3, "abc", 3), 1);
+	EXPECT_INT(hb_ct_equal("abc", 3, "abd", 3), 0);
+	EXPECT_INT(hb_ct_equal("abc", 3, "abcd", 4), 0);
+	EXPECT_INT(hb_ct_equal("abc", 2, "abd", 2), 1);
+	EXPECT_INT(hb_ct_equal("", 0, "", 0), 0);	/* empty proves nothing */
+}
+
+static void
+t_sha256_hmac(void)
+{
+	char hex[65];
+
+	EXPECT_INT(hb_sha256_hex(hex, "abc", 3), 0);
+	EXPECT_STR(hex, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
+	/* RFC 4231, test case 2. */
+	hex_of_hmac(hex, "Jefe", "what do ya want for nothing?", 28);
+	EXPECT_STR(hex, "5bdcc146bf60754e6a042426089575c7"
+	    "5a003f089d2739839dec58b964ec3843");
+}
+
+/* ================= verify.c ================= */
+
+#define STD_SECRET	"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+#define STD_ID		"msg_p5jXN8AQM9LWM0D4loKWxJek"
+#define STD_TS		"1614265330"
+#define STD_NOW		((time_t)1614265330)
+#define STD_BODY	"{\"test\": 2432232314}"
+#define STD_SIG		"g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+static int
+std(const char *secret, const char *hdr, const char *body, time_t now)
+{
+	return verify_standard(secret, STD_ID, STD_TS, hdr, body,
+	    strlen(body), now);
+}
+
+static void
+t_std_reference(void)
+{
+	EXPECT_INT(std(STD_SECRET, "v1," STD_SIG, STD_BODY, STD_NOW), 1);
+}
+
+static void
+t_std_missing(void)
+{
+	EXPECT_INT(std(STD_SECRET, NULL, STD_BODY, STD_NOW), 0);
+	EXPECT_INT(verify_standard(STD_SECRET, NULL, STD_TS, "v1," STD_SIG,
+	    STD_BODY, strlen(STD_BODY), STD_NOW), 0);
+	EXPECT_INT(verify_standard(STD_SECRET, STD_ID, NULL, "v1," STD_SIG,
+	    STD_BODY, strlen(STD_BODY), STD_NOW), 0);
+	EXPECT_INT(std(NULL, "v1," STD_SIG, STD_BODY, STD_NOW), 0);
+	EXPECT_INT(std(STD_SECRET, "", STD_BODY, STD_NOW), 0);
+	EXPECT_INT(std(STD_SECRET, "v1,", STD_BODY, STD_NOW), 0);
+	EXPECT_INT(std(STD_SECRET, "v1", STD_BODY, STD_NOW), 0);
+	EXPECT_INT(std(STD_SECRET, STD_SIG, STD_BODY, STD_NOW), 0);
+}
+
+static void
+t_std_timestamp(void)
+{
+	EXPECT_INT(std(STD_SECRET, "v1," STD_SIG, STD_BODY, STD_NOW + 300), 1);
+	EXPECT_INT(std(STD_SECRET, "v1," STD_SIG, STD_BODY, STD_NOW - 300), 1);
+	/* 301 s old, and 301 s in the future. */
+	EXPECT_INT(std(STD_SECRET, "v1," STD_SIG, STD_BODY, STD_NOW + 301), 0);
+	EXPECT_INT(std(STD_SECRET, "v1," STD_SIG, STD_BODY, STD_NOW - 301), 0);
+	EXPECT_INT(verify_standard(STD_SECRET, STD_ID, "16142653x0",
+	    "v1," STD_SIG, STD_BODY, strlen(STD_BODY), STD_NOW), 0);
+}
+
+static void
+t_std_list(void)
+{
+	EXPECT_INT(std(STD_SECRET, "v1,bad v1," STD_SIG, STD_BODY, STD_NOW), 1);
+	EXPECT_INT(std(STD_SECRET, "v1,bad v2," STD_SIG, STD_BODY, STD_NOW), 0);
+	EXPECT_INT(std(STD_SECRET, "v1a,xyz v2,abc v1," STD_SIG, STD_BODY,
+	    STD_NOW), 1);
+	EXPECT_INT(std(STD_SECRET, "v1," STD_SIG " v1,bad", STD_BODY, STD_NOW),
+	    1);
+	EXPECT_INT(std(STD_SECRET, "v1a," STD_SIG, STD_BODY, STD_NOW), 0);
+	EXPECT_INT(std(STD_SECRET, "v1,bad  v1," STD_SIG, STD_BODY, STD_NOW),
+	    1);
+}
+
+static void
+t_std_tampered(void)
+{
+	EXPECT_INT(std(STD_SECRET, "v1," STD_SIG, "{\"test\": 2432232315}",
+	    STD_NOW), 0);
+	EXPECT_INT(std(STD_SECRET, "v1," STD_SIG, STD_BODY " ", STD_NOW), 0);
+	EXPECT_INT(verify_standard(STD_SECRET, "msg_other", STD_TS,
+	    "v1," STD_SIG, STD_BODY, strlen(STD_BODY), STD_NOW), 0);
+	EXPECT_INT(std("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSx",
+	    "v1," STD_SIG, STD_BODY, STD_NOW), 0);
+}
+
+static void
+t_std_no_prefix(void)
+{
+	EXPECT_INT(std("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "v1," STD_SIG,
+	    STD_BODY, STD_NOW), 1);
+	EXPECT_INT(std("whsec_not*base64", "v1," STD_SIG, STD_BODY, STD_NOW),
+	    0);
+}
+
+/*
+ * A signature entry of 88 base64 characters decodes to 66 bytes. It
+ * must be refused without writing past the 32-byte MAC it is compared
+ * with (ASan reports the overflow if it happens).
+ */
+static void
+t_std_long_entry(void)
+{
+	char hdr[128];
+
+	snprintf(hdr, sizeof(hdr), "v1,%.88s",
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	EXPECT_INT(strlen(hdr), 91);
+	EXPECT_INT(std(STD_SECRET, hdr, STD_BODY, STD_NOW), 0);
+}
+
+#define REFLOW_SECRET	"reflow_test_secret"
+#define REFLOW_ORDER	"7bb21d86da408c88395239a5e9a1773557eb4eb94f9f47018d0e0cfacc19647e"
+#define REFLOW_PRODUCTS	"052ab4cc6101b1c20e04402f401b4d21789c9072093841819d71b042bc24db2c"
+
+static void
+t_reflow_vectors(void)
+{
+	struct buf order = { 0 }, products = { 0 };
+	char hex[65];
+
+	if (slurp(FIX "reflow-order.created.json", &order) == 0 &&
+	    slurp(FIX "reflow-products.changed.json", &products) == 0) {
+		hex_of_hmac(hex, REFLOW_SECRET, order.data, order.len);
+		EXPECT_STR(hex, REFLOW_ORDER);
+		hex_of_hmac(hex, REFLOW_SECRET, products.data, products.len);
+		EXPECT_STR(hex, REFLOW_PRODUCTS);
+		EXPECT_INT(verify_hmac_hex(REFLOW_SECRET, order.data,
+		    order.len, REFLOW_ORDER), 1);
+		EXPECT_INT(verify_hmac_hex(REFLOW_SECRET, products.data,
+		    products.len, REFLOW_PRODUCTS), 1);
+		/* Each signature belongs to its own body only. */
+		EXPECT_INT(verify_hmac_hex(REFLOW_SECRET, order.data,
+		    order.len, REFLOW_PRODUCTS), 0);
+		EXPECT_INT(verify_hmac_hex("other_secret", order.data,
+		    order.len, REFLOW_ORDER), 0);
+	}
+	buf_free(&order);
+	buf_free(&products);
+}
+
+static void
+t_hmac_hex_forms(void)
+{
+	struct buf b = { 0 };
+	char sig[128];
+
+	if (slurp(FIX "reflow-order.created.json", &b) == 0) {
+		snprintf(sig, sizeof(sig), "%s", REFLOW_ORDER);
+		upcase(sig);
+		EXPECT_INT(verify_hmac_hex(REFLOW_SECRET, b.data, b.len, sig),
+		    1);
+		EXPECT_INT(verify_hmac_hex(REFLOW_SECRET, b.data, b.len,
+		    "sha256=" REFLOW_ORDER), 1);
+		EXPECT_INT(verify_hmac_hex(REFLOW_SECRET, b.data, b.len,
+		    "e7IdhtpAjIg5Ujml6aF3NVfrTrlPn0cBjQ4M+swZZH4="), 1);
+		/* A body changed by one byte. */
+		b.data[b.len - 2] ^= 1;
+		EXPECT_INT(verify_hmac_hex(REFLOW_SECRET, b.data, b.len,
+		    REFLOW_ORDER), 0);
+	}
+	buf_free(&b);
+}
+
+static void
+t_hmac_hex_reject(void)
+{
+	struct buf b = { 0 };
+	char sig[160];
+
+	if (slurp(FIX "reflow-order.created.json", &b) == 0) {
+		/* wrong: last digit changed */
+		snprintf(sig, sizeof(sig), "%s", REFLOW_ORDER);
+		sig[63] = sig[63] == 'e' ? 'f' : 'e';
+		EXPECT_INT(verify_hmac_hex(REFLOW_SECRET, b.data, b.len, sig),
+		    0);
+		/* short: 63 digits */
+		snprintf(sig, sizeof(sig), "%.63s", REFLOW_ORDER);
+		EXPECT_INT(verify_hmac_hex(REFLOW_SECRET, b.data, b.len, sig),
+		    0);
+		/* overlong: one more digit, or the MAC twice */
+		snprintf(sig, sizeof(sig), "%s0", REFLOW_ORDER);
+		EXPECT_INT(verify_hmac_hex(REFLOW_SECRET, b.data, b.len, sig),
+		    0);
+		snprintf(sig, sizeof(sig), "%s%s", REFLOW_ORDER, REFLOW_ORDER);
+		EXPECT_INT(verify_hmac_hex(REFLOW_SECRET, b.data, b.len, sig),
+		    0);
+		/* a prefix of the right MAC is not the MAC */
+		snprintf(sig, sizeof(sig), "%.32s", REFLOW_ORDER);
+		EXPECT_INT(verify_hmac_hex(REFLOW_SECRET, b.data, b.len, sig),
+		    0);
+		EXPECT_INT(verify_hmac_hex(REFLOW_SECRET, b.data, b.len, ""),
+		    0);
+		EXPECT_INT(verify_hmac_hex(REFLOW_SECRET, b.data, b.len,
+		    "sha256="), 0);
+		EXPECT_INT(verify_hmac_hex(REFLOW_SECRET, b.data, b.len, NULL),
+		    0);
+		EXPECT_INT(verify_hmac_hex(REFLOW_SECRET, b.data, b.len,
+		    "sha1=" REFLOW_ORDER), 0);
+	}
+	buf_free(&b);
+}
+
+/* 88 base64 characters decode to 66 bytes: refused, no overflow. */
+static void
+t_hmac_long_base64(void)
+{
+	char sig[96];
+
+	memset(sig, 'A', 88);
+	sig[88] = '\0';
+	EXPECT_INT(verify_hmac_hex(REFLOW_SECRET, "{}", 2, sig), 0);
+}
+
+#define FD_SECRET	"flipdish_test_secret"
+#define FD_NOW		((time_t)1755174896)
+
+/* The hex MAC Flipdish would send: over "<t>.<body>", or the body alone. */
+static void
+fd_hex(char hex[65], const char *t, const char *body, int with_t)
+{
+	struct buf msg = { 0 };
+
+	if (with_t)
+		buf_printf(&msg, "%s.", t);
+	buf_addstr(&msg, body);
+	hex_of_hmac(hex, FD_SECRET, msg.data, msg.len);
+	buf_free(&msg);
+}
+
+static int
+fd_verify(const char *hdr, const char *body, time_t now, const char **m)
+{
+	return verify_flipdish(FD_SECRET, hdr, body, strlen(body), now, m);
+}
+
+static void
+t_flipdish_forms(void)
+{
+	static const char body[] = "{\"detail-type\":\"sale.created.v1\"}";
+	static const char ms[] = "2025-08-14T12:34:56.789Z";
+	const char *m = "unset";
+	char t[32], hex[65], hdr[256];
+
+	hb_iso8601(t, FD_NOW);
+	fd_hex(hex, t, body, 1);
+	snprintf(hdr, sizeof(hdr), "t=%s,sha256=%s", t, hex);
+	EXPECT_INT(fd_verify(hdr, body, FD_NOW, &m), 1);
+	EXPECT_STR(m, "flipdish-v3 hmac(t.body)");
+	/* A space after the comma is tolerated. */
+	snprintf(hdr, sizeof(hdr), "t=%s, sha256=%s", t, hex);
+	EXPECT_INT(fd_verify(hdr, body, FD_NOW, &m), 1);
+	fd_hex(hex, t, body, 0);
+	snprintf(hdr, sizeof(hdr), "t=%s,sha256=%s", t, hex);
+	EXPECT_INT(fd_verify(hdr, body, FD_NOW, &m), 1);
+	EXPECT_STR(m, "flipdish-v3 hmac(body)");
+	/* Milliseconds, as Flipdish sends them, and upper-case hex. */
+	fd_hex(hex, ms, body, 1);
+	upcase(hex);
+	snprintf(hdr, sizeof(hdr), "t=%s,sha256=%s", ms, hex);
+	EXPECT_INT(fd_verify(hdr, body, FD_NOW, &m), 1);
+	EXPECT_STR(m, "flipdish-v3 hmac(t.body)");
+}
+
+static void
+t_flipdish_time(void)
+{
+	static const char body[] = "{}";
+	const char *m = "unset";
+	char t[32], hex[65], hdr[256];
+
+	hb_iso8601(t, FD_NOW);
+	fd_hex(hex, t, body, 1);
+	snprintf(hdr, sizeof(hdr), "t=%s,sha256=%s", t, hex);
+	EXPECT_INT(fd_verify(hdr, body, FD_NOW + 300, &m), 1);
+	EXPECT_INT(fd_verify(hdr, body, FD_NOW - 300, &m), 1);
+	EXPECT_INT(fd_verify(hdr, body, FD_NOW + 301, &m), 0);
+	EXPECT(m == NULL);
+	EXPECT_INT(fd_verify(hdr, body, FD_NOW - 301, &m), 0);
+	EXPECT(m == NULL);
+	/* The body-only form is held to the same window. */
+	fd_hex(hex, t, body, 0);
+	snprintf(hdr, sizeof(hdr), "t=%s,sha256=%s", t, hex);
+	EXPECT_INT(fd_verify(hdr, body, FD_NOW + 301, &m), 0);
+}
+
+static void
+t_flipdish_malformed(void)
+{
+	static const char body[] = "{}";
+	const char *m = "unset";
+	char t[32], hex[65], good[256], hdr[300];
+
+	hb_iso8601(t, FD_NOW);
+	fd_hex(hex, t, body, 1);
+	snprintf(good, sizeof(good), "t=%s,sha256=%s", t, hex);
+	EXPECT_INT(fd_verify(good, body, FD_NOW, &m), 1);	/* the control */
+
+	EXPECT_INT(fd_verify(NULL, body, FD_NOW, &m), 0);
+	EXPECT(m == NULL);
+#define BAD(...) do {							\
+	snprintf(hdr, sizeof(hdr), __VA_ARGS__);			\
+	if (fd_verify(hdr, body, FD_NOW, &m) != 0 || m != NULL)		\
+		note(__LINE__, "[%s] accepted", hdr);			\
+} while (0)
+	BAD("%s", "");
+	BAD("t=");
+	BAD("t=,sha256=");
+	BAD("%s", hex);				/* the MAC alone */
+	BAD("sha256=%s", hex);			/* no t= */
+	BAD("t=%s", t);				/* no MAC */
+	BAD("t=%s,sha256=%.63s", t, hex);	/* short */
+	BAD("t=%s,sha256=%s0", t, hex);		/* overlong */
+	BAD("t=%s,sha256=%.63sg", t, hex);	/* not hex */
+	BAD("t=yesterday,sha256=%s", hex);	/* t not a time */
+	BAD("t=%s;sha256=%s", t, hex);		/* wrong separator */
+	BAD("t=%.19s.5Z,sha256=%s", t, hex);	/* t is not the one signed */
+#undef BAD
+	EXPECT_INT(verify_flipdish("wrong", good, body, 2, FD_NOW, &m), 0);
+	EXPECT_INT(verify_flipdish(NULL, good, body, 2, FD_NOW, &m), 0);
+	EXPECT_INT(verify_flipdish(FD_SECRET, good, "{ }", 3, FD_NOW, &m), 0);
+	EXPECT(m == NULL);
+}
+
+static void
+t_path_token(void)
+{
+	struct request r;
+	struct answer a;
+
+	mkreq(&r, &a, VARS("REQUEST_METHOD=POST", "PATH_INFO=/catalog/s3cr3t"));
+	EXPECT_INT(verify_path_token(&r, "s3cr3t"), 1);
+	EXPECT_INT(verify_path_token(&r, "s3cr3"), 0);
+	EXPECT_INT(verify_path_token(&r, "s3cr3tt"), 0);
+	req_free(&r);
+	mkreq(&r, &a, VARS("REQUEST_METHOD=GET", "PATH_INFO=/shop",
+	    "QUERY_STRING=event_type=x&token=a%2Eb&order_id=1"));
+	EXPECT_INT(verify_path_token(&r, "a.b"), 1);
+	EXPECT_INT(verify_path_token(&r, "a%2Eb"), 0);
+	req_free(&r);
+	mkreq(&r, &a, VARS("REQUEST_METHOD=GET", "PATH_INFO=/shop",
+	    "QUERY_STRING=xtoken=abc&token="));
+	EXPECT_INT(verify_path_token(&r, "abc"), 0);
+	req_free(&r);
+	mkreq(&r, &a, VARS("REQUEST_METHOD=GET", "PATH_INFO=/shop/"));
+	EXPECT_INT(verify_path_token(&r, "abc"), 0);
+	req_free(&r);
+}
+
+/* ================= config.c ================= */
+
+static const char good_conf[] =
+"// a comment before everything\n"
+"{\n"
+"  \"database\": \"/tmp/hookbox-unit-never-opened.db\", // trailing comment\n"
+"  \"max_body_bytes\": 2048,\n"
+"  \"busy_timeout_ms\": 100,\n"
+"  \"synchronous\": \"normal\",\n"
+"  \"endpoints\": {\n"
+"    // Flipsnack cannot sign: a token in the URL\n"
+"    \"catalog\": { \"provider\": \"flipsnack\", \"token\": \"tok-1.a_b~c\",\n"
+"      \"hooks\": { \"order\": { \"run\": [\"/bin/true\", \"--new\"],\n"
+"                 \"timeout\": 60, \"retry_delay\": 5, \"max_attempts\": 3 } } },\n"
+"    \"shop\": { \"provider\": \"quickbutik\", \"dedupe_window\": 0 },\n"
+"    \"pay\": { \"provider\": \"reflow\", \"secret\": \"s\" }\n"
+"  }\n"
+"}\n";
+
+static void
+t_conf_valid(void)
+{
+	struct buf err = { 0 };
+	const struct endpoint *ep;
+	struct conf *c;
+	const char *path = tmpfile_with("good.conf", good_conf, 0600);
+
+	if ((c = conf_load(path, &err)) == NULL) {
+		note(__LINE__, "refused: %s", err.data ? err.data : "");
+		buf_free(&err);
+		return;
+	}
+	EXPECT_STR(conf_file(c), path);
+	EXPECT_STR(conf_database(c), "/tmp/hookbox-unit-never-opened.db");
+	EXPECT_INT(conf_max_body(c), 2048);
+	EXPECT_INT(conf_busy_timeout(c), 100);
+	EXPECT_INT(conf_synchronous_full(c), 0);
+	EXPECT_INT(conf_max_running(c), 4);
+	EXPECT_INT(conf_nendpoints(c), 3);
+	EXPECT(conf_endpoint(c, "nope") == NULL);
+	EXPECT(conf_endpoint_at(c, 3) == NULL);
+	if ((ep = conf_endpoint(c, "catalog")) == NULL)
+		note(__LINE__, "no endpoint catalog");
+	else {
+		EXPECT_STR(ep->provider->name, "flipsnack");
+		EXPECT_STR(ep->token, "tok-1.a_b~c");
+		EXPECT_INT(ep->dedupe_window, 300);
+		EXPECT_INT(ep->nhooks, 1);
+		if (ep->nhooks == 1) {
+			EXPECT_STR(ep->hooks[0].pattern, "order");
+			EXPECT_STR(ep->hooks[0].argv[0], "/bin/true");
+			EXPECT_STR(ep->hooks[0].argv[1], "--new");
+			EXPECT(ep->hooks[0].argv[2] == NULL);
+			EXPECT_INT(ep->hooks[0].timeout, 60);
+			EXPECT_INT(ep->hooks[0].retry_delay, 5);
+			EXPECT_INT(ep->hooks[0].max_attempts, 3);
+		}
+	}
+	if ((ep = conf_endpoint(c, "shop")) != NULL) {
+		EXPECT_INT(ep->dedupe_window, 0);
+		EXPECT(ep->token == NULL);
+		EXPECT_INT(ep->nhooks, 0);
+	} else
+		note(__LINE__, "no endpoint shop");
+	if ((ep = conf_endpoint(c, "pay")) != NULL)
+		EXPECT_STR(ep->secret, "s");
+	else
+		note(__LINE__, "no endpoint pay");
+	conf_free(c);
+	buf_free(&err);
+}
+
+static void
+t_conf_defaults(void)
+{
+	struct buf err = { 0 };
+	struct conf *c;
+	const struct endpoint *ep;
+	const char *path = tmpfile_with("min.conf",
+	    "{\"database\":\"x.db\",\"endpoints\":{\"a\":{\"provider\":"
+	    "\"fliplink\",\"hooks\":{\"*\":{\"run\":[\"/bin/true\"]}}}}}",
+	    0600);
+
+	if ((c = conf_load(path, &err)) == NULL) {
+		note(__LINE__, "refused: %s", err.data ? err.data : "");
+		buf_free(&err);
+		return;
+	}
+	EXPECT_INT(conf_max_body(c), MAX_BODY_DEFAULT);
+	EXPECT_INT(conf_busy_timeout(c), 5000);
+	EXPECT_INT(conf_synchronous_full(c), 1);
+	if ((ep = conf_endpoint(c, "a")) != NULL && ep->nhooks == 1) {
+		EXPECT_INT(ep->hooks[0].timeout, 30);
+		EXPECT_INT(ep->hooks[0].retry_delay, 30);
+		EXPECT_INT(ep->hooks[0].max_attempts, 8);
+	} else
+		note(__LINE__, "endpoint a or its hook is missing");
+	conf_free(c);
+	buf_free(&err);
+}
+
+/*
+ * Loads an endpoint "x" with the given body and expects a refusal whose
+ * text names `key`.
+ */
+static void
+conf_refused(int line, const char *file, const char *text, int check_exec,
+    const char *key)
+{
+	struct buf err = { 0 };
+	struct conf *c;
+	const char *path = tmpfile_with(file, text, 0600);
+
+	if ((c = conf_load_ex(path, check_exec, &err)) != NULL) {
+		note(line, "%s: loaded, want an error naming %s", file, key);
+		conf_free(c);
+	} else if (err.data == NULL || strstr(err.data, key) == NULL)
+		note(line, "%s: error [%s] does not name %s", file,
+		    err.data ? err.data : "(none)", key);
+	buf_free(&err);
+}
+
+#define CONF_HEAD	"{ \"database\": \"x.db\", "
+#define EP_X(body)	CONF_HEAD "\"endpoints\": { \"x\": " body " } }\n"
+#define HOOK(body)	EP_X("{ \"provider\": \"flipsnack\", \"hooks\": " \
+			    "{ \"order\": " body " } }")
+
+static void
+t_conf_unknown_keys(void)
+{
+	conf_refused(__LINE__, "top.conf", CONF_HEAD "\"colour\": 1, "
+	    "\"endpoints\": {} }", 0, "colour");
+	conf_refused(__LINE__, "ep.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"tokn\": \"abc\" }"), 0, "endpoints.x.tokn");
+	conf_refused(__LINE__, "hook.conf", HOOK("{ \"run\": [\"/bin/true\"], "
+	    "\"retries\": 3 }"), 0, "endpoints.x.hooks.order.retries");
+}
+
+static void
+t_conf_wrong_types(void)
+{
+	conf_refused(__LINE__, "t1.conf", CONF_HEAD "\"max_body_bytes\": "
+	    "\"big\", \"endpoints\": {} }", 0, "max_body_bytes");
+	conf_refused(__LINE__, "t2.conf", CONF_HEAD "\"max_body_bytes\": 10, "
+	    "\"endpoints\": {} }", 0, "max_body_bytes");
+	conf_refused(__LINE__, "t3.conf", "{ \"database\": 7, \"endpoints\": "
+	    "{} }", 0, "database");
+	conf_refused(__LINE__, "t4.conf", CONF_HEAD "\"endpoints\": [] }", 0,
+	    "endpoints");
+	conf_refused(__LINE__, "t5.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"token\": 5 }"), 0, "endpoints.x.token");
+	conf_refused(__LINE__, "t6.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"dedupe_window\": -1 }"), 0, "endpoints.x.dedupe_window");
+	conf_refused(__LINE__, "t7.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"dedupe_window\": \"5\" }"), 0, "endpoints.x.dedupe_window");
+	conf_refused(__LINE__, "t8.conf", HOOK("{ \"run\": [\"/bin/true\"], "
+	    "\"timeout\": \"10\" }"), 0, "endpoints.x.hooks.order.timeout");
+	conf_refused(__LINE__, "t9.conf", HOOK("{ \"run\": \"/bin/true\" }"), 0,
+	    "endpoints.x.hooks.order.run");
+	conf_refused(__LINE__, "t10.conf", HOOK("{ \"run\": [1] }"), 0,
+	    "endpoints.x.hooks.order.run[0]");
+	conf_refused(__LINE__, "t11.conf", HOOK("{ \"run\": [] }"), 0,
+	    "endpoints.x.hooks.order.run");
+	conf_refused(__LINE__, "t12.conf", HOOK("{ \"timeout\": 5 }"), 0,
+	    "endpoints.x.hooks.order.run");
+	conf_refused(__LINE__, "t13.conf", HOOK("[\"/bin/true\"]"), 0,
+	    "endpoints.x.hooks.order");
+	conf_refused(__LINE__, "t14.conf", CONF_HEAD "\"synchronous\": "
+	    "\"sometimes\", \"endpoints\": {} }", 0, "synchronous");
+	conf_refused(__LINE__, "t15.conf", "[1, 2]", 0, "JSON object");
+	conf_refused(__LINE__, "t16.conf", "{ \"endpoints\": {} }", 0,
+	    "database");
+}
+
+static void
+t_conf_provider(void)
+{
+	conf_refused(__LINE__, "p1.conf", EP_X("{ \"provider\": \"shopify\" }"),
+	    0, "endpoints.x.provider");
+	conf_refused(__LINE__, "p2.conf", EP_X("{ \"token\": \"abc\" }"), 0,
+	    "endpoints.x.provider");
+	conf_refused(__LINE__, "p3.conf", EP_X("{ \"provider\": \"reflow\" }"),
+	    0, "endpoints.x.secret");
+	conf_refused(__LINE__, "p4.conf", EP_X("{ \"provider\": \"standard\" }"),
+	    0, "endpoints.x.secret");
+	conf_refused(__LINE__, "p5.conf", EP_X("{ \"provider\": \"generic\", "
+	    "\"signature_header\": \"X-Sig\" }"), 0, "endpoints.x.secret");
+}
+
+static void
+t_conf_token_chars(void)
+{
+	conf_refused(__LINE__, "k1.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"token\": \"a/b\" }"), 0, "endpoints.x.token");
+	conf_refused(__LINE__, "k2.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"token\": \"a b\" }"), 0, "endpoints.x.token");
+	conf_refused(__LINE__, "k3.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"token\": \"a?b\" }"), 0, "endpoints.x.token");
+	conf_refused(__LINE__, "k4.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"token\": \"\" }"), 0, "endpoints.x.token");
+	conf_refused(__LINE__, "k5.conf", CONF_HEAD "\"endpoints\": { \"a/b\": "
+	    "{ \"provider\": \"flipsnack\" } } }", 0, "endpoints.a/b");
+}
+
+static void
+t_conf_hook_paths(void)
+{
+	struct buf err = { 0 }, want = { 0 };
+	char text[512];
+	const char *exe;
+	struct conf *c;
+
+	conf_refused(__LINE__, "h3.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"hooks\": { \"order.*x\": { \"run\": [\"/bin/true\"] } } }"), 0,
+	    "endpoints.x.hooks.order.*x");
+	/* Not executable: a plain file. Only conf_load_ex(.., 1, ..) checks. */
+	exe = tmpfile_with("not-exec.sh", "#!/bin/sh\n", 0644);
+	snprintf(text, sizeof(text), HOOK("{ \"run\": [\"%s\"] }"), exe);
+	conf_refused(__LINE__, "h4.conf", text, 1,
+	    "endpoints.x.hooks.order.run[0]");
+	/* Serving never checks hooks: a broken hook must not lose orders. */
+	c = conf_load(tmpfile_with("h5.conf", text, 0600), &err);
+	if (c == NULL)
+		note(__LINE__, "serving must not check hooks: %s",
+		    err.data ? err.data : "");
+	conf_free(c);
+	buf_free(&err);
+	exe = tmpfile_with("exec.sh", "#!/bin/sh\n", 0755);
+	snprintf(text, sizeof(text), HOOK("{ \"run\": [\"%s\"] }"), exe);
+	c = conf_load_ex(tmpfile_with("h6.conf", text, 0600), 1, &err);
+	if (c == NULL)
+		note(__LINE__, "an executable hook refused: %s",
+		    err.data ? err.data : "");
+	conf_free(c);
+	buf_free(&err);
+	/*
+	 * A relative hook path is a file beside the config (no search
+	 * path): it resolves against the config's folder, and `check`
+	 * names the key when that file is missing.
+	 */
+	snprintf(text, sizeof(text), HOOK("{ \"run\": [\"hooks/new.sh\"] }"));
+	conf_refused(__LINE__, "h1.conf", text, 1,
+	    "endpoints.x.hooks.order.run[0]");
+	c = conf_load(tmpfile_with("h7.conf", text, 0600), &err);
+	buf_printf(&want, "%s/hooks/new.sh", tmpdir);
+	if (c == NULL || conf_endpoint(c, "x") == NULL ||
+	    conf_endpoint(c, "x")->nhooks != 1)
+		note(__LINE__, "relative hook refused: %s",
+		    err.data ? err.data : "");
+	else
+		EXPECT_STR(conf_endpoint(c, "x")->hooks[0].argv[0], want.data);
+	conf_free(c);
+	buf_free(&err);
+	buf_free(&want);
+}
+
+static void
+t_conf_relative_database(void)
+{
+	struct buf err = { 0 }, want = { 0 };
+	struct conf *c;
+
+	c = conf_load(tmpfile_with("rel.conf", "{ \"database\": \"data/h.db\","
+	    " \"endpoints\": {} }", 0600), &err);
+	buf_printf(&want, "%s/data/h.db", tmpdir);
+	if (c == NULL)
+		note(__LINE__, "refused: %s", err.data ? err.data : "");
+	else
+		EXPECT_STR(conf_database(c), want.data);
+	conf_free(c);
+	buf_free(&err);
+	buf_free(&want);
+}
+
+/* The self-check above: conf_refused must itself be able to fail. */
+static void
+t_conf_refused_can_fail(void)
+{
+	conf_refused(__LINE__, "cf.conf", HOOK("{ \"run\": [\"/bin/true\"] }"),
+	    0, "anything");
+	if (why[0] == '\0')
+		note(__LINE__, "a valid config counted as refused");
+	else
+		why[0] = '\0';
+}
+
+static void
+t_conf_every_error(void)
+{
+	struct buf err = { 0 };
+	struct conf *c;
+	const char *path = tmpfile_with("many.conf", EP_X("{ \"provider\": "
+	    "\"nope\", \"colour\": 1, \"hooks\": { \"order\": { \"run\": "
+	    "[\"/bin/true\"], \"timeout\": 0 } } }"), 0600);
+
+	c = conf_load(path, &err);
+	EXPECT(c == NULL);
+	EXPECT_HAS(err.data, "endpoints.x.provider");
+	EXPECT_HAS(err.data, "endpoints.x.colour");
+	EXPECT_HAS(err.data, "endpoints.x.hooks.order.timeout");
+	conf_free(c);
+	buf_free(&err);
+}
+
+static void
+t_conf_bad_files(void)
+{
+	struct buf err = { 0 };
+	struct conf *c;
+	char path[PATH_MAX + 32];
+
+	c = conf_load(tmpfile_with("broken.conf", "{ \"database\": ", 0600),
+	    &err);
+	EXPECT(c == NULL);
+	EXPECT(err.len > 0);
+	conf_free(c);
+	buf_free(&err);
+	c = conf_load(tmpfile_with("trail.conf", "{ \"database\": \"x\", "
+	    "\"endpoints\": {} } {}", 0600), &err);
+	EXPECT(c == NULL);
+	conf_free(c);
+	buf_free(&err);
+	snprintf(path, sizeof(path), "%s/does-not-exist.conf", tmpdir);
+	c = conf_load(path, &err);
+	EXPECT(c == NULL);
+	EXPECT_HAS(err.data, "does-not-exist.conf");
+	conf_free(c);
+	buf_free(&err);
+}
+
+static void
+t_conf_match_hook(void)
+{
+	struct buf err = { 0 };
+	const struct endpoint *ep, *ep2;
+	const struct hook *h;
+	struct conf *c;
+	const char *path = tmpfile_with("match.conf", CONF_HEAD
+	    "\"endpoints\": {"
+	    " \"x\": { \"provider\": \"fliplink\", \"hooks\": {"
+	    "  \"*\": { \"run\": [\"/bin/any\"] },"
+	    "  \"order.*\": { \"run\": [\"/bin/order-any\"] },"
+	    "  \"order.item.*\": { \"run\": [\"/bin/order-item\"] },"
+	    "  \"order.created\": { \"run\": [\"/bin/created\"] } } },"
+	    " \"y\": { \"provider\": \"fliplink\", \"hooks\": {"
+	    "  \"order.*\": { \"run\": [\"/bin/order-any\"] } } } } }", 0600);
+
+	if ((c = conf_load(path, &err)) == NULL) {
+		note(__LINE__, "refused: %s", err.data ? err.data : "");
+		buf_free(&err);
+		return;
+	}
+	ep = conf_endpoint(c, "x");
+	ep2 = conf_endpoint(c, "y");
+	if (ep == NULL || ep2 == NULL) {
+		note(__LINE__, "endpoints missing");
+		conf_free(c);
+		buf_free(&err);
+		return;
+	}
+#define MATCH(e, type, want) do {					\
+	h = conf_match_hook((e), (type));				\
+	EXPECT_STR(h != NULL ? h->pattern : NULL, (want));		\
+} while (0)
+	MATCH(ep, "order.created", "order.created");	/* exact first */
+	MATCH(ep, "order.item.added", "order.item.*");	/* longest prefix */
+	MATCH(ep, "order.updated", "order.*");
+	MATCH(ep, "order", "*");	/* "order.*" does not match "order" */
+	MATCH(ep, "orders", "*");
+	MATCH(ep, "order.", "*");
+	MATCH(ep, "product.update", "*");
+	MATCH(ep2, "order", NULL);
+	MATCH(ep2, "lead.captured", NULL);
+	MATCH(ep2, "order.x.y", "order.*");
+#undef MATCH
+	conf_free(c);
+	buf_free(&err);
+}
+
+/* ================= request.c ================= */
+
+static void
+t_req_basic(void)
+{
+	struct request r;
+	struct answer a;
+
+	EXPECT_INT(mkreq(&r, &a, VARS("REQUEST_METHOD=POST", "PATH_INFO=/x/y",
+	    "HTTP_X_VERIFY_TOKEN=abc", "CONTENT_LENGTH=5",
+	    "HTTP_X_FLIPDISH_EVENT_TYPE=sale.created.v1",
+	    "CONTENT_TYPE=application/json", "REMOTE_ADDR=192.0.2.1",
+	    "QUERY_STRING=a=1", "SERVER_NAME=ignored")), 0);
+	EXPECT_INT(a.outcome, OUT_NONE);
+	EXPECT_INT(r.method, REQ_POST);
+	EXPECT_STR(r.method_name, "POST");
+	EXPECT_STR(r.path, "/x/y");
+	EXPECT_STR(r.query, "a=1");
+	EXPECT_STR(r.content_type, "application/json");
+	EXPECT_STR(r.remote_addr, "192.0.2.1");
+	EXPECT_STR(req_header(&r, "x-verify-token"), "abc");
+	EXPECT_STR(req_header(&r, "x-flipdish-event-type"), "sale.created.v1");
+	EXPECT(req_header(&r, "X-Verify-Token") == NULL);
+	EXPECT(req_header(&r, "server-name") == NULL);
+	EXPECT_INT(r.nheaders, 2);
+	EXPECT_INT(r.content_length, 5);
+	req_free(&r);
+}
+
+static void
+t_req_methods(void)
+{
+	struct request r;
+	struct answer a;
+
+	EXPECT_INT(mkreq(&r, &a, VARS("REQUEST_METHOD=GET",
+	    "PATH_INFO=/shop")), 0);
+	EXPECT_INT(r.method, REQ_GET);
+	EXPECT_INT(r.content_length, -1);	/* absent */
+	EXPECT_STR(r.query, "");
+	req_free(&r);
+	EXPECT_INT(mkreq(&r, &a, VARS("REQUEST_METHOD=PUT",
+	    "PATH_INFO=/shop")), 0);
+	EXPECT_INT(r.method, REQ_OTHER);
+	EXPECT_STR(r.method_name, "PUT");
+	req_free(&r);
+	EXPECT_INT(mkreq(&r, &a, VARS("REQUEST_METHOD=post",
+	    "PATH_INFO=/shop")), 0);
+	EXPECT_INT(r.method, REQ_OTHER);	/* methods are case-sensitive */
+	req_free(&r);
+	EXPECT_INT(mkreq(&r, &a, VARS("REQUEST_METHOD=POST", "PATH_INFO=/shop",
+	    "CONTENT_LENGTH=")), 0);
+	EXPECT_INT(r.content_length, -1);
+	req_free(&r);
+}
+
+static void
+t_req_content_length(void)
+{
+	static const char *const bad[] = { "CONTENT_LENGTH=abc",
+	    "CONTENT_LENGTH=-5", "CONTENT_LENGTH=5x", "CONTENT_LENGTH= 5",
+	    "CONTENT_LENGTH=1.5", NULL };
+	const char *const *s;
+	struct request r;
+	struct answer a;
+
+	for (s = bad; *s != NULL; s++) {
+		if (mkreq(&r, &a, VARS("REQUEST_METHOD=POST", "PATH_INFO=/x",
+		    *s)) != -1 || a.outcome != OUT_BAD_REQUEST)
+			note(__LINE__, "%s: outcome %d, want 400", *s,
+			    a.outcome);
+		req_free(&r);
+	}
+	/* Too large to count is still a length: over any limit, so 413. */
+	EXPECT_INT(mkreq(&r, &a, VARS("REQUEST_METHOD=POST", "PATH_INFO=/x",
+	    "CONTENT_LENGTH=99999999999999999999999")), 0);
+	EXPECT(r.content_length == LLONG_MAX);
+	req_free(&r);
+	EXPECT_INT(mkreq(&r, &a, VARS("REQUEST_METHOD=POST", "PATH_INFO=/x",
+	    "CONTENT_LENGTH=0")), 0);
+	EXPECT_INT(r.content_length, 0);
+	req_free(&r);
+}
+
+static void
+t_req_limits(void)
+{
+	struct request r;
+	struct answer a;
+	struct buf q = { 0 }, h = { 0 };
+	const char *many[MAX_HEADERS + 8];
+	char names[MAX_HEADERS + 2][32];
+	size_t i, n = 0;
+
+	/* QUERY_STRING: 8192 bytes pass, 8193 do not. */
+	buf_addstr(&q, "QUERY_STRING=");
+	for (i = 0; i < MAX_QUERY_LEN; i++)
+		buf_add(&q, "a", 1);
+	EXPECT_INT(mkreq(&r, &a, VARS("REQUEST_METHOD=GET", "PATH_INFO=/x",
+	    q.data)), 0);
+	req_free(&r);
+	buf_add(&q, "a", 1);
+	EXPECT_INT(mkreq(&r, &a, VARS("REQUEST_METHOD=GET", "PATH_INFO=/x",
+	    q.data)), -1);
+	EXPECT_INT(a.outcome, OUT_BAD_REQUEST);
+	req_free(&r);
+	/* One header value over MAX_HEADER_LEN. */
+	buf_addstr(&h, "HTTP_X_BIG=");
+	for (i = 0; i <= MAX_HEADER_LEN; i++)
+		buf_add(&h, "b", 1);
+	EXPECT_INT(mkreq(&r, &a, VARS("REQUEST_METHOD=GET", "PATH_INFO=/x",
+	    h.data)), -1);
+	EXPECT_INT(a.outcome, OUT_BAD_REQUEST);
+	req_free(&r);
+	/* More than MAX_HEADERS headers. */
+	many[n++] = "REQUEST_METHOD=POST";
+	many[n++] = "PATH_INFO=/x";
+	for (i = 0; i < MAX_HEADERS + 1; i++) {
+		snprintf(names[i], sizeof(names[i]), "HTTP_X_H%zu=v", i);
+		many[n++] = names[i];
+	}
+	many[n] = NULL;
+	EXPECT_INT(mkreq(&r, &a, many), -1);
+	EXPECT_INT(a.outcome, OUT_BAD_REQUEST);
+	req_free(&r);
+	buf_free(&q);
+	buf_free(&h);
+}
+
+static void
+t_req_crlf(void)
+{
+	struct request r;
+	struct answer a;
+
+	EXPECT_INT(mkreq(&r, &a, VARS("REQUEST_METHOD=POST", "PATH_INFO=/x",
+	    "HTTP_X_EVIL=a\r\nSet-Cookie: x=1")), -1);
+	EXPECT_INT(a.outcome, OUT_BAD_REQUEST);
+	req_free(&r);
+	EXPECT_INT(mkreq(&r, &a, VARS("REQUEST_METHOD=POST", "PATH_INFO=/x",
+	    "HTTP_X_EVIL=a\nb")), -1);
+	EXPECT_INT(a.outcome, OUT_BAD_REQUEST);
+	/* The reason must not echo the line break back. */
+	EXPECT(strpbrk(a.error, "\r\n") == NULL);
+	req_free(&r);
+}
+
+static void
+t_req_derived_path(void)
+{
+	struct request r;
+	struct answer a;
+
+	EXPECT_INT(mkreq(&r, &a, VARS("REQUEST_METHOD=POST", "PATH_INFO=",
+	    "SCRIPT_NAME=/cgi-bin/hookbox.fcgi",
+	    "REQUEST_URI=/cgi-bin/hookbox.fcgi/catalog/t%2Dk?token=1")), 0);
+	EXPECT_STR(r.path, "/catalog/t-k");
+	req_free(&r);
+	EXPECT_INT(mkreq(&r, &a, VARS("REQUEST_METHOD=POST")), 0);
+	EXPECT_STR(r.path, "");
+	req_free(&r);
+}
+
+static void
+t_req_body(void)
+{
+	static const char text[] = "hello world";
+	struct memrd m = { text, 11, 0, 0 };
+	struct request r;
+	struct answer a;
+
+	mkreq(&r, &a, VARS("REQUEST_METHOD=POST", "PATH_INFO=/x",
+	    "CONTENT_LENGTH=11"));
+	EXPECT_INT(req_read_body(&r, 100, mem_read, &m, &a), 0);
+	EXPECT_INT(r.body.len, 11);
+	EXPECT_STR(r.body.data, "hello world");
+	EXPECT_INT(r.body_read, 1);
+	req_free(&r);
+	/* A reader that hands out 2 bytes at a time. */
+	m = (struct memrd){ text, 11, 0, 2 };
+	mkreq(&r, &a, VARS("REQUEST_METHOD=POST", "PATH_INFO=/x",
+	    "CONTENT_LENGTH=11"));
+	EXPECT_INT(req_read_body(&r, 100, mem_read, &m, &a), 0);
+	EXPECT_STR(r.body.data, "hello world");
+	req_free(&r);
+	/* Only CONTENT_LENGTH bytes are taken. */
+	m = (struct memrd){ text, 11, 0, 0 };
+	mkreq(&r, &a, VARS("REQUEST_METHOD=POST", "PATH_INFO=/x",
+	    "CONTENT_LENGTH=5"));
+	EXPECT_INT(req_read_body(&r, 100, mem_read, &m, &a), 0);
+	EXPECT_STR(r.body.data, "hello");
+	req_free(&r);
+	/* No CONTENT_LENGTH: an empty body, never a read. */
+	m = (struct memrd){ text, 11, 0, 0 };
+	mkreq(&r, &a, VARS("REQUEST_METHOD=GET", "PATH_INFO=/x"));
+	EXPECT_INT(req_read_body(&r, 100, mem_read, &m, &a), 0);
+	EXPECT_INT(r.body.len, 0);
+	EXPECT_INT(m.off, 0);
+	req_free(&r);
+}
+
+static void
+t_req_body_short(void)
+{
+	struct memrd m = { "hello", 5, 0, 0 };
+	struct request r;
+	struct answer a;
+
+	mkreq(&r, &a, VARS("REQUEST_METHOD=POST", "PATH_INFO=/x",
+	    "CONTENT_LENGTH=10"));
+	EXPECT_INT(req_read_body(&r, 100, mem_read, &m, &a), -1);
+	EXPECT_INT(a.outcome, OUT_BAD_REQUEST);
+	req_free(&r);
+}
+
+static void
+t_req_body_too_large(void)
+{
+	struct memrd m = { "hello", 5, 0, 0 };
+	struct request r;
+	struct answer a;
+
+	mkreq(&r, &a, VARS("REQUEST_METHOD=POST", "PATH_INFO=/x",
+	    "CONTENT_LENGTH=101"));
+	EXPECT_INT(req_read_body(&r, 100, mem_read, &m, &a), -1);
+	EXPECT_INT(a.outcome, OUT_TOO_LARGE);
+	EXPECT_INT(m.off, 0);		/* refused before reading */
+	req_free(&r);
+}
+
+/* ================= providers.c ================= */
+
+/*
+ * Normalises a body (and optional query and extra variables) through a
+ * preset. Returns the normaliser's result; ev and a hold the outcome.
+ */
+static int
+norm(const char *prov, const char *method, const char *query,
+    const char *extra, const char *body, size_t len, struct event *ev,
+    struct answer *a)
+{
+	struct endpoint ep;
+	struct request r;
+	struct buf qv = { 0 };
+	char cl[64];
+	int rc = -1;
+
+	memset(&ep, 0, sizeof(ep));
+	memset(ev, 0, sizeof(*ev));
+	ep.name = "x";
+	ep.dedupe_window = 300;
+	if ((ep.provider = prov_find(prov)) == NULL) {
+		note(__LINE__, "no provider %s", prov);
+		return -1;
+	}
+	buf_printf(&qv, "QUERY_STRING=%s", query != NULL ? query : "");
+	snprintf(cl, sizeof(cl), "CONTENT_LENGTH=%zu", len);
+	if (mkreq(&r, a, (const char *const[]){ method, "PATH_INFO=/x",
+	    qv.data, cl, "CONTENT_TYPE=application/json",
+	    extra != NULL ? extra : "X_NONE=1", NULL }) == 0) {
+		buf_add(&r.body, body != NULL ? body : "", len);
+		rc = ep.provider->normalise(&ep, &r, ev, a);
+	}
+	req_free(&r);
+	buf_free(&qv);
+	return rc;
+}
+
+/* Normalises a fixture and checks type, key and resource. */
+static void
+fixture(int line, const char *prov, const char *file, const char *extra,
+    const char *type, const char *key, const char *resource)
+{
+	struct buf b = { 0 };
+	struct event ev;
+	struct answer a;
+	char path[256];
+
+	snprintf(path, sizeof(path), FIX "%s", file);
+	if (slurp(path, &b) == -1)
+		return;
+	if (norm(prov, "REQUEST_METHOD=POST", NULL, extra, b.data, b.len, &ev,
+	    &a) != 0)
+		note(line, "%s refused: %s", file, a.error);
+	else if (strcmp(ev.type, type) != 0 || strcmp(ev.key, key) != 0 ||
+	    strcmp(ev.resource, resource) != 0)
+		note(line, "%s gave %s / %s / %s, want %s / %s / %s", file,
+		    ev.type, ev.key, ev.resource, type, key, resource);
+	event_free(&ev);
+	buf_free(&b);
+}
+
+static void
+t_prov_table(void)
+{
+	const struct provider *p;
+
+	EXPECT(prov_find("shopify") == NULL);
+	EXPECT(prov_find("") == NULL);
+	if ((p = prov_find("quickbutik")) != NULL) {
+		EXPECT(p->methods & (1u << REQ_GET));
+		EXPECT(p->methods & (1u << REQ_POST));
+		EXPECT_HAS(p->allow, "GET");
+	} else
+		note(__LINE__, "no quickbutik");
+	if ((p = prov_find("flipsnack")) != NULL) {
+		EXPECT(!(p->methods & (1u << REQ_GET)));
+		EXPECT_STR(p->allow, "POST");
+		EXPECT(p->verify == NULL);	/* Flipsnack cannot sign */
+	} else
+		note(__LINE__, "no flipsnack");
+	EXPECT(prov_find("reflow") != NULL && prov_find("reflow")->verify);
+	EXPECT(prov_find("standard") != NULL && prov_find("standard")->verify);
+	EXPECT(prov_find("flipdish") != NULL && prov_find("flipdish")->verify);
+	EXPECT(prov_find("fliplink") != NULL);
+	EXPECT(prov_find("generic") != NULL);
+}
+
+static void
+t_prov_flipsnack(void)
+{
+	fixture(__LINE__, "flipsnack", "flipsnack-orders.json", NULL, "order",
+	    "6a1f0c2e9b7d4e55", "6a1f0c2e9b7d4e55");
+	fixture(__LINE__, "flipsnack", "flipsnack-order-help-article.json",
+	    NULL, "order", "9471318", "9471318");
+}
+
+static void
+t_prov_fliplink(void)
+{
+	fixture(__LINE__, "fliplink", "fliplink-lead.captured.json", NULL,
+	    "lead.captured", "evt_01JDQ8ZK3M5V7W9X2Y4A6B8C0D", "doc_7f3a9c");
+}
+
+static void
+t_prov_flipdish(void)
+{
+	fixture(__LINE__, "flipdish", "flipdish-order.created.json", NULL,
+	    "order.created", "1a92aaa3-59f4-4944-b868-a88cad0e291a", "1234");
+	fixture(__LINE__, "flipdish", "flipdish-sale.created.v1.json",
+	    "HTTP_X_FLIPDISH_EVENT_TYPE=sale.created.v1", "sale.created.v1",
+	    "0d1f8e2a-5b6c-4d7e-8f90-a1b2c3d4e5f6", "3N356");
+	fixture(__LINE__, "flipdish", "flipdish-sale.created.v1.json", NULL,
+	    "sale.created.v1", "0d1f8e2a-5b6c-4d7e-8f90-a1b2c3d4e5f6",
+	    "3N356");
+}
+
+static void
+t_prov_reflow(void)
+{
+	fixture(__LINE__, "reflow", "reflow-order.created.json", NULL,
+	    "order.created", "evt_b3a6be49ed03438394525398e24d0ffa59d96dca",
+	    "12345678");
+	fixture(__LINE__, "reflow", "reflow-products.changed.json", NULL,
+	    "products.changed", "evt_304a10e2bae97d4bd8d981657b5d31df0ac1a53f",
+	    "");
+}
+
+static void
+t_prov_quickbutik_get(void)
+{
+	struct buf q = { 0 };
+	struct event ev;
+	struct answer a;
+
+	if (slurp(FIX "quickbutik-order.new.query", &q) == 0 &&
+	    norm("quickbutik", "REQUEST_METHOD=GET", q.data, NULL, NULL, 0,
+	    &ev, &a) == 0) {
+		EXPECT_STR(ev.type, "order.new");
+		EXPECT_STR(ev.key, "order.new:12345");
+		EXPECT_STR(ev.resource, "12345");
+		EXPECT_INT(ev.windowed, 0);
+	} else
+		note(__LINE__, "order.new refused: %s", a.error);
+	event_free(&ev);
+	buf_free(&q);
+	if (slurp(FIX "quickbutik-product.update.query", &q) == 0 &&
+	    norm("quickbutik", "REQUEST_METHOD=GET", q.data, NULL, NULL, 0,
+	    &ev, &a) == 0) {
+		EXPECT_STR(ev.type, "product.update");
+		EXPECT_STR(ev.key, "product.update:987");
+		EXPECT_STR(ev.resource, "987");
+		EXPECT_INT(ev.windowed, 1);
+	} else
+		note(__LINE__, "product.update refused: %s", a.error);
+	event_free(&ev);
+	buf_free(&q);
+}
+
+static void
+t_prov_quickbutik_post(void)
+{
+	static const char form[] = "event_type=order.done&order_id=55";
+	static const char json[] =
+	    "{\"event_type\":\"order.cancelled\",\"order_id\":56}";
+	struct event ev;
+	struct answer a;
+
+	if (norm("quickbutik", "REQUEST_METHOD=POST", "", NULL, form,
+	    strlen(form), &ev, &a) == 0) {
+		EXPECT_STR(ev.type, "order.done");
+		EXPECT_STR(ev.key, "order.done:55");
+		EXPECT_STR(ev.resource, "55");
+	} else
+		note(__LINE__, "urlencoded body refused: %s", a.error);
+	event_free(&ev);
+	if (norm("quickbutik", "REQUEST_METHOD=POST", "", NULL, json,
+	    strlen(json), &ev, &a) == 0) {
+		EXPECT_STR(ev.type, "order.cancelled");
+		EXPECT_STR(ev.key, "order.cancelled:56");
+		EXPECT_STR(ev.resource, "56");
+	} else
+		note(__LINE__, "JSON body refused: %s", a.error);
+	event_free(&ev);
+	/* The query wins over the body; the token is never data. */
+	if (norm("quickbutik", "REQUEST_METHOD=POST",
+	    "event_type=order.new&token=t", NULL, form, strlen(form), &ev,
+	    &a) == 0) {
+		EXPECT_STR(ev.key, "order.new:55");
+		EXPECT(!json_object_object_get_ex(ev.json, "token", NULL));
+	} else
+		note(__LINE__, "query+body refused: %s", a.error);
+	event_free(&ev);
+}
+
+static void
+t_prov_flipdish_variants(void)
+{
+	static const char legacy[] = "{\"OrderCreatedTime\":\"2017-12-15T12:00:00\","
+	    "\"Order\":{\"OrderId\":77},"
+	    "\"FlipdishEventId\":\"5f0e8a2c-0000-4000-8000-000000000077\"}";
+	static const char zero[] = "{\"EventName\":\"order.accepted\","
+	    "\"Order\":{\"OrderId\":78},"
+	    "\"FlipdishEventId\":\"00000000-0000-0000-0000-000000000000\"}";
+	struct buf kb = { 0 };
+	struct event ev;
+	struct answer a;
+	char hex[65];
+
+	if (norm("flipdish", "REQUEST_METHOD=POST", NULL, NULL, legacy,
+	    strlen(legacy), &ev, &a) == 0) {
+		EXPECT_STR(ev.type, "order.created");
+		EXPECT_STR(ev.key, "5f0e8a2c-0000-4000-8000-000000000077");
+		EXPECT_STR(ev.resource, "77");
+	} else
+		note(__LINE__, "legacy refused: %s", a.error);
+	event_free(&ev);
+	/* A zero GUID is no id: the key is SHA-256(type + body). */
+	buf_addstr(&kb, "order.accepted");
+	buf_addstr(&kb, zero);
+	hb_sha256_hex(hex, kb.data, kb.len);
+	buf_free(&kb);
+	if (norm("flipdish", "REQUEST_METHOD=POST", NULL, NULL, zero,
+	    strlen(zero), &ev, &a) == 0) {
+		EXPECT_STR(ev.type, "order.accepted");
+		EXPECT(strncmp(ev.key, "sha256:", 7) == 0);
+		EXPECT_STR(ev.key + 7, hex);
+		EXPECT_STR(ev.resource, "78");
+	} else
+		note(__LINE__, "zero GUID refused: %s", a.error);
+	event_free(&ev);
+	/* No type anywhere. */
+	EXPECT_INT(norm("flipdish", "REQUEST_METHOD=POST", NULL, NULL,
+	    "{\"Order\":{}}", 12, &ev, &a), -1);
+	EXPECT_INT(a.outcome, OUT_BAD_REQUEST);
+	event_free(&ev);
+}
+
+static void
+t_prov_fliplink_variants(void)
+{
+	static const char typed[] = "{\"type\":\"document.viewed\",\"id\":\"e1\","
+	    "\"data\":{\"document_id\":\"d1\"}}";
+	static const char evtype[] = "{\"event_type\":\"sale.completed\","
+	    "\"id\":\"e2\"}";
+	static const char noid[] = "{\"event\":\"lead.captured\","
+	    "\"data\":{\"name\":\"x\",\"lead_id\":42}}";
+	struct event ev;
+	struct answer a;
+	char hex[65];
+
+	if (norm("fliplink", "REQUEST_METHOD=POST", NULL, NULL, typed,
+	    strlen(typed), &ev, &a) == 0) {
+		EXPECT_STR(ev.type, "document.viewed");
+		EXPECT_STR(ev.key, "e1");
+		EXPECT_STR(ev.resource, "d1");
+	} else
+		note(__LINE__, "type refused: %s", a.error);
+	event_free(&ev);
+	if (norm("fliplink", "REQUEST_METHOD=POST", NULL, NULL, evtype,
+	    strlen(evtype), &ev, &a) == 0) {
+		EXPECT_STR(ev.type, "sale.completed");
+		EXPECT_STR(ev.key, "e2");
+		EXPECT_STR(ev.resource, "");
+	} else
+		note(__LINE__, "event_type refused: %s", a.error);
+	event_free(&ev);
+	hb_sha256_hex(hex, noid, strlen(noid));
+	if (norm("fliplink", "REQUEST_METHOD=POST", NULL, NULL, noid,
+	    strlen(noid), &ev, &a) == 0) {
+		EXPECT_STR(ev.type, "lead.captured");
+		EXPECT(strncmp(ev.key, "sha256:", 7) == 0);
+		EXPECT_INT(strlen(ev.key), 7 + 64);
+		EXPECT_STR(ev.key + 7, hex);
+		EXPECT_STR(ev.resource, "42");
+	} else
+		note(__LINE__, "id-less refused: %s", a.error);
+	event_free(&ev);
+}
+
+static void
+t_prov_standard(void)
+{
+	static const char body[] = "{\"type\":\"invoice.paid\","
+	    "\"data\":{\"id\":\"inv_1\"}}";
+	struct event ev;
+	struct answer a;
+
+	if (norm("standard", "REQUEST_METHOD=POST", NULL,
+	    "HTTP_WEBHOOK_ID=msg_1", body, strlen(body), &ev, &a) == 0) {
+		EXPECT_STR(ev.type, "invoice.paid");
+		EXPECT_STR(ev.key, "msg_1");
+		EXPECT_STR(ev.resource, "inv_1");
+	} else
+		note(__LINE__, "refused: %s", a.error);
+	event_free(&ev);
+	EXPECT_INT(norm("standard", "REQUEST_METHOD=POST", NULL, NULL, body,
+	    strlen(body), &ev, &a), -1);
+	EXPECT_INT(a.outcome, OUT_BAD_REQUEST);
+	event_free(&ev);
+}
+
+/* Bodies every JSON preset refuses with a 400. */
+static void
+t_prov_bad_bodies(void)
+{
+	static const char *const provs[] = { "flipsnack", "fliplink",
+	    "flipdish", "reflow", NULL };
+	struct buf deep = { 0 };
+	const char *bodies[8];
+	struct event ev;
+	struct answer a;
+	size_t i, j;
+
+	for (i = 0; i < 100; i++)
+		buf_addstr(&deep, "{\"a\":");
+	buf_addstr(&deep, "1");
+	for (i = 0; i < 100; i++)
+		buf_addstr(&deep, "}");
+	bodies[0] = "{";
+	bodies[1] = deep.data;
+	bodies[2] = "[{\"type\":\"order\",\"order_id\":\"1\"}]";
+	bodies[3] = "";
+	bodies[4] = "{\"type\":\"order\",\"order_id\":\"1\"} {}";
+	bodies[5] = "{\"type\":\"order\",\"order_id\":\"1\",}";
+	bodies[6] = "{\"type\":\"order\",\"order_id\":\"1\"} // c";
+	bodies[7] = NULL;
+	for (i = 0; provs[i] != NULL; i++)
+		for (j = 0; bodies[j] != NULL; j++) {
+			if (norm(provs[i], "REQUEST_METHOD=POST", NULL, NULL,
+			    bodies[j], strlen(bodies[j]), &ev, &a) != -1 ||
+			    a.outcome != OUT_BAD_REQUEST)
+				note(__LINE__, "%s: body %zu: outcome %d, "
+				    "want 400", provs[i], j, a.outcome);
+			event_free(&ev);
+		}
+	/* The depth refusal says so. */
+	norm("flipsnack", "REQUEST_METHOD=POST", NULL, NULL, deep.data,
+	    deep.len, &ev, &a);
+	EXPECT_HAS(a.error, "deeper");
+	event_free(&ev);
+	buf_free(&deep);
+}
+
+static void
+t_prov_missing_fields(void)
+{
+	static const struct {
+		const char *prov, *body;
+	} bad[] = {
+		{ "flipsnack", "{\"type\":\"orders\"}" },
+		{ "flipsnack", "{\"order_id\":\"1\"}" },
+		{ "flipsnack", "{\"type\":\"orders\",\"order_id\":\"\"}" },
+		{ "flipsnack", "{\"type\":\"orders\",\"order_id\":{}}" },
+		{ "flipsnack", "{\"type\":\"has space\",\"order_id\":\"1\"}" },
+		{ "fliplink", "{\"id\":\"x\"}" },
+		{ "reflow", "{\"type\":\"order.created\"}" },
+		{ "reflow", "{\"id\":\"evt_1\"}" },
+		{ "quickbutik", "event_type=order.new" },
+		{ "quickbutik", "order_id=5" },
+		{ "quickbutik", "event_type=order.new&order_id=1%0a" },
+		{ "quickbutik", "{\"event_type\":\"order.new\"}" },
+	};
+	struct event ev;
+	struct answer a;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (norm(bad[i].prov, "REQUEST_METHOD=POST", NULL, NULL,
+		    bad[i].body, strlen(bad[i].body), &ev, &a) != -1 ||
+		    a.outcome != OUT_BAD_REQUEST)
+			note(__LINE__, "%s [%s]: outcome %d, want 400",
+			    bad[i].prov, bad[i].body, a.outcome);
+		event_free(&ev);
+	}
+	/* Quickbutik's GET without order_id, as it would arrive. */
+	EXPECT_INT(norm("quickbutik", "REQUEST_METHOD=GET",
+	    "event_type=order.new", NULL, NULL, 0, &ev, &a), -1);
+	EXPECT_INT(a.outcome, OUT_BAD_REQUEST);
+	EXPECT_HAS(a.error, "order_id");
+	event_free(&ev);
+}
+
+static void
+t_prov_query_object(void)
+{
+	struct json_object *o, *v;
+	struct answer a;
+	struct buf q = { 0 };
+	size_t i;
+
+	memset(&a, 0, sizeof(a));
+	o = prov_query_object("a=1&b=two+words&a=2&token=sec&&c&d=%41", &a);
+	if (o == NULL) {
+		note(__LINE__, "refused: %s", a.error);
+		return;
+	}
+	EXPECT(json_object_object_get_ex(o, "a", &v) &&
+	    strcmp(json_object_get_string(v), "1") == 0);
+	EXPECT(json_object_object_get_ex(o, "b", &v) &&
+	    strcmp(json_object_get_string(v), "two words") == 0);
+	EXPECT(json_object_object_get_ex(o, "c", &v) &&
+	    strcmp(json_object_get_string(v), "") == 0);
+	EXPECT(json_object_object_get_ex(o, "d", &v) &&
+	    strcmp(json_object_get_string(v), "A") == 0);
+	EXPECT(!json_object_object_get_ex(o, "token", NULL));
+	json_object_put(o);
+	EXPECT(prov_query_object("a=%zz", &a) == NULL);
+	EXPECT_INT(a.outcome, OUT_BAD_REQUEST);
+	memset(&a, 0, sizeof(a));
+	for (i = 0; i <= MAX_QUERY_PARAMS; i++)
+		buf_printf(&q, "p%zu=1&", i);
+	EXPECT(prov_query_object(q.data, &a) == NULL);
+	EXPECT_INT(a.outcome, OUT_BAD_REQUEST);
+	buf_free(&q);
+}
+
+static void
+t_prov_pointer(void)
+{
+	struct json_object *o = json_tokener_parse(
+	    "{\"s\":\"abc\",\"i\":42,\"f\":1.5,\"n\":null,\"b\":true,"
+	    "\"ctl\":\"a\\nb\",\"e\":\"\",\"o\":{\"k\":\"v\"},\"a\":[\"x\"]}");
+	char out[8];
+
+	EXPECT(o != NULL);
+	EXPECT_INT(prov_pointer(o, "/s", out, sizeof(out)), 0);
+	EXPECT_STR(out, "abc");
+	EXPECT_INT(prov_pointer(o, "/i", out, sizeof(out)), 0);
+	EXPECT_STR(out, "42");
+	EXPECT_INT(prov_pointer(o, "/o/k", out, sizeof(out)), 0);
+	EXPECT_STR(out, "v");
+	EXPECT_INT(prov_pointer(o, "/a/0", out, sizeof(out)), 0);
+	EXPECT_STR(out, "x");
+	EXPECT_INT(prov_pointer(o, "/f", out, sizeof(out)), -1);
+	EXPECT_INT(prov_pointer(o, "/n", out, sizeof(out)), -1);
+	EXPECT_INT(prov_pointer(o, "/b", out, sizeof(out)), -1);
+	EXPECT_INT(prov_pointer(o, "/ctl", out, sizeof(out)), -1);
+	EXPECT_INT(prov_pointer(o, "/e", out, sizeof(out)), -1);
+	EXPECT_INT(prov_pointer(o, "/o", out, sizeof(out)), -1);
+	EXPECT_INT(prov_pointer(o, "/missing", out, sizeof(out)), -1);
+	EXPECT_INT(prov_pointer(o, "/s", out, 3), -1);	/* too long */
+	EXPECT_INT(prov_pointer(NULL, "/s", out, sizeof(out)), -1);
+	json_object_put(o);
+}
+
+/* ================= answer.c ================= */
+
+/*
+ * Formats an answer with headers and splits it: the status line, the
+ * header block, and the body parsed as JSON (NULL if it is not JSON).
+ */
+static struct json_object *
+formatted(const struct answer *a, struct buf *out, const char **body)
+{
+	char *sep;
+
+	out->len = 0;
+	if (answer_format(a, out, 1) != 0) {
+		note(__LINE__, "answer_format failed");
+		return NULL;
+	}
+	if ((sep = strstr(out->data, "\r\n\r\n")) == NULL) {
+		note(__LINE__, "no blank line in [%s]", out->data);
+		return NULL;
+	}
+	*body = sep + 4;
+	return json_tokener_parse(sep + 4);
+}
+
+static void
+t_answer_each(void)
+{
+	static const struct {
+		enum outcome	 o;
+		const char	*line, *status;
+	} want[] = {
+		{ OUT_ACCEPTED, "Status: 200 OK\r\n", "accepted" },
+		{ OUT_DUPLICATE, "Status: 200 OK\r\n", "duplicate" },
+		{ OUT_BAD_REQUEST, "Status: 400 Bad Request\r\n", "rejected" },
+		{ OUT_UNAUTHORIZED, "Status: 401 Unauthorized\r\n", "rejected" },
+		{ OUT_NOT_FOUND, "Status: 404 Not Found\r\n", "rejected" },
+		{ OUT_BAD_METHOD, "Status: 405 Method Not Allowed\r\n",
+		    "rejected" },
+		{ OUT_TOO_LARGE, "Status: 413 Payload Too Large\r\n",
+		    "rejected" },
+		{ OUT_UNAVAILABLE, "Status: 503 Service Unavailable\r\n",
+		    "unavailable" },
+		{ OUT_NONE, "Status: 500 Internal Server Error\r\n", "error" },
+	};
+	struct buf out = { 0 };
+	struct json_object *o, *v;
+	struct answer a;
+	const char *body;
+	size_t i;
+	int ok2xx;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		memset(&a, 0, sizeof(a));
+		a.outcome = want[i].o;
+		a.id = 41;
+		ok2xx = want[i].o == OUT_ACCEPTED || want[i].o == OUT_DUPLICATE;
+		if (!ok2xx && want[i].o != OUT_NONE)
+			snprintf(a.error, sizeof(a.error), "reason %zu", i);
+		if (want[i].o == OUT_BAD_METHOD)
+			snprintf(a.allow, sizeof(a.allow), "GET, POST");
+		if ((o = formatted(&a, &out, &body)) == NULL) {
+			note(__LINE__, "outcome %d: body [%s] is not JSON",
+			    want[i].o, out.data);
+			continue;
+		}
+		if (strncmp(out.data, want[i].line, strlen(want[i].line)) != 0)
+			note(__LINE__, "outcome %d: [%.40s], want [%s]",
+			    want[i].o, out.data, want[i].line);
+		EXPECT_HAS(out.data, "\r\nContent-Type: application/json\r\n");
+		EXPECT(json_object_object_get_ex(o, "status", &v) &&
+		    strcmp(json_object_get_string(v), want[i].status) == 0);
+		if (ok2xx) {
+			EXPECT(json_object_object_get_ex(o, "id", &v) &&
+			    json_object_get_int64(v) == 41);
+			EXPECT(!json_object_object_get_ex(o, "error", NULL));
+		} else {
+			EXPECT(json_object_object_get_ex(o, "error", &v) &&
+			    json_object_get_string_len(v) > 0);
+			EXPECT(!json_object_object_get_ex(o, "id", NULL));
+		}
+		if ((want[i].o == OUT_BAD_METHOD) !=
+		    (strstr(out.data, "\r\nAllow: ") != NULL))
+			note(__LINE__, "outcome %d: Allow header wrong: [%s]",
+			    want[i].o, out.data);
+		if ((want[i].o == OUT_UNAVAILABLE) !=
+		    (strstr(out.data, "\r\nRetry-After: ") != NULL))
+			note(__LINE__, "outcome %d: Retry-After wrong: [%s]",
+			    want[i].o, out.data);
+		EXPECT_INT(answer_status(want[i].o), atoi(want[i].line + 8));
+		json_object_put(o);
+	}
+	buf_free(&out);
+}
+
+static void
+t_answer_headers(void)
+{
+	struct buf out = { 0 };
+	struct json_object *o;
+	struct answer a;
+	const char *body;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.allow, sizeof(a.allow), "GET, POST");
+	answer_set(&a, OUT_BAD_METHOD, "quickbutik webhooks use GET, POST");
+	o = formatted(&a, &out, &body);
+	EXPECT_HAS(out.data, "\r\nAllow: GET, POST\r\n");
+	json_object_put(o);
+	memset(&a, 0, sizeof(a));
+	answer_set(&a, OUT_UNAVAILABLE, "busy");
+	o = formatted(&a, &out, &body);
+	EXPECT_HAS(out.data, "\r\nRetry-After: 30\r\n");
+	json_object_put(o);
+	/* Without headers: the JSON body alone. */
+	out.len = 0;
+	EXPECT_INT(answer_format(&a, &out, 0), 0);
+	EXPECT(out.data[0] == '{');
+	EXPECT(strstr(out.data, "Status:") == NULL);
+	buf_free(&out);
+}
+
+static void
+t_answer_escaping(void)
+{
+	struct buf out = { 0 };
+	struct json_object *o, *v;
+	struct answer a;
+	const char *body;
+
+	memset(&a, 0, sizeof(a));
+	answer_set(&a, OUT_BAD_REQUEST, "say \"hi\"\nand\\go\t\x01</script>");
+	if ((o = formatted(&a, &out, &body)) == NULL)
+		note(__LINE__, "not JSON: [%s]", out.data);
+	else {
+		EXPECT(json_object_object_get_ex(o, "error", &v) &&
+		    strcmp(json_object_get_string(v),
+		    "say \"hi\"\nand\\go\t\x01</script>") == 0);
+		/* One line of JSON, then the newline that ends it. */
+		EXPECT(strchr(body, '\n') == body + strlen(body) - 1);
+	}
+	json_object_put(o);
+	buf_free(&out);
+}
+
+static void
+t_answer_set_first_wins(void)
+{
+	struct answer a;
+
+	memset(&a, 0, sizeof(a));
+	answer_set(&a, OUT_UNAUTHORIZED, "first %d", 1);
+	answer_set(&a, OUT_BAD_REQUEST, "second");
+	EXPECT_INT(a.outcome, OUT_UNAUTHORIZED);
+	EXPECT_STR(a.error, "first 1");
+}
+
+/* ================= serve.c + store.c, with an injected clock ============ */
+
+struct served {
+	enum outcome	 outcome;
+	long long	 id;
+	char		 error[256];
+};
+
+/* One request through serve(), as CGI would hand it over. */
+static struct served
+serve_one(struct serve_ctx *ctx, const char *method, const char *path,
+    const char *query, const char *body, time_t now)
+{
+	struct memrd m = { body != NULL ? body : "", 0, 0, 0 };
+	struct buf pv = { 0 }, qv = { 0 }, mv = { 0 };
+	struct served s;
+	struct request r;
+	struct answer a;
+	char cl[64];
+
+	m.len = strlen(m.p);
+	buf_printf(&mv, "REQUEST_METHOD=%s", method);
+	buf_printf(&pv, "PATH_INFO=%s", path);
+	buf_printf(&qv, "QUERY_STRING=%s", query != NULL ? query : "");
+	snprintf(cl, sizeof(cl), "CONTENT_LENGTH=%zu", m.len);
+	mkreq(&r, &a, VARS(mv.data, pv.data, qv.data, cl,
+	    "REMOTE_ADDR=192.0.2.9", "CONTENT_TYPE=application/json"));
+	ctx->now = now;
+	serve(ctx, &r, mem_read, &m, &a);
+	s.outcome = a.outcome;
+	s.id = a.id;
+	snprintf(s.error, sizeof(s.error), "%s", a.error);
+	req_free(&r);
+	buf_free(&mv);
+	buf_free(&pv);
+	buf_free(&qv);
+	return s;
+}
+
+static struct conf *
+serve_conf(const char *name)
+{
+	struct buf err = { 0 }, text = { 0 };
+	struct conf *c;
+
+	buf_printf(&text, "{ \"database\": \"%s/%s.db\", \"busy_timeout_ms\": "
+	    "100, \"max_body_bytes\": 2048, \"endpoints\": {"
+	    " \"catalog\": { \"provider\": \"flipsnack\", \"token\": \"tok\" },"
+	    " \"shop\": { \"provider\": \"quickbutik\", \"token\": \"tok\" },"
+	    " \"burst\": { \"provider\": \"quickbutik\", \"token\": \"tok\","
+	    "   \"dedupe_window\": 0 } } }", tmpdir, name);
+	c = conf_load(tmpfile_with(name, text.data, 0600), &err);
+	if (c == NULL)
+		note(__LINE__, "config refused: %s", err.data);
+	buf_free(&err);
+	buf_free(&text);
+	return c;
+}
+
+static long long
+db_count(struct serve_ctx *ctx, const char *sql)
+{
+	sqlite3_stmt *p;
+	long long n = -1;
+
+	if (ctx->store == NULL)
+		return -1;
+	if (sqlite3_prepare_v2(store_db(ctx->store), sql, -1, &p, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(p) == SQLITE_ROW)
+		n = sqlite3_column_int64(p, 0);
+	sqlite3_finalize(p);
+	return n;
+}
+
+#define FS_BODY	"{\"type\":\"orders\",\"order_id\":\"A1\"}"
+
+static void
+t_serve_dedupe(void)
+{
+	struct serve_ctx ctx = { 0 };
+	struct served s1, s2, s3;
+
+	if ((ctx.conf = serve_conf("dedupe")) == NULL)
+		return;
+	s1 = serve_one(&ctx, "POST", "/catalog/tok", NULL, FS_BODY, 1000);
+	s2 = serve_one(&ctx, "POST", "/catalog/tok", NULL, FS_BODY, 99999);
+	EXPECT_INT(s1.outcome, OUT_ACCEPTED);
+	EXPECT_INT(s2.outcome, OUT_DUPLICATE);	/* ids dedupe for ever */
+	EXPECT_INT(s2.id, s1.id);
+	s3 = serve_one(&ctx, "POST", "/catalog/tok", NULL,
+	    "{\"type\":\"orders\",\"order_id\":\"A2\"}", 1000);
+	EXPECT_INT(s3.outcome, OUT_ACCEPTED);
+	EXPECT(s3.id != s1.id);
+	EXPECT_INT(db_count(&ctx, "SELECT count(*) FROM events"), 2);
+	store_close(ctx.store);
+	conf_free((struct conf *)ctx.conf);
+}
+
+/* DESIGN.md: id-less signals are duplicates only within dedupe_window. */
+static void
+t_serve_window(void)
+{
+	static const char q[] = "event_type=product.update&product_id=987";
+	struct serve_ctx ctx = { 0 };
+	struct served s1, s2, s3, s4;
+
+	if ((ctx.conf = serve_conf("window")) == NULL)
+		return;
+	s1 = serve_one(&ctx, "GET", "/shop/tok", q, NULL, 10000);
+	s2 = serve_one(&ctx, "GET", "/shop/tok", q, NULL, 10299);
+	s3 = serve_one(&ctx, "GET", "/shop/tok", q, NULL, 10300);
+	s4 = serve_one(&ctx, "GET", "/shop/tok", q, NULL, 10301);
+	EXPECT_INT(s1.outcome, OUT_ACCEPTED);
+	EXPECT_INT(s2.outcome, OUT_DUPLICATE);
+	EXPECT_INT(s2.id, s1.id);
+	EXPECT_INT(s3.outcome, OUT_ACCEPTED);	/* 300 s after: new */
+	EXPECT_INT(s4.outcome, OUT_DUPLICATE);	/* within 300 s of s3 */
+	EXPECT_INT(s4.id, s3.id);
+	/* Another product is another signal. */
+	s1 = serve_one(&ctx, "GET", "/shop/tok",
+	    "event_type=product.update&product_id=988", NULL, 10000);
+	EXPECT_INT(s1.outcome, OUT_ACCEPTED);
+	/* Orders carry their id: never windowed. */
+	s1 = serve_one(&ctx, "GET", "/shop/tok",
+	    "event_type=order.new&order_id=5", NULL, 10000);
+	s2 = serve_one(&ctx, "GET", "/shop/tok",
+	    "event_type=order.new&order_id=5", NULL, 50000);
+	EXPECT_INT(s1.outcome, OUT_ACCEPTED);
+	EXPECT_INT(s2.outcome, OUT_DUPLICATE);
+	store_close(ctx.store);
+	conf_free((struct conf *)ctx.conf);
+}
+
+/*
+ * A product's signals are matched by its whole id: "77@1" (the store
+ * keeps windowed keys as "<key>@<time>") is not a repeat of "77".
+ */
+static void
+t_serve_window_ids(void)
+{
+	struct serve_ctx ctx = { 0 };
+	struct served s1, s2;
+
+	if ((ctx.conf = serve_conf("window-ids")) == NULL)
+		return;
+	s1 = serve_one(&ctx, "GET", "/shop/tok",
+	    "event_type=product.update&product_id=77%401", NULL, 10000);
+	s2 = serve_one(&ctx, "GET", "/shop/tok",
+	    "event_type=product.update&product_id=77", NULL, 10001);
+	EXPECT_INT(s1.outcome, OUT_ACCEPTED);
+	EXPECT_INT(s2.outcome, OUT_ACCEPTED);
+	store_close(ctx.store);
+	conf_free((struct conf *)ctx.conf);
+}
+
+/*
+ * dedupe_window 0: every repeat is a new event, even two in the same
+ * second (a burst of stock edits must each reach the hook).
+ */
+static void
+t_serve_window_zero(void)
+{
+	static const char q[] = "event_type=product.update&product_id=987";
+	struct serve_ctx ctx = { 0 };
+	struct served s1, s2, s3;
+
+	if ((ctx.conf = serve_conf("zero")) == NULL)
+		return;
+	s1 = serve_one(&ctx, "GET", "/burst/tok", q, NULL, 20000);
+	s2 = serve_one(&ctx, "GET", "/burst/tok", q, NULL, 20001);
+	s3 = serve_one(&ctx, "GET", "/burst/tok", q, NULL, 20001);
+	EXPECT_INT(s1.outcome, OUT_ACCEPTED);
+	EXPECT_INT(s2.outcome, OUT_ACCEPTED);
+	EXPECT(s2.id != s1.id);
+	EXPECT_INT(s3.outcome, OUT_ACCEPTED);
+	EXPECT(s3.id != s2.id);
+	store_close(ctx.store);
+	conf_free((struct conf *)ctx.conf);
+}
+
+static void
+t_serve_rejects(void)
+{
+	struct serve_ctx ctx = { 0 };
+	struct served s;
+
+	if ((ctx.conf = serve_conf("rejects")) == NULL)
+		return;
+	s = serve_one(&ctx, "POST", "/catalog/wrong", NULL, FS_BODY, 1000);
+	EXPECT_INT(s.outcome, OUT_UNAUTHORIZED);
+	s = serve_one(&ctx, "POST", "/nowhere", NULL, FS_BODY, 1000);
+	EXPECT_INT(s.outcome, OUT_NOT_FOUND);
+	s = serve_one(&ctx, "GET", "/catalog/tok", NULL, NULL, 1000);
+	EXPECT_INT(s.outcome, OUT_BAD_METHOD);
+	s = serve_one(&ctx, "POST", "/catalog/tok", NULL, "{", 1000);
+	EXPECT_INT(s.outcome, OUT_BAD_REQUEST);
+	s = serve_one(&ctx, "POST", "/catalog/tok", NULL, FS_BODY, 1000);
+	EXPECT_INT(s.outcome, OUT_ACCEPTED);
+	EXPECT_INT(db_count(&ctx, "SELECT count(*) FROM rejects"), 4);
+	EXPECT_INT(db_count(&ctx, "SELECT count(*) FROM rejects WHERE "
+	    "received_at = 1000 AND remote_addr = '192.0.2.9'"), 4);
+	EXPECT_INT(db_count(&ctx, "SELECT count(*) FROM rejects WHERE "
+	    "status = 401 AND endpoint = 'catalog'"), 1);
+	/* The token is a secret: it is never kept in a refusal. */
+	EXPECT_INT(db_count(&ctx, "SELECT count(*) FROM rejects WHERE "
+	    "reason LIKE '%tok%' AND reason NOT LIKE '%token%'"), 0);
+	EXPECT_INT(db_count(&ctx, "SELECT count(*) FROM events"), 1);
+	store_close(ctx.store);
+	conf_free((struct conf *)ctx.conf);
+}
+
+/* DESIGN.md: "A flood cannot grow it without bound." */
+static void
+t_store_rejects_bounded(void)
+{
+	struct serve_ctx ctx = { 0 };
+	struct buf err = { 0 }, path = { 0 };
+	char body[1000];
+	int i;
+
+	memset(body, 'b', sizeof(body));
+	buf_printf(&path, "%s/bounded.db", tmpdir);
+	/* synchronous=NORMAL: a thousand commits without a thousand fsyncs */
+	if ((ctx.store = store_open(path.data, 100, 0, &err)) == NULL) {
+		note(__LINE__, "store_open: %s", err.data ? err.data : "");
+		buf_free(&err);
+		buf_free(&path);
+		return;
+	}
+	for (i = 1; i <= REJECTS_CAP + 5; i++)
+		store_reject(ctx.store, "catalog", 401, "wrong token",
+		    "192.0.2.1", body, sizeof(body), 1000 + i);
+	EXPECT_INT(db_count(&ctx, "SELECT count(*) FROM rejects"), REJECTS_CAP);
+	/* The newest are kept. */
+	EXPECT_INT(db_count(&ctx, "SELECT min(received_at) FROM rejects"),
+	    1000 + 6);
+	EXPECT_INT(db_count(&ctx, "SELECT max(length(body_head)) FROM rejects"),
+	    REJECT_BODY_BYTES);
+	store_close(ctx.store);
+	buf_free(&err);
+	buf_free(&path);
+}
+
+/* ---- main ---- */
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+int
+main(void)
+{
+	static const struct {
+		const char	*name;
+		void		(*fn)(void);
+	} cases[] = {
+		{ "util strtonum ok", t_strtonum_ok },
+		{ "util strtonum bounds", t_strtonum_bounds },
+		{ "util strtonum junk", t_strtonum_junk },
+		{ "util strtonum empty", t_strtonum_empty },
+		{ "util strtonum overflow", t_strtonum_overflow },
+		{ "util escape control bytes", t_escape_control },
+		{ "util escape truncation", t_escape_truncation },
+		{ "util escape exact fit is not cut", t_escape_exact_fit },
+		{ "util base64 decode", t_base64_decode },
+		{ "util base64 invalid", t_base64_invalid },
+		{ "util base64 '=' inside refused", t_base64_inner_padding },
+		{ "util base64 round trip", t_base64_roundtrip },
+		{ "util urldecode", t_urldecode },
+		{ "util urldecode bad escapes and %00", t_urldecode_bad },
+		{ "util iso8601", t_iso8601 },
+		{ "util iso8601 junk", t_iso8601_junk },
+		{ "util ct_equal", t_ct_equal },
+		{ "util sha256 and hmac vectors", t_sha256_hmac },
+		{ "verify standard reference vector", t_std_reference },
+		{ "verify standard missing parts", t_std_missing },
+		{ "verify standard timestamp window", t_std_timestamp },
+		{ "verify standard signature list", t_std_list },
+		{ "verify standard tampered", t_std_tampered },
+		{ "verify standard secret without whsec_", t_std_no_prefix },
+		{ "verify standard 88-char entry no overflow",
+		    t_std_long_entry },
+		{ "verify reflow vectors", t_reflow_vectors },
+		{ "verify hmac hex forms", t_hmac_hex_forms },
+		{ "verify hmac hex rejects", t_hmac_hex_reject },
+		{ "verify hmac 88-char base64 no overflow", t_hmac_long_base64 },
+		{ "verify flipdish t.body and body", t_flipdish_forms },
+		{ "verify flipdish timestamp window", t_flipdish_time },
+		{ "verify flipdish malformed", t_flipdish_malformed },
+		{ "verify path and query token", t_path_token },
+		{ "config valid with comments", t_conf_valid },
+		{ "config defaults", t_conf_defaults },
+		{ "config refusal check can fail", t_conf_refused_can_fail },
+		{ "config unknown keys", t_conf_unknown_keys },
+		{ "config wrong types", t_conf_wrong_types },
+		{ "config provider and secrets", t_conf_provider },
+		{ "config token and name chars", t_conf_token_chars },
+		{ "config hook paths", t_conf_hook_paths },
+		{ "config relative database", t_conf_relative_database },
+		{ "config reports every error", t_conf_every_error },
+		{ "config broken and missing files", t_conf_bad_files },
+		{ "config hook precedence", t_conf_match_hook },
+		{ "request basic", t_req_basic },
+		{ "request methods", t_req_methods },
+		{ "request content length", t_req_content_length },
+		{ "request limits", t_req_limits },
+		{ "request header line breaks", t_req_crlf },
+		{ "request path from REQUEST_URI", t_req_derived_path },
+		{ "request body", t_req_body },
+		{ "request body short", t_req_body_short },
+		{ "request body too large", t_req_body_too_large },
+		{ "providers table", t_prov_table },
+		{ "providers flipsnack fixtures", t_prov_flipsnack },
+		{ "providers fliplink fixture", t_prov_fliplink },
+		{ "providers flipdish fixtures", t_prov_flipdish },
+		{ "providers reflow fixtures", t_prov_reflow },
+		{ "providers quickbutik GET", t_prov_quickbutik_get },
+		{ "providers quickbutik POST", t_prov_quickbutik_post },
+		{ "providers flipdish variants", t_prov_flipdish_variants },
+		{ "providers fliplink variants", t_prov_fliplink_variants },
+		{ "providers standard", t_prov_standard },
+		{ "providers bad bodies", t_prov_bad_bodies },
+		{ "providers missing fields", t_prov_missing_fields },
+		{ "providers query object", t_prov_query_object },
+		{ "providers json pointer", t_prov_pointer },
+		{ "answer each outcome", t_answer_each },
+		{ "answer Allow and Retry-After", t_answer_headers },
+		{ "answer escaping", t_answer_escaping },
+		{ "answer first outcome wins", t_answer_set_first_wins },
+		{ "serve dedupe by key", t_serve_dedupe },
+		{ "serve dedupe window", t_serve_window },
+		{ "serve dedupe window 0 same second", t_serve_window_zero },
+		{ "serve dedupe window matches whole ids", t_serve_window_ids },
+		{ "serve rejects table", t_serve_rejects },
+		{ "store rejects table is bounded", t_store_rejects_bounded },
+	};
+	const char *base = getenv("TMPDIR");
+	size_t i;
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/hookbox-unit.XXXXXX",
+	    base != NULL && *base != '\0' ? base : "/tmp");
+	if (mkdtemp(tmpdir) == NULL) {
+		printf("FAIL setup: mkdtemp %s: %s\n", tmpdir, strerror(errno));
+		return 1;
+	}
+	/* The config resolves paths with realpath(3): compare like with like. */
+	{
+		char *canon = realpath(tmpdir, NULL);
+
+		if (canon != NULL)
+			snprintf(tmpdir, sizeof(tmpdir), "%s", canon);
+		free(canon);
+	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run(cases[i].name, cases[i].fn);
+	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return nfailed ? 1 : 0;
+}
