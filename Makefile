@@ -27,7 +27,7 @@ DEBIAN_BUILD_PKGS = build-essential pkg-config libfcgi-dev libjson-c-dev \
 DEBIAN_TEST_PKGS  = lighttpd apache2 libapache2-mod-fcgid curl sqlite3 \
 		    python3
 
-.PHONY: all deps test-deps run test check-asan unit clean
+.PHONY: all deps test-deps run test check-asan unit static clean
 
 all: deps $(BIN)
 
@@ -48,6 +48,22 @@ $(ASAN_DIR)/unit: tests/unit.c $(LIBSRCS) $(HDRS) Makefile
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) \
 	    $(ASAN_FLAGS) -Isrc -o $@ tests/unit.c $(LIBSRCS) $(PKG_LIBS)
 
+# One self-contained binary for hosts without the libraries (install.sh
+# uses it when it cannot build). glibc warns that getpwuid and the resolver
+# would need its shared NSS modules at run time: hookbox resolves no host
+# names, and a hook's HOME falls back to "/" without them.
+STATIC	= cgi-bin/hookbox-static.fcgi
+static: deps $(STATIC)
+
+$(STATIC): $(SRCS) $(HDRS) Makefile
+	@mkdir -p build
+	$(CC) $(ALL_CFLAGS) -static -o $@.tmp $(SRCS) \
+	    -lfcgi -ljson-c -lsqlite3 -lcrypto -lm -lpthread -ldl \
+	    2>build/static.log; rc=$$?; \
+	    grep -v -e 'statically linked applications requires' \
+	    -e ': in function' build/static.log >&2; \
+	    [ $$rc -eq 0 ] && mv $@.tmp $@
+
 # Installs what is missing when root; otherwise says what to install.
 deps:
 	@sh tests/lib/deps.sh $(DEBIAN_BUILD_PKGS)
@@ -65,4 +81,4 @@ check-asan: test-deps $(ASAN_DIR)/hookbox.fcgi $(ASAN_DIR)/unit
 	@HOOKBOX_SUITES=asan bash tests/run.sh
 
 clean:
-	rm -rf build $(BIN)
+	rm -rf build $(BIN) $(STATIC)
