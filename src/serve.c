@@ -275,13 +275,13 @@ write_all(int fd, const char *p, size_t n)
  * delivery fails and is retried; `hookbox check` reports it).
  */
 static struct conf *
-load_conf(void)
+load_conf(const char *path)
 {
 	struct buf err = { 0 };
-	struct conf *c = conf_load(conf_path(), &err);
+	struct conf *c = conf_load(path, &err);
 
 	if (c == NULL)
-		hb_warnx("config %s: %s", conf_path(),
+		hb_warnx("config %s: %s", path,
 		    err.data != NULL ? err.data : "cannot load");
 	buf_free(&err);
 	return c;
@@ -307,7 +307,7 @@ serve_cgi(void)
 	signal(SIGPIPE, SIG_IGN);
 	umask(077);
 	req_from_env(&r, environ, &a);
-	if ((ctx.conf = load_conf()) == NULL)
+	if ((ctx.conf = load_conf(conf_path())) == NULL)
 		unconfigured(&a);
 	else
 		serve(&ctx, &r, fd_reader, &fd, &a);
@@ -335,18 +335,38 @@ fcgx_reader(void *ctx, char *buf, size_t n)
 	return FCGX_GetStr(buf, (int)n, req->in);
 }
 
-/* The config is read again when its file changes, so edits need no restart. */
+/*
+ * Under mod_fcgid an .htaccess `SetEnv HOOKBOX_CONF` arrives as a
+ * request parameter, not in the process environment; it wins when set.
+ */
+static const char *
+request_conf_path(char **envp)
+{
+	for (; envp != NULL && *envp != NULL; envp++)
+		if (strncmp(*envp, "HOOKBOX_CONF=", 13) == 0 &&
+		    (*envp)[13] != '\0')
+			return *envp + 13;
+	return conf_path();
+}
+
+/*
+ * The config is read again when its file changes or a request names
+ * another one, so edits need no restart.
+ */
 static int
-conf_changed(struct timespec *seen)
+conf_changed(const char *path, char *loaded, size_t loadedsz,
+    struct timespec *seen)
 {
 	struct stat sb;
+	int other = strcmp(path, loaded) != 0;
 
-	if (stat(conf_path(), &sb) == -1)
-		return 0;
-	if (sb.st_mtim.tv_sec == seen->tv_sec &&
+	if (stat(path, &sb) == -1)
+		return other;
+	if (!other && sb.st_mtim.tv_sec == seen->tv_sec &&
 	    sb.st_mtim.tv_nsec == seen->tv_nsec)
 		return 0;
 	*seen = sb.st_mtim;
+	snprintf(loaded, loadedsz, "%s", path);
 	return 1;
 }
 
@@ -355,6 +375,7 @@ serve_fcgi(void)
 {
 	struct serve_ctx ctx = { 0 };
 	struct timespec seen = { 0, 0 };
+	char loaded[4096] = "";
 	FCGX_Request req;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -368,12 +389,15 @@ serve_fcgi(void)
 		struct answer a;
 		struct buf out = { 0 };
 
+		const char *path = request_conf_path(req.envp);
+
 		memset(&a, 0, sizeof(a));
-		if (conf_changed(&seen) || ctx.conf == NULL) {
+		if (conf_changed(path, loaded, sizeof(loaded), &seen) ||
+		    ctx.conf == NULL) {
 			store_close(ctx.store);
 			ctx.store = NULL;
 			conf_free((struct conf *)ctx.conf);
-			ctx.conf = load_conf();
+			ctx.conf = load_conf(path);
 		}
 		req_from_env(&r, req.envp, &a);
 		if (ctx.conf == NULL)
