@@ -8,11 +8,11 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes \
 CFLAGS	?= -O2 -g
 PKG_CFLAGS != pkg-config --cflags $(PKGS) 2>/dev/null || true
 PKG_LIBS   != pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lsqlite3 -lcrypto
-ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 
-SRCS	 = src/main.c src/serve.c src/request.c src/answer.c src/providers.c \
-	   src/verify.c src/store.c src/hooks.c src/config.c src/cli.c \
-	   src/util.c src/buf.c
+SRCS	 = src/main.c src/serve.c src/fcgi.c src/request.c src/answer.c \
+	   src/providers.c src/verify.c src/store.c src/hooks.c src/config.c \
+	   src/cli.c src/util.c src/buf.c
 LIBSRCS	 = $(filter-out src/main.c,$(SRCS))
 HDRS	 = src/hookbox.h
 BIN	 = cgi-bin/hookbox.fcgi
@@ -40,13 +40,14 @@ build/unit: tests/unit.c $(LIBSRCS) $(HDRS) Makefile
 
 $(ASAN_DIR)/hookbox.fcgi: $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(ASAN_DIR)
-	$(CC) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) \
-	    $(ASAN_FLAGS) -o $@ $(SRCS) $(PKG_LIBS)
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) \
+	    $(PKG_CFLAGS) $(ASAN_FLAGS) -o $@ $(SRCS) $(PKG_LIBS)
 
 $(ASAN_DIR)/unit: tests/unit.c $(LIBSRCS) $(HDRS) Makefile
 	@mkdir -p $(ASAN_DIR)
-	$(CC) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) \
-	    $(ASAN_FLAGS) -Isrc -o $@ tests/unit.c $(LIBSRCS) $(PKG_LIBS)
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) \
+	    $(PKG_CFLAGS) $(ASAN_FLAGS) -Isrc -o $@ tests/unit.c $(LIBSRCS) \
+	    $(PKG_LIBS)
 
 # One self-contained binary for hosts without the libraries (install.sh
 # uses it when it cannot build). glibc warns that getpwuid and the resolver

@@ -218,10 +218,27 @@ struct stored_event {
 struct store	*store_open(const char *, int, int, struct buf *);
 void		 store_close(struct store *);
 int		 store_init(const char *, struct buf *);
+struct reject {
+	const char	*endpoint;
+	int		 status;
+	const char	*reason;
+	const char	*addr;
+	const void	*body;
+	size_t		 len;
+	time_t		 now;
+};
+/* One write of a batch: an event (se) or a reject (rj). */
+struct store_item {
+	const struct stored_event *se;
+	const struct reject *rj;
+	enum store_err	 result;
+	long long	 id;
+	int		 in_tx;		/* decided inside the transaction */
+};
+void		 store_write(struct store *, struct store_item *, size_t);
 enum store_err	 store_event(struct store *, const struct stored_event *,
 		    long long *);
-void		 store_reject(struct store *, const char *, int, const char *,
-		    const char *, const void *, size_t, time_t);
+void		 store_reject(struct store *, const struct reject *);
 int		 store_check(struct store *, struct buf *);
 void		*store_db(struct store *);
 
@@ -260,15 +277,22 @@ struct serve_ctx {
 	const struct conf *conf;
 	struct store	*store;		/* opened on first use */
 	time_t		 now;		/* 0: the real clock */
+	/* Set under FastCGI: hands writes to the group committer. */
+	void		(*submit)(struct serve_ctx *, struct store_item *);
+	void		*committer;
 };
 void		 serve(struct serve_ctx *, struct request *, req_reader,
 		    void *, struct answer *);
 int		 serve_cgi(void);
-int		 serve_fcgi(void);
+struct conf	*serve_load_conf(const char *);
+void		 serve_unconfigured(struct answer *);
+
+/* fcgi.c: the FastCGI responder, threads and group commit */
+int		 fcgi_main(void);
 
 /* hooks.c */
 int		 hooks_due(struct store *, const struct conf *, time_t);
-void		 hooks_kick(const struct conf *);
+void		 hooks_kick(const char *);
 int		 hooks_run(const struct conf *, struct store *, int);
 
 /* cli.c */

@@ -76,7 +76,7 @@ hooks_due(struct store *st, const struct conf *c, time_t now)
  * request's memory or environment.
  */
 void
-hooks_kick(const struct conf *c)
+hooks_kick(const char *conf_path)
 {
 	char *argv[] = { (char *)"hookbox", (char *)"run", (char *)"--linger",
 	    NULL };
@@ -85,7 +85,7 @@ hooks_kick(const struct conf *c)
 	pid_t pid;
 	int status;
 
-	if (buf_printf(&conf, "HOOKBOX_CONF=%s", conf_file(c)) == -1)
+	if (buf_printf(&conf, "HOOKBOX_CONF=%s", conf_path) == -1)
 		return;
 	env[0] = conf.data;
 	if ((pid = fork()) == -1) {

@@ -34,6 +34,6 @@ main(int argc, char *argv[])
 	if (getenv("GATEWAY_INTERFACE") != NULL)
 		return serve_cgi();
 	if (!FCGX_IsCGI())
-		return serve_fcgi();
+		return fcgi_main();
 	return cli_main(argc, argv);
 }

@@ -3,10 +3,10 @@
  *
  *	request -> provider -> verify -> store -> answer -> hooks
  *
- * serve() decides the answer; it never writes. serve_cgi() and
- * serve_fcgi() feed it a request from environ/stdin or from libfcgi's
- * re-entrant API, write the answer, and only then start the hook runner,
- * so a hook never delays the sender's 2xx.
+ * serve() decides the answer; it never writes. serve_cgi() here and
+ * fcgi_main() in fcgi.c feed it a request from environ/stdin or from
+ * libfcgi's re-entrant API, write the answer, and only then start the
+ * hook runner, so a hook never delays the sender's 2xx.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
 #include <json-c/json.h>
 
 #include "hookbox.h"
@@ -130,18 +129,44 @@ ctx_store(struct serve_ctx *ctx)
 	return ctx->store;
 }
 
+/*
+ * Writes one item: through the FastCGI committer, which batches it with
+ * other requests' (group commit), or straight to this process's store.
+ */
+static void
+write_items(struct serve_ctx *ctx, struct store_item *it)
+{
+	struct store *st;
+
+	if (ctx->submit != NULL) {
+		ctx->submit(ctx, it);
+		return;
+	}
+	if ((st = ctx_store(ctx)) == NULL) {
+		it->result = ST_FAIL;
+		return;
+	}
+	store_write(st, it, 1);
+	if (it->result == ST_FAIL || it->result == ST_BUSY) {
+		/* A broken connection may heal on reopen (e.g. disk freed). */
+		store_close(ctx->store);
+		ctx->store = NULL;
+	}
+}
+
 /* Every 4xx is kept in the bounded `rejects` table (DESIGN.md). */
 static void
 log_reject(struct serve_ctx *ctx, const struct request *r, const char *ep,
     const struct answer *a, time_t now)
 {
-	int code = answer_status(a->outcome);
-	struct store *st;
+	struct reject rj = { .endpoint = ep, .status = 0, .reason = a->error,
+	    .addr = r->remote_addr, .body = r->body.data, .len = r->body.len,
+	    .now = now };
+	struct store_item it = { .rj = &rj };
 
-	if (code < 400 || code >= 500 || (st = ctx_store(ctx)) == NULL)
-		return;
-	store_reject(st, ep, code, a->error, r->remote_addr, r->body.data,
-	    r->body.len, now);
+	rj.status = answer_status(a->outcome);
+	if (rj.status >= 400 && rj.status < 500)
+		write_items(ctx, &it);
 }
 
 static enum outcome
@@ -164,8 +189,8 @@ serve(struct serve_ctx *ctx, struct request *r, req_reader rd, void *rdctx,
 	const struct endpoint *ep = NULL;
 	const struct hook *hook;
 	struct stored_event se;
+	struct store_item item = { 0 };
 	struct event ev;
-	struct store *st;
 	char name[MAX_NAME_LEN * 4 + 8];
 	char *headers = NULL, *query = NULL;
 	time_t now = ctx->now ? ctx->now : time(NULL);
@@ -208,28 +233,21 @@ serve(struct serve_ctx *ctx, struct request *r, req_reader rd, void *rdctx,
 		answer_set(a, OUT_UNAVAILABLE, "out of memory");
 		goto out;
 	}
-	if ((st = ctx_store(ctx)) == NULL) {
-		answer_set(a, OUT_UNAVAILABLE, "the event store cannot be "
-		    "opened; try again later");
-		goto out;
-	}
 	se = (struct stored_event){
 		.endpoint = ep->name, .provider = ep->provider->name,
 		.ev = &ev, .req = r, .query = query, .headers = headers,
 		.hook = hook != NULL ? hook->pattern : NULL,
 		.dedupe_window = ep->dedupe_window, .now = now,
 	};
-	e = store_event(st, &se, &a->id);
+	item.se = &se;
+	write_items(ctx, &item);
+	e = item.result;
+	a->id = item.id;
 	answer_set(a, store_outcome(e), "%s", e == ST_BUSY ?
 	    "the event store is busy; try again later" :
 	    "the event could not be stored; try again later");
 	if (e == ST_OK && hook != NULL)
 		a->hooks_due = 1;
-	if (e == ST_FAIL || e == ST_BUSY) {
-		/* A broken connection may heal on reopen (e.g. disk freed). */
-		store_close(ctx->store);
-		ctx->store = NULL;
-	}
  out:
 	if (a->outcome == OUT_NONE)
 		answer_set(a, OUT_UNAVAILABLE, "internal error");
@@ -274,8 +292,8 @@ write_all(int fd, const char *p, size_t n)
  * missing script must never stop orders from being recorded (the
  * delivery fails and is retried; `hookbox check` reports it).
  */
-static struct conf *
-load_conf(const char *path)
+struct conf *
+serve_load_conf(const char *path)
 {
 	struct buf err = { 0 };
 	struct conf *c = conf_load(path, &err);
@@ -287,8 +305,8 @@ load_conf(const char *path)
 	return c;
 }
 
-static void
-unconfigured(struct answer *a)
+void
+serve_unconfigured(struct answer *a)
 {
 	answer_set(a, OUT_UNAVAILABLE, "hookbox is not configured correctly; "
 	    "its owner should run `hookbox check`");
@@ -307,8 +325,8 @@ serve_cgi(void)
 	signal(SIGPIPE, SIG_IGN);
 	umask(077);
 	req_from_env(&r, environ, &a);
-	if ((ctx.conf = load_conf(conf_path())) == NULL)
-		unconfigured(&a);
+	if ((ctx.conf = serve_load_conf(conf_path())) == NULL)
+		serve_unconfigured(&a);
 	else
 		serve(&ctx, &r, fd_reader, &fd, &a);
 	answer_format(&a, &out, 1);
@@ -317,103 +335,9 @@ serve_cgi(void)
 	req_free(&r);
 	if (ctx.conf != NULL && (a.hooks_due || (ctx.store != NULL &&
 	    hooks_due(ctx.store, ctx.conf, time(NULL)))))
-		hooks_kick(ctx.conf);
+		hooks_kick(conf_file(ctx.conf));
 	store_close(ctx.store);
 	conf_free((struct conf *)ctx.conf);
 	return rc == 0 ? 0 : 1;
 }
 
-/* ---- FastCGI ---- */
-
-static long
-fcgx_reader(void *ctx, char *buf, size_t n)
-{
-	FCGX_Request *req = ctx;
-
-	if (n > 1 << 30)
-		n = 1 << 30;
-	return FCGX_GetStr(buf, (int)n, req->in);
-}
-
-/*
- * Under mod_fcgid an .htaccess `SetEnv HOOKBOX_CONF` arrives as a
- * request parameter, not in the process environment; it wins when set.
- */
-static const char *
-request_conf_path(char **envp)
-{
-	for (; envp != NULL && *envp != NULL; envp++)
-		if (strncmp(*envp, "HOOKBOX_CONF=", 13) == 0 &&
-		    (*envp)[13] != '\0')
-			return *envp + 13;
-	return conf_path();
-}
-
-/*
- * The config is read again when its file changes or a request names
- * another one, so edits need no restart.
- */
-static int
-conf_changed(const char *path, char *loaded, size_t loadedsz,
-    struct timespec *seen)
-{
-	struct stat sb;
-	int other = strcmp(path, loaded) != 0;
-
-	if (stat(path, &sb) == -1)
-		return other;
-	if (!other && sb.st_mtim.tv_sec == seen->tv_sec &&
-	    sb.st_mtim.tv_nsec == seen->tv_nsec)
-		return 0;
-	*seen = sb.st_mtim;
-	snprintf(loaded, loadedsz, "%s", path);
-	return 1;
-}
-
-int
-serve_fcgi(void)
-{
-	struct serve_ctx ctx = { 0 };
-	struct timespec seen = { 0, 0 };
-	char loaded[4096] = "";
-	FCGX_Request req;
-
-	signal(SIGPIPE, SIG_IGN);
-	umask(077);
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0) {
-		hb_warnx("cannot initialise FastCGI");
-		return 1;
-	}
-	while (FCGX_Accept_r(&req) >= 0) {
-		struct request r;
-		struct answer a;
-		struct buf out = { 0 };
-
-		const char *path = request_conf_path(req.envp);
-
-		memset(&a, 0, sizeof(a));
-		if (conf_changed(path, loaded, sizeof(loaded), &seen) ||
-		    ctx.conf == NULL) {
-			store_close(ctx.store);
-			ctx.store = NULL;
-			conf_free((struct conf *)ctx.conf);
-			ctx.conf = load_conf(path);
-		}
-		req_from_env(&r, req.envp, &a);
-		if (ctx.conf == NULL)
-			unconfigured(&a);
-		else
-			serve(&ctx, &r, fcgx_reader, &req, &a);
-		answer_format(&a, &out, 1);
-		FCGX_PutStr(out.data, (int)out.len, req.out);
-		buf_free(&out);
-		req_free(&r);
-		FCGX_Finish_r(&req);
-		if (ctx.conf != NULL && (a.hooks_due || (ctx.store != NULL &&
-		    hooks_due(ctx.store, ctx.conf, time(NULL)))))
-			hooks_kick(ctx.conf);
-	}
-	store_close(ctx.store);
-	conf_free((struct conf *)ctx.conf);
-	return 0;
-}

@@ -274,6 +274,8 @@ store_rollback(struct store *st)
 		exec1(st, S_ROLLBACK);
 }
 
+static int step_done(sqlite3_stmt *);
+
 static int
 user_version(sqlite3 *db)
 {
@@ -457,17 +459,13 @@ windowed_key(char *out, size_t outsz, const char *key, time_t now)
 }
 
 /*
- * Records an event exactly once. Returns ST_OK with *id of the new row,
- * ST_DUPLICATE with *id of the stored one, or ST_BUSY / ST_FAIL when
- * nothing could be committed (the caller answers 503).
- *
- * A redelivery is found by a read before any write lock is taken, so a
- * retry storm costs no writes. An id-less signal (ev->windowed) is a
- * duplicate only within dedupe_window seconds of the last one; its key is
- * stored with "@<time>" so that later occurrences are new rows.
+ * Inserts one event inside the open write transaction. Returns ST_OK or
+ * ST_DUPLICATE with *id, or -1 after an SQL error (the caller rolls back).
+ * An id-less signal (ev->windowed) is a duplicate only within
+ * dedupe_window seconds of its last occurrence.
  */
-enum store_err
-store_event(struct store *st, const struct stored_event *se, long long *id)
+static int
+insert_event(struct store *st, const struct stored_event *se, long long *id)
 {
 	const struct event *ev = se->ev;
 	const struct request *r = se->req;
@@ -476,24 +474,10 @@ store_event(struct store *st, const struct stored_event *se, long long *id)
 	int rc;
 
 	snprintf(key, sizeof(key), "%s", ev->key);
-	if (!ev->windowed) {
-		rc = find(st, se->endpoint, key, id);
-		if (rc == SQLITE_ROW)
-			return ST_DUPLICATE;
-		if (rc != SQLITE_DONE) {
-			store_log(st, "find");
-			return classify(rc);
-		}
-	}
-	if ((rc = store_begin(st)) != SQLITE_OK) {
-		store_log(st, "begin");
-		return classify(rc);
-	}
 	if (ev->windowed) {
-		if ((p = stmt(st, S_FIND_WINDOW)) == NULL)
-			goto fail;
-		if (escape_at(base, sizeof(base), ev->key) == -1)
-			goto fail;
+		if ((p = stmt(st, S_FIND_WINDOW)) == NULL ||
+		    escape_at(base, sizeof(base), ev->key) == -1)
+			return -1;
 		sqlite3_bind_text(p, 1, se->endpoint, -1, SQLITE_STATIC);
 		sqlite3_bind_text(p, 2, base, -1, SQLITE_STATIC);
 		rc = sqlite3_step(p);
@@ -501,18 +485,15 @@ store_event(struct store *st, const struct stored_event *se, long long *id)
 		    se->dedupe_window) {
 			*id = sqlite3_column_int64(p, 0);
 			sqlite3_reset(p);
-			store_rollback(st);
 			return ST_DUPLICATE;
 		}
 		sqlite3_reset(p);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			goto fail;
-		if (windowed_key(key, sizeof(key), ev->key, se->now) == -1)
-			goto fail;
+		if ((rc != SQLITE_ROW && rc != SQLITE_DONE) ||
+		    windowed_key(key, sizeof(key), ev->key, se->now) == -1)
+			return -1;
 	}
-
 	if ((p = stmt(st, S_INSERT)) == NULL)
-		goto fail;
+		return -1;
 	sqlite3_bind_text(p, 1, se->endpoint, -1, SQLITE_STATIC);
 	sqlite3_bind_text(p, 2, se->provider, -1, SQLITE_STATIC);
 	sqlite3_bind_text(p, 3, ev->type, -1, SQLITE_STATIC);
@@ -527,84 +508,151 @@ store_event(struct store *st, const struct stored_event *se, long long *id)
 	    r->body.len, SQLITE_STATIC);
 	sqlite3_bind_text(p, 12, r->remote_addr, -1, SQLITE_STATIC);
 	sqlite3_bind_text(p, 13, ev->proof, -1, SQLITE_STATIC);
-	rc = sqlite3_step(p);
-	sqlite3_reset(p);
-	if (rc != SQLITE_DONE)
-		goto fail;
+	if (step_done(p) == -1)
+		return -1;
 	if (sqlite3_changes(st->db) == 0) {
-		/* Another process stored it between our read and our lock. */
-		rc = find(st, se->endpoint, key, id);
-		store_rollback(st);
-		return rc == SQLITE_ROW ? ST_DUPLICATE : classify(rc);
+		/* Stored since our first look: by another process, or by an
+		 * earlier item of this batch. */
+		return find(st, se->endpoint, key, id) == SQLITE_ROW ?
+		    ST_DUPLICATE : -1;
 	}
 	*id = sqlite3_last_insert_rowid(st->db);
+	if (se->hook == NULL)
+		return ST_OK;
+	if ((p = stmt(st, S_DELIVER)) == NULL)
+		return -1;
+	sqlite3_bind_int64(p, 1, *id);
+	sqlite3_bind_text(p, 2, se->endpoint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p, 3, ev->resource, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p, 4, se->hook, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(p, 5, se->now);
+	return step_done(p) == -1 ? -1 : ST_OK;
+}
 
-	if (se->hook != NULL) {
-		if ((p = stmt(st, S_DELIVER)) == NULL)
+static int
+insert_reject(struct store *st, const struct reject *rj)
+{
+	sqlite3_stmt *p = stmt(st, S_REJECT);
+
+	if (p == NULL)
+		return -1;
+	sqlite3_bind_int64(p, 1, rj->now);
+	sqlite3_bind_text(p, 2, rj->endpoint != NULL ? rj->endpoint : "", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(p, 3, rj->status);
+	sqlite3_bind_text(p, 4, rj->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p, 5, rj->addr != NULL ? rj->addr : "", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_blob(p, 6, rj->body != NULL ? rj->body : "",
+	    (int)(rj->len > REJECT_BODY_BYTES ? REJECT_BODY_BYTES : rj->len),
+	    SQLITE_STATIC);
+	return step_done(p);
+}
+
+/*
+ * Writes a batch of items in one transaction: one fsync for all of them
+ * (group commit, for the FastCGI committer), or for one (CGI). Each
+ * event's result is ST_OK with its new id, ST_DUPLICATE with the stored
+ * id, or ST_BUSY / ST_FAIL when nothing of the batch was committed (the
+ * sender gets 503 and retries). Rejects are kept best effort.
+ *
+ * Redeliveries are found by reads before any write lock is taken, so a
+ * retry storm costs no writes at all. `rejects` is trimmed to its newest
+ * REJECTS_CAP rows in the same transaction, so a flood cannot grow it.
+ */
+void
+store_write(struct store *st, struct store_item *items, size_t n)
+{
+	size_t i, todo = 0;
+	int rc, rejects = 0;
+
+	for (i = 0; i < n; i++) {
+		struct store_item *it = &items[i];
+
+		it->result = ST_OK;
+		it->in_tx = 0;
+		if (it->se == NULL) {
+			todo++;
+			continue;
+		}
+		if (!it->se->ev->windowed) {
+			rc = find(st, it->se->endpoint, it->se->ev->key, &it->id);
+			if (rc == SQLITE_ROW) {
+				it->result = ST_DUPLICATE;
+				continue;
+			}
+			if (rc != SQLITE_DONE) {
+				store_log(st, "find");
+				it->result = classify(rc);
+				continue;
+			}
+		}
+		todo++;
+	}
+	if (todo == 0)
+		return;
+	if ((rc = store_begin(st)) != SQLITE_OK) {
+		store_log(st, "begin");
+		goto abort;
+	}
+	for (i = 0; i < n; i++) {
+		struct store_item *it = &items[i];
+
+		if (it->se == NULL) {
+			if (insert_reject(st, it->rj) == -1)
+				goto fail;
+			rejects = 1;
+		} else if (it->result == ST_OK) {
+			it->in_tx = 1;
+			if ((rc = insert_event(st, it->se, &it->id)) == -1)
+				goto fail;
+			it->result = (enum store_err)rc;
+		}
+	}
+	if (rejects) {
+		sqlite3_stmt *p = stmt(st, S_REJECT_TRIM);
+
+		if (p == NULL)
 			goto fail;
-		sqlite3_bind_int64(p, 1, *id);
-		sqlite3_bind_text(p, 2, se->endpoint, -1, SQLITE_STATIC);
-		sqlite3_bind_text(p, 3, ev->resource, -1, SQLITE_STATIC);
-		sqlite3_bind_text(p, 4, se->hook, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(p, 5, se->now);
-		rc = sqlite3_step(p);
-		sqlite3_reset(p);
-		if (rc != SQLITE_DONE)
+		sqlite3_bind_int(p, 1, REJECTS_CAP);
+		if (step_done(p) == -1)
 			goto fail;
 	}
-	if ((rc = store_commit(st)) != SQLITE_OK)
-		return classify(rc);
-	return ST_OK;
+	if ((rc = store_commit(st)) == SQLITE_OK)
+		return;
+	goto abort;
  fail:
 	store_log(st, "insert");
 	rc = sqlite3_errcode(st->db);
 	store_rollback(st);
-	return classify(rc);
+ abort:
+	/*
+	 * Nothing written in the transaction is on disk: no event decided
+	 * in it may be acknowledged, not even a duplicate of an earlier
+	 * item of this batch.
+	 */
+	for (i = 0; i < n; i++)
+		if (items[i].se != NULL && (items[i].in_tx ||
+		    items[i].result == ST_OK))
+			items[i].result = classify(rc);
 }
 
-/*
- * Keeps a refused request for the owner to see. The table is trimmed to
- * its newest REJECTS_CAP rows in the same transaction, so a flood cannot
- * grow it; freed pages are reused, so the file stays bounded too. A
- * failure here is logged and otherwise ignored: the answer is already a
- * refusal.
- */
-void
-store_reject(struct store *st, const char *endpoint, int status,
-    const char *reason, const char *addr, const void *body, size_t len,
-    time_t now)
+enum store_err
+store_event(struct store *st, const struct stored_event *se, long long *id)
 {
-	sqlite3_stmt *p;
-	int rc;
+	struct store_item it = { .se = se };
 
-	if (len > REJECT_BODY_BYTES)
-		len = REJECT_BODY_BYTES;
-	if (store_begin(st) != SQLITE_OK)
-		return;
-	if ((p = stmt(st, S_REJECT)) == NULL)
-		goto fail;
-	sqlite3_bind_int64(p, 1, now);
-	sqlite3_bind_text(p, 2, endpoint != NULL ? endpoint : "", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int(p, 3, status);
-	sqlite3_bind_text(p, 4, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 5, addr != NULL ? addr : "", -1, SQLITE_STATIC);
-	sqlite3_bind_blob(p, 6, body != NULL ? body : "", (int)len,
-	    SQLITE_STATIC);
-	rc = sqlite3_step(p);
-	sqlite3_reset(p);
-	if (rc != SQLITE_DONE || (p = stmt(st, S_REJECT_TRIM)) == NULL)
-		goto fail;
-	sqlite3_bind_int(p, 1, REJECTS_CAP);
-	rc = sqlite3_step(p);
-	sqlite3_reset(p);
-	if (rc != SQLITE_DONE)
-		goto fail;
-	store_commit(st);
-	return;
- fail:
-	store_log(st, "reject");
-	store_rollback(st);
+	store_write(st, &it, 1);
+	*id = it.id;
+	return it.result;
+}
+
+void
+store_reject(struct store *st, const struct reject *rj)
+{
+	struct store_item it = { .rj = rj };
+
+	store_write(st, &it, 1);
 }
 
 /* `hookbox init`: creates or upgrades the schema. */

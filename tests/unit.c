@@ -2343,9 +2343,13 @@ t_store_rejects_bounded(void)
 		buf_free(&path);
 		return;
 	}
-	for (i = 1; i <= REJECTS_CAP + 5; i++)
-		store_reject(ctx.store, "catalog", 401, "wrong token",
-		    "192.0.2.1", body, sizeof(body), 1000 + i);
+	for (i = 1; i <= REJECTS_CAP + 5; i++) {
+		struct reject rj = { .endpoint = "catalog", .status = 401,
+		    .reason = "wrong token", .addr = "192.0.2.1", .body = body,
+		    .len = sizeof(body), .now = 1000 + i };
+
+		store_reject(ctx.store, &rj);
+	}
 	EXPECT_INT(db_count(&ctx, "SELECT count(*) FROM rejects"), REJECTS_CAP);
 	/* The newest are kept. */
 	EXPECT_INT(db_count(&ctx, "SELECT min(received_at) FROM rejects"),

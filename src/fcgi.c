@@ -1,0 +1,355 @@
+/*
+ * The FastCGI responder: several requests at once per process, durable
+ * writes grouped into one transaction.
+ *
+ * FCGI_WORKERS threads each accept requests with libfcgi's re-entrant
+ * API (FCGX_Accept_r with their own FCGX_Request) and run serve() on
+ * them. serve()'s writes come here through committer_submit(): one
+ * committer thread takes every write queued so far, commits them in one
+ * transaction with one fsync (synchronous=FULL), and only then wakes
+ * their requests, which answer. A lone request does not wait for a batch
+ * to fill: the committer starts on whatever is queued, and what arrives
+ * during a commit forms the next batch (group commit).
+ *
+ * The config is shared by the workers and replaced, not changed, when its
+ * file changes: each request holds a reference to the one it started with.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <fcgiapp.h>
+
+#include "hookbox.h"
+
+#define FCGI_WORKERS	8	/* requests served at once per process */
+#define BATCH_MAX	128	/* writes per transaction */
+#define WORKER_STACK	(256 * 1024)
+
+struct confref {
+	struct conf	*conf;
+	int		 refs;
+	int		 current;
+};
+
+struct job {
+	struct store_item *item;
+	const struct conf *conf;
+	int		 done;
+	struct job	*next;
+};
+
+struct fcgi {
+	pthread_mutex_t	 accept_mu;	/* one accept() at a time */
+	pthread_mutex_t	 mu;		/* everything below */
+	pthread_cond_t	 work;		/* the queue is not empty */
+	pthread_cond_t	 done;		/* a batch was committed */
+	struct job	*head, *tail;
+	struct confref	*cur;
+	char		 path[4096];	/* the current config's file */
+	struct timespec	 mtime;
+};
+
+/*
+ * Under mod_fcgid an .htaccess `SetEnv HOOKBOX_CONF` arrives as a
+ * request parameter, not in the process environment; it wins when set.
+ */
+static const char *
+request_conf_path(char **envp)
+{
+	for (; envp != NULL && *envp != NULL; envp++)
+		if (strncmp(*envp, "HOOKBOX_CONF=", 13) == 0 &&
+		    (*envp)[13] != '\0')
+			return *envp + 13;
+	return conf_path();
+}
+
+static void
+conf_release(struct fcgi *f, struct confref *ref)
+{
+	int last;
+
+	if (ref == NULL)
+		return;
+	pthread_mutex_lock(&f->mu);
+	last = --ref->refs == 0 && !ref->current;
+	pthread_mutex_unlock(&f->mu);
+	if (last) {
+		conf_free(ref->conf);
+		free(ref);
+	}
+}
+
+/*
+ * The config for one request, loaded again when its file changed or the
+ * request names another (edits need no restart). The caller releases it.
+ * Returns NULL when it cannot be loaded.
+ */
+static struct confref *
+conf_acquire(struct fcgi *f, const char *path)
+{
+	struct confref *ref, *old = NULL;
+	struct stat sb;
+	int stale;
+
+	if (stat(path, &sb) == -1)
+		memset(&sb, 0, sizeof(sb));
+	pthread_mutex_lock(&f->mu);
+	stale = f->cur == NULL || strcmp(path, f->path) != 0 ||
+	    sb.st_mtim.tv_sec != f->mtime.tv_sec ||
+	    sb.st_mtim.tv_nsec != f->mtime.tv_nsec;
+	if (!stale) {
+		ref = f->cur;
+		ref->refs++;
+		pthread_mutex_unlock(&f->mu);
+		return ref;
+	}
+	pthread_mutex_unlock(&f->mu);
+
+	/* Loaded outside the lock; if two threads race, both are valid. */
+	if ((ref = calloc(1, sizeof(*ref))) == NULL)
+		return NULL;
+	if ((ref->conf = serve_load_conf(path)) == NULL) {
+		free(ref);
+		return NULL;
+	}
+	ref->refs = 2;		/* ours, and being current */
+	ref->current = 1;
+	pthread_mutex_lock(&f->mu);
+	if (f->cur != NULL) {
+		old = f->cur;
+		old->current = 0;
+		if (--old->refs > 0)
+			old = NULL;	/* its last user frees it */
+	}
+	f->cur = ref;
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	f->mtime = sb.st_mtim;
+	pthread_mutex_unlock(&f->mu);
+	if (old != NULL) {
+		conf_free(old->conf);
+		free(old);
+	}
+	return ref;
+}
+
+/* serve()'s writes: queue one and wait until its batch is committed. */
+static void
+committer_submit(struct serve_ctx *ctx, struct store_item *it)
+{
+	struct fcgi *f = ctx->committer;
+	struct job job = { .item = it, .conf = ctx->conf };
+
+	pthread_mutex_lock(&f->mu);
+	if (f->tail != NULL)
+		f->tail->next = &job;
+	else
+		f->head = &job;
+	f->tail = &job;
+	pthread_cond_signal(&f->work);
+	while (!job.done)
+		pthread_cond_wait(&f->done, &f->mu);
+	pthread_mutex_unlock(&f->mu);
+}
+
+/*
+ * Takes up to BATCH_MAX queued jobs that write to the same database as
+ * the first one. Called with f->mu held; returns how many.
+ */
+static size_t
+take_batch(struct fcgi *f, struct job **batch)
+{
+	struct job **pp = &f->head, *j;
+	const char *db = conf_database(f->head->conf);
+	size_t n = 0;
+
+	f->tail = NULL;
+	while ((j = *pp) != NULL) {
+		if (n < BATCH_MAX && strcmp(conf_database(j->conf), db) == 0) {
+			batch[n++] = j;
+			*pp = j->next;
+			continue;
+		}
+		f->tail = j;
+		pp = &j->next;
+	}
+	return n;
+}
+
+/*
+ * The committer thread: commits each batch in one transaction, wakes its
+ * requests, then starts the hook runner when the batch left work due.
+ * It owns the process's only connection to the database.
+ */
+static void *
+committer(void *arg)
+{
+	struct fcgi *f = arg;
+	struct store *st = NULL;
+	struct store_item items[BATCH_MAX];
+	struct job *batch[BATCH_MAX];
+	char db[4096] = "", kick[4096];
+	size_t n, i;
+
+	for (;;) {
+		const struct conf *c;
+		int hooks = 0;
+
+		pthread_mutex_lock(&f->mu);
+		while (f->head == NULL)
+			pthread_cond_wait(&f->work, &f->mu);
+		n = take_batch(f, batch);
+		pthread_mutex_unlock(&f->mu);
+		c = batch[0]->conf;
+
+		if (st != NULL && strcmp(db, conf_database(c)) != 0) {
+			store_close(st);
+			st = NULL;
+		}
+		if (st == NULL) {
+			struct buf err = { 0 };
+
+			snprintf(db, sizeof(db), "%s", conf_database(c));
+			if ((st = store_open(db, conf_busy_timeout(c),
+			    conf_synchronous_full(c), &err)) == NULL)
+				hb_warnx("%s", err.data != NULL ? err.data :
+				    "store");
+			buf_free(&err);
+		}
+		for (i = 0; i < n; i++)
+			items[i] = *batch[i]->item;
+		if (st != NULL)
+			store_write(st, items, n);
+		else
+			for (i = 0; i < n; i++)
+				items[i].result = ST_FAIL;
+		for (i = 0; i < n; i++) {
+			*batch[i]->item = items[i];
+			if (items[i].se != NULL && items[i].se->hook != NULL &&
+			    items[i].result == ST_OK)
+				hooks = 1;
+		}
+		/* The jobs' confs stay alive until we wake them: copy now. */
+		snprintf(kick, sizeof(kick), "%s", conf_file(c));
+		if (st != NULL && !hooks)
+			hooks = hooks_due(st, c, time(NULL));
+		for (i = 0; i < n; i++) {
+			if (items[i].result == ST_FAIL ||
+			    items[i].result == ST_BUSY) {
+				/* A broken connection may heal on reopen. */
+				store_close(st);
+				st = NULL;
+				break;
+			}
+		}
+		pthread_mutex_lock(&f->mu);
+		for (i = 0; i < n; i++)
+			batch[i]->done = 1;
+		pthread_cond_broadcast(&f->done);
+		pthread_mutex_unlock(&f->mu);
+		if (hooks)
+			hooks_kick(kick);
+	}
+	return NULL;
+}
+
+static long
+fcgx_reader(void *ctx, char *buf, size_t n)
+{
+	FCGX_Request *req = ctx;
+
+	if (n > 1 << 30)
+		n = 1 << 30;
+	return FCGX_GetStr(buf, (int)n, req->in);
+}
+
+static void *
+worker(void *arg)
+{
+	struct fcgi *f = arg;
+	FCGX_Request req;
+
+	if (FCGX_InitRequest(&req, 0, 0) != 0)
+		return NULL;
+	for (;;) {
+		struct serve_ctx ctx = { .submit = committer_submit,
+		    .committer = f };
+		struct confref *ref;
+		struct request r;
+		struct answer a;
+		struct buf out = { 0 };
+		int rc;
+
+		pthread_mutex_lock(&f->accept_mu);
+		rc = FCGX_Accept_r(&req);
+		pthread_mutex_unlock(&f->accept_mu);
+		if (rc < 0)
+			break;
+		memset(&a, 0, sizeof(a));
+		ref = conf_acquire(f, request_conf_path(req.envp));
+		req_from_env(&r, req.envp, &a);
+		if (ref == NULL)
+			serve_unconfigured(&a);
+		else {
+			ctx.conf = ref->conf;
+			serve(&ctx, &r, fcgx_reader, &req, &a);
+		}
+		answer_format(&a, &out, 1);
+		FCGX_PutStr(out.data, (int)out.len, req.out);
+		FCGX_Finish_r(&req);
+		buf_free(&out);
+		req_free(&r);
+		conf_release(f, ref);
+	}
+	FCGX_Free(&req, 1);
+	return NULL;
+}
+
+int
+fcgi_main(void)
+{
+	struct fcgi f = { 0 };
+	pthread_t threads[FCGI_WORKERS], committer_thread;
+	pthread_attr_t attr;
+	sigset_t all, old;
+	int i, started = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	umask(077);
+	if (FCGX_Init() != 0) {
+		hb_warnx("cannot initialise FastCGI");
+		return 1;
+	}
+	pthread_mutex_init(&f.accept_mu, NULL);
+	pthread_mutex_init(&f.mu, NULL);
+	pthread_cond_init(&f.work, NULL);
+	pthread_cond_init(&f.done, NULL);
+
+	/* Signals are for the main thread; the others block them all. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (pthread_create(&committer_thread, NULL, committer, &f) != 0) {
+		hb_warn("pthread_create");
+		return 1;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, WORKER_STACK);
+	for (i = 0; i < FCGI_WORKERS; i++)
+		if (pthread_create(&threads[started], &attr, worker, &f) == 0)
+			started++;
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (started == 0) {
+		hb_warn("pthread_create");
+		return 1;
+	}
+	/* The workers end when accept fails (the server closed our socket). */
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	return 0;
+}
