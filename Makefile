@@ -75,7 +75,7 @@ test-deps:
 run: all test-deps
 	@bash tests/run-demo.sh
 
-test: test-deps $(BIN) build/unit $(ASAN_DIR)/hookbox.fcgi $(ASAN_DIR)/unit
+test: test-deps $(BIN) $(STATIC) build/unit $(ASAN_DIR)/hookbox.fcgi $(ASAN_DIR)/unit
 	@bash tests/run.sh
 
 check-asan: test-deps $(ASAN_DIR)/hookbox.fcgi $(ASAN_DIR)/unit

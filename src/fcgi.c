@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -53,6 +54,7 @@ struct fcgi {
 	struct confref	*cur;
 	char		 path[4096];	/* the current config's file */
 	struct timespec	 mtime;
+	int		 stopping;	/* commit what is queued, then end */
 };
 
 /*
@@ -201,8 +203,12 @@ committer(void *arg)
 		int hooks = 0;
 
 		pthread_mutex_lock(&f->mu);
-		while (f->head == NULL)
+		while (f->head == NULL && !f->stopping)
 			pthread_cond_wait(&f->work, &f->mu);
+		if (f->head == NULL) {
+			pthread_mutex_unlock(&f->mu);
+			break;
+		}
 		n = take_batch(f, batch);
 		pthread_mutex_unlock(&f->mu);
 		c = batch[0]->conf;
@@ -255,6 +261,7 @@ committer(void *arg)
 		if (hooks)
 			hooks_kick(kick);
 	}
+	store_close(st);
 	return NULL;
 }
 
@@ -310,14 +317,20 @@ worker(void *arg)
 	return NULL;
 }
 
+/*
+ * Runs until the web server stops us. Apache (mod_fcgid) and lighttpd
+ * send SIGTERM; the main thread waits for it with sigwait, then closes the
+ * listening socket so every worker's accept() fails, lets the requests in
+ * progress finish and their batches commit, and exits.
+ */
 int
 fcgi_main(void)
 {
 	struct fcgi f = { 0 };
 	pthread_t threads[FCGI_WORKERS], committer_thread;
 	pthread_attr_t attr;
-	sigset_t all, old;
-	int i, started = 0;
+	sigset_t stop;
+	int i, sig, started = 0;
 
 	signal(SIGPIPE, SIG_IGN);
 	umask(077);
@@ -330,9 +343,13 @@ fcgi_main(void)
 	pthread_cond_init(&f.work, NULL);
 	pthread_cond_init(&f.done, NULL);
 
-	/* Signals are for the main thread; the others block them all. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
+	/* Blocked everywhere (threads inherit it), taken by sigwait below. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	if (pthread_create(&committer_thread, NULL, committer, &f) != 0) {
 		hb_warn("pthread_create");
 		return 1;
@@ -343,13 +360,24 @@ fcgi_main(void)
 		if (pthread_create(&threads[started], &attr, worker, &f) == 0)
 			started++;
 	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (started == 0) {
 		hb_warn("pthread_create");
 		return 1;
 	}
-	/* The workers end when accept fails (the server closed our socket). */
+	while (sigwait(&stop, &sig) != 0)
+		;
+	FCGX_ShutdownPending();
+	shutdown(0, SHUT_RDWR);		/* FCGI_LISTENSOCK_FILENO */
 	for (i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
+	pthread_mutex_lock(&f.mu);
+	f.stopping = 1;
+	pthread_cond_signal(&f.work);
+	pthread_mutex_unlock(&f.mu);
+	pthread_join(committer_thread, NULL);
+	if (f.cur != NULL) {
+		conf_free(f.cur->conf);
+		free(f.cur);
+	}
 	return 0;
 }

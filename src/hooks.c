@@ -82,6 +82,7 @@ hooks_kick(const char *conf_path)
 	    NULL };
 	char *env[] = { NULL, NULL };
 	struct buf conf = { 0 };
+	sigset_t none;
 	pid_t pid;
 	int status;
 
@@ -104,6 +105,9 @@ hooks_kick(const char *conf_path)
 	close_from(0);
 	if (open("/dev/null", O_RDWR) != 0 || dup(0) != 1 || dup(0) != 2)
 		_exit(1);
+	/* The FastCGI process blocks its stop signals; the runner must not. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	execve("/proc/self/exe", argv, env);
 	_exit(127);
 }

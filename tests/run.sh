@@ -17,6 +17,8 @@ suites=(
 	"receiver|bash tests/receiver.sh"
 	"hooks|bash tests/hooks.sh"
 	"servers|bash tests/servers.sh"
+	"install|bash tests/install.sh"
+	"static|bash tests/static.sh"
 	"asan-unit|env $ASAN_ENV build/asan/unit"
 	"asan-receiver|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/receiver.sh"
 	"asan-hooks|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/hooks.sh"

@@ -1,0 +1,553 @@
+#!/bin/sh
+# install.sh: installs hookbox into a web host's cgi-bin, as the ordinary
+# user who owns the web site. Run it again to upgrade; --uninstall removes
+# it and keeps the data. See "Install on a web host" in README.md.
+#
+#   ./install.sh [--cgi-bin DIR] [--home DIR] [--docroot DIR] [--binary FILE]
+#                [--url URL] [--uninstall]
+#
+# What it does (every step is safe to repeat):
+#  1. puts the program into the cgi-bin as hookbox.fcgi (mode 755): FILE
+#     with --binary; else a fresh `make` when a compiler and the libraries
+#     are here; else cgi-bin/hookbox-static.fcgi beside this script. The
+#     copy is made under a temporary name and renamed, so the web server
+#     never runs a half-written file.
+#  2. writes HOME/conf/hookbox.conf (mode 600), only if it does not exist:
+#     one endpoint per platform, each with a fresh random token, and hooks
+#     that run the examples in HOME/hooks. An existing config is never
+#     changed, so the tokens (and the URLs pasted into the platforms) stay.
+#  3. creates HOME/data (700) and copies the example hooks into HOME/hooks,
+#     never overwriting a file that is there.
+#  4. writes (or replaces) the block between "# BEGIN hookbox" and
+#     "# END hookbox" in the cgi-bin's .htaccess; other lines are untouched.
+#  5. runs `hookbox init` (creates or upgrades the database) and `hookbox
+#     check`, then prints the URL to paste into each platform.
+#
+# Nothing secret goes inside the document root: HOME (config, database,
+# hooks, saved orders) must be outside it, and install.sh refuses otherwise.
+set -eu
+
+me=install.sh
+SRC=$(cd "$(dirname "$0")" && pwd -P)
+
+usage() {
+	cat <<EOF
+usage: ./$me [options]
+  --cgi-bin DIR   the cgi-bin to install into (default: ~/public_html/cgi-bin)
+  --home DIR      config, database, hooks and saved orders, outside the web
+                  root (default: ~/hookbox)
+  --docroot DIR   the web site's document root (default: the folder holding
+                  the cgi-bin); HOME must not be inside it
+  --binary FILE   install this program instead of building one
+  --url URL       the program's public URL, to print complete webhook URLs
+                  (e.g. https://shop.example/cgi-bin/hookbox.fcgi)
+  --uninstall     remove the program and the .htaccess block; keep HOME
+EOF
+}
+
+die() {
+	printf '%s: %s\n' "$me" "$*" >&2
+	exit 1
+}
+
+say() {
+	printf '%s\n' "$*"
+}
+
+# abspath PATH: PATH made absolute, its existing part with symlinks
+# resolved (so that "inside the document root" compares real locations).
+abspath() {
+	_p=$1 _rest=
+	case $_p in /*) ;; *) _p=$PWD/$_p ;; esac
+	while [ "$_p" != / ] && [ "${_p%/}" != "$_p" ]; do _p=${_p%/}; done
+	while [ ! -d "$_p" ]; do
+		_rest=/${_p##*/}$_rest
+		_p=${_p%/*}
+		[ -n "$_p" ] || _p=/
+	done
+	_p=$(cd "$_p" && pwd -P) || return 1
+	printf '%s%s\n' "${_p%/}" "$_rest"
+}
+
+# q WORD: WORD quoted for a shell command line, when it needs to be.
+q() {
+	case $1 in
+	*[!A-Za-z0-9_./:=@%+,~-]*) printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")" ;;
+	*) printf '%s' "$1" ;;
+	esac
+}
+
+# inside PATH DIR: PATH is DIR or below it.
+inside() {
+	case $1 in "$2" | "$2"/*) return 0 ;; esac
+	return 1
+}
+
+# tilde VALUE: "~/x" from an --opt=~/x argument (the shell leaves it alone).
+tilde() {
+	# shellcheck disable=SC2088  # a literal "~" is what is looked for
+	case $1 in
+	"~") printf '%s\n' "$HOME" ;;
+	"~/"*) printf '%s/%s\n' "$HOME" "${1#"~/"}" ;;
+	*) printf '%s\n' "$1" ;;
+	esac
+}
+
+cgibin='' home='' docroot='' binary='' url='' uninstall=0
+while [ $# -gt 0 ]; do
+	opt=$1
+	case $opt in
+	--*=*) val=$(tilde "${opt#*=}"); opt=${opt%%=*}; shift ;;
+	--cgi-bin | --home | --docroot | --binary | --url)
+		[ $# -ge 2 ] || die "$opt needs a value"
+		val=$2; shift 2 ;;
+	*) val=; shift ;;
+	esac
+	case $opt in
+	--cgi-bin) cgibin=$val ;;
+	--home) home=$val ;;
+	--docroot) docroot=$val ;;
+	--binary) binary=$val ;;
+	--url) url=$val ;;
+	--uninstall) uninstall=1 ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; die "unknown option: $opt" ;;
+	esac
+done
+
+if [ "$(id -u)" -eq 0 ]; then
+	die "run me as the account that owns the web site, not as root: hookbox runs as that account (as CGI programs do on shared hosts), and its config and data must belong to it"
+fi
+[ -n "${HOME:-}" ] || die "HOME is not set"
+
+CGIBIN=$(abspath "${cgibin:-$HOME/public_html/cgi-bin}")
+HB=$(abspath "${home:-$HOME/hookbox}")
+DOCROOT=$(abspath "${docroot:-${CGIBIN%/*}}")
+CONF=$HB/conf/hookbox.conf
+PROG=$CGIBIN/hookbox.fcgi
+HTACCESS=$CGIBIN/.htaccess
+BEGIN_MARK='# BEGIN hookbox'
+END_MARK='# END hookbox'
+
+# The paths go into .htaccess and a JSON config: keep them plain.
+for p in "$CGIBIN" "$HB"; do
+	case $p in
+	*'"'* | *\\* | *'
+'*) die "quotes, backslashes and newlines in paths are not supported: $p" ;;
+	esac
+done
+
+# Temporary files, removed on exit. Those beside their destination (for
+# an atomic mv) are in folders only this user can write to.
+tmpfiles='' tmpn=0
+cleanup() {
+	for _f in $tmpfiles; do rm -f "$_f"; done
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+# newtmp DIR: sets tmp to a fresh temporary name in DIR (the same file
+# system as the file it will replace, so that mv is a rename).
+newtmp() {
+	tmpn=$((tmpn + 1))
+	tmp="$1/.hookbox-install.$$.$tmpn"
+	tmpfiles="$tmpfiles $tmp"
+	rm -f "$tmp"
+}
+
+# The .htaccess without our block; with it when HB_BLOCK is set. The block
+# replaces the old one where it was, or goes at the end.
+htaccess_filter() {
+	awk -v b="$BEGIN_MARK" -v e="$END_MARK" '
+		{ line = $0; sub(/\r$/, "", line) }
+		line == b { skip = 1; if (!done && ENVIRON["HB_BLOCK"] != "") print ENVIRON["HB_BLOCK"]; done = 1; next }
+		skip && line == e { skip = 0; next }
+		skip { next }
+		{ print }
+		END { if (!done && ENVIRON["HB_BLOCK"] != "") print ENVIRON["HB_BLOCK"] }' "$@"
+}
+
+# htaccess_check: every "# BEGIN hookbox" has its "# END hookbox", so
+# that rewriting the block cannot take the user's lines with it.
+htaccess_check() {
+	if [ -f "$HTACCESS" ] && ! awk -v b="$BEGIN_MARK" -v e="$END_MARK" '
+		{ sub(/\r$/, "") }
+		$0 == b { if (open) { bad = 1; exit } open = 1 }
+		$0 == e { if (!open) { bad = 1; exit } open = 0 }
+		END { exit bad || open }' "$HTACCESS"; then
+		die "$HTACCESS has a \"$BEGIN_MARK\" line without its \"$END_MARK\" (or the other way round); fix it by hand and run me again"
+	fi
+}
+
+# htaccess_write: rewrites .htaccess through htaccess_filter, keeping its
+# mode, replacing it in one rename. A missing file is created (mode 644:
+# the web server reads it).
+htaccess_write() {
+	htaccess_check
+	newtmp "$CGIBIN"
+	if [ -f "$HTACCESS" ]; then
+		cp -p "$HTACCESS" "$tmp"
+		htaccess_filter "$HTACCESS" >"$tmp"
+	else
+		(umask 022 && htaccess_filter /dev/null >"$tmp")
+	fi
+	mv -f "$tmp" "$HTACCESS"
+}
+
+# ---- uninstall ----
+
+if [ "$uninstall" -eq 1 ]; then
+	if [ -e "$PROG" ]; then
+		rm -f "$PROG"
+		say "removed $PROG"
+	else
+		say "no $PROG (already removed)"
+	fi
+	if [ -f "$HTACCESS" ] && grep -q "^$BEGIN_MARK" "$HTACCESS"; then
+		HB_BLOCK=
+		export HB_BLOCK
+		htaccess_write
+		if ! grep -q '[^[:space:]]' "$HTACCESS"; then
+			rm -f "$HTACCESS"
+			say "removed $HTACCESS (only hookbox's block was in it)"
+		else
+			say "removed the hookbox block from $HTACCESS (your other lines are still there)"
+		fi
+	fi
+	say ""
+	say "Kept $HB: the config (your tokens), the database with every event, the"
+	say "hooks and saved orders. Back the database up, then delete the folder"
+	say "yourself if you no longer need it:"
+	say "  sqlite3 $(q "$HB/data/hookbox.db") \".backup '\$HOME/hookbox-backup.db'\""
+	say "  rm -rf $(q "$HB")"
+	say "Also remove the hookbox line from your crontab if you added one (crontab -e)."
+	exit 0
+fi
+
+# ---- checks before changing anything ----
+
+for d in "$HB" "$HB/conf" "$HB/data" "$HB/hooks" "$HB/orders"; do
+	if inside "$d" "$DOCROOT" || inside "$d" "$CGIBIN"; then
+		die "$d would be inside the web site ($DOCROOT), where anyone could download the config and the orders. Choose a folder outside it with --home (the default is ~/hookbox), or pass the real document root with --docroot."
+	fi
+done
+htaccess_check
+[ -r /dev/urandom ] || die "cannot read /dev/urandom for the tokens"
+[ -z "$binary" ] || [ -f "$binary" ] || die "--binary $binary: no such file"
+
+# ---- 1. the program ----
+
+# can_build: a compiler, make, pkg-config and the four libraries' headers.
+can_build() {
+	[ -f "$SRC/Makefile" ] && [ -d "$SRC/src" ] || return 1
+	command -v make >/dev/null 2>&1 || return 1
+	command -v "${CC:-cc}" >/dev/null 2>&1 || return 1
+	command -v pkg-config >/dev/null 2>&1 || return 1
+	pkg-config --exists fcgi json-c sqlite3 libcrypto 2>/dev/null
+}
+
+from=
+if [ -n "$binary" ]; then
+	from=$binary
+elif can_build; then
+	say "building hookbox (make) in $SRC"
+	log=$(mktemp "${TMPDIR:-/tmp}/hookbox-build.XXXXXX")
+	tmpfiles="$tmpfiles $log"
+	if make -C "$SRC" cgi-bin/hookbox.fcgi >"$log" 2>&1; then
+		from=$SRC/cgi-bin/hookbox.fcgi
+	else
+		say "the build failed; its last lines:"
+		tail -n 15 "$log" | sed 's/^/  /'
+	fi
+fi
+if [ -z "$from" ]; then
+	if [ -f "$SRC/cgi-bin/hookbox-static.fcgi" ]; then
+		from=$SRC/cgi-bin/hookbox-static.fcgi
+		say "using the static program $from"
+	else
+		die "no program to install: this machine cannot build hookbox (it needs cc, make, pkg-config and the development files of libfcgi, json-c, SQLite and OpenSSL), and there is no $SRC/cgi-bin/hookbox-static.fcgi. Build it on another Linux machine with \`make static\`, copy cgi-bin/hookbox-static.fcgi here, and run me again (or pass --binary FILE)."
+	fi
+fi
+
+if [ ! -d "$CGIBIN" ]; then
+	# The web server must be able to enter it.
+	(umask 022 && mkdir -p "$CGIBIN")
+	say "created $CGIBIN (if your host's cgi-bin is elsewhere, run me with --cgi-bin DIR)"
+fi
+newtmp "$CGIBIN"
+cp "$from" "$tmp"
+chmod 755 "$tmp"
+if ! "$tmp" version </dev/null >/dev/null 2>&1; then
+	die "$from does not run on this machine ($("$tmp" version </dev/null 2>&1 | head -n 1)). Use the static program: build it with \`make static\` and run me with --binary cgi-bin/hookbox-static.fcgi."
+fi
+verb=installed
+[ -e "$PROG" ] && verb=replaced
+mv -f "$tmp" "$PROG"
+say "$verb $PROG ($("$PROG" version </dev/null), from $from)"
+
+# ---- 2. and 3. HOME: config, data, hooks ----
+
+umask 077
+mkdir -p "$HB/conf" "$HB/data" "$HB/hooks"
+chmod 700 "$HB/data"
+
+# The example hooks: copied once, never overwritten.
+copied='' kept=''
+for f in "$SRC"/conf/hooks/*.sh "$SRC"/conf/hooks/*.php; do
+	[ -f "$f" ] || continue
+	dst=$HB/hooks/${f##*/}
+	if [ -e "$dst" ]; then
+		kept="$kept ${f##*/}"
+	else
+		newtmp "$HB/hooks"
+		cp "$f" "$tmp"
+		chmod 700 "$tmp"
+		mv "$tmp" "$dst"
+		copied="$copied ${f##*/}"
+	fi
+done
+[ -z "$copied" ] || say "example hooks copied to $HB/hooks:$copied"
+[ -z "$kept" ] || say "hooks already in $HB/hooks, left as they are:$kept"
+
+# token: 24 random bytes, base64url without padding (32 characters).
+token() {
+	if command -v base64 >/dev/null 2>&1; then
+		_t=$(dd if=/dev/urandom bs=24 count=1 2>/dev/null | base64 | tr '+/' '-_' | tr -d '=\n')
+	else
+		_t=$(dd if=/dev/urandom bs=24 count=1 2>/dev/null | od -An -tx1 | tr -d ' \n')
+	fi
+	case $_t in
+	*[!A-Za-z0-9_-]* | '') die "could not make a random token" ;;
+	esac
+	[ ${#_t} -ge 32 ] || die "could not make a random token"
+	printf '%s\n' "$_t"
+}
+
+if [ -e "$CONF" ]; then
+	say "config $CONF exists: kept as it is (tokens unchanged)"
+	conf_new=
+else
+	tok_catalog=$(token)
+	tok_leads=$(token)
+	tok_restaurant=$(token)
+	tok_shop=$(token)
+	newtmp "$HB/conf"
+	cat >"$tmp" <<EOF
+// hookbox configuration, written by install.sh on $(date -u +%Y-%m-%d).
+// install.sh never changes this file again: edit it yourself, then run
+//   HOOKBOX_CONF=$CONF $PROG check
+//
+// JSON with // comments. Keep it private (mode 600): the tokens below are
+// what proves that a request comes from your platform. Relative paths are
+// relative to this file's folder. The webhook URL of an endpoint is
+//   https://YOUR-SITE/.../hookbox.fcgi/<endpoint name>/<token>
+// and \`check\` prints each one. Changing a token means pasting the new URL
+// into the platform.
+{
+  // Every event, recorded once. Back it up with:
+  //   sqlite3 $HB/data/hookbox.db ".backup '$HOME/hookbox-backup.db'"
+  "database": "../data/hookbox.db",
+
+  "endpoints": {
+    // Flipsnack orders. Paste the URL in Flipsnack: workspace Settings >
+    // Integrations > Webhooks. Flipsnack cannot sign: the token is the proof.
+    "catalog": {
+      "provider": "flipsnack",
+      "token": "$tok_catalog",
+      "hooks": {
+        "order": { "run": ["../hooks/flipsnack.sh"] }
+        // the same in PHP: "order": { "run": ["../hooks/save-order.php"] }
+      }
+    },
+
+    // FlipLink leads, views and sales. Paste the URL in the flipbook's
+    // webhook settings.
+    "leads": {
+      "provider": "fliplink",
+      "token": "$tok_leads",
+      "hooks": {
+        // one hook per type is possible too, e.g.
+        // "lead.captured": { "run": ["../hooks/new-lead.sh"] },
+        "*": { "run": ["../hooks/fliplink.sh"] }
+      }
+    },
+
+    // Flipdish orders. Paste the URL in the Flipdish Portal: Settings >
+    // Webhooks (webhooks v3), or Developer tools > Webhooks (legacy).
+    "restaurant": {
+      "provider": "flipdish",
+      "token": "$tok_restaurant",
+      // Then, to also check Flipdish's own proof, add one of these:
+      //   v3: the subscription's shared secret, shown by Flipdish:
+      // "secret": "PASTE-THE-V3-SHARED-SECRET",
+      //   legacy: the verify token you typed into Flipdish:
+      // "verify_token": "PASTE-THE-VERIFY-TOKEN",
+      "hooks": {
+        "order.*": { "run": ["../hooks/flipdish.sh"] },
+        "sale.*":  { "run": ["../hooks/flipdish.sh"] }
+      }
+    },
+
+    // Reflow, Standard Webhooks senders and other platforms sign each
+    // request with a secret that only the platform can give you, so these
+    // stay off until you have it. To turn one on: remove the // in front of
+    // its lines, paste the secret, and run check (or install.sh) again.
+    //
+    // Reflow: the project's webhook settings show the signing secret; the
+    // URL to paste there is .../hookbox.fcgi/store
+    // "store": {
+    //   "provider": "reflow",
+    //   "secret": "PASTE-REFLOW-SIGNING-SECRET",
+    //   "hooks": { "order.*": { "run": ["../hooks/reflow.sh"] } }
+    // },
+    //
+    // Standard Webhooks (https://www.standardwebhooks.com): paste the
+    // sender's whsec_... secret; the URL is .../hookbox.fcgi/signed
+    // "signed": {
+    //   "provider": "standard",
+    //   "secret": "whsec_PASTE-THE-SECRET",
+    //   "hooks": { "*": { "run": ["../hooks/save-order.sh"] } }
+    // },
+    //
+    // Anything else that posts JSON: JSON pointers say where its fields are.
+    // The URL is .../hookbox.fcgi/forms/<token>; make a token with
+    //   dd if=/dev/urandom bs=24 count=1 2>/dev/null | base64 | tr '+/' '-_' | tr -d '='
+    // "forms": {
+    //   "provider": "generic",
+    //   "token": "PASTE-A-LONG-RANDOM-TOKEN",
+    //   "type_pointer": "/kind", "key_pointer": "/uid", "resource_pointer": "/order/id",
+    //   "hooks": { "*": { "run": ["../hooks/save-order.sh"], "timeout": 60 } }
+    // },
+
+    // Quickbutik orders. Paste the URL in Quickbutik: Control Panel >
+    // Settings > Webhooks. Quickbutik sends only the order's id.
+    "shop": {
+      "provider": "quickbutik",
+      "token": "$tok_shop",
+      "hooks": {
+        "order.*": { "run": ["../hooks/quickbutik.sh"], "timeout": 60 }
+        // product signals, retried less eagerly:
+        // , "product.*": { "run": ["../hooks/sync-stock.sh"], "retry_delay": 60, "max_attempts": 5 }
+      }
+    }
+  }
+}
+EOF
+	chmod 600 "$tmp"
+	mv "$tmp" "$CONF"
+	conf_new=1
+	say "config written to $CONF (mode 600), with new random tokens"
+fi
+
+# ---- 4. .htaccess ----
+
+# shellcheck disable=SC2089,SC2090  # the quotes are meant for Apache
+HB_BLOCK="$BEGIN_MARK
+# Written by install.sh, which replaces this block each time it runs and
+# removes it with --uninstall. Lines outside the block are yours.
+# Where hookbox's config is (outside the web root):
+SetEnv HOOKBOX_CONF \"$CONF\"
+# With mod_fcgid: one long-lived FastCGI process serves many requests.
+<IfModule mod_fcgid.c>
+  AddHandler fcgid-script .fcgi
+</IfModule>
+# Without it: plain CGI, one process per request.
+<IfModule !mod_fcgid.c>
+  AddHandler cgi-script .fcgi
+</IfModule>
+Options +ExecCGI
+$END_MARK"
+# shellcheck disable=SC2090
+export HB_BLOCK
+htaccess_write
+say "wrote the hookbox block in $HTACCESS"
+
+# ---- 5. database and check ----
+
+HOOKBOX_CONF=$CONF "$PROG" init </dev/null ||
+	die "\`hookbox init\` failed (above); fix that and run me again"
+ok=1
+checkout=$(HOOKBOX_CONF=$CONF "$PROG" check </dev/null 2>&1) || ok=0
+say ""
+say "hookbox check:"
+printf '%s\n' "$checkout" | sed 's/^/  /'
+if [ "$ok" -ne 1 ]; then
+	say ""
+	die "check found errors in $CONF (above). Fix them and run me again; nothing else needs undoing."
+fi
+
+# ---- what to paste where ----
+
+if [ -n "$url" ]; then
+	base=${url%/}
+else
+	case $CGIBIN in
+	"$DOCROOT"/*) rel=${CGIBIN#"$DOCROOT"} ;;
+	*) rel=/cgi-bin ;;
+	esac
+	base="https://YOUR-SITE$rel/hookbox.fcgi"
+fi
+
+# where PROVIDER: the platform's name and where its webhook URL goes.
+where() {
+	case $1 in
+	flipsnack) echo "Flipsnack|workspace Settings > Integrations > Webhooks (Enterprise plan)" ;;
+	fliplink) echo "FlipLink|the flipbook's webhook settings" ;;
+	flipdish) echo "Flipdish|Portal > Settings > Webhooks (v3; then paste its shared secret as \"secret\" in the config), or Portal > Developer tools > Webhooks (legacy)" ;;
+	reflow) echo "Reflow|the project's webhook settings (its signing secret goes in \"secret\")" ;;
+	quickbutik) echo "Quickbutik|Control Panel > Settings > Webhooks" ;;
+	standard) echo "Standard Webhooks sender|the sender's webhook settings (its whsec_ secret goes in \"secret\")" ;;
+	*) echo "$1|the sender's webhook settings" ;;
+	esac
+}
+
+say ""
+say "Webhook URLs: paste each one into its platform."
+[ -n "$url" ] || say "(Replace https://YOUR-SITE with your site's address, e.g. https://shop.example)"
+flipsnack_url=
+eps=$(printf '%s\n' "$checkout" |
+	sed -n 's/^endpoint \([^ ]*\) (\([^)]*\)): <script URL>\(.*\)$/\1 \2 \3/p')
+while read -r ep provider path; do
+	[ -n "$ep" ] || continue
+	w=$(where "$provider")
+	say ""
+	say "  ${w%%|*} (endpoint \"$ep\"):"
+	say "    $base$path"
+	say "    goes in: ${w#*|}"
+	if [ "$provider" = flipsnack ] && [ -z "$flipsnack_url" ]; then
+		flipsnack_url=$base$path
+	fi
+done <<EOF
+$eps
+EOF
+
+[ -z "$conf_new" ] || {
+	say ""
+	say "Reflow, Standard Webhooks and other signing senders are in the config but"
+	say "commented out: they need a secret from the platform. See $CONF."
+}
+
+if [ -n "$flipsnack_url" ]; then
+	say ""
+	say "Try it (a sample Flipsnack order):"
+	if [ -f "$SRC/tests/fixtures/flipsnack-orders.json" ]; then
+		say "  curl -H 'Content-Type: application/json' --data-binary $(q "@$SRC/tests/fixtures/flipsnack-orders.json") \\"
+	else
+		say "  curl -H 'Content-Type: application/json' --data '{\"type\":\"orders\",\"order_id\":\"test-1\",\"items\":[]}' \\"
+	fi
+	say "    '$flipsnack_url'"
+	say "  answers {\"status\":\"accepted\",\"id\":1}; the example hook then saves the order in $HB/orders/"
+fi
+
+cmd="HOOKBOX_CONF=$(q "$CONF") $(q "$PROG")"
+cat <<EOF
+
+See what arrived:
+  $cmd list
+  $cmd show 1
+
+Safety net for hooks (optional; add with crontab -e):
+  */5 * * * * $cmd run
+
+To upgrade later, run $me again: it keeps the config, tokens, hooks and data.
+EOF
