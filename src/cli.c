@@ -69,6 +69,24 @@ cli_store(const struct conf *c)
 	return st;
 }
 
+/*
+ * Most commands need both: the config, and the database it names.
+ * Returns 0, or 1 after saying what is wrong (nothing left open).
+ */
+static int
+cli_open(struct conf **c, struct store **st)
+{
+	*st = NULL;
+	if ((*c = cli_conf(0)) == NULL)
+		return 1;
+	if ((*st = cli_store(*c)) == NULL) {
+		conf_free(*c);
+		*c = NULL;
+		return 1;
+	}
+	return 0;
+}
+
 static int
 num_arg(const char *s, long long min, long long max, const char *what,
     long long *out)
@@ -203,10 +221,8 @@ cmd_list(int argc, char **argv)
 		} else
 			return usage();
 	}
-	if ((c = cli_conf(0)) == NULL)
+	if (cli_open(&c, &st) != 0)
 		return 1;
-	if ((st = cli_store(c)) == NULL)
-		goto out;
 	/* A type ending in ".*" lists the whole family. */
 	if (sqlite3_prepare_v2(store_db(st),
 	    "SELECT e.id, e.received_at, e.endpoint, e.event_type, e.event_key,"
@@ -316,10 +332,8 @@ cmd_show(int argc, char **argv)
 		return usage();
 	if (num_arg(argv[1], 1, 1LL << 62, "event id", &id) == -1)
 		return 2;
-	if ((c = cli_conf(0)) == NULL)
+	if (cli_open(&c, &st) != 0)
 		return 1;
-	if ((st = cli_store(c)) == NULL)
-		goto out;
 	if (sqlite3_prepare_v2(store_db(st),
 	    "SELECT id, endpoint, provider, event_type, event_key, resource_id,"
 	    " received_at, method, query, content_type, remote_addr, proof,"
@@ -341,8 +355,10 @@ cmd_show(int argc, char **argv)
 			printf("%-13s %s\n", names[i], col(p, i));
 	}
 	printf("body (%d bytes):\n", sqlite3_column_bytes(p, 13));
-	fwrite(sqlite3_column_blob(p, 13), 1, (size_t)sqlite3_column_bytes(p,
-	    13), stdout);
+	/* An empty blob comes back as NULL (a GET's body). */
+	if (sqlite3_column_bytes(p, 13) > 0)
+		fwrite(sqlite3_column_blob(p, 13), 1,
+		    (size_t)sqlite3_column_bytes(p, 13), stdout);
 	putchar('\n');
 	rc = show_deliveries(st, id);
  out:
@@ -371,10 +387,8 @@ cmd_rejects(int argc, char **argv)
 		} else
 			return usage();
 	}
-	if ((c = cli_conf(0)) == NULL)
+	if (cli_open(&c, &st) != 0)
 		return 1;
-	if ((st = cli_store(c)) == NULL)
-		goto out;
 	if (sqlite3_prepare_v2(store_db(st),
 	    "SELECT id, received_at, status, endpoint, remote_addr, reason,"
 	    " body_head FROM rejects ORDER BY id DESC LIMIT ?1", -1, &p,
@@ -654,12 +668,8 @@ cmd_run(int linger)
 	struct store *st;
 	int n;
 
-	if ((c = cli_conf(0)) == NULL)
+	if (cli_open(&c, &st) != 0)
 		return 1;
-	if ((st = cli_store(c)) == NULL) {
-		conf_free(c);
-		return 1;
-	}
 	n = hooks_run(c, st, linger);
 	store_close(st);
 	conf_free(c);
@@ -681,10 +691,8 @@ cmd_replay(int argc, char **argv)
 		return usage();
 	if (num_arg(argv[1], 1, 1LL << 62, "event id", &id) == -1)
 		return 2;
-	if ((c = cli_conf(0)) == NULL)
+	if (cli_open(&c, &st) != 0)
 		return 1;
-	if ((st = cli_store(c)) == NULL)
-		goto out;
 	if (sqlite3_prepare_v2(store_db(st), "SELECT endpoint, event_type"
 	    " FROM events WHERE id = ?1", -1, &p, NULL) != SQLITE_OK)
 		goto out;
@@ -740,23 +748,22 @@ cmd_stats(void)
 {
 	struct conf *c;
 	struct store *st;
-	int rc = 1;
+	int rc;
 
-	if ((c = cli_conf(0)) == NULL)
+	if (cli_open(&c, &st) != 0)
 		return 1;
-	if ((st = cli_store(c)) != NULL)
-		rc = print_counts(st, "events (endpoint, type, -, count):",
-		    "SELECT endpoint, event_type, '', count(*) FROM events"
-		    " GROUP BY endpoint, event_type ORDER BY 1, 2") |
-		    print_counts(st, "hooks (endpoint, type, state, events):",
-		    "SELECT e.endpoint, e.event_type, d.status, count(*)"
-		    " FROM deliveries d JOIN events e ON e.id = d.event_id"
-		    " WHERE d.id = (SELECT max(id) FROM deliveries"
-		    "  WHERE event_id = d.event_id)"
-		    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3") |
-		    print_counts(st, "attempts (endpoint, hook, status, count):",
-		    "SELECT endpoint, hook, status, count(*) FROM deliveries"
-		    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
+	rc = print_counts(st, "events (endpoint, type, -, count):",
+	    "SELECT endpoint, event_type, '', count(*) FROM events"
+	    " GROUP BY endpoint, event_type ORDER BY 1, 2") |
+	    print_counts(st, "hooks (endpoint, type, state, events):",
+	    "SELECT e.endpoint, e.event_type, d.status, count(*)"
+	    " FROM deliveries d JOIN events e ON e.id = d.event_id"
+	    " WHERE d.id = (SELECT max(id) FROM deliveries"
+	    "  WHERE event_id = d.event_id)"
+	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3") |
+	    print_counts(st, "attempts (endpoint, hook, status, count):",
+	    "SELECT endpoint, hook, status, count(*) FROM deliveries"
+	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
 	store_close(st);
 	conf_free(c);
 	return rc;

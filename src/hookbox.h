@@ -56,6 +56,7 @@ int	 hb_urldecode(char *, size_t *, const char *, size_t);
 time_t	 hb_parse_iso8601(const char *);
 void	 hb_iso8601(char [32], time_t);
 char	*hb_strndup(const char *, size_t);
+long long hb_proc_start(pid_t);
 
 /* buf.c: a growable byte buffer, always NUL-terminated */
 struct buf {
@@ -264,7 +265,8 @@ struct attempt_result {
 };
 int		 store_claim(struct store *, time_t, int, int,
 		    struct delivery *);
-int		 store_started(struct store *, long long, pid_t, time_t);
+int		 store_started(struct store *, long long, pid_t, long long,
+		    time_t);
 int		 store_finish(struct store *, const struct delivery *,
 		    const struct attempt_result *);
 int		 store_due(struct store *, time_t, int);

@@ -37,7 +37,8 @@
 #define OUTPUT_TAIL	8192	/* bytes of a hook's output kept */
 #define KILL_GRACE	5	/* seconds between TERM and KILL */
 #define LEASE_SLACK	60	/* seconds a lease outlives the timeout */
-#define LINGER_MAX	3600	/* the waiting runner sleeps at most this */
+#define LINGER_MAX	3600	/* the waiting runner stays at most this */
+#define LINGER_NAP	5	/* and looks for due work this often */
 #define EX_PERMANENT	65	/* EX_DATAERR: the hook says never retry */
 
 static const char hook_path[] = "PATH=/usr/local/bin:/usr/bin:/bin";
@@ -421,8 +422,8 @@ run_delivery(const struct conf *c, struct store *st, struct delivery *d,
 	pipefd[1] = -1;
 	close(in);
 	in = -1;
-	store_started(st, d->id, pid, time(NULL) + h->timeout + KILL_GRACE +
-	    LEASE_SLACK);
+	store_started(st, d->id, pid, hb_proc_start(pid), time(NULL) +
+	    h->timeout + KILL_GRACE + LEASE_SLACK);
 	status = wait_hook(pid, pipefd[0], h->timeout, &tail, &timed_out);
 	pipefd[0] = -1;
 
@@ -507,6 +508,7 @@ int
 hooks_run(const struct conf *c, struct store *st, int linger)
 {
 	struct delivery d;
+	time_t started = time(NULL);
 	int n = 0, lock = -1, rc;
 
 	for (;;) {
@@ -526,11 +528,14 @@ hooks_run(const struct conf *c, struct store *st, int linger)
 			break;
 		if (lock == -1 && (lock = linger_lock(c)) == -1)
 			break;
-		if (next > now)
-			sleep((unsigned)(next - now > LINGER_MAX ? LINGER_MAX :
-			    next - now));
-		else
-			sleep(1);	/* due but blocked: the cap or order */
+		if (now - started > LINGER_MAX)
+			break;		/* cron, or the next request, goes on */
+		/*
+		 * Short naps: a retry scheduled after we went to sleep may
+		 * fall due before the one we saw.
+		 */
+		sleep(next > now + LINGER_NAP ? LINGER_NAP :
+		    next > now ? (unsigned)(next - now) : 1);
 	}
 	if (lock != -1)
 		close(lock);

@@ -53,6 +53,7 @@ static const char schema_v1[] =
 "  next_attempt_at INTEGER,\n"
 "  lease_until INTEGER,\n"
 "  pid INTEGER,\n"
+"  pid_start INTEGER,\n"
 "  exit_code INTEGER,\n"
 "  signal INTEGER,\n"
 "  output TEXT,\n"
@@ -129,7 +130,7 @@ static const char *const sql[S__MAX] = {
 	"COMMIT",
 	"ROLLBACK",
 	/* S_EXPIRED: attempts whose runner stopped without finishing */
-	"SELECT id, pid FROM deliveries WHERE status = 'running'"
+	"SELECT id, pid, pid_start FROM deliveries WHERE status = 'running'"
 	" AND lease_until < ?1",
 	/* S_RECOVER: such an attempt failed; it is retried at once */
 	"UPDATE deliveries SET status = 'failed', finished_at = ?2,"
@@ -166,7 +167,8 @@ static const char *const sql[S__MAX] = {
 	" SELECT event_id, endpoint, resource_id, hook, attempt + 1,"
 	" 'running', ?2, ?2, ?3 FROM deliveries WHERE id = ?1",
 	/* S_STARTED */
-	"UPDATE deliveries SET pid = ?2, lease_until = ?3 WHERE id = ?1",
+	"UPDATE deliveries SET pid = ?2, pid_start = ?4, lease_until = ?3"
+	" WHERE id = ?1",
 	/* S_FINISH */
 	"UPDATE deliveries SET status = ?2, exit_code = ?3, signal = ?4,"
 	" output = ?5, error = ?6, finished_at = ?7, next_attempt_at = ?8,"
@@ -738,8 +740,16 @@ recover(struct store *st, time_t now)
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
 		long long id = sqlite3_column_int64(p, 0);
 		pid_t pid = (pid_t)sqlite3_column_int64(p, 1);
+		long long now_start, start = sqlite3_column_int64(p, 2);
 
-		if (pid > 1)
+		/*
+		 * The hook led its own process group. Linux does not reuse
+		 * an id while a group of that id lives, so the group is
+		 * still ours unless a process with that pid exists and
+		 * started at another time.
+		 */
+		now_start = pid > 1 ? hb_proc_start(pid) : -1;
+		if (pid > 1 && (now_start == -1 || now_start == start))
 			kill(-pid, SIGKILL);
 		if ((u = stmt(st, S_RECOVER)) == NULL)
 			break;
@@ -862,7 +872,8 @@ store_claim(struct store *st, time_t now, int max_running, int lease,
 
 /* Records the hook's process group and its real lease. */
 int
-store_started(struct store *st, long long id, pid_t pid, time_t lease_until)
+store_started(struct store *st, long long id, pid_t pid, long long pid_start,
+    time_t lease_until)
 {
 	sqlite3_stmt *p = stmt(st, S_STARTED);
 
@@ -871,6 +882,7 @@ store_started(struct store *st, long long id, pid_t pid, time_t lease_until)
 	sqlite3_bind_int64(p, 1, id);
 	sqlite3_bind_int64(p, 2, pid);
 	sqlite3_bind_int64(p, 3, lease_until);
+	sqlite3_bind_int64(p, 4, pid_start);
 	return step_done(p);
 }
 

@@ -326,3 +326,31 @@ hb_strndup(const char *s, size_t n)
 	p[n] = '\0';
 	return p;
 }
+
+/*
+ * When a process started (field 22 of /proc/PID/stat, clock ticks since
+ * boot), to tell it from a later process given the same pid. Returns -1
+ * if there is no such process.
+ */
+long long
+hb_proc_start(pid_t pid)
+{
+	char path[64], text[1024], *p;
+	long long start = -1;
+	FILE *f;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	if (fgets(text, sizeof(text), f) != NULL &&
+	    (p = strrchr(text, ')')) != NULL) {
+		/* After "(comm)" comes field 3; step to field 22. */
+		for (field = 2; field < 22 && p != NULL; field++)
+			p = strchr(p + 1, ' ');
+		if (p != NULL)
+			start = strtoll(p + 1, NULL, 10);
+	}
+	fclose(f);
+	return start;
+}
