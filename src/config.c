@@ -193,11 +193,29 @@ resolve(struct conf *c, const char *path)
 {
 	struct json_object *s;
 	struct buf b = { 0 };
+	char *dir, *real = NULL;
 
 	if (path[0] == '/' || c->dir == NULL)
 		return path;
 	if (buf_printf(&b, "%s/%s", c->dir, path) == -1)
 		return path;
+	/* Tidy "conf/../data/x.db" when the folder exists (for messages). */
+	if ((dir = strdup(b.data)) != NULL) {
+		*strrchr(dir, '/') = '\0';	/* b.data holds a '/' */
+		real = realpath(dir, NULL);
+	}
+	if (real != NULL) {
+		struct buf t = { 0 };
+
+		if (buf_printf(&t, "%s/%s", real, strrchr(b.data, '/') + 1) ==
+		    0) {
+			buf_free(&b);
+			b = t;
+		} else
+			buf_free(&t);
+	}
+	free(real);
+	free(dir);
 	s = json_object_new_string(b.data);
 	buf_free(&b);
 	if (s == NULL || json_object_array_add(c->owned, s) != 0) {
