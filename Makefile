@@ -83,3 +83,8 @@ check-asan: test-deps $(ASAN_DIR)/hookbox.fcgi $(ASAN_DIR)/unit
 
 clean:
 	rm -rf build $(BIN) $(STATIC)
+
+# Speed, side by side with the ceilings (tests/bench/bench.sh); not a test.
+.PHONY: bench
+bench: all
+	@bash tests/bench/bench.sh
