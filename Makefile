@@ -5,7 +5,8 @@ PKGS	 = fcgi json-c sqlite3 libcrypto
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wmissing-declarations -Wsign-compare \
 	   -Wwrite-strings -Wformat=2
-CFLAGS	?= -O2 -g
+# No -g by default: the binary is what goes to the host (make CFLAGS=-g).
+CFLAGS	?= -O2
 PKG_CFLAGS != pkg-config --cflags $(PKGS) 2>/dev/null || true
 PKG_LIBS   != pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lsqlite3 -lcrypto
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) $(PKG_CFLAGS) $(CFLAGS)

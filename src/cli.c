@@ -660,16 +660,31 @@ sign(const struct endpoint *ep, const struct buf *body, time_t now,
 	return rc;
 }
 
-/* `run --linger` is how the receiver starts a runner (hooks_kick). */
+/*
+ * `run --linger` is how the receiver starts a runner (hooks_kick). The
+ * runner's own bookkeeping (claims, results) is written without waiting
+ * for the disk: after a power cut a hook may run once more, which hooks
+ * must bear anyway (delivery is at least once), and the receivers' events
+ * keep their own durable commits.
+ */
 static int
 cmd_run(int linger)
 {
+	struct buf err = { 0 };
 	struct conf *c;
 	struct store *st;
 	int n;
 
-	if (cli_open(&c, &st) != 0)
+	if ((c = cli_conf(0)) == NULL)
 		return 1;
+	if ((st = store_open(conf_database(c), conf_busy_timeout(c), 0,
+	    &err)) == NULL) {
+		fprintf(stderr, "hookbox: %s", err.data != NULL ? err.data :
+		    "cannot open the database\n");
+		buf_free(&err);
+		conf_free(c);
+		return 1;
+	}
 	n = hooks_run(c, st, linger);
 	store_close(st);
 	conf_free(c);

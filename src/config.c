@@ -598,6 +598,18 @@ int conf_busy_timeout(const struct conf *c) { return c->busy_timeout; }
 int conf_synchronous_full(const struct conf *c) { return c->sync_full; }
 size_t conf_nendpoints(const struct conf *c) { return c->nendpoints; }
 
+/* Whether any endpoint has a hook: if none, nothing is ever due. */
+int
+conf_has_hooks(const struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nendpoints; i++)
+		if (c->endpoints[i].nhooks > 0)
+			return 1;
+	return 0;
+}
+
 const struct endpoint *
 conf_endpoint_at(const struct conf *c, size_t i)
 {

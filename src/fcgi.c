@@ -31,6 +31,7 @@
 #define FCGI_WORKERS	8	/* requests served at once per process */
 #define BATCH_MAX	128	/* writes per transaction */
 #define WORKER_STACK	(256 * 1024)
+#define KICK_EVERY_MS	100	/* start a hook runner at most this often */
 
 struct confref {
 	struct conf	*conf;
@@ -140,6 +141,26 @@ conf_acquire(struct fcgi *f, const char *path)
 	return ref;
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A CLOCK_MONOTONIC time ms for pthread_cond_timedwait. */
+static struct timespec
+deadline(long long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	return ts;
+}
+
 /* serve()'s writes: queue one and wait until its batch is committed. */
 static void
 committer_submit(struct serve_ctx *ctx, struct store_item *it)
@@ -195,16 +216,36 @@ committer(void *arg)
 	struct store *st = NULL;
 	struct store_item items[BATCH_MAX];
 	struct job *batch[BATCH_MAX];
-	char db[4096] = "", kick[4096];
+	char db[4096] = "", kick[4096] = "";
+	long long last_kick = 0, last_due = 0;
 	size_t n, i;
+	int kick_pending = 0;
 
 	for (;;) {
 		const struct conf *c;
 		int hooks = 0;
 
 		pthread_mutex_lock(&f->mu);
-		while (f->head == NULL && !f->stopping)
-			pthread_cond_wait(&f->work, &f->mu);
+		while (f->head == NULL && !f->stopping) {
+			struct timespec until;
+
+			if (!kick_pending) {
+				pthread_cond_wait(&f->work, &f->mu);
+				continue;
+			}
+			/* A throttled kick is not forgotten: do it when due. */
+			until = deadline(last_kick + KICK_EVERY_MS);
+			if (pthread_cond_timedwait(&f->work, &f->mu, &until) ==
+			    ETIMEDOUT && f->head == NULL)
+				break;
+		}
+		if (f->head == NULL && kick_pending) {
+			pthread_mutex_unlock(&f->mu);
+			hooks_kick(kick);
+			kick_pending = 0;
+			last_kick = now_ms();
+			continue;
+		}
 		if (f->head == NULL) {
 			pthread_mutex_unlock(&f->mu);
 			break;
@@ -241,9 +282,15 @@ committer(void *arg)
 				hooks = 1;
 		}
 		/* The jobs' confs stay alive until we wake them: copy now. */
-		snprintf(kick, sizeof(kick), "%s", conf_file(c));
-		if (st != NULL && !hooks)
+		/* Retries falling due: looked for once a second at most. */
+		if (!hooks && st != NULL && now_ms() - last_due >= 1000) {
+			last_due = now_ms();
 			hooks = hooks_due(st, c, time(NULL));
+		}
+		if (hooks) {
+			snprintf(kick, sizeof(kick), "%s", conf_file(c));
+			kick_pending = 1;
+		}
 		for (i = 0; i < n; i++) {
 			if (items[i].result == ST_FAIL ||
 			    items[i].result == ST_BUSY) {
@@ -258,8 +305,16 @@ committer(void *arg)
 			batch[i]->done = 1;
 		pthread_cond_broadcast(&f->done);
 		pthread_mutex_unlock(&f->mu);
-		if (hooks)
+		/*
+		 * A runner goes on until no work is due, so one started a
+		 * moment ago takes this batch's work too; starting one per
+		 * batch would fork thousands of times a second.
+		 */
+		if (kick_pending && now_ms() - last_kick >= KICK_EVERY_MS) {
 			hooks_kick(kick);
+			kick_pending = 0;
+			last_kick = now_ms();
+		}
 	}
 	store_close(st);
 	return NULL;
@@ -329,6 +384,7 @@ fcgi_main(void)
 	struct fcgi f = { 0 };
 	pthread_t threads[FCGI_WORKERS], committer_thread;
 	pthread_attr_t attr;
+	pthread_condattr_t cattr;
 	sigset_t stop;
 	int i, sig, started = 0;
 
@@ -340,7 +396,10 @@ fcgi_main(void)
 	}
 	pthread_mutex_init(&f.accept_mu, NULL);
 	pthread_mutex_init(&f.mu, NULL);
-	pthread_cond_init(&f.work, NULL);
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&f.work, &cattr);
+	pthread_condattr_destroy(&cattr);
 	pthread_cond_init(&f.done, NULL);
 
 	/* Blocked everywhere (threads inherit it), taken by sigwait below. */

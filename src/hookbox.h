@@ -106,6 +106,7 @@ int		 conf_max_running(const struct conf *);
 int		 conf_busy_timeout(const struct conf *);
 int		 conf_synchronous_full(const struct conf *);
 size_t		 conf_nendpoints(const struct conf *);
+int		 conf_has_hooks(const struct conf *);
 const struct endpoint *conf_endpoint_at(const struct conf *, size_t);
 const struct endpoint *conf_endpoint(const struct conf *, const char *);
 const struct hook *conf_match_hook(const struct endpoint *, const char *);

@@ -63,6 +63,8 @@ close_from(int lo)
 int
 hooks_due(struct store *st, const struct conf *c, time_t now)
 {
+	if (!conf_has_hooks(c))
+		return 0;
 	return store_due(st, now, conf_max_running(c)) == 1;
 }
 

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 #include <sqlite3.h>
@@ -197,6 +199,8 @@ static const char *const sql[S__MAX] = {
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[S__MAX];
+	int		 busy_ms;	/* busy_timeout_ms */
+	long long	 busy_until;	/* monotonic microseconds */
 };
 
 /* Busy, locked, full, read-only, I/O: the sender should come back later. */
@@ -293,6 +297,53 @@ user_version(sqlite3 *db)
 	return v;
 }
 
+static int
+is_wal(sqlite3 *db)
+{
+	sqlite3_stmt *p;
+	int wal = 0;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &p, NULL) !=
+	    SQLITE_OK)
+		return 0;
+	if (sqlite3_step(p) == SQLITE_ROW)
+		wal = strcmp((const char *)sqlite3_column_text(p, 0), "wal") == 0;
+	sqlite3_finalize(p);
+	return wal;
+}
+
+static long long
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Waiting for another process's write: SQLite's own handler sleeps 1, 2,
+ * 5 ... 100 ms and keeps losing to writers that retry sooner, which under
+ * load gives seconds of tail latency. Short naps with a little jitter
+ * take turns fairly; past busy_timeout_ms the caller answers 503.
+ */
+static int
+busy_wait(void *arg, int count)
+{
+	struct store *st = arg;
+	long long now = mono_us();
+	struct timespec nap;
+
+	if (count == 0)
+		st->busy_until = now + (long long)st->busy_ms * 1000;
+	if (now >= st->busy_until)
+		return 0;
+	nap.tv_sec = 0;
+	nap.tv_nsec = (100 + (count * 37 + getpid()) % 400) * 1000L;
+	nanosleep(&nap, NULL);
+	return 1;
+}
+
 /*
  * Brings the schema to SCHEMA_VERSION inside one write transaction, so
  * two first requests racing on a new file do it once.
@@ -303,8 +354,12 @@ migrate(sqlite3 *db, struct buf *err)
 	char *msg = NULL;
 	int rc, v;
 
-	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, &msg) !=
-	    SQLITE_OK)
+	/*
+	 * Changing the journal mode wants the database to itself; a file
+	 * another process has already set up is left alone.
+	 */
+	if (!is_wal(db) && sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL,
+	    NULL, &msg) != SQLITE_OK && !is_wal(db))
 		goto fail;
 	if ((rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg)) !=
 	    SQLITE_OK)
@@ -345,7 +400,7 @@ store_open(const char *path, int busy_ms, int sync_full, struct buf *err)
 {
 	struct store *st;
 	char pragma[64];
-	int rc;
+	int rc, one = 1;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
@@ -358,10 +413,21 @@ store_open(const char *path, int busy_ms, int sync_full, struct buf *err)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, busy_ms);
+	st->busy_ms = busy_ms;
+	sqlite3_busy_handler(st->db, busy_wait, st);
+	/*
+	 * A CGI process is the last connection more often than not: keep
+	 * the WAL and its index between processes instead of checkpointing,
+	 * deleting and re-creating them (three fsyncs) on every request.
+	 */
+	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous=%s",
 	    sync_full ? "FULL" : "NORMAL");
+	/* A small page cache: a webhook touches a few pages, not megabytes. */
 	if (sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(st->db, "PRAGMA cache_size=-512", NULL, NULL,
+	    NULL) != SQLITE_OK ||
 	    sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL,
 	    NULL) != SQLITE_OK) {
 		buf_printf(err, "cannot use the database %s: %s\n", path,
