@@ -66,6 +66,8 @@ static const char schema_v1[] =
 ");\n"
 "CREATE INDEX IF NOT EXISTS deliveries_due\n"
 "  ON deliveries(status, next_attempt_at);\n"
+"CREATE INDEX IF NOT EXISTS deliveries_waiting ON deliveries(id)\n"
+"  WHERE status IN ('pending', 'failed') AND next_attempt_at IS NOT NULL;\n"
 "CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries(event_id);\n"
 "CREATE INDEX IF NOT EXISTS deliveries_resource\n"
 "  ON deliveries(endpoint, resource_id, status);\n"
@@ -144,12 +146,15 @@ static const char *const sql[S__MAX] = {
 	 * S_CANDIDATE: the oldest due delivery whose resource is free: no
 	 * other attempt of the same endpoint and resource is running, and
 	 * none of an earlier event is still waiting (DESIGN.md "Hooks":
-	 * order per resource).
+	 * order per resource). The partial index yields waiting rows in id
+	 * order, so the first that qualifies ends the scan, however long
+	 * the backlog.
 	 */
 	"SELECT d.id, d.event_id, d.attempt, d.status, d.hook, e.endpoint,"
 	" e.provider, e.event_type, e.event_key, e.resource_id,"
 	" e.received_at, e.method, e.query, e.body"
-	" FROM deliveries d JOIN events e ON e.id = d.event_id"
+	" FROM deliveries d INDEXED BY deliveries_waiting"
+	" JOIN events e ON e.id = d.event_id"
 	" WHERE d.status IN ('pending', 'failed')"
 	" AND d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?1"
 	" AND (d.resource_id = '' OR NOT EXISTS (SELECT 1 FROM deliveries o"
@@ -157,7 +162,7 @@ static const char *const sql[S__MAX] = {
 	"  AND o.id <> d.id AND (o.status = 'running' OR"
 	"  (o.status IN ('pending', 'failed') AND o.next_attempt_at IS NOT NULL"
 	"  AND o.event_id < d.event_id))))"
-	" ORDER BY d.event_id LIMIT 1",
+	" ORDER BY d.id LIMIT 1",
 	/* S_CLAIM_PENDING */
 	"UPDATE deliveries SET status = 'running', started_at = ?2,"
 	" lease_until = ?3, next_attempt_at = NULL WHERE id = ?1",
@@ -176,10 +181,10 @@ static const char *const sql[S__MAX] = {
 	" output = ?5, error = ?6, finished_at = ?7, next_attempt_at = ?8,"
 	" lease_until = NULL WHERE id = ?1 AND status = 'running'",
 	/* S_DUE: is there work a runner could start now? */
-	"SELECT EXISTS (SELECT 1 FROM deliveries WHERE"
-	" (status IN ('pending', 'failed') AND next_attempt_at IS NOT NULL"
-	"  AND next_attempt_at <= ?1) OR (status = 'running' AND"
-	"  lease_until < ?1))"
+	"SELECT (EXISTS (SELECT 1 FROM deliveries WHERE"
+	"  status IN ('pending', 'failed') AND next_attempt_at <= ?1)"
+	" OR EXISTS (SELECT 1 FROM deliveries WHERE status = 'running'"
+	"  AND lease_until < ?1))"
 	" AND (SELECT count(*) FROM deliveries WHERE status = 'running') < ?2",
 	/* S_NEXT_DUE */
 	"SELECT min(next_attempt_at) FROM deliveries"
@@ -856,6 +861,13 @@ store_claim(struct store *st, time_t now, int max_running, int lease,
 	int rc, running, found = 0;
 
 	memset(d, 0, sizeof(*d));
+	/*
+	 * Most runners find nothing to start (the cap is reached, or no work
+	 * is due): they learn it from a read and never take the write lock
+	 * the receivers need.
+	 */
+	if (store_due(st, now, max_running) == 0)
+		return 0;
 	if (store_begin(st) != SQLITE_OK)
 		return -1;
 	if (recover(st, now) != SQLITE_OK || (p = stmt(st, S_RUNNING)) == NULL)
