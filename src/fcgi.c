@@ -28,7 +28,7 @@
 
 #include "hookbox.h"
 
-#define FCGI_WORKERS	8	/* requests served at once per process */
+#define FCGI_WORKERS	16	/* requests served at once per process */
 #define BATCH_MAX	128	/* writes per transaction */
 #define WORKER_STACK	(256 * 1024)
 #define KICK_EVERY_MS	100	/* start a hook runner at most this often */
@@ -43,6 +43,7 @@ struct job {
 	struct store_item *item;
 	const struct conf *conf;
 	int		 done;
+	pthread_cond_t	 wake;		/* only this job's request waits */
 	struct job	*next;
 };
 
@@ -50,7 +51,6 @@ struct fcgi {
 	pthread_mutex_t	 accept_mu;	/* one accept() at a time */
 	pthread_mutex_t	 mu;		/* everything below */
 	pthread_cond_t	 work;		/* the queue is not empty */
-	pthread_cond_t	 done;		/* a batch was committed */
 	struct job	*head, *tail;
 	struct confref	*cur;
 	char		 path[4096];	/* the current config's file */
@@ -168,6 +168,7 @@ committer_submit(struct serve_ctx *ctx, struct store_item *it)
 	struct fcgi *f = ctx->committer;
 	struct job job = { .item = it, .conf = ctx->conf };
 
+	pthread_cond_init(&job.wake, NULL);
 	pthread_mutex_lock(&f->mu);
 	if (f->tail != NULL)
 		f->tail->next = &job;
@@ -176,8 +177,9 @@ committer_submit(struct serve_ctx *ctx, struct store_item *it)
 	f->tail = &job;
 	pthread_cond_signal(&f->work);
 	while (!job.done)
-		pthread_cond_wait(&f->done, &f->mu);
+		pthread_cond_wait(&job.wake, &f->mu);
 	pthread_mutex_unlock(&f->mu);
+	pthread_cond_destroy(&job.wake);
 }
 
 /*
@@ -301,9 +303,10 @@ committer(void *arg)
 			}
 		}
 		pthread_mutex_lock(&f->mu);
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			batch[i]->done = 1;
-		pthread_cond_broadcast(&f->done);
+			pthread_cond_signal(&batch[i]->wake);
+		}
 		pthread_mutex_unlock(&f->mu);
 		/*
 		 * A runner goes on until no work is due, so one started a
@@ -400,7 +403,6 @@ fcgi_main(void)
 	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
 	pthread_cond_init(&f.work, &cattr);
 	pthread_condattr_destroy(&cattr);
-	pthread_cond_init(&f.done, NULL);
 
 	/* Blocked everywhere (threads inherit it), taken by sigwait below. */
 	sigemptyset(&stop);
