@@ -2361,6 +2361,69 @@ t_store_rejects_bounded(void)
 	buf_free(&path);
 }
 
+/*
+ * Group commit (fcgi.c hands store_write whole batches): one batch with
+ * a new event, a redelivery of it inside the same batch, an event that
+ * is already stored and a reject. The redelivery gets the new row's id;
+ * the stored one its old id; all in one transaction.
+ */
+static void
+t_store_write_batch(void)
+{
+	struct buf err = { 0 }, path = { 0 };
+	struct request r;
+	struct event ev[3];
+	struct stored_event se[3];
+	struct store_item items[4];
+	struct reject rj = { .endpoint = "catalog", .status = 401,
+	    .reason = "wrong token", .addr = "192.0.2.1", .now = 1000 };
+	struct store *st;
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	r.method_name = (char *)"POST";
+	r.query = r.content_type = r.remote_addr = (char *)"";
+	buf_add(&r.body, "{}", 2);
+	memset(ev, 0, sizeof(ev));
+	snprintf(ev[0].type, sizeof(ev[0].type), "order");
+	snprintf(ev[0].key, sizeof(ev[0].key), "old");
+	ev[1] = ev[0];
+	snprintf(ev[1].key, sizeof(ev[1].key), "new");
+	ev[2] = ev[1];
+	for (i = 0; i < 3; i++)
+		se[i] = (struct stored_event){ .endpoint = "catalog",
+		    .provider = "flipsnack", .ev = &ev[i], .req = &r,
+		    .query = "", .headers = "{}", .now = 1000 };
+	buf_printf(&path, "%s/batch.db", tmpdir);
+	if ((st = store_open(path.data, 100, 0, &err)) == NULL) {
+		note(__LINE__, "store_open: %s", err.data ? err.data : "");
+		goto out;
+	}
+	memset(items, 0, sizeof(items));
+	items[0].se = &se[0];
+	store_write(st, items, 1);
+	EXPECT_INT(items[0].result, ST_OK);
+	EXPECT_INT(items[0].id, 1);
+
+	memset(items, 0, sizeof(items));
+	items[0].se = &se[1];		/* new */
+	items[1].se = &se[2];		/* new again, same batch */
+	items[2].se = &se[0];		/* stored before */
+	items[3].rj = &rj;
+	store_write(st, items, 4);
+	EXPECT_INT(items[0].result, ST_OK);
+	EXPECT_INT(items[0].id, 2);
+	EXPECT_INT(items[1].result, ST_DUPLICATE);
+	EXPECT_INT(items[1].id, 2);
+	EXPECT_INT(items[2].result, ST_DUPLICATE);
+	EXPECT_INT(items[2].id, 1);
+	store_close(st);
+ out:
+	buf_free(&r.body);
+	buf_free(&err);
+	buf_free(&path);
+}
+
 /* ---- main ---- */
 
 static int
@@ -2458,6 +2521,8 @@ main(void)
 		{ "serve dedupe window matches whole ids", t_serve_window_ids },
 		{ "serve rejects table", t_serve_rejects },
 		{ "store rejects table is bounded", t_store_rejects_bounded },
+		{ "store batch: one transaction, duplicates inside it",
+		    t_store_write_batch },
 	};
 	const char *base = getenv("TMPDIR");
 	size_t i;
