@@ -193,6 +193,9 @@ int		 prov_pointer(struct json_object *, const char *, char *,
 		    size_t);
 void		 event_free(struct event *);
 
+/* jsoncheck.c */
+int	 json_check(const char *, size_t, int, int *, char *, size_t);
+
 /* verify.c */
 int	 verify_token(const struct endpoint *, const struct request *,
 	    struct answer *);

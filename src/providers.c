@@ -18,6 +18,41 @@
 #include "hookbox.h"
 
 /*
+ * json-c clamps whole numbers past 64 bits to the limits, so two
+ * different ids would read alike. When the body has such a number, the
+ * values sitting at a limit are taken away (they read as absent): no
+ * event is ever keyed by a number hookbox could not read exactly.
+ */
+static void
+drop_clamped(struct json_object *o)
+{
+	size_t i, n;
+
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v) {
+			if (json_object_is_type(v, json_type_int) &&
+			    (json_object_get_int64(v) == INT64_MIN ||
+			    json_object_get_uint64(v) == UINT64_MAX))
+				json_object_object_add(o, k, NULL);
+			else
+				drop_clamped(v);
+		}
+	} else if (json_object_is_type(o, json_type_array)) {
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++) {
+			struct json_object *v = json_object_array_get_idx(o, i);
+
+			if (json_object_is_type(v, json_type_int) &&
+			    (json_object_get_int64(v) == INT64_MIN ||
+			    json_object_get_uint64(v) == UINT64_MAX))
+				json_object_array_put_idx(o, i, NULL);
+			else
+				drop_clamped(v);
+		}
+	}
+}
+
+/*
  * Parses a JSON body: strict RFC 8259 (no comments, no trailing commas),
  * valid UTF-8, at most MAX_JSON_DEPTH deep, one object and nothing after
  * it but whitespace. Returns 0, or -1 with a 400 answer.
@@ -29,12 +64,20 @@ prov_parse_json(const char *text, size_t len, struct json_object **out,
 	struct json_tokener *tok;
 	struct json_object *o;
 	enum json_tokener_error e;
+	char why[128];
 	size_t end;
+	int bigint = 0;
 
 	*out = NULL;
 	if (len == 0) {
 		answer_set(a, OUT_BAD_REQUEST, "the body is empty; a JSON "
 		    "object was expected");
+		return -1;
+	}
+	if (json_check(text, len, MAX_JSON_DEPTH, &bigint, why,
+	    sizeof(why)) == -1) {
+		answer_set(a, OUT_BAD_REQUEST, "the body is not valid JSON: %s",
+		    why);
 		return -1;
 	}
 	if (len > (size_t)INT32_MAX ||
@@ -48,7 +91,8 @@ prov_parse_json(const char *text, size_t len, struct json_object **out,
 	e = json_tokener_get_error(tok);
 	end = tok->char_offset < 0 ? 0 : (size_t)tok->char_offset;
 	json_tokener_free(tok);
-	while (o != NULL && end < len && strchr(" \t\r\n", text[end]) != NULL)
+	while (o != NULL && end < len && text[end] != '\0' &&
+	    strchr(" \t\r\n", text[end]) != NULL)
 		end++;
 	if (o == NULL || e != json_tokener_success || end != len) {
 		if (e == json_tokener_error_depth)
@@ -71,6 +115,8 @@ prov_parse_json(const char *text, size_t len, struct json_object **out,
 		json_object_put(o);
 		return -1;
 	}
+	if (bigint)
+		drop_clamped(o);
 	*out = o;
 	return 0;
 }

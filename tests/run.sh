@@ -19,6 +19,7 @@ suites=(
 	"servers|bash tests/servers.sh"
 	"install|bash tests/install.sh"
 	"static|bash tests/static.sh"
+	"hostile|bash tests/hostile.sh"
 	"asan-unit|env $ASAN_ENV build/asan/unit"
 	"asan-receiver|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/receiver.sh"
 	"asan-hooks|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/hooks.sh"
