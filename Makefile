@@ -26,9 +26,9 @@ ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 DEBIAN_BUILD_PKGS = build-essential pkg-config libfcgi-dev libjson-c-dev \
 		    libsqlite3-dev libssl-dev
 DEBIAN_TEST_PKGS  = lighttpd apache2 libapache2-mod-fcgid curl sqlite3 \
-		    python3
+		    python3 wrk valgrind clang libclang-rt-14-dev
 
-.PHONY: all deps test-deps run test check-asan unit static clean
+.PHONY: all deps test-deps run test check-asan unit static fuzz clean
 
 all: deps $(BIN)
 
@@ -81,6 +81,11 @@ test: test-deps $(BIN) $(STATIC) build/unit $(ASAN_DIR)/hookbox.fcgi $(ASAN_DIR)
 
 check-asan: test-deps $(ASAN_DIR)/hookbox.fcgi $(ASAN_DIR)/unit
 	@HOOKBOX_SUITES=asan bash tests/run.sh
+
+# libFuzzer harnesses (tests/fuzz/), each for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+fuzz: test-deps
+	@bash tests/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build $(BIN) $(STATIC)

@@ -351,8 +351,17 @@ cmd_show(int argc, char **argv)
 		if (i == 6) {
 			print_time(p, i, when);
 			printf("%-13s %s\n", "received_at", when);
-		} else
-			printf("%-13s %s\n", names[i], col(p, i));
+		} else {
+			/* Sender text: escaped, so it cannot forge a line. */
+			char *esc;
+			size_t n = strlen(col(p, i)) * 4 + 8;
+
+			if ((esc = malloc(n)) == NULL)
+				goto out;
+			hb_escape(esc, n, col(p, i), strlen(col(p, i)));
+			printf("%-13s %s\n", names[i], esc);
+			free(esc);
+		}
 	}
 	printf("body (%d bytes):\n", sqlite3_column_bytes(p, 13));
 	/* An empty blob comes back as NULL (a GET's body). */

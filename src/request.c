@@ -24,6 +24,15 @@ env_get(char **envp, const char *name)
 }
 
 static int
+has_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+static int
 has_crlf(const char *s)
 {
 	return strpbrk(s, "\r\n") != NULL;
@@ -147,9 +156,9 @@ req_from_env(struct request *r, char **envp, struct answer *a)
 		return -1;
 	}
 	if ((r->content_type = dup_limited(env_get(envp, "CONTENT_TYPE"),
-	    MAX_HEADER_LEN)) == NULL) {
-		answer_set(a, OUT_BAD_REQUEST, "Content-Type is over %d bytes",
-		    MAX_HEADER_LEN);
+	    MAX_HEADER_LEN)) == NULL || has_ctl(r->content_type)) {
+		answer_set(a, OUT_BAD_REQUEST, "Content-Type is over %d bytes "
+		    "or holds control bytes", MAX_HEADER_LEN);
 		return -1;
 	}
 	for (e = envp; e != NULL && *e != NULL; e++) {

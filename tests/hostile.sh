@@ -311,15 +311,39 @@ bad "a header value of 10 KiB is 400" 400 POST "/catalog/$TOK" "" "$V" HTTP_X_BI
 many=()
 for i in $(seq 1 65); do many+=("HTTP_X_H$i=v"); done
 bad "65 request headers are 400" 400 POST "/catalog/$TOK" "" "$V" "${many[@]}"
-# CONTENT_TYPE is not an HTTP_* header; whatever hookbox answers, a line
-# break in it must never reach the answer's headers.
+# CONTENT_TYPE is not an HTTP_* header, and QUERY_STRING is passed as the
+# server got it. Whatever hookbox answers, a line break or a terminal
+# escape in them never reaches the answer's headers, and never reaches
+# the owner's terminal through `hookbox show` (13 lines of fields, then
+# the body), where it could forge a field or a line.
+show_fields() {	# ID: the field lines `show` prints before the body
+	env -i HOOKBOX_CONF="$CONF" "${SAN_ENV[@]}" "$HOOKBOX" show "$1" 2>&1 | sed '/^body (/,$d'
+}
+forged() {	# ID: why show's fields are forged, or nothing
+	local out
+	out=$(show_fields "$1")
+	if [ "$(wc -l <<<"$out")" -ne 13 ]; then
+		echo "show prints $(wc -l <<<"$out") field lines, not 13: $(cat -v <<<"$out" | tr '\n' '|')"
+	elif LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' <<<"$out"; then
+		echo "show prints raw control bytes: $(cat -v <<<"$out" | tr '\n' '|')"
+	fi
+}
+printf '{"type":"orders","order_id":"CT-1"}' >"$B/ct"
 CASES=$((CASES + 1))
-cgi POST "/catalog/$TOK" "" "$B/dup-first" CONTENT_TYPE=$'application/json\r\nSet-Cookie: x=1'
-echo "# CR/LF in CONTENT_TYPE: answered $CODE $A_STATUS (stored: $E_DELTA)"
-check "CR/LF in CONTENT_TYPE never reaches the answer headers" "" "$(grep -i '^Set-Cookie' <<<"$HDRS")"
+cgi POST "/catalog/$TOK" "" "$B/ct" CONTENT_TYPE=$'application/json\r\nproof         forged\x1b[2J'
+echo "# CR/LF and ESC in CONTENT_TYPE: answered $CODE $A_STATUS (stored: $E_DELTA)"
+check "CR/LF in CONTENT_TYPE never reaches the answer headers" "" "$(grep -i '^proof' <<<"$HDRS")"
 if [ "$E_DELTA" -eq 1 ]; then
-	# Undo: dup-first is used again below.
-	sqlite3 "$DB" "DELETE FROM events WHERE event_key = 'DUP-FIRST'"
+	ACCEPTED_ON_PURPOSE=$((ACCEPTED_ON_PURPOSE + 1))
+	check "CR/LF and ESC in CONTENT_TYPE: show forges no field or line" "" "$(forged "$A_ID")"
+fi
+printf '{"type":"orders","order_id":"QS-1"}' >"$B/qs"
+CASES=$((CASES + 1))
+cgi POST "/catalog/$TOK" $'a=1\x1b[2J\rproof         forged' "$B/qs"
+echo "# ESC and CR in QUERY_STRING: answered $CODE $A_STATUS (stored: $E_DELTA)"
+if [ "$E_DELTA" -eq 1 ]; then
+	ACCEPTED_ON_PURPOSE=$((ACCEPTED_ON_PURPOSE + 1))
+	check "ESC and CR in QUERY_STRING: show forges no field or line" "" "$(forged "$A_ID")"
 fi
 
 # ---- signatures ----

@@ -20,9 +20,18 @@ suites=(
 	"install|bash tests/install.sh"
 	"static|bash tests/static.sh"
 	"hostile|bash tests/hostile.sh"
+	"faults|bash tests/faults.sh"
+	"concurrency|bash tests/concurrency.sh"
+	"crash|bash tests/crash.sh"
+	"flood|bash tests/flood.sh"
+	"leaks|bash tests/leaks.sh"
+	"fuzz|bash tests/fuzz.sh 60"
 	"asan-unit|env $ASAN_ENV build/asan/unit"
 	"asan-receiver|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/receiver.sh"
 	"asan-hooks|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/hooks.sh"
+	"asan-hostile|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/hostile.sh"
+	"asan-faults|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/faults.sh"
+	"asan-concurrency|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/concurrency.sh"
 )
 
 want=${HOOKBOX_SUITES:-}
