@@ -128,7 +128,6 @@ struct request {
 	size_t		 nheaders;
 	long long	 content_length; /* -1 when absent */
 	struct buf	 body;
-	int		 body_read;
 };
 /* Reads up to n bytes; returns bytes read, 0 at end, -1 on error. */
 typedef long	(*req_reader)(void *, char *, size_t);

@@ -211,8 +211,8 @@ req_read_body(struct request *r, long long max, req_reader rd, void *ctx,
 	    r->content_length < 0 ? 0 : r->content_length;
 
 	if (!to_eof && want > max) {
-		answer_set(a, OUT_TOO_LARGE, "the body is over %lld bytes",
-		    max);
+		answer_set(a, OUT_TOO_LARGE, "the body is over max_body_bytes "
+		    "(%lld bytes)", max);
 		return -1;
 	}
 	if (buf_add(&r->body, "", 0) == -1)
@@ -228,11 +228,10 @@ req_read_body(struct request *r, long long max, req_reader rd, void *ctx,
 		if (buf_add(&r->body, chunk, (size_t)got) == -1)
 			goto oom;
 	}
-	r->body_read = 1;
 	if (to_eof) {
 		if ((long long)r->body.len > max) {
-			answer_set(a, OUT_TOO_LARGE, "the body is over %lld "
-			    "bytes", max);
+			answer_set(a, OUT_TOO_LARGE, "the body is over "
+			    "max_body_bytes (%lld bytes)", max);
 			return -1;
 		}
 		return 0;

@@ -211,11 +211,7 @@ serve(struct serve_ctx *ctx, struct request *r, req_reader rd, void *rdctx,
 	}
 	if (verify_token(ep, r, a) == -1)
 		goto out;
-	if (r->content_length > conf_max_body(ctx->conf)) {
-		answer_set(a, OUT_TOO_LARGE, "the body is over max_body_bytes "
-		    "(%lld bytes)", conf_max_body(ctx->conf));
-		goto out;
-	}
+	/* 413 before a byte is read when CONTENT_LENGTH is over the limit. */
 	if (req_read_body(r, conf_max_body(ctx->conf), rd, rdctx, a) == -1)
 		goto out;
 	if (ep->provider->verify != NULL &&
