@@ -243,7 +243,7 @@ can_build() {
 	command -v make >/dev/null 2>&1 || return 1
 	command -v "${CC:-cc}" >/dev/null 2>&1 || return 1
 	command -v pkg-config >/dev/null 2>&1 || return 1
-	pkg-config --exists fcgi json-c sqlite3 libcrypto 2>/dev/null
+	pkg-config --exists fcgi json-c sqlite3 2>/dev/null
 }
 
 from=

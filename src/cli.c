@@ -60,7 +60,7 @@ cli_store(const struct conf *c)
 {
 	struct buf err = { 0 };
 	struct store *st = store_open(conf_database(c), conf_busy_timeout(c),
-	    conf_synchronous_full(c), &err);
+	    conf_synchronous_full(c) ? STORE_SYNC_FULL : 0, &err);
 
 	if (st == NULL)
 		fprintf(stderr, "hookbox: %s", err.data != NULL ? err.data :

@@ -46,9 +46,6 @@ void	 hb_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 long long hb_strtonum(const char *, long long, long long, const char **);
 size_t	 hb_escape(char *, size_t, const void *, size_t);
 void	 hb_hex(char *, const unsigned char *, size_t);
-int	 hb_sha256_hex(char [65], const void *, size_t);
-int	 hb_hmac_sha256(unsigned char [32], const void *, size_t,
-	    const void *, size_t);
 int	 hb_ct_equal(const void *, size_t, const void *, size_t);
 int	 hb_base64_decode(unsigned char *, size_t *, const char *, size_t);
 void	 hb_base64_encode(char *, const unsigned char *, size_t);
@@ -57,6 +54,12 @@ time_t	 hb_parse_iso8601(const char *);
 void	 hb_iso8601(char [32], time_t);
 char	*hb_strndup(const char *, size_t);
 long long hb_proc_start(pid_t);
+
+/* sha256.c */
+void	 hb_sha256(unsigned char [32], const void *, size_t);
+void	 hb_sha256_hex(char [65], const void *, size_t);
+void	 hb_hmac_sha256(unsigned char [32], const void *, size_t,
+	    const void *, size_t);
 
 /* buf.c: a growable byte buffer, always NUL-terminated */
 struct buf {
@@ -219,6 +222,9 @@ struct stored_event {
 	int		 dedupe_window;
 	time_t		 now;
 };
+/* store_open flags */
+#define STORE_SYNC_FULL	0x1	/* synchronous=FULL, else NORMAL */
+#define STORE_CGI	0x2	/* one request, one thread: queue to write */
 struct store	*store_open(const char *, int, int, struct buf *);
 void		 store_close(struct store *);
 int		 store_init(const char *, struct buf *);
@@ -282,6 +288,7 @@ struct serve_ctx {
 	const struct conf *conf;
 	struct store	*store;		/* opened on first use */
 	time_t		 now;		/* 0: the real clock */
+	int		 cgi;		/* a CGI process: one request, then exit */
 	/* Set under FastCGI: hands writes to the group committer. */
 	void		(*submit)(struct serve_ctx *, struct store_item *);
 	void		*committer;

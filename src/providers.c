@@ -262,7 +262,7 @@ body_key(struct event *ev, const char *prefix, const struct request *r)
 
 	rc = buf_addstr(&b, prefix) | buf_add(&b, r->body.data, r->body.len);
 	if (rc == 0)
-		rc = hb_sha256_hex(hex, b.data, b.len);
+		hb_sha256_hex(hex, b.data, b.len);
 	buf_free(&b);
 	if (rc == 0)
 		snprintf(ev->key, sizeof(ev->key), "sha256:%s", hex);

@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,7 +122,8 @@ ctx_store(struct serve_ctx *ctx)
 	if (ctx->store == NULL) {
 		ctx->store = store_open(conf_database(ctx->conf),
 		    conf_busy_timeout(ctx->conf),
-		    conf_synchronous_full(ctx->conf), &err);
+		    (conf_synchronous_full(ctx->conf) ? STORE_SYNC_FULL : 0) |
+		    (ctx->cgi ? STORE_CGI : 0), &err);
 		if (ctx->store == NULL)
 			hb_warnx("%s", err.data != NULL ? err.data : "store");
 		buf_free(&err);
@@ -318,6 +320,7 @@ serve_cgi(void)
 	int fd = 0, rc;
 
 	memset(&a, 0, sizeof(a));
+	ctx.cgi = 1;
 	signal(SIGPIPE, SIG_IGN);
 	umask(077);
 	req_from_env(&r, environ, &a);
@@ -329,6 +332,14 @@ serve_cgi(void)
 	rc = write_all(1, out.data, out.len);
 	buf_free(&out);
 	req_free(&r);
+	/*
+	 * The answer is complete: let the server send it now, not when this
+	 * process exits after closing the database (which may checkpoint).
+	 */
+	if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) != -1) {
+		dup2(fd, 1);
+		close(fd);
+	}
 	if (ctx.conf != NULL && (a.hooks_due || (ctx.store != NULL &&
 	    hooks_due(ctx.store, ctx.conf, time(NULL)))))
 		hooks_kick(conf_file(ctx.conf));

@@ -1,7 +1,6 @@
 /*
  * Small helpers shared by every module: logging, strict numbers, escaping,
- * encodings and the few crypto primitives hookbox needs (all from
- * libcrypto; nothing here is hand-written crypto).
+ * encodings (the hashes are in sha256.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -11,10 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "hookbox.h"
 
@@ -144,37 +139,6 @@ hb_hex(char *dst, const unsigned char *src, size_t len)
 	dst[2 * len] = '\0';
 }
 
-/* Lower-case hex SHA-256 of the bytes. Returns 0, or -1 on failure. */
-int
-hb_sha256_hex(char out[65], const void *data, size_t len)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) ||
-	    mdlen != 32)
-		return -1;
-	hb_hex(out, md, 32);
-	return 0;
-}
-
-/* HMAC-SHA256(key, msg) into mac. Returns 0, or -1 on failure. */
-int
-hb_hmac_sha256(unsigned char mac[32], const void *key, size_t keylen,
-    const void *msg, size_t msglen)
-{
-	unsigned int maclen = 0;
-	static const unsigned char empty[1];
-
-	if (keylen > INT_MAX)
-		return -1;
-	if (HMAC(EVP_sha256(), keylen ? key : empty, (int)keylen,
-	    msglen ? msg : empty, msglen, mac, &maclen) == NULL ||
-	    maclen != 32)
-		return -1;
-	return 0;
-}
-
 /*
  * Constant-time comparison for secrets: the time taken depends on the
  * lengths only, never on where the first difference is. Returns 1 if equal.
@@ -182,43 +146,60 @@ hb_hmac_sha256(unsigned char mac[32], const void *key, size_t keylen,
 int
 hb_ct_equal(const void *a, size_t alen, const void *b, size_t blen)
 {
+	const volatile unsigned char *x = a, *y = b;
+	unsigned char diff = 0;
+	size_t i;
+
 	if (alen != blen || alen == 0)
 		return 0;
-	return CRYPTO_memcmp(a, b, alen) == 0;
+	for (i = 0; i < alen; i++)
+		diff |= x[i] ^ y[i];
+	return diff == 0;
+}
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int
+b64_value(unsigned char c)
+{
+	const char *p;
+
+	if (c == '\0' || (p = strchr(b64_alphabet, c)) == NULL)
+		return -1;
+	return (int)(p - b64_alphabet);
 }
 
 /*
- * Standard base64 (RFC 4648 section 4), padding optional. dst must hold
- * srclen * 3 / 4 + 3 bytes. Returns 0 and sets *dstlen, or -1 if invalid.
+ * Standard base64 (RFC 4648 section 4); padding optional (at most two,
+ * only at the end), no whitespace. dst must hold srclen * 3 / 4 + 3 bytes.
+ * Returns 0 and sets *dstlen, or -1 if invalid.
  */
 int
 hb_base64_decode(unsigned char *dst, size_t *dstlen, const char *src,
     size_t srclen)
 {
-	char *padded;
-	size_t plen, pad = 0;
-	int n;
+	unsigned long acc = 0;
+	size_t i, n = 0, pad = 0;
+	int v, bits = 0;
 
 	while (srclen > 0 && src[srclen - 1] == '=') {
 		srclen--;
 		pad++;
 	}
-	/* OpenSSL reads '=' anywhere as zero bits: only trailing is padding. */
-	if (pad > 2 || srclen % 4 == 1 || srclen > INT_MAX / 2 ||
-	    memchr(src, '=', srclen) != NULL)
+	if (pad > 2 || srclen % 4 == 1)
 		return -1;
-	/* EVP_DecodeBlock wants whole quads; add back canonical padding. */
-	plen = (srclen + 3) / 4 * 4;
-	if ((padded = malloc(plen + 1)) == NULL)
-		return -1;
-	memcpy(padded, src, srclen);
-	memset(padded + srclen, '=', plen - srclen);
-	padded[plen] = '\0';
-	n = EVP_DecodeBlock(dst, (const unsigned char *)padded, (int)plen);
-	free(padded);
-	if (n < 0)
-		return -1;
-	*dstlen = (size_t)n - (plen - srclen);
+	for (i = 0; i < srclen; i++) {
+		if ((v = b64_value((unsigned char)src[i])) == -1)
+			return -1;
+		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			dst[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	*dstlen = n;
 	return 0;
 }
 
@@ -226,7 +207,27 @@ hb_base64_decode(unsigned char *dst, size_t *dstlen, const char *src,
 void
 hb_base64_encode(char *dst, const unsigned char *src, size_t len)
 {
-	EVP_EncodeBlock((unsigned char *)dst, src, (int)len);
+	unsigned long v;
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (unsigned long)src[i] << 16 | (unsigned long)src[i + 1] << 8 |
+		    src[i + 2];
+		*dst++ = b64_alphabet[v >> 18];
+		*dst++ = b64_alphabet[(v >> 12) & 63];
+		*dst++ = b64_alphabet[(v >> 6) & 63];
+		*dst++ = b64_alphabet[v & 63];
+	}
+	if (i < len) {
+		v = (unsigned long)src[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned long)src[i + 1] << 8;
+		*dst++ = b64_alphabet[v >> 18];
+		*dst++ = b64_alphabet[(v >> 12) & 63];
+		*dst++ = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
+		*dst++ = '=';
+	}
+	*dst = '\0';
 }
 
 static int

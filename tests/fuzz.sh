@@ -8,7 +8,9 @@
 #                 clock), every preset's normalisation, an in-memory store,
 #                 the answer (tests/fuzz/fuzz_request.c says the input format)
 #   fuzz_sig      signature headers: verify_standard, verify_flipdish,
-#                 verify_hmac_hex, and the decoders under them
+#                 verify_hmac_hex, and the decoders under them; SHA-256,
+#                 HMAC and base64 (src/sha256.c, src/util.c) against
+#                 libcrypto (linked here only, as the oracle)
 #   fuzz_config   conf_load_ex on any bytes, then the lookups
 #   fuzz_json     json_check (src/jsoncheck.c) against independent oracles:
 #                 a UTF-8 table written in the harness, and json-c itself

@@ -6,12 +6,17 @@
  * Missing parts are NULL (a header that is absent). When the first byte
  * of the input is odd, a right signature for the body is put in front of
  * the header, so that the success paths run too. Checked beyond the
- * sanitizers: a signature made with another secret never verifies.
+ * sanitizers: a signature made with another secret never verifies, and
+ * src/sha256.c and the base64 codec give libcrypto's answers, byte for
+ * byte, on the whole input and on the body under the secret.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "hookbox.h"
 
@@ -19,6 +24,31 @@
 #define WHSEC	"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* src/sha256.c and base64 against libcrypto. */
+static void
+same_as_libcrypto(const char *key, const void *msg, size_t len)
+{
+	unsigned char ours[32], theirs[EVP_MAX_MD_SIZE], dec[48];
+	char b64[48], ref[48];
+	unsigned int tlen;
+	size_t klen = key != NULL ? strlen(key) : 0, dlen;
+
+	hb_sha256(ours, msg, len);
+	if (!EVP_Digest(msg, len, theirs, &tlen, EVP_sha256(), NULL) ||
+	    tlen != 32 || memcmp(ours, theirs, 32) != 0)
+		abort();
+	hb_hmac_sha256(ours, key, klen, msg, len);
+	if (HMAC(EVP_sha256(), key != NULL ? key : "", (int)klen, msg, len,
+	    theirs, &tlen) == NULL || tlen != 32 || memcmp(ours, theirs, 32))
+		abort();
+	hb_base64_encode(b64, ours, len < 32 ? len : 32);
+	EVP_EncodeBlock((unsigned char *)ref, ours, len < 32 ? (int)len : 32);
+	if (strcmp(b64, ref) != 0 ||
+	    hb_base64_decode(dec, &dlen, b64, strlen(b64)) != 0 ||
+	    dlen != (len < 32 ? len : 32) || memcmp(dec, ours, dlen) != 0)
+		abort();
+}
 
 /* The next NUL-terminated part, or NULL when the input is used up. */
 static char *
@@ -65,6 +95,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ts = part(&p, &left);
 	body = p;
 	blen = left;
+	same_as_libcrypto(secret, body, blen);
+	same_as_libcrypto(NULL, data, size);
 
 	/* Standard Webhooks */
 	if (size > 0 && (data[0] & 1) && id != NULL && ts != NULL) {
