@@ -205,6 +205,14 @@ static const char *const sql[S__MAX] = {
 	" FROM events WHERE id = ?1",
 };
 
+/*
+ * A WAL shorter than this many frames (of a page each) is left for the
+ * next process; a longer one is checkpointed and emptied by the last
+ * connection to close. Reading a short WAL to open the database costs
+ * less than a checkpoint's fsync on every CGI request.
+ */
+#define WAL_KEEP_FRAMES	128
+
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[S__MAX];
@@ -212,6 +220,7 @@ struct store {
 	long long	 busy_until;	/* monotonic microseconds */
 	int		 queue;		/* <database>.writers, or -1 */
 	int		 queued;	/* 1 while we hold it */
+	int		 wal_frames;	/* in the WAL after our last commit */
 };
 
 /* Busy, locked, full, read-only, I/O: the sender should come back later. */
@@ -338,6 +347,18 @@ open_queue(const char *db)
 	if (snprintf(path, sizeof(path), "%s.writers", db) >= (int)sizeof(path))
 		return -1;
 	return open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+/* SQLite's own auto-checkpoint, plus a note of the WAL's length. */
+static int
+wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store *st = arg;
+
+	st->wal_frames = frames;
+	if (frames >= 1000)
+		sqlite3_wal_checkpoint(db, name);
+	return SQLITE_OK;
 }
 
 static int
@@ -510,14 +531,16 @@ store_open(const char *path, int busy_ms, int flags, struct buf *err)
 	st->busy_ms = busy_ms;
 	sqlite3_busy_handler(st->db, busy_wait, st);
 	/*
-	 * Keep the WAL file between processes but not its contents: the
-	 * last connection to close checkpoints and empties it, so the next
-	 * process to open does not rebuild its index from a long log (a
-	 * rebuilt index forgets what was checkpointed, and such a log was
-	 * never restarted: it grew by every event and each CGI request read
-	 * it all). Long-lived processes keep the file at its usual size.
+	 * Keep the WAL file between processes, but not a long log in it: the
+	 * last connection to close checkpoints and empties a WAL longer than
+	 * WAL_KEEP_FRAMES (store_close), so the next process to open does not
+	 * rebuild its index from a long log. (A rebuilt index forgets what was
+	 * checkpointed, so such a log was never restarted: it grew by every
+	 * event and each CGI request read it all.) Long-lived processes keep
+	 * the file at its usual size (journal_size_limit).
 	 */
 	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+	sqlite3_wal_hook(st->db, wal_committed, st);
 	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous=%s",
 	    (flags & STORE_SYNC_FULL) ? "FULL" : "NORMAL");
 	/* A small page cache: a webhook touches a few pages, not megabytes. */
@@ -557,6 +580,9 @@ store_close(struct store *st)
 		return;
 	for (i = 0; i < S__MAX; i++)
 		sqlite3_finalize(st->stmt[i]);
+	if (st->wal_frames < WAL_KEEP_FRAMES)
+		sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+		    NULL);
 	sqlite3_close(st->db);
 	if (st->queue != -1)
 		close(st->queue);
