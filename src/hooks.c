@@ -70,10 +70,15 @@ hooks_due(struct store *st, const struct conf *c, time_t now)
 
 /*
  * Starts a runner detached from the web server and returns at once.
- * The runner is a grandchild in its own session with every inherited
- * descriptor closed: Apache and lighttpd finish a request when the last
- * holder of its pipes lets go, and a FastCGI process must not gather
- * zombies (the middle child is reaped here, the grandchild by init).
+ * The runner is a grandchild in its own process group with every
+ * inherited descriptor closed: Apache and lighttpd finish a request when
+ * the last holder of its pipes lets go, signals to the server's group do
+ * not reach it, and a FastCGI process must not gather zombies (the middle
+ * child is reaped here, the grandchild by init). It stays in the server's
+ * session: where the kernel schedules each session as a group
+ * (autogroup), a session of its own would put the runner on an equal
+ * footing with the receivers, and its lower priority (RUNNER_NICE) would
+ * count for nothing.
  * It then executes this binary afresh as `hookbox run --linger`: SQLite
  * state must not cross a fork, and a new image carries none of the
  * request's memory or environment.
@@ -103,7 +108,7 @@ hooks_kick(const char *conf_path)
 		buf_free(&conf);
 		return;
 	}
-	if (setsid() == -1 || (pid = fork()) != 0)
+	if (setpgid(0, 0) == -1 || (pid = fork()) != 0)
 		_exit(pid == -1 ? 1 : 0);
 	close_from(0);
 	if (open("/dev/null", O_RDWR) != 0 || dup(0) != 1 || dup(0) != 2)
@@ -211,8 +216,8 @@ stdin_file(const struct delivery *d)
 
 /*
  * In the child: stdin from the file, stdout and stderr into the pipe,
- * nothing else open, its own session and process group (so a timeout
- * can kill everything it started), default signals, the script's own
+ * nothing else open, its own process group (so a timeout can kill
+ * everything it started), default signals, the script's own
  * directory, then execve with the configured argv. Never returns.
  */
 static void
@@ -223,7 +228,8 @@ exec_hook(const struct hook *h, char **env, int in, int out)
 	sigset_t none;
 	struct rlimit core = { 0, 0 };
 
-	if (setsid() == -1)
+	/* Not a new session: see hooks_kick. */
+	if (setpgid(0, 0) == -1)
 		_exit(126);
 	/* If the runner dies, the hook does not outlive it unwatched. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
