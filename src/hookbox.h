@@ -265,6 +265,7 @@ struct delivery {
 	struct buf	 body;
 };
 struct attempt_result {
+	long long	 delivery;	/* its deliveries row */
 	const char	*status;	/* succeeded, failed, dead */
 	int		 exit_code;	/* -1 if none */
 	int		 signal;	/* 0 if none */
@@ -274,11 +275,9 @@ struct attempt_result {
 	time_t		 next_at;	/* retry time, or 0 */
 };
 int		 store_claim(struct store *, time_t, int, int,
-		    struct delivery *);
+		    const struct attempt_result *, struct delivery *);
 int		 store_started(struct store *, long long, pid_t, long long,
 		    time_t);
-int		 store_finish(struct store *, const struct delivery *,
-		    const struct attempt_result *);
 int		 store_due(struct store *, time_t, int);
 time_t		 store_next_due(struct store *);
 int		 store_replay(struct store *, long long, const char *, time_t);

@@ -221,7 +221,7 @@ stdin_file(const struct delivery *d)
  * directory, then execve with the configured argv. Never returns.
  */
 static void
-exec_hook(const struct hook *h, char **env, int in, int out)
+exec_hook(const struct hook *h, char **env, int in, int out, int go)
 {
 	char dir[PATH_MAX];
 	char *slash;
@@ -233,6 +233,9 @@ exec_hook(const struct hook *h, char **env, int in, int out)
 		_exit(126);
 	/* If the runner dies, the hook does not outlive it unwatched. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Nothing of the hook runs before its start is on record. */
+	if (read(go, dir, 1) != 1)
+		_exit(126);
 	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(out, 2) == -1)
 		_exit(126);
 	close_from(3);
@@ -388,17 +391,18 @@ backoff(const struct hook *h, int attempt)
  */
 static void
 run_delivery(const struct conf *c, struct store *st, struct delivery *d,
-    int verbose)
+    int verbose, struct attempt_result *out, struct buf *tail)
 {
 	const struct endpoint *ep = conf_endpoint(c, d->endpoint);
 	const struct hook *h = ep != NULL ? conf_match_hook(ep, d->type) : NULL;
 	struct attempt_result res;
-	struct buf tail = { 0 };
 	char **env = NULL;
-	int in = -1, pipefd[2] = { -1, -1 }, status, timed_out;
+	int in = -1, pipefd[2] = { -1, -1 }, go[2] = { -1, -1 }, status;
+	int timed_out, claim_open = 1;
 	pid_t pid;
 
 	memset(&res, 0, sizeof(res));
+	res.delivery = d->id;
 	res.exit_code = -1;
 	res.status = "failed";
 	if (h == NULL) {
@@ -414,7 +418,7 @@ run_delivery(const struct conf *c, struct store *st, struct delivery *d,
 		goto done;
 	}
 	if ((env = hook_env(d)) == NULL || (in = stdin_file(d)) == -1 ||
-	    pipe2(pipefd, O_CLOEXEC) == -1) {
+	    pipe2(pipefd, O_CLOEXEC) == -1 || pipe2(go, O_CLOEXEC) == -1) {
 		snprintf(res.error, sizeof(res.error), "cannot prepare the "
 		    "hook: %s", strerror(errno));
 		goto retry;
@@ -424,15 +428,34 @@ run_delivery(const struct conf *c, struct store *st, struct delivery *d,
 		    strerror(errno));
 		goto retry;
 	}
-	if (pid == 0)
-		exec_hook(h, env, in, pipefd[1]);
+	if (pid == 0) {
+		close(go[1]);	/* or it would never see the end of go */
+		exec_hook(h, env, in, pipefd[1], go[0]);
+	}
 	close(pipefd[1]);
 	pipefd[1] = -1;
 	close(in);
 	in = -1;
-	store_started(st, d->id, pid, hb_proc_start(pid), time(NULL) +
-	    h->timeout + KILL_GRACE + LEASE_SLACK);
-	status = wait_hook(pid, pipefd[0], h->timeout, &tail, &timed_out);
+	close(go[0]);
+	go[0] = -1;
+	claim_open = 0;
+	if (store_started(st, d->id, pid, hb_proc_start(pid), time(NULL) +
+	    h->timeout + KILL_GRACE + LEASE_SLACK) == -1) {
+		/* Unrecorded, it could run twice: it never starts. */
+		close(go[1]);
+		go[1] = -1;
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+		res.delivery = 0;
+		snprintf(res.error, sizeof(res.error), "cannot record the "
+		    "start in the database");
+		goto done;
+	}
+	if (write(go[1], "", 1) != 1)
+		hb_warn("hooks: go");
+	close(go[1]);
+	go[1] = -1;
+	status = wait_hook(pid, pipefd[0], h->timeout, tail, &timed_out);
 	pipefd[0] = -1;
 
 	if (timed_out) {
@@ -467,10 +490,13 @@ run_delivery(const struct conf *c, struct store *st, struct delivery *d,
 			res.next_at = time(NULL) + backoff(h, d->attempt);
 	}
  done:
-	tail_finish(&tail);
-	res.output = tail.data;
+	/* Not started: the claim is committed; the result goes with the next. */
+	if (claim_open && store_started(st, d->id, 0, 0, 0) == -1)
+		res.delivery = 0;
+	tail_finish(tail);
+	res.output = tail->data;
 	res.finished_at = time(NULL);
-	store_finish(st, d, &res);
+	*out = res;
 	if (verbose)
 		printf("event %lld attempt %d: %s%s%s\n", d->event_id,
 		    d->attempt, res.status, res.error[0] ? ": " : "",
@@ -481,8 +507,11 @@ run_delivery(const struct conf *c, struct store *st, struct delivery *d,
 		close(pipefd[0]);
 	if (pipefd[1] != -1)
 		close(pipefd[1]);
+	if (go[0] != -1)
+		close(go[0]);
+	if (go[1] != -1)
+		close(go[1]);
 	env_free(env);
-	buf_free(&tail);
 }
 
 /*
@@ -516,15 +545,22 @@ int
 hooks_run(const struct conf *c, struct store *st, int linger)
 {
 	struct delivery d;
+	struct attempt_result done;
+	struct buf tail = { 0 };
 	time_t started = time(NULL);
-	int n = 0, lock = -1, rc;
+	int n = 0, lock = -1, rc, have_done = 0;
 
 	for (;;) {
 		time_t now = time(NULL), next;
 
-		rc = store_claim(st, now, conf_max_running(c), LEASE_SLACK, &d);
+		/* The last attempt is recorded with the next claim. */
+		rc = store_claim(st, now, conf_max_running(c), LEASE_SLACK,
+		    have_done ? &done : NULL, &d);
+		have_done = 0;
+		buf_free(&tail);
 		if (rc == 1) {
-			run_delivery(c, st, &d, !linger);
+			run_delivery(c, st, &d, !linger, &done, &tail);
+			have_done = 1;
 			delivery_free(&d);
 			n++;
 			continue;

@@ -463,18 +463,31 @@ busy_wait(void *arg, int count)
  * two first requests racing on a new file do it once.
  */
 static int
-migrate(sqlite3 *db, struct buf *err)
+migrate(sqlite3 *db, int busy_ms, struct buf *err)
 {
+	long long until = mono_us() + (long long)busy_ms * 1000;
 	char *msg = NULL;
 	int rc, v;
 
 	/*
 	 * Changing the journal mode wants the database to itself; a file
-	 * another process has already set up is left alone.
+	 * another process has already set up is left alone. When several
+	 * first requests race on a new file, SQLite refuses all but one at
+	 * once (waiting could deadlock): the others try again until the
+	 * winner is done or busy_timeout_ms has passed.
 	 */
-	if (!is_wal(db) && sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL,
-	    NULL, &msg) != SQLITE_OK && !is_wal(db))
-		goto fail;
+	while (!is_wal(db)) {
+		sqlite3_free(msg);
+		msg = NULL;
+		if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL,
+		    &msg) == SQLITE_OK && is_wal(db))
+			break;
+		if (mono_us() >= until)
+			goto fail;
+		sqlite3_sleep(2);
+	}
+	sqlite3_free(msg);
+	msg = NULL;
 	if ((rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg)) !=
 	    SQLITE_OK)
 		goto fail;
@@ -561,7 +574,7 @@ store_open(const char *path, int busy_ms, int flags, struct buf *err)
 		    sqlite3_errmsg(st->db));
 		goto fail;
 	}
-	if (rc != SCHEMA_VERSION && migrate(st->db, err) == -1)
+	if (rc != SCHEMA_VERSION && migrate(st->db, busy_ms, err) == -1)
 		goto fail;
 	if (flags & STORE_CGI)
 		st->queue = open_queue(path);
@@ -968,17 +981,45 @@ step_done(sqlite3_stmt *p)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Ends an attempt. next_at is when a failed attempt is retried, or 0. */
+static int
+finish(struct store *st, const struct attempt_result *res)
+{
+	sqlite3_stmt *p = stmt(st, S_FINISH);
+
+	if (p == NULL)
+		return -1;
+	sqlite3_bind_int64(p, 1, res->delivery);
+	sqlite3_bind_text(p, 2, res->status, -1, SQLITE_STATIC);
+	if (res->exit_code >= 0)
+		sqlite3_bind_int(p, 3, res->exit_code);
+	if (res->signal > 0)
+		sqlite3_bind_int(p, 4, res->signal);
+	sqlite3_bind_text(p, 5, res->output != NULL ? res->output : "", -1,
+	    SQLITE_STATIC);
+	if (res->error[0] != '\0')
+		sqlite3_bind_text(p, 6, res->error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(p, 7, res->finished_at);
+	if (res->next_at > 0)
+		sqlite3_bind_int64(p, 8, res->next_at);
+	return step_done(p);
+}
+
 /*
- * Claims the next delivery a runner may start, in one write transaction
- * so that concurrent CGI processes never claim the same one. Respects
+ * Records the runner's last attempt (done, or NULL) and claims the next
+ * delivery it may start, in one write transaction: so that concurrent
+ * CGI processes never claim the same one, and a runner takes the write
+ * lock the receivers need once per hook run, not twice. Respects
  * max_running across every process. Returns 1 with *d filled (the
  * caller frees it with delivery_free), 0 when nothing may start now, -1
- * on a store error. The lease is provisional; store_started extends it
- * to the hook's timeout.
+ * on a store error (the attempt is then not recorded: its lease expires
+ * and it counts as failed). On 1 the transaction stays open: the caller
+ * starts the hook and store_started records it and commits, so that the
+ * claim and the start take the lock once.
  */
 int
 store_claim(struct store *st, time_t now, int max_running, int lease,
-    struct delivery *d)
+    const struct attempt_result *done, struct delivery *d)
 {
 	sqlite3_stmt *p;
 	int rc, running, found = 0;
@@ -989,11 +1030,12 @@ store_claim(struct store *st, time_t now, int max_running, int lease,
 	 * is due): they learn it from a read and never take the write lock
 	 * the receivers need.
 	 */
-	if (store_due(st, now, max_running) == 0)
+	if (done == NULL && store_due(st, now, max_running) == 0)
 		return 0;
 	if (store_begin(st) != SQLITE_OK)
 		return -1;
-	if (recover(st, now) != SQLITE_OK || (p = stmt(st, S_RUNNING)) == NULL)
+	if ((done != NULL && done->delivery > 0 && finish(st, done) == -1) ||
+	    recover(st, now) != SQLITE_OK || (p = stmt(st, S_RUNNING)) == NULL)
 		goto fail;
 	running = sqlite3_step(p) == SQLITE_ROW ? sqlite3_column_int(p, 0) :
 	    max_running;
@@ -1059,11 +1101,7 @@ store_claim(struct store *st, time_t now, int max_running, int lease,
 		if (step_done(p) == -1)
 			goto fail;
 	}
-	if (store_commit(st) != SQLITE_OK) {
-		delivery_free(d);
-		return -1;
-	}
-	return 1;
+	return 1;	/* store_started commits */
  fail:
 	store_log(st, "claim");
 	store_rollback(st);
@@ -1071,53 +1109,33 @@ store_claim(struct store *st, time_t now, int max_running, int lease,
 	return -1;
 }
 
-/* Records the hook's process group and its real lease. */
+/*
+ * Ends store_claim's transaction: records the hook's process group and
+ * its real lease (pid > 0; 0 when nothing was started) and commits.
+ * Returns 0, or -1 when the claim could not be recorded: the caller
+ * must then not let the hook run.
+ */
 int
 store_started(struct store *st, long long id, pid_t pid, long long pid_start,
     time_t lease_until)
 {
-	sqlite3_stmt *p = stmt(st, S_STARTED);
+	sqlite3_stmt *p;
 
-	if (p == NULL)
-		return -1;
-	sqlite3_bind_int64(p, 1, id);
-	sqlite3_bind_int64(p, 2, pid);
-	sqlite3_bind_int64(p, 3, lease_until);
-	sqlite3_bind_int64(p, 4, pid_start);
-	return step_done(p);
-}
-
-/*
- * Ends an attempt. next_at is when a failed attempt is retried, or 0.
- * Returns 0, or -1 if it could not be recorded (the lease then expires
- * and the attempt counts as failed).
- */
-int
-store_finish(struct store *st, const struct delivery *d,
-    const struct attempt_result *res)
-{
-	sqlite3_stmt *p = stmt(st, S_FINISH);
-
-	if (p == NULL)
-		return -1;
-	sqlite3_bind_int64(p, 1, d->id);
-	sqlite3_bind_text(p, 2, res->status, -1, SQLITE_STATIC);
-	if (res->exit_code >= 0)
-		sqlite3_bind_int(p, 3, res->exit_code);
-	if (res->signal > 0)
-		sqlite3_bind_int(p, 4, res->signal);
-	sqlite3_bind_text(p, 5, res->output != NULL ? res->output : "", -1,
-	    SQLITE_STATIC);
-	if (res->error[0] != '\0')
-		sqlite3_bind_text(p, 6, res->error, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(p, 7, res->finished_at);
-	if (res->next_at > 0)
-		sqlite3_bind_int64(p, 8, res->next_at);
-	if (step_done(p) == -1) {
-		store_log(st, "finish");
-		return -1;
+	if (pid > 0) {
+		if ((p = stmt(st, S_STARTED)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(p, 1, id);
+		sqlite3_bind_int64(p, 2, pid);
+		sqlite3_bind_int64(p, 3, lease_until);
+		sqlite3_bind_int64(p, 4, pid_start);
+		if (step_done(p) == -1)
+			goto fail;
 	}
-	return 0;
+	return store_commit(st) == SQLITE_OK ? 0 : -1;
+ fail:
+	store_log(st, "started");
+	store_rollback(st);
+	return -1;
 }
 
 /* 1 when a runner could start work now, 0 when not, -1 on error. */

@@ -484,6 +484,7 @@ if [ -n "$ONLY" ]; then
 	for l in "${!RATES[@]}"; do
 		printf '%-10s median %9.0f /s  p50 %s  p99 %s\n' "$l" "$(med "$l")" "$(ms "${P50S[$l]}")" "$(ms "${P99S[$l]}")"
 	done | sort
+	want fcgi && echo "FastCGI VmHWM:$RSS_LIST KiB (the largest now: $RSS_SPLIT)"
 	for c in "${CHECKS[@]}"; do echo "check: $c"; done
 	echo "bench: BENCH_ONLY=$ONLY, $((SECONDS - T0)) s; RESULTS.md not written"
 	exit 0
