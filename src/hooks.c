@@ -3,13 +3,13 @@
  * after the sender has its answer, until it succeeds (DESIGN.md "Hooks").
  *
  * There is no daemon. A request that leaves work due starts a runner
- * (hooks_kick): a process detached from the web server (its own session,
- * every inherited descriptor closed) that claims deliveries from the
- * store one at a time and runs them until none is due. Several runners
- * may exist; the store's claim keeps them to max_running_hooks in all
- * and one at a time per resource. One runner stays behind while retries
- * are waiting, so that no cron job is needed; `hookbox run` is the
- * cron-driven safety net.
+ * (hooks_kick): a process detached from the web server (its own process
+ * group, every inherited descriptor closed, nice 19) that claims
+ * deliveries from the store one at a time and runs them until none is
+ * due. Several runners may exist; the store's claim keeps them to
+ * max_running_hooks in all and one at a time per resource. One runner
+ * stays behind while retries are waiting, so that no cron job is needed;
+ * `hookbox run` is the cron-driven safety net.
  */
 #include <errno.h>
 #include <fcntl.h>
