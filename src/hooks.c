@@ -550,6 +550,8 @@ hooks_run(const struct conf *c, struct store *st, int linger)
 	time_t started = time(NULL);
 	int n = 0, lock = -1, rc, have_done = 0;
 
+	/* A hook that dies before reading its go byte must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	for (;;) {
 		time_t now = time(NULL), next;
 

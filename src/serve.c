@@ -10,7 +10,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -332,14 +331,6 @@ serve_cgi(void)
 	rc = write_all(1, out.data, out.len);
 	buf_free(&out);
 	req_free(&r);
-	/*
-	 * The answer is complete: let the server send it now, not when this
-	 * process exits after closing the database (which may checkpoint).
-	 */
-	if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) != -1) {
-		dup2(fd, 1);
-		close(fd);
-	}
 	if (ctx.conf != NULL && (a.hooks_due || (ctx.store != NULL &&
 	    hooks_due(ctx.store, ctx.conf, time(NULL)))))
 		hooks_kick(conf_file(ctx.conf));

@@ -479,8 +479,9 @@ migrate(sqlite3 *db, int busy_ms, struct buf *err)
 	while (!is_wal(db)) {
 		sqlite3_free(msg);
 		msg = NULL;
+		/* OK without WAL too: an in-memory database, say. */
 		if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL,
-		    &msg) == SQLITE_OK && is_wal(db))
+		    &msg) == SQLITE_OK || is_wal(db))
 			break;
 		if (mono_us() >= until)
 			goto fail;

@@ -617,6 +617,30 @@ hb run >/dev/null 2>&1
 check duplicate-hook-ran-once "1;1 succeeded" "$(wc -l <"$D/ran");$(attempts "$id")"
 
 # ---------------------------------------------------------------------------
+# 15. Hooks are the work that can wait: they run at nice 19, in their own
+# process group but not a session of their own (where Linux schedules each
+# session as a group, a new one would make the nice value count for
+# nothing against the receivers).
+scenario
+cat >"$CONF" <<EOF
+{ "database": "$D/hookbox.db",
+  "endpoints": { "cat": { "provider": "flipsnack", "token": "$TOKEN",
+    "hooks": { "order": { "run": ["$D/prio.sh"] } } } } }
+EOF
+# /proc/PID/stat of the hook's shell: field 19 is nice, 5 the process
+# group, 6 the session.
+hook prio.sh "read -r -a f </proc/\$\$/stat
+g=; [ \"\${f[4]}\" = \$\$ ] && g=own-group
+s=; [ \"\${f[5]}\" != \$\$ ] && s=not-session-leader
+echo \"\${f[18]} \$g \$s\" >$D/prio"
+body "$D/p.json" '{"type":"order","order_id":"prio-1"}'
+out=$(post "/cat/$TOKEN" "$D/p.json")
+id=$(answer_id "$out")
+wait_until 60 is_status "$id" succeeded
+check hook-low-priority-own-group "19 own-group not-session-leader" \
+    "$(cat "$D/prio" 2>/dev/null)"
+
+# ---------------------------------------------------------------------------
 # 9. The cap holds under a burst: 50 events of distinct resources posted in
 # parallel, max_running_hooks 3, measured by the hooks themselves.
 scenario
