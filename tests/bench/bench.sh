@@ -137,11 +137,19 @@ srv_stop() {
 	SERVER_PID=${S_PID[$name]} SERVER_URL=${S_URL[$name]}
 	SERVER_WORKDIR=${S_WORK[$name]} SERVER_KIND=${S_KIND[$name]}
 	server_stop
-	# Hook runners (started by that server) finish by themselves; these are
-	# ours, by pid.
-	pids=$(pids_of "$name" runners)
-	# shellcheck disable=SC2086
-	[ -n "$pids" ] && kill -CONT $pids 2>/dev/null && kill -TERM $pids 2>/dev/null
+	# Hook runners (started by that server) would go on with its backlog
+	# and weigh on what is measured next; these are ours, by pid. A
+	# FastCGI process that was finishing its last requests may have
+	# started one more as it stopped, so look again until none is left.
+	for _ in 1 2 3 4 5; do
+		pids="$(pids_of "$name" runners) $(pids_of "$name" fcgi)"
+		[ -n "${pids// /}" ] || break
+		# shellcheck disable=SC2086
+		kill -CONT $pids 2>/dev/null
+		# shellcheck disable=SC2086
+		kill -KILL $pids 2>/dev/null
+		sleep 0.2
+	done
 	unset "S_PID[$name]"
 }
 
