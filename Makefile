@@ -96,5 +96,5 @@ clean:
 
 # Speed, side by side with the ceilings (tests/bench/bench.sh); not a test.
 .PHONY: bench
-bench: all
+bench: all $(STATIC)
 	@bash tests/bench/bench.sh
