@@ -141,15 +141,6 @@ conf_acquire(struct fcgi *f, const char *path)
 	return ref;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A CLOCK_MONOTONIC time ms for pthread_cond_timedwait. */
 static struct timespec
 deadline(long long ms)
@@ -245,7 +236,7 @@ committer(void *arg)
 			pthread_mutex_unlock(&f->mu);
 			hooks_kick(kick);
 			kick_pending = 0;
-			last_kick = now_ms();
+			last_kick = hb_mono_ms();
 			continue;
 		}
 		if (f->head == NULL) {
@@ -286,8 +277,8 @@ committer(void *arg)
 		}
 		/* The jobs' confs stay alive until we wake them: copy now. */
 		/* Retries falling due: looked for once a second at most. */
-		if (!hooks && st != NULL && now_ms() - last_due >= 1000) {
-			last_due = now_ms();
+		if (!hooks && st != NULL && hb_mono_ms() - last_due >= 1000) {
+			last_due = hb_mono_ms();
 			hooks = hooks_due(st, c, time(NULL));
 		}
 		if (hooks) {
@@ -314,10 +305,10 @@ committer(void *arg)
 		 * moment ago takes this batch's work too; starting one per
 		 * batch would fork thousands of times a second.
 		 */
-		if (kick_pending && now_ms() - last_kick >= KICK_EVERY_MS) {
+		if (kick_pending && hb_mono_ms() - last_kick >= KICK_EVERY_MS) {
 			hooks_kick(kick);
 			kick_pending = 0;
-			last_kick = now_ms();
+			last_kick = hb_mono_ms();
 		}
 	}
 	store_close(st);

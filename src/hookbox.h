@@ -55,6 +55,7 @@ time_t	 hb_parse_iso8601(const char *);
 void	 hb_iso8601(char [32], time_t);
 char	*hb_strndup(const char *, size_t);
 long long hb_proc_start(pid_t);
+long long hb_mono_ms(void);
 
 /* sha256.c */
 void	 hb_sha256(unsigned char [32], const void *, size_t);

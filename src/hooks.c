@@ -223,7 +223,7 @@ stdin_file(const struct delivery *d)
 static void
 exec_hook(const struct hook *h, char **env, int in, int out, int go)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], started;
 	char *slash;
 	sigset_t none;
 	struct rlimit core = { 0, 0 };
@@ -234,7 +234,7 @@ exec_hook(const struct hook *h, char **env, int in, int out, int go)
 	/* If the runner dies, the hook does not outlive it unwatched. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* Nothing of the hook runs before its start is on record. */
-	if (read(go, dir, 1) != 1)
+	if (read(go, &started, 1) != 1)
 		_exit(126);
 	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(out, 2) == -1)
 		_exit(126);
@@ -280,15 +280,6 @@ tail_finish(struct buf *t)
 	buf_add(t, "", 0);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Waits for the hook, reading its output, until it exits or its timeout
  * passes; then TERM to the whole process group, KILL_GRACE seconds, KILL.
@@ -299,7 +290,7 @@ now_ms(void)
 static int
 wait_hook(pid_t pid, int out, int timeout, struct buf *tail, int *timed_out)
 {
-	long long deadline = now_ms() + (long long)timeout * 1000;
+	long long deadline = hb_mono_ms() + (long long)timeout * 1000;
 	int status = 0, exited = 0, term_sent = 0, pidfd;
 	char chunk[4096];
 
@@ -307,7 +298,7 @@ wait_hook(pid_t pid, int out, int timeout, struct buf *tail, int *timed_out)
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	while (!exited) {
 		struct pollfd pfd[2];
-		long long left = deadline - now_ms();
+		long long left = deadline - hb_mono_ms();
 		nfds_t n = 0;
 		int wait_ms;
 		pid_t w;
@@ -317,11 +308,11 @@ wait_hook(pid_t pid, int out, int timeout, struct buf *tail, int *timed_out)
 				*timed_out = 1;
 				kill(-pid, SIGTERM);
 				term_sent = 1;
-				deadline = now_ms() + KILL_GRACE * 1000;
+				deadline = hb_mono_ms() + KILL_GRACE * 1000;
 				continue;
 			}
 			kill(-pid, SIGKILL);
-			deadline = now_ms() + 1000;
+			deadline = hb_mono_ms() + 1000;
 		}
 		if (out != -1) {
 			pfd[n].fd = out;

@@ -217,7 +217,7 @@ struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[S__MAX];
 	int		 busy_ms;	/* busy_timeout_ms */
-	long long	 busy_until;	/* monotonic microseconds */
+	long long	 busy_until;	/* hb_mono_ms() */
 	int		 queue;		/* <database>.writers, or -1 */
 	int		 queued;	/* 1 while we hold it */
 	int		 wal_frames;	/* in the WAL after our last commit */
@@ -426,15 +426,6 @@ is_wal(sqlite3 *db)
 	return wal;
 }
 
-static long long
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /*
  * Waiting for another process's write: SQLite's own handler sleeps 1, 2,
  * 5 ... 100 ms and keeps losing to writers that retry sooner, which under
@@ -445,11 +436,11 @@ static int
 busy_wait(void *arg, int count)
 {
 	struct store *st = arg;
-	long long now = mono_us();
+	long long now = hb_mono_ms();
 	struct timespec nap;
 
 	if (count == 0)
-		st->busy_until = now + (long long)st->busy_ms * 1000;
+		st->busy_until = now + st->busy_ms;
 	if (now >= st->busy_until)
 		return 0;
 	nap.tv_sec = 0;
@@ -465,7 +456,7 @@ busy_wait(void *arg, int count)
 static int
 migrate(sqlite3 *db, int busy_ms, struct buf *err)
 {
-	long long until = mono_us() + (long long)busy_ms * 1000;
+	long long until = hb_mono_ms() + busy_ms;
 	char *msg = NULL;
 	int rc, v;
 
@@ -483,7 +474,7 @@ migrate(sqlite3 *db, int busy_ms, struct buf *err)
 		if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL,
 		    &msg) == SQLITE_OK || is_wal(db))
 			break;
-		if (mono_us() >= until)
+		if (hb_mono_ms() >= until)
 			goto fail;
 		sqlite3_sleep(2);
 	}

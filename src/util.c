@@ -355,3 +355,13 @@ hb_proc_start(pid_t pid)
 	fclose(f);
 	return start;
 }
+
+/* Milliseconds on the monotonic clock: for timeouts, never for dates. */
+long long
+hb_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
