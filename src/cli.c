@@ -694,8 +694,8 @@ cmd_run(int linger)
 	errno = 0;
 	if (getpriority(PRIO_PROCESS, 0) < RUNNER_NICE && errno == 0)
 		setpriority(PRIO_PROCESS, 0, RUNNER_NICE);
-	if ((st = store_open(conf_database(c), conf_busy_timeout(c), 0,
-	    &err)) == NULL) {
+	if ((st = store_open(conf_database(c), conf_busy_timeout(c),
+	    STORE_QUEUE, &err)) == NULL) {
 		fprintf(stderr, "hookbox: %s", err.data != NULL ? err.data :
 		    "cannot open the database\n");
 		buf_free(&err);

@@ -8,14 +8,16 @@
  * committer thread takes every write queued so far, commits them in one
  * transaction with one fsync (synchronous=FULL), and only then wakes
  * their requests, which answer. A lone request does not wait for a batch
- * to fill: the committer starts on whatever is queued, and what arrives
- * during a commit forms the next batch (group commit).
+ * to fill: the committer starts on whatever is queued, waiting at most
+ * GATHER_US only for requests already being served in other threads, and
+ * what arrives during a commit forms the next batch (group commit).
  *
  * The config is shared by the workers and replaced, not changed, when its
  * file changes: each request holds a reference to the one it started with.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,7 @@
 #define FCGI_WORKERS	16	/* requests served at once per process */
 #define BATCH_MAX	128	/* writes per transaction */
 #define WORKER_STACK	(256 * 1024)
+#define GATHER_US	300	/* the longest a commit waits for more */
 #define KICK_EVERY_MS	100	/* start a hook runner at most this often */
 
 struct confref {
@@ -42,8 +45,7 @@ struct confref {
 struct job {
 	struct store_item *item;
 	const struct conf *conf;
-	int		 done;
-	pthread_cond_t	 wake;		/* only this job's request waits */
+	sem_t		 done;		/* posted once its batch is committed */
 	struct job	*next;
 };
 
@@ -52,6 +54,7 @@ struct fcgi {
 	pthread_mutex_t	 mu;		/* everything below */
 	pthread_cond_t	 work;		/* the queue is not empty */
 	struct job	*head, *tail;
+	int		 busy;		/* requests being served, not queued */
 	struct confref	*cur;
 	char		 path[4096];	/* the current config's file */
 	struct timespec	 mtime;
@@ -152,25 +155,48 @@ deadline(long long ms)
 	return ts;
 }
 
+/* One request's worker, as serve() sees it (serve_ctx.committer). */
+struct served {
+	struct fcgi	*f;
+	int		 counted;	/* in f->busy */
+};
+
+/*
+ * A request no longer counts as busy once it is queued or answered.
+ * The committer, gathering a batch, waits for the count to reach 0.
+ */
+static void
+unbusy(struct fcgi *f, struct served *w)
+{
+	if (!w->counted)
+		return;
+	w->counted = 0;
+	if (--f->busy == 0 && f->head != NULL)
+		pthread_cond_signal(&f->work);
+}
+
 /* serve()'s writes: queue one and wait until its batch is committed. */
 static void
 committer_submit(struct serve_ctx *ctx, struct store_item *it)
 {
-	struct fcgi *f = ctx->committer;
+	struct served *w = ctx->committer;
+	struct fcgi *f = w->f;
 	struct job job = { .item = it, .conf = ctx->conf };
 
-	pthread_cond_init(&job.wake, NULL);
+	sem_init(&job.done, 0, 0);
 	pthread_mutex_lock(&f->mu);
 	if (f->tail != NULL)
 		f->tail->next = &job;
-	else
+	else {
 		f->head = &job;
+		pthread_cond_signal(&f->work);
+	}
 	f->tail = &job;
-	pthread_cond_signal(&f->work);
-	while (!job.done)
-		pthread_cond_wait(&job.wake, &f->mu);
+	unbusy(f, w);
 	pthread_mutex_unlock(&f->mu);
-	pthread_cond_destroy(&job.wake);
+	while (sem_wait(&job.done) != 0)
+		;
+	sem_destroy(&job.done);
 }
 
 /*
@@ -195,6 +221,31 @@ take_batch(struct fcgi *f, struct job **batch)
 		pp = &j->next;
 	}
 	return n;
+}
+
+/*
+ * Before a commit, waits (at most GATHER_US) for the requests being
+ * served at this moment to queue their writes too, so that one fsync
+ * covers them all. A lone request has no one to wait for. Called and
+ * returns with f->mu held.
+ */
+static void
+gather(struct fcgi *f)
+{
+	struct timespec until;
+
+	if (f->busy == 0 || f->stopping)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += GATHER_US * 1000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (f->busy > 0 && !f->stopping)
+		if (pthread_cond_timedwait(&f->work, &f->mu, &until) ==
+		    ETIMEDOUT)
+			break;
 }
 
 /*
@@ -243,6 +294,7 @@ committer(void *arg)
 			pthread_mutex_unlock(&f->mu);
 			break;
 		}
+		gather(f);
 		n = take_batch(f, batch);
 		pthread_mutex_unlock(&f->mu);
 		c = batch[0]->conf;
@@ -294,12 +346,9 @@ committer(void *arg)
 				break;
 			}
 		}
-		pthread_mutex_lock(&f->mu);
-		for (i = 0; i < n; i++) {
-			batch[i]->done = 1;
-			pthread_cond_signal(&batch[i]->wake);
-		}
-		pthread_mutex_unlock(&f->mu);
+		/* A job lives on its request's stack: gone once posted. */
+		for (i = 0; i < n; i++)
+			sem_post(&batch[i]->done);
 		/*
 		 * A runner goes on until no work is due, so one started a
 		 * moment ago takes this batch's work too; starting one per
@@ -325,6 +374,35 @@ fcgx_reader(void *ctx, char *buf, size_t n)
 	return FCGX_GetStr(buf, (int)n, req->in);
 }
 
+/*
+ * libfcgi closes a connection with shutdown() and then waits until the
+ * web server closes its end too, so that unread input cannot turn the
+ * close into a reset that loses the answer. When serve() read the whole
+ * body, only the end of the input is left, and once that is read there
+ * is nothing to reset: the thread can close and go back to accept() at
+ * once instead of waiting on the web server. A request answered without
+ * reading its body (a reject) keeps the careful close.
+ */
+static void
+close_fast_if_read(FCGX_Request *req, const struct request *r)
+{
+	char c;
+
+	if (r->content_length < 0 && r->method == REQ_POST) {
+		/* Read to its end by serve(), or not read: no waiting. */
+		if (FCGX_HasSeenEOF(req->in) == EOF &&
+		    FCGX_GetError(req->in) == 0)
+			FCGX_Detach(req);
+		return;
+	}
+	if (r->content_length > 0 &&
+	    r->body.len != (unsigned long long)r->content_length)
+		return;
+	if (FCGX_GetStr(&c, 1, req->in) == 0 &&
+	    FCGX_HasSeenEOF(req->in) == EOF && FCGX_GetError(req->in) == 0)
+		FCGX_Detach(req);
+}
+
 static void *
 worker(void *arg)
 {
@@ -334,8 +412,9 @@ worker(void *arg)
 	if (FCGX_InitRequest(&req, 0, 0) != 0)
 		return NULL;
 	for (;;) {
+		struct served w = { .f = f, .counted = 1 };
 		struct serve_ctx ctx = { .submit = committer_submit,
-		    .committer = f };
+		    .committer = &w };
 		struct confref *ref;
 		struct request r;
 		struct answer a;
@@ -347,6 +426,9 @@ worker(void *arg)
 		pthread_mutex_unlock(&f->accept_mu);
 		if (rc < 0)
 			break;
+		pthread_mutex_lock(&f->mu);
+		f->busy++;
+		pthread_mutex_unlock(&f->mu);
 		memset(&a, 0, sizeof(a));
 		ref = conf_acquire(f, request_conf_path(req.envp));
 		req_from_env(&r, req.envp, &a);
@@ -356,8 +438,12 @@ worker(void *arg)
 			ctx.conf = ref->conf;
 			serve(&ctx, &r, fcgx_reader, &req, &a);
 		}
+		pthread_mutex_lock(&f->mu);
+		unbusy(f, &w);
+		pthread_mutex_unlock(&f->mu);
 		answer_format(&a, &out, 1);
 		FCGX_PutStr(out.data, (int)out.len, req.out);
+		close_fast_if_read(&req, &r);
 		FCGX_Finish_r(&req);
 		buf_free(&out);
 		req_free(&r);

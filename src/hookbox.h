@@ -226,7 +226,7 @@ struct stored_event {
 };
 /* store_open flags */
 #define STORE_SYNC_FULL	0x1	/* synchronous=FULL, else NORMAL */
-#define STORE_CGI	0x2	/* one request, one thread: queue to write */
+#define STORE_QUEUE	0x2	/* one thread, SIGALRM unused: queue to write */
 struct store	*store_open(const char *, int, int, struct buf *);
 void		 store_close(struct store *);
 int		 store_init(const char *, struct buf *);

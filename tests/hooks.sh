@@ -774,6 +774,40 @@ check stats-counts \
     "$norm"
 
 # ---------------------------------------------------------------------------
+# 16. Runners queue with the CGI writers on <database>.writers (src/store.c)
+# instead of polling SQLite's lock: while someone else holds it, `hookbox
+# run` runs nothing and gives up as busy after busy_timeout_ms; let go, it
+# does the work. The retry is made due by hand, as in 12.
+scenario
+cat >"$CONF" <<EOF
+{ "database": "$D/hookbox.db", "busy_timeout_ms": 300,
+  "endpoints": { "cat": { "provider": "flipsnack", "token": "$TOKEN",
+    "hooks": { "order": { "run": ["$D/second.sh"], "retry_delay": 3600 } } } } }
+EOF
+hook second.sh "echo \"\$HOOKBOX_ATTEMPT\" >>$D/ran; [ \"\$HOOKBOX_ATTEMPT\" -ge 2 ]"
+exec {lockfd}>"$D/hookbox.db.runner"
+flock "$lockfd"
+body "$D/q.json" '{"type":"order","order_id":"queued-1"}'
+out=$(post "/cat/$TOKEN" "$D/q.json"); id=$(answer_id "$out")
+wait_until 60 eval 'is_status $id failed && [ -z "$(runner_pids "$CONF")" ]'
+sqlite3 "$D/hookbox.db" "UPDATE deliveries SET next_attempt_at = 0 WHERE status = 'failed'"
+if command -v flock >/dev/null; then
+	coproc QUEUE { flock "$D/hookbox.db.writers" sh -c 'echo held; read -r _'; }
+	read -r _ <&"${QUEUE[0]}"
+	hb run >"$D/run.out" 2>&1
+	rc=$?
+	check runner-queued-gives-up-as-busy "1 1" "$rc $(wc -l <"$D/ran")"
+	echo >&"${QUEUE[1]}"
+	wait "$QUEUE_PID" 2>/dev/null
+	hb run >>"$D/run.out" 2>&1
+	rc=$?
+	check runner-queue-let-go-runs "0 2 succeeded" "$rc $(wc -l <"$D/ran") $(status "$id")"
+else
+	fail runner-queued "no flock(1) (util-linux)"
+fi
+exec {lockfd}>&-
+
+# ---------------------------------------------------------------------------
 wait "$runner_killed_job"
 cat "$ROOT/runner-killed.out"
 failed=$((failed + $(grep -c '^FAIL ' "$ROOT/runner-killed.out")))

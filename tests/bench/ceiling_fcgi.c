@@ -1,7 +1,8 @@
 /*
  * ceiling_fcgi: the cheapest FastCGI responder, the bench's ceiling for
  * hookbox under the same lighttpd config. It reads the whole body
- * (FCGX_GetStr) and answers a fixed 200 JSON of hookbox's size.
+ * (FCGX_GetStr) and answers a fixed 200 JSON of hookbox's size. Like
+ * hookbox, it closes at once when the input has been read to its end.
  *
  *   cc -O2 -o ceiling_fcgi ceiling_fcgi.c -lfcgi                # one thread
  *   cc -O2 -DTHREADS=8 -pthread -o ceiling_fcgi_mt ceiling_fcgi.c -lfcgi
@@ -10,6 +11,7 @@
  * hookbox does; tests/bench/bench.sh measures both and uses the faster.
  */
 #include <stddef.h>
+#include <stdio.h>
 
 #include <fcgiapp.h>
 #ifdef THREADS
@@ -49,6 +51,9 @@ loop(void *arg)
 		while (FCGX_GetStr(body, sizeof(body), req.in) > 0)
 			;
 		FCGX_PutStr(answer, sizeof(answer) - 1, req.out);
+		/* All input read: close without waiting on the web server. */
+		if (FCGX_HasSeenEOF(req.in) == EOF)
+			FCGX_Detach(&req);
 		FCGX_Finish_r(&req);
 	}
 	return NULL;
