@@ -16,6 +16,7 @@
  * file changes: each request holds a reference to the one it started with.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -377,29 +378,29 @@ fcgx_reader(void *ctx, char *buf, size_t n)
 /*
  * libfcgi closes a connection with shutdown() and then waits until the
  * web server closes its end too, so that unread input cannot turn the
- * close into a reset that loses the answer. When serve() read the whole
- * body, only the end of the input is left, and once that is read there
- * is nothing to reset: the thread can close and go back to accept() at
- * once instead of waiting on the web server. A request answered without
- * reading its body (a reject) keeps the careful close.
+ * close into a reset that loses the answer. Once the input has been read
+ * to its end there is nothing to reset, and the thread can close and go
+ * back to accept() at once instead of waiting on the web server. What is
+ * left after serve() is normally just the end-of-input record; it is read
+ * without blocking, and anything else (a body a reject left unread, an
+ * end not yet sent) keeps the careful close.
  */
 static void
-close_fast_if_read(FCGX_Request *req, const struct request *r)
+close_fast_if_read(FCGX_Request *req)
 {
+	int fl, n;
 	char c;
 
-	if (r->content_length < 0 && r->method == REQ_POST) {
-		/* Read to its end by serve(), or not read: no waiting. */
-		if (FCGX_HasSeenEOF(req->in) == EOF &&
-		    FCGX_GetError(req->in) == 0)
-			FCGX_Detach(req);
+	/* A kept connection (FCGI_KEEP_CONN) is the web server's to close. */
+	if (req->keepConnection)
 		return;
-	}
-	if (r->content_length > 0 &&
-	    r->body.len != (unsigned long long)r->content_length)
+	if ((fl = fcntl(req->ipcFd, F_GETFL)) == -1 ||
+	    fcntl(req->ipcFd, F_SETFL, fl | O_NONBLOCK) == -1)
 		return;
-	if (FCGX_GetStr(&c, 1, req->in) == 0 &&
-	    FCGX_HasSeenEOF(req->in) == EOF && FCGX_GetError(req->in) == 0)
+	n = FCGX_GetStr(&c, 1, req->in);
+	fcntl(req->ipcFd, F_SETFL, fl);	/* the answer is written blocking */
+	if (n == 0 && FCGX_HasSeenEOF(req->in) == EOF &&
+	    FCGX_GetError(req->in) == 0)
 		FCGX_Detach(req);
 }
 
@@ -443,7 +444,7 @@ worker(void *arg)
 		pthread_mutex_unlock(&f->mu);
 		answer_format(&a, &out, 1);
 		FCGX_PutStr(out.data, (int)out.len, req.out);
-		close_fast_if_read(&req, &r);
+		close_fast_if_read(&req);
 		FCGX_Finish_r(&req);
 		buf_free(&out);
 		req_free(&r);

@@ -300,6 +300,7 @@ queue_enter(struct store *st)
 {
 	struct sigaction sa, old;
 	struct itimerval it, off;
+	sigset_t alrm, mask;
 	int rc;
 
 	if (st->queue == -1)
@@ -320,9 +321,14 @@ queue_enter(struct store *st)
 	it.it_interval.tv_usec = 10000;
 	if (sigaction(SIGALRM, &sa, &old) == -1)
 		return SQLITE_OK;
+	/* Blocked by whoever started us, it would never end the wait. */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_UNBLOCK, &alrm, &mask);
 	setitimer(ITIMER_REAL, &it, NULL);
 	rc = flock(st->queue, LOCK_EX);
 	setitimer(ITIMER_REAL, &off, NULL);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 	sigaction(SIGALRM, &old, NULL);
 	if (rc == 0) {
 		st->queued = 1;
