@@ -56,6 +56,7 @@ void	 hb_iso8601(char [32], time_t);
 char	*hb_strndup(const char *, size_t);
 long long hb_proc_start(pid_t);
 long long hb_mono_ms(void);
+long long hb_mono_us(void);
 
 /* sha256.c */
 void	 hb_sha256(unsigned char [32], const void *, size_t);
@@ -281,6 +282,7 @@ int		 store_started(struct store *, long long, pid_t, long long,
 		    time_t);
 int		 store_due(struct store *, time_t, int);
 time_t		 store_next_due(struct store *);
+long long	 store_newest_event(struct store *);
 int		 store_replay(struct store *, long long, const char *, time_t);
 void		 delivery_free(struct delivery *);
 

@@ -40,6 +40,10 @@
 #define LINGER_MAX	3600	/* the waiting runner stays at most this */
 #define LINGER_NAP	5	/* and looks for due work this often */
 #define EX_PERMANENT	65	/* EX_DATAERR: the hook says never retry */
+#define FLOOD_EVENTS	1000	/* events a second: above, hooks give way */
+#define FLOOD_REST	3	/* then rest this many times a run's length */
+#define FLOOD_REST_MAX	1000	/* ms */
+#define FLOOD_LOOK	100	/* ms between looks at the arrivals */
 
 static const char hook_path[] = "PATH=/usr/local/bin:/usr/bin:/bin";
 static const char hook_lang[] = "LANG=C.UTF-8";
@@ -526,6 +530,45 @@ linger_lock(const struct conf *c)
 	return fd;
 }
 
+/* What a runner last saw of the arrivals (give_way). */
+struct arrivals {
+	long long	 at;		/* hb_mono_ms() */
+	long long	 newest;	/* the newest event's id then */
+	int		 flood;
+};
+
+/*
+ * Hooks are the work that can wait. While events arrive faster than
+ * FLOOD_EVENTS a second no runner keeps up anyway, and every hook it
+ * starts takes CPU from the receivers: fork, exec and a program's
+ * start-up are kernel and hypervisor time that nice 19 hardly holds
+ * back. So during such a flood a runner rests, between runs, FLOOD_REST
+ * times as long as its last run took (at most FLOOD_REST_MAX). Below
+ * that rate hooks run back to back.
+ */
+static void
+give_way(struct store *st, struct arrivals *ar, long long ran_us)
+{
+	long long now = hb_mono_ms(), newest, rest_us;
+	struct timespec nap;
+
+	if (now - ar->at >= FLOOD_LOOK) {
+		newest = store_newest_event(st);
+		ar->flood = ar->at != 0 && newest >= 0 && ar->newest >= 0 &&
+		    (newest - ar->newest) * 1000 > FLOOD_EVENTS * (now - ar->at);
+		ar->at = now;
+		ar->newest = newest;
+	}
+	if (!ar->flood)
+		return;
+	rest_us = ran_us * FLOOD_REST;
+	if (rest_us > FLOOD_REST_MAX * 1000LL)
+		rest_us = FLOOD_REST_MAX * 1000LL;
+	nap.tv_sec = rest_us / 1000000;
+	nap.tv_nsec = (rest_us % 1000000) * 1000;
+	nanosleep(&nap, NULL);
+}
+
 /*
  * Claims and runs due deliveries until none may start. With linger, the
  * runner that holds the lock then sleeps until the next retry falls due
@@ -537,6 +580,7 @@ hooks_run(const struct conf *c, struct store *st, int linger)
 {
 	struct delivery d;
 	struct attempt_result done;
+	struct arrivals ar = { 0 };
 	struct buf tail = { 0 };
 	time_t started = time(NULL);
 	int n = 0, lock = -1, rc, have_done = 0;
@@ -552,10 +596,13 @@ hooks_run(const struct conf *c, struct store *st, int linger)
 		have_done = 0;
 		buf_free(&tail);
 		if (rc == 1) {
+			long long t0 = hb_mono_us();
+
 			run_delivery(c, st, &d, !linger, &done, &tail);
 			have_done = 1;
 			delivery_free(&d);
 			n++;
+			give_way(st, &ar, hb_mono_us() - t0);
 			continue;
 		}
 		if (rc == -1 || !linger)

@@ -106,6 +106,7 @@ enum stmt {
 	S_FINISH,
 	S_DUE,
 	S_NEXT_DUE,
+	S_NEWEST,
 	S_LATEST,
 	S_REQUEUE,
 	S_REPLAY,
@@ -193,6 +194,8 @@ static const char *const sql[S__MAX] = {
 	/* S_NEXT_DUE */
 	"SELECT min(next_attempt_at) FROM deliveries"
 	" WHERE status IN ('pending', 'failed') AND next_attempt_at IS NOT NULL",
+	/* S_NEWEST: the newest event (the end of the rowid b-tree) */
+	"SELECT max(id) FROM events",
 	/* S_LATEST: an event's newest delivery */
 	"SELECT id, status, next_attempt_at FROM deliveries WHERE event_id = ?1"
 	" ORDER BY id DESC LIMIT 1",
@@ -1169,6 +1172,21 @@ store_next_due(struct store *st)
 		t = (time_t)sqlite3_column_int64(p, 0);
 	sqlite3_reset(p);
 	return t;
+}
+
+/* The newest event's id (0 with none), or -1 on error. */
+long long
+store_newest_event(struct store *st)
+{
+	sqlite3_stmt *p = stmt(st, S_NEWEST);
+	long long id = -1;
+
+	if (p == NULL)
+		return -1;
+	if (sqlite3_step(p) == SQLITE_ROW)
+		id = sqlite3_column_int64(p, 0);
+	sqlite3_reset(p);
+	return id;
 }
 
 /*

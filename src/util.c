@@ -356,12 +356,18 @@ hb_proc_start(pid_t pid)
 	return start;
 }
 
-/* Milliseconds on the monotonic clock: for timeouts, never for dates. */
+/* Microseconds on the monotonic clock: for timeouts, never for dates. */
 long long
-hb_mono_ms(void)
+hb_mono_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+long long
+hb_mono_ms(void)
+{
+	return hb_mono_us() / 1000;
 }

@@ -814,6 +814,58 @@ fi
 exec {lockfd}>&-
 
 # ---------------------------------------------------------------------------
+# 17. During a flood (events arriving faster than 1,000 a second) a runner
+# rests between hooks, three times as long as its last run took, so that
+# the receivers keep the machine (src/hooks.c give_way). The flood is rows
+# written straight into events by sqlite3; a first hook holds the only
+# slot (max_running_hooks 1) until the flood runs, then six hooks of 50 ms
+# follow one by one. Once the runner has looked at the arrivals twice
+# (100 ms apart), the starts are at least 50 + 3 × 50 ms apart; back to
+# back they would be about 60 ms apart. A slow machine only widens them.
+scenario
+cat >"$CONF" <<EOF
+{ "database": "$D/hookbox.db", "max_running_hooks": 1,
+  "endpoints": { "cat": { "provider": "flipsnack", "token": "$TOKEN",
+    "hooks": { "order": { "run": ["$D/slow.sh"] } } } } }
+EOF
+hook slow.sh "case \$HOOKBOX_EVENT_KEY in
+*first*) while [ ! -e $D/go ]; do sleep 0.05; done; exit 0 ;;
+esac
+date +%s%N >>$D/starts
+sleep 0.05"
+body "$D/f0.json" '{"type":"order","order_id":"first"}'
+out=$(post "/cat/$TOKEN" "$D/f0.json"); first=$(answer_id "$out")
+wait_until 60 is_status "$first" running
+ids=()
+for i in 1 2 3 4 5 6; do
+	body "$D/f$i.json" "{\"type\":\"order\",\"order_id\":\"flood-$i\"}"
+	out=$(post "/cat/$TOKEN" "$D/f$i.json"); ids+=("$(answer_id "$out")")
+done
+flood_sql="WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+INSERT INTO events (endpoint, provider, event_type, event_key, received_at, method, body)
+SELECT 'flood', 'generic', 'x', hex(randomblob(8)) || i, 0, 'POST', x'' FROM n"
+( while [ ! -e "$D/stop" ]; do
+	sqlite3 -cmd '.timeout 5000' "$D/hookbox.db" "$flood_sql" 2>/dev/null
+done ) &
+flood_pid=$!
+sleep 0.3
+touch "$D/go"
+# (Not `list`: its newest 1,000 events are the flood's.)
+all_succeeded() { local i; for i in "${ids[@]}"; do [ "$(attempts "$i")" = "1 succeeded" ] || return 1; done; }
+wait_until 120 all_succeeded
+touch "$D/stop"
+wait "$flood_pid"
+# The last three gaps between starts, in ms.
+gaps=$(awk 'NR > 1 { g[NR] = int(($1 - p) / 1000000) } { p = $1 }
+    END { printf "%s %s %s", g[NR - 2], g[NR - 1], g[NR] }' "$D/starts")
+if [ "$(wc -l <"$D/starts")" -eq 6 ] &&
+    awk -v g="$gaps" 'BEGIN { n = split(g, a, " "); for (i = 1; i <= n; i++) if (a[i] < 150) exit 1; exit n != 3 }'; then
+	pass "runner-gives-way-in-a-flood ($gaps ms)"
+else
+	fail runner-gives-way-in-a-flood "last gaps between hook starts: $gaps ms (want >= 150); $(wc -l <"$D/starts") starts"
+fi
+
+# ---------------------------------------------------------------------------
 wait "$runner_killed_job"
 cat "$ROOT/runner-killed.out"
 failed=$((failed + $(grep -c '^FAIL ' "$ROOT/runner-killed.out")))
