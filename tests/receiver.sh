@@ -12,18 +12,8 @@
 # needs a chosen time (dedupe windows), it uses `simulate --now`.
 set -u
 . "$(dirname "$0")/lib/common.sh"
-
-case $HOOKBOX in /*) ;; *) HOOKBOX=$TOP/$HOOKBOX ;; esac
+. "$(dirname "$0")/lib/cgi.sh"
 cd "$TOP"
-
-failures=0
-# common.sh's check helpers call fail(); this one also counts, and keeps
-# the reason on one line (the output contract is one line per case).
-fail() {
-	local why=${2//$'\r'/}
-	printf 'FAIL %s: %s\n' "$1" "${why//$'\n'/\\n}"
-	failures=$((failures + 1))
-}
 
 if [ ! -x "$HOOKBOX" ]; then
 	fail "setup" "$HOOKBOX is not built (make cgi-bin/hookbox.fcgi)"
@@ -81,87 +71,26 @@ CONF=$T/main.conf
 DB=$MAIN_DB
 
 # ---- running the binary as CGI ----
+# cgi() and the contract every answer keeps (answer_why) are tests/lib/cgi.sh's.
 
-sanitizer_env=()
-[ -n "${ASAN_OPTIONS:-}" ] && sanitizer_env+=("ASAN_OPTIONS=$ASAN_OPTIONS")
-[ -n "${UBSAN_OPTIONS:-}" ] && sanitizer_env+=("UBSAN_OPTIONS=$UBSAN_OPTIONS")
-
-rejects_count() {
-	if [ -f "$DB" ]; then
-		sqlite3 "$DB" 'SELECT count(*) FROM rejects' 2>/dev/null || echo -1
-	else
-		echo 0
-	fi
-}
-
-# cgi METHOD PATH_INFO QUERY BODY_FILE [NAME=value...]
-# BODY_FILE "-" sends no body and no CONTENT_LENGTH. Later NAME=value
-# arguments override earlier ones (e.g. CONTENT_LENGTH=...). Sets RC, CODE,
-# HDRS, BODY, A_STATUS, A_ID, A_ERROR (A_STATUS=INVALID if the body is not
-# a JSON object), and DELTA (rows added to `rejects`).
-cgi() {
-	local method=$1 path=$2 query=$3 file=$4 before
-	shift 4
-	local vars=(GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1
-		SCRIPT_NAME=/cgi-bin/hookbox.fcgi REQUEST_METHOD="$method"
-		PATH_INFO="$path" QUERY_STRING="$query" REMOTE_ADDR=127.0.0.1
-		HOOKBOX_CONF="$CONF" "${sanitizer_env[@]}")
-	if [ "$file" != - ]; then
-		vars+=(CONTENT_LENGTH="$(wc -c <"$file" | tr -d ' ')"
-			CONTENT_TYPE=application/json)
-	else
-		file=/dev/null
-	fi
-	before=$(rejects_count)
-	env -i "${vars[@]}" "$@" "$HOOKBOX" <"$file" >"$T/out" 2>"$T/err"
-	RC=$?
-	DELTA=$(( $(rejects_count) - before ))
-	CODE=$(head -n 1 "$T/out" | tr -d '\r' | sed -n 's/^Status: \([0-9]*\) .*/\1/p')
-	HDRS=$(sed -n '1,/^\r*$/p' "$T/out" | tr -d '\r')
-	BODY=$(sed '1,/^\r*$/d' "$T/out")
-	IFS=$'\x1f' read -r A_STATUS A_ID A_ERROR < <(python3 -c '
-import json, sys
-try:
-    o = json.loads(sys.stdin.read())
-    assert isinstance(o, dict)
-except Exception:
-    print("INVALID"); sys.exit()
-print("\x1f".join(str(o.get(k, "")).replace("\n", " ") for k in ("status", "id", "error")))
-' <<<"$BODY")
-}
-
-# expect NAME CODE STATUS: the last answer had this code and status, and
-# keeps the contract every answer keeps (see below). One case line.
+# expect NAME CODE STATUS: the last answer had this code and status and
+# keeps the contract (answer_why); here also, it never repeats a secret
+# or a token, and every 4xx, and nothing else, is kept in `rejects`.
+# One case line.
 n4xx=0
 expect() {
-	local name=$1 code=$2 status=$3 why="" s
-	if [ "$RC" -ne 0 ]; then
-		why="the binary exited $RC: $(tail -n 3 "$T/err" | tr '\n' ' ')"
-	elif grep -q -e 'ERROR: AddressSanitizer' -e 'runtime error:' "$T/err"; then
-		why="sanitizer report: $(grep -m1 -e ERROR -e 'runtime error' "$T/err")"
-	elif [ "$CODE" != "$code" ]; then
-		why="status $CODE, want $code; body $BODY"
-	elif [ "$A_STATUS" = INVALID ]; then
-		why="the body is not a JSON object: [$BODY]"
-	elif [ "$A_STATUS" != "$status" ]; then
-		why="\"status\" is $A_STATUS, want $status; body $BODY"
-	elif [ "${code:0:1}" != 2 ] && [ -z "$A_ERROR" ]; then
-		why="an error answer without \"error\": $BODY"
-	elif [ "${code:0:1}" = 2 ] && ! [[ $A_ID =~ ^[0-9]+$ ]]; then
-		why="no numeric \"id\": $BODY"
-	fi
-	# No answer ever repeats a secret or a token.
+	local name=$1 code=$2 status=$3 why s
+	why=$(answer_why "$code" "$status")
 	for s in "${SECRETS[@]}"; do
 		if [ -z "$why" ] && grep -qF -- "$s" "$T/out"; then
 			why="the answer contains a configured secret ($s)"
 		fi
 	done
-	# Every 4xx is kept in `rejects`; nothing else is.
 	if [ -z "$why" ] && [ "$DB" = "$MAIN_DB" ]; then
-		if [ "${code:0:1}" = 4 ] && [ "$DELTA" -ne 1 ]; then
-			why="a $code added $DELTA rows to rejects, want 1"
-		elif [ "${code:0:1}" != 4 ] && [ "$DELTA" -ne 0 ]; then
-			why="a $code added $DELTA rows to rejects, want 0"
+		if [ "${code:0:1}" = 4 ] && [ "$R_DELTA" -ne 1 ]; then
+			why="a $code added $R_DELTA rows to rejects, want 1"
+		elif [ "${code:0:1}" != 4 ] && [ "$R_DELTA" -ne 0 ]; then
+			why="a $code added $R_DELTA rows to rejects, want 0"
 		fi
 	fi
 	[ "$DB" = "$MAIN_DB" ] && [ "${CODE:0:1}" = 4 ] && n4xx=$((n4xx + 1))
@@ -471,7 +400,7 @@ check_match "stored headers keep the other headers" '"x-flipdish-event-type":"sa
 # on, and kept to look for sanitizer reports at the end.
 cli() {
 	local rc
-	env -i PATH="$PATH" HOOKBOX_CONF="$CONF" "${sanitizer_env[@]}" \
+	env -i PATH="$PATH" HOOKBOX_CONF="$CONF" "${SAN_ENV[@]}" \
 		"$HOOKBOX" "$@" </dev/null 2>"$T/cli.err"
 	rc=$?
 	cat "$T/cli.err" >&2
@@ -585,4 +514,4 @@ check "quickbutik product.update duplicate has the same id" "$first" "$A_ID"
 check "CLI runs had no sanitizer report" "" \
 	"$(grep -m1 -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error:' "$T/cli-all.err")"
 
-[ "$failures" -eq 0 ]
+[ "$FAILURES" -eq 0 ]

@@ -2,7 +2,8 @@
 # The binary as a web server runs a CGI program (an empty environment plus
 # the CGI meta-variables, the body on stdin, the answer on stdout), and a
 # judge of its answer against DESIGN.md "Answers". Sourced, after
-# common.sh, by hostile.sh, faults.sh, concurrency.sh and leaks.sh.
+# common.sh, by receiver.sh, hostile.sh, faults.sh, concurrency.sh and
+# leaks.sh.
 #
 # The caller sets T (a scratch directory), CONF (the config) and DB (its
 # database, read with sqlite3 to count rows). CGI_WRAP=(...) is a command
