@@ -393,7 +393,7 @@ run_delivery(const struct conf *c, struct store *st, struct delivery *d,
 	struct attempt_result res;
 	char **env = NULL;
 	int in = -1, pipefd[2] = { -1, -1 }, go[2] = { -1, -1 }, status;
-	int timed_out, claim_open = 1;
+	int timed_out;
 	pid_t pid;
 
 	memset(&res, 0, sizeof(res));
@@ -433,7 +433,6 @@ run_delivery(const struct conf *c, struct store *st, struct delivery *d,
 	in = -1;
 	close(go[0]);
 	go[0] = -1;
-	claim_open = 0;
 	if (store_started(st, d->id, pid, hb_proc_start(pid), time(NULL) +
 	    h->timeout + KILL_GRACE + LEASE_SLACK) == -1) {
 		/* Unrecorded, it could run twice: it never starts. */
@@ -485,9 +484,6 @@ run_delivery(const struct conf *c, struct store *st, struct delivery *d,
 			res.next_at = time(NULL) + backoff(h, d->attempt);
 	}
  done:
-	/* Not started: the claim is committed; the result goes with the next. */
-	if (claim_open && store_started(st, d->id, 0, 0, 0) == -1)
-		res.delivery = 0;
 	tail_finish(tail);
 	res.output = tail->data;
 	res.finished_at = time(NULL);

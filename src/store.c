@@ -1011,14 +1011,15 @@ finish(struct store *st, const struct attempt_result *res)
 /*
  * Records the runner's last attempt (done, or NULL) and claims the next
  * delivery it may start, in one write transaction: so that concurrent
- * CGI processes never claim the same one, and a runner takes the write
- * lock the receivers need once per hook run, not twice. Respects
- * max_running across every process. Returns 1 with *d filled (the
- * caller frees it with delivery_free), 0 when nothing may start now, -1
- * on a store error (the attempt is then not recorded: its lease expires
- * and it counts as failed). On 1 the transaction stays open: the caller
- * starts the hook and store_started records it and commits, so that the
- * claim and the start take the lock once.
+ * CGI processes never claim the same one. Respects max_running across
+ * every process. Returns 1 with *d filled (the caller frees it with
+ * delivery_free), 0 when nothing may start now, -1 on a store error (the
+ * attempt is then not recorded: its lease expires and it counts as
+ * failed). The claim carries a short lease until store_started records
+ * the hook's process: the fork happens between the two transactions, not
+ * inside one, because a runner at nice 19 that is preempted while it
+ * holds the write lock stalls every receiver (with the fork inside, the
+ * receivers accepted about 8% fewer events while hooks ran).
  */
 int
 store_claim(struct store *st, time_t now, int max_running, int lease,
@@ -1104,7 +1105,11 @@ store_claim(struct store *st, time_t now, int max_running, int lease,
 		if (step_done(p) == -1)
 			goto fail;
 	}
-	return 1;	/* store_started commits */
+	if (store_commit(st) != SQLITE_OK) {
+		delivery_free(d);
+		return -1;
+	}
+	return 1;
  fail:
 	store_log(st, "claim");
 	store_rollback(st);
@@ -1113,10 +1118,9 @@ store_claim(struct store *st, time_t now, int max_running, int lease,
 }
 
 /*
- * Ends store_claim's transaction: records the hook's process group and
- * its real lease (pid > 0; 0 when nothing was started) and commits.
- * Returns 0, or -1 when the claim could not be recorded: the caller
- * must then not let the hook run.
+ * Records a claimed delivery's hook process and its real lease, in a
+ * transaction of its own. Returns 0, or -1 when it could not be
+ * recorded: the caller must then not let the hook run.
  */
 int
 store_started(struct store *st, long long id, pid_t pid, long long pid_start,
@@ -1124,16 +1128,16 @@ store_started(struct store *st, long long id, pid_t pid, long long pid_start,
 {
 	sqlite3_stmt *p;
 
-	if (pid > 0) {
-		if ((p = stmt(st, S_STARTED)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(p, 1, id);
-		sqlite3_bind_int64(p, 2, pid);
-		sqlite3_bind_int64(p, 3, lease_until);
-		sqlite3_bind_int64(p, 4, pid_start);
-		if (step_done(p) == -1)
-			goto fail;
-	}
+	if (store_begin(st) != SQLITE_OK)
+		return -1;
+	if ((p = stmt(st, S_STARTED)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(p, 1, id);
+	sqlite3_bind_int64(p, 2, pid);
+	sqlite3_bind_int64(p, 3, lease_until);
+	sqlite3_bind_int64(p, 4, pid_start);
+	if (step_done(p) == -1)
+		goto fail;
 	return store_commit(st) == SQLITE_OK ? 0 : -1;
  fail:
 	store_log(st, "started");
