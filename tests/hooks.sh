@@ -844,7 +844,8 @@ done
 flood_sql="WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
 INSERT INTO events (endpoint, provider, event_type, event_key, received_at, method, body)
 SELECT 'flood', 'generic', 'x', hex(randomblob(8)) || i, 0, 'POST', x'' FROM n"
-( while [ ! -e "$D/stop" ]; do
+# (Also ends if the scenario's folder goes: this script was stopped.)
+( while [ -d "$D" ] && [ ! -e "$D/stop" ]; do
 	sqlite3 -cmd '.timeout 5000' "$D/hookbox.db" "$flood_sql" 2>/dev/null
 done ) &
 flood_pid=$!
