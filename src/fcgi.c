@@ -145,14 +145,14 @@ conf_acquire(struct fcgi *f, const char *path)
 	return ref;
 }
 
-/* A CLOCK_MONOTONIC time ms for pthread_cond_timedwait. */
+/* A time on the monotonic clock (hb_mono_us) for pthread_cond_timedwait. */
 static struct timespec
-deadline(long long ms)
+deadline(long long us)
 {
 	struct timespec ts;
 
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000;
+	ts.tv_sec = us / 1000000;
+	ts.tv_nsec = (us % 1000000) * 1000;
 	return ts;
 }
 
@@ -237,12 +237,7 @@ gather(struct fcgi *f)
 
 	if (f->busy == 0 || f->stopping)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += GATHER_US * 1000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	until = deadline(hb_mono_us() + GATHER_US);
 	while (f->busy > 0 && !f->stopping)
 		if (pthread_cond_timedwait(&f->work, &f->mu, &until) ==
 		    ETIMEDOUT)
@@ -279,7 +274,7 @@ committer(void *arg)
 				continue;
 			}
 			/* A throttled kick is not forgotten: do it when due. */
-			until = deadline(last_kick + KICK_EVERY_MS);
+			until = deadline((last_kick + KICK_EVERY_MS) * 1000);
 			if (pthread_cond_timedwait(&f->work, &f->mu, &until) ==
 			    ETIMEDOUT && f->head == NULL)
 				break;
