@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <json-c/json.h>
 
 #include "hookbox.h"
 
@@ -55,7 +54,6 @@ answer_set(struct answer *a, enum outcome o, const char *fmt, ...)
 int
 answer_format(const struct answer *a, struct buf *out, int with_headers)
 {
-	struct json_object *o;
 	enum outcome oc = a->outcome;
 	int rc = 0;
 
@@ -73,18 +71,13 @@ answer_format(const struct answer *a, struct buf *out, int with_headers)
 			    RETRY_AFTER_SECS);
 		rc |= buf_addstr(out, "\r\n");
 	}
-	if ((o = json_object_new_object()) == NULL)
-		return -1;
-	json_object_object_add(o, "status",
-	    json_object_new_string(answers[oc].status));
+	rc |= buf_addstr(out, "{\"status\":") |
+	    json_string(out, answers[oc].status);
 	if (oc == OUT_ACCEPTED || oc == OUT_DUPLICATE)
-		json_object_object_add(o, "id", json_object_new_int64(a->id));
+		rc |= buf_printf(out, ",\"id\":%lld", (long long)a->id);
 	else
-		json_object_object_add(o, "error", json_object_new_string(
-		    a->error[0] ? a->error : "internal error"));
-	rc |= buf_addstr(out, json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	rc |= buf_addstr(out, "\n");
-	json_object_put(o);
+		rc |= buf_addstr(out, ",\"error\":") | json_string(out,
+		    a->error[0] ? a->error : "internal error");
+	rc |= buf_addstr(out, "}\n");
 	return rc ? -1 : 0;
 }

@@ -9,7 +9,8 @@
 
 #include "hookbox.h"
 
-static int
+/* Room for more bytes after len (and the NUL), so a reader can fill it. */
+int
 buf_reserve(struct buf *b, size_t more)
 {
 	size_t need, cap;

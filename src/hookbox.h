@@ -70,6 +70,7 @@ struct buf {
 	size_t	 len;
 	size_t	 cap;
 };
+int	 buf_reserve(struct buf *, size_t);
 int	 buf_add(struct buf *, const void *, size_t);
 int	 buf_addstr(struct buf *, const char *);
 int	 buf_printf(struct buf *, const char *, ...)
@@ -176,7 +177,11 @@ struct event {
 	char		 resource[MAX_FIELD_LEN];
 	int		 windowed;	/* id-less: dedupe within a window */
 	char		 proof[64];	/* how the sender proved itself */
-	struct json_object *json;	/* parsed body, or query as object */
+	/* Where fields are read, in this order; NULL when not there. */
+	const char	*query;		/* the query's name=value pairs */
+	const char	*form;		/* a urlencoded body */
+	const char	*json;		/* a checked JSON object body */
+	size_t		 json_len;
 };
 struct provider {
 	const char	*name;
@@ -191,15 +196,22 @@ struct provider {
 };
 const struct provider *prov_find(const char *);
 const char	*prov_names(void);
-int		 prov_parse_json(const char *, size_t, struct json_object **,
-		    struct answer *);
 struct json_object *prov_query_object(const char *, struct answer *);
-int		 prov_pointer(struct json_object *, const char *, char *,
-		    size_t);
-void		 event_free(struct event *);
 
-/* jsoncheck.c */
+/* json.c */
+struct json_span {
+	const char	*p;		/* a value's text in the body */
+	size_t		 len;
+};
+struct json_iter {
+	const char	*p, *end;	/* p starts at an object's '{' */
+};
 int	 json_check(const char *, size_t, int, int *, char *, size_t);
+int	 json_find(const char *, size_t, const char *, struct json_span *);
+long	 json_pointer_token(const char **, char *);
+int	 json_scalar(const struct json_span *, char *, size_t);
+int	 json_next(struct json_iter *, char *, size_t, struct json_span *);
+int	 json_string(struct buf *, const char *);
 
 /* verify.c */
 int	 verify_token(const struct endpoint *, const struct request *,

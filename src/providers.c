@@ -13,219 +13,209 @@
 #include <string.h>
 
 #include <json-c/json.h>
-#include <json-c/json_pointer.h>
 
 #include "hookbox.h"
 
 /*
- * json-c clamps whole numbers past 64 bits to the limits, so two
- * different ids would read alike. When the body has such a number, the
- * values sitting at a limit are taken away (they read as absent): no
- * event is ever keyed by a number hookbox could not read exactly.
+ * The body must be one JSON object: strict RFC 8259 (no comments, no
+ * trailing commas), valid UTF-8, at most MAX_JSON_DEPTH deep. Its fields
+ * are then read from the text (json.c). Returns 0, or -1 with a 400.
  */
-static void
-drop_clamped(struct json_object *o)
+static int
+json_body(const struct request *r, struct event *ev, struct answer *a)
 {
-	size_t i, n;
-
-	if (json_object_is_type(o, json_type_object)) {
-		json_object_object_foreach(o, k, v) {
-			if (json_object_is_type(v, json_type_int) &&
-			    (json_object_get_int64(v) == INT64_MIN ||
-			    json_object_get_uint64(v) == UINT64_MAX))
-				json_object_object_add(o, k, NULL);
-			else
-				drop_clamped(v);
-		}
-	} else if (json_object_is_type(o, json_type_array)) {
-		n = json_object_array_length(o);
-		for (i = 0; i < n; i++) {
-			struct json_object *v = json_object_array_get_idx(o, i);
-
-			if (json_object_is_type(v, json_type_int) &&
-			    (json_object_get_int64(v) == INT64_MIN ||
-			    json_object_get_uint64(v) == UINT64_MAX))
-				json_object_array_put_idx(o, i, NULL);
-			else
-				drop_clamped(v);
-		}
-	}
-}
-
-/*
- * Parses a JSON body: strict RFC 8259 (no comments, no trailing commas),
- * valid UTF-8, at most MAX_JSON_DEPTH deep, one object and nothing after
- * it but whitespace. Returns 0, or -1 with a 400 answer.
- */
-int
-prov_parse_json(const char *text, size_t len, struct json_object **out,
-    struct answer *a)
-{
-	struct json_tokener *tok;
-	struct json_object *o;
-	enum json_tokener_error e;
+	const char *p = r->body.data, *end = p + r->body.len;
 	char why[128];
-	size_t end;
-	int bigint = 0;
+	int bigint;
 
-	*out = NULL;
-	if (len == 0) {
+	if (r->body.len == 0) {
 		answer_set(a, OUT_BAD_REQUEST, "the body is empty; a JSON "
 		    "object was expected");
 		return -1;
 	}
-	if (json_check(text, len, MAX_JSON_DEPTH, &bigint, why,
-	    sizeof(why)) == -1) {
+	if (json_check(r->body.data, r->body.len, MAX_JSON_DEPTH, &bigint,
+	    why, sizeof(why)) == -1) {
 		answer_set(a, OUT_BAD_REQUEST, "the body is not valid JSON: %s",
 		    why);
 		return -1;
 	}
-	if (len > (size_t)INT32_MAX ||
-	    (tok = json_tokener_new_ex(MAX_JSON_DEPTH)) == NULL) {
-		answer_set(a, OUT_UNAVAILABLE, "out of memory");
-		return -1;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	e = json_tokener_get_error(tok);
-	end = tok->char_offset < 0 ? 0 : (size_t)tok->char_offset;
-	json_tokener_free(tok);
-	while (o != NULL && end < len && text[end] != '\0' &&
-	    strchr(" \t\r\n", text[end]) != NULL)
-		end++;
-	if (o == NULL || e != json_tokener_success || end != len) {
-		if (e == json_tokener_error_depth)
-			answer_set(a, OUT_BAD_REQUEST, "the JSON body is nested "
-			    "deeper than %d levels", MAX_JSON_DEPTH);
-		else if (o != NULL && e == json_tokener_success)
-			answer_set(a, OUT_BAD_REQUEST, "unexpected bytes after "
-			    "the JSON object at byte %zu", end);
-		else
-			answer_set(a, OUT_BAD_REQUEST, "the body is not valid "
-			    "JSON (%s near byte %zu)", json_tokener_error_desc(
-			    e == json_tokener_continue ?
-			    json_tokener_error_parse_eof : e), end);
-		json_object_put(o);
-		return -1;
-	}
-	if (!json_object_is_type(o, json_type_object)) {
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
+	    *p == '\n'))
+		p++;
+	if (*p != '{') {
 		answer_set(a, OUT_BAD_REQUEST, "the body is JSON but not an "
 		    "object");
-		json_object_put(o);
 		return -1;
 	}
-	if (bigint)
-		drop_clamped(o);
-	*out = o;
+	ev->json = r->body.data;
+	ev->json_len = r->body.len;
+	return 0;
+}
+
+/* The next non-empty name=value of a query or form, undecoded. */
+static int
+next_pair(const char **qp, const char **name, size_t *nlen,
+    const char **val, size_t *vlen)
+{
+	const char *q = *qp, *amp, *eq;
+	size_t len;
+
+	while (q != NULL && *q == '&')
+		q++;
+	if (q == NULL || *q == '\0')
+		return 0;
+	amp = strchr(q, '&');
+	len = amp != NULL ? (size_t)(amp - q) : strlen(q);
+	eq = memchr(q, '=', len);
+	*name = q;
+	*nlen = eq != NULL ? (size_t)(eq - q) : len;
+	*val = eq != NULL ? eq + 1 : q + len;
+	*vlen = eq != NULL ? len - *nlen - 1 : 0;
+	*qp = q + len;
+	return 1;
+}
+
+/*
+ * A query or form must be at most MAX_QUERY_PARAMS pairs, each
+ * percent-encoded properly. Returns 0, or -1 with a 400.
+ */
+static int
+form_check(const char *q, struct answer *a)
+{
+	const char *name, *val;
+	size_t nlen, vlen, n, npairs = 0;
+
+	while (next_pair(&q, &name, &nlen, &val, &vlen)) {
+		if (++npairs > MAX_QUERY_PARAMS) {
+			answer_set(a, OUT_BAD_REQUEST, "more than %d "
+			    "parameters", MAX_QUERY_PARAMS);
+			return -1;
+		}
+		if (hb_urldecode(NULL, &n, name, nlen) == -1 ||
+		    hb_urldecode(NULL, &n, val, vlen) == -1) {
+			answer_set(a, OUT_BAD_REQUEST, "a parameter is badly "
+			    "percent-encoded");
+			return -1;
+		}
+	}
 	return 0;
 }
 
 /*
- * Turns "a=1&b=two" into {"a":"1","b":"two"}, decoded, at most
- * MAX_QUERY_PARAMS pairs. The `token` parameter is proof, not data, and
- * is left out. The first of repeated names wins. Returns the object, or
+ * The value of the first parameter called name in a checked query or
+ * form, decoded into out. The `token` parameter is proof, not data, and
+ * is never read. Returns 0, -1 when the name is there without a usable
+ * value (empty, too long, a control byte), or 1 when it is not there.
+ */
+static int
+form_get(const char *q, const char *want, char *out, size_t outsz)
+{
+	char dec[3 * MAX_FIELD_LEN + 1];
+	const char *name, *val;
+	size_t nlen, vlen, n, wlen = strlen(want), i;
+
+	while (next_pair(&q, &name, &nlen, &val, &vlen)) {
+		/* %XX makes three bytes one: longer cannot be the name. */
+		if (nlen >= sizeof(dec) ||
+		    hb_urldecode(dec, &n, name, nlen) == -1 ||
+		    strcmp(dec, "token") == 0)
+			continue;
+		if (n != wlen || memcmp(dec, want, n) != 0)
+			continue;
+		if (vlen >= sizeof(dec) || outsz > MAX_FIELD_LEN ||
+		    hb_urldecode(dec, &n, val, vlen) == -1 || n == 0 ||
+		    n >= outsz)
+			return -1;
+		for (i = 0; i < n; i++)
+			if ((unsigned char)dec[i] < 0x20 || dec[i] == 0x7f)
+				return -1;
+		memcpy(out, dec, n + 1);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The scalar at JSON pointer ptr (RFC 6901) of an event as text: strings
+ * as they are, whole numbers in decimal. Parameters come first (the
+ * query's, then a form body's): they are flat, so one token names them,
+ * and a parameter hides a JSON member of its name. Returns 0, or -1 when
+ * absent, not a scalar, empty, too long for out, or holding control
+ * bytes (values end up in hook environments and log lines).
+ */
+static int
+field(const struct event *ev, const char *ptr, char *out, size_t outsz)
+{
+	struct json_span v;
+
+	if (ev->query != NULL || ev->form != NULL) {
+		char tok[MAX_FIELD_LEN];
+		const char *rest = ptr + 1;
+		int rc = 1;
+
+		if (*ptr != '/' || json_pointer_token(&rest, tok) < 0)
+			return -1;
+		if (ev->query != NULL)
+			rc = form_get(ev->query, tok, out, outsz);
+		if (rc == 1 && ev->form != NULL)
+			rc = form_get(ev->form, tok, out, outsz);
+		if (rc != 1)
+			return *rest == '\0' ? rc : -1;
+	}
+	if (ev->json == NULL || json_find(ev->json, ev->json_len, ptr,
+	    &v) == -1)
+		return -1;
+	return json_scalar(&v, out, outsz);
+}
+
+/*
+ * Turns "a=1&b=two" into {"a":"1","b":"two"}, decoded, for the stdin of
+ * a GET's hook (hooks.c): the parameters as field() reads them, `token`
+ * left out, the first of repeated names winning. Returns the object, or
  * NULL with a 400 answer.
  */
 struct json_object *
 prov_query_object(const char *q, struct answer *a)
 {
 	struct json_object *o;
-	size_t npairs = 0;
+	const char *name, *val;
+	size_t nlen, vlen;
 
+	if (form_check(q, a) == -1)
+		return NULL;
 	if ((o = json_object_new_object()) == NULL) {
 		answer_set(a, OUT_UNAVAILABLE, "out of memory");
 		return NULL;
 	}
-	while (q != NULL && *q != '\0') {
-		const char *amp = strchr(q, '&'), *eq;
-		size_t len = amp != NULL ? (size_t)(amp - q) : strlen(q);
-		size_t nlen, vlen;
-		char *name, *val;
+	while (next_pair(&q, &name, &nlen, &val, &vlen)) {
+		char *n = malloc(nlen + 1), *v = malloc(vlen + 1);
 
-		if (len == 0) {
-			q++;
-			continue;
+		if (n == NULL || v == NULL) {
+			free(n);
+			free(v);
+			json_object_put(o);
+			answer_set(a, OUT_UNAVAILABLE, "out of memory");
+			return NULL;
 		}
-		if (++npairs > MAX_QUERY_PARAMS) {
-			answer_set(a, OUT_BAD_REQUEST, "more than %d "
-			    "parameters", MAX_QUERY_PARAMS);
-			goto fail;
-		}
-		eq = memchr(q, '=', len);
-		nlen = eq != NULL ? (size_t)(eq - q) : len;
-		vlen = eq != NULL ? len - nlen - 1 : 0;
-		name = malloc(nlen + 1);
-		val = malloc(vlen + 1);
-		if (name == NULL || val == NULL ||
-		    hb_urldecode(name, &nlen, q, nlen) == -1 ||
-		    hb_urldecode(val, &vlen, eq != NULL ? eq + 1 : "", vlen) ==
-		    -1) {
-			free(name);
-			free(val);
-			answer_set(a, OUT_BAD_REQUEST, "a parameter is badly "
-			    "percent-encoded");
-			goto fail;
-		}
-		if (strcmp(name, "token") != 0 &&
-		    !json_object_object_get_ex(o, name, NULL))
-			json_object_object_add(o, name,
-			    json_object_new_string_len(val, (int)vlen));
-		free(name);
-		free(val);
-		q += len;
+		if (hb_urldecode(n, &nlen, name, nlen) == 0 &&
+		    hb_urldecode(v, &vlen, val, vlen) == 0 &&
+		    strcmp(n, "token") != 0 &&
+		    !json_object_object_get_ex(o, n, NULL))
+			json_object_object_add(o, n,
+			    json_object_new_string_len(v, (int)vlen));
+		free(n);
+		free(v);
 	}
 	return o;
- fail:
-	json_object_put(o);
-	return NULL;
-}
-
-/*
- * The scalar at JSON pointer ptr (RFC 6901) as text: strings as they are,
- * integers in decimal. Returns 0, or -1 when absent, not a scalar, empty,
- * too long for out, or holding control bytes (values end up in hook
- * environments and log lines).
- */
-int
-prov_pointer(struct json_object *root, const char *ptr, char *out,
-    size_t outsz)
-{
-	struct json_object *v;
-	const char *s;
-	size_t n, i;
-
-	if (root == NULL || json_pointer_get(root, ptr, &v) != 0 || v == NULL)
-		return -1;
-	switch (json_object_get_type(v)) {
-	case json_type_string:
-		s = json_object_get_string(v);
-		n = (size_t)json_object_get_string_len(v);
-		break;
-	case json_type_int:
-		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-		n = strlen(s);
-		break;
-	default:
-		return -1;
-	}
-	if (n == 0 || n >= outsz)
-		return -1;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return -1;
-	memcpy(out, s, n);
-	out[n] = '\0';
-	return 0;
 }
 
 /* The first pointer of a NULL-terminated list that yields a value. */
 static int
-first_pointer(struct json_object *root, const char *const *ptrs, char *out,
+first_pointer(const struct event *ev, const char *const *ptrs, char *out,
     size_t outsz)
 {
 	for (; *ptrs != NULL; ptrs++)
-		if (prov_pointer(root, *ptrs, out, outsz) == 0)
+		if (field(ev, *ptrs, out, outsz) == 0)
 			return 0;
 	return -1;
 }
@@ -269,12 +259,6 @@ body_key(struct event *ev, const char *prefix, const struct request *r)
 	return rc;
 }
 
-static int
-json_body(const struct request *r, struct event *ev, struct answer *a)
-{
-	return prov_parse_json(r->body.data, r->body.len, &ev->json, a);
-}
-
 /* ---- flipsnack: PROVIDERS.md 1 ---- */
 
 static int
@@ -284,12 +268,12 @@ norm_flipsnack(const struct endpoint *ep, const struct request *r,
 	(void)ep;
 	if (json_body(r, ev, a) == -1)
 		return -1;
-	if (prov_pointer(ev->json, "/type", ev->type, sizeof(ev->type)) == 0 &&
+	if (field(ev, "/type", ev->type, sizeof(ev->type)) == 0 &&
 	    (strcmp(ev->type, "orders") == 0 || strcmp(ev->type, "order") == 0))
 		strcpy(ev->type, "order");
 	if (need_type(ev, a, "type") == -1)
 		return -1;
-	if (prov_pointer(ev->json, "/order_id", ev->key, sizeof(ev->key)) ==
+	if (field(ev, "/order_id", ev->key, sizeof(ev->key)) ==
 	    -1) {
 		answer_set(a, OUT_BAD_REQUEST, "required field missing: "
 		    "order_id");
@@ -307,30 +291,32 @@ norm_fliplink(const struct endpoint *ep, const struct request *r,
 {
 	static const char *const types[] = { "/event", "/type", "/event_type",
 	    NULL };
-	struct json_object *data;
+	struct json_span data, v;
+	struct json_iter it;
+	char k[MAX_FIELD_LEN];
 
 	(void)ep;
 	if (json_body(r, ev, a) == -1)
 		return -1;
-	first_pointer(ev->json, types, ev->type, sizeof(ev->type));
+	first_pointer(ev, types, ev->type, sizeof(ev->type));
 	if (need_type(ev, a, "event, type or event_type") == -1)
 		return -1;
-	if (prov_pointer(ev->json, "/id", ev->key, sizeof(ev->key)) == -1 &&
+	if (field(ev, "/id", ev->key, sizeof(ev->key)) == -1 &&
 	    body_key(ev, "", r) == -1)
 		return -1;
 	/* The resource is whichever data.*_id comes first, if any. */
-	if (json_object_object_get_ex(ev->json, "data", &data) &&
-	    json_object_is_type(data, json_type_object)) {
-		json_object_object_foreach(data, k, v) {
+	if (json_find(ev->json, ev->json_len, "/data", &data) == 0 &&
+	    *data.p == '{') {
+		it = (struct json_iter){ data.p, data.p + data.len };
+		while (json_next(&it, k, sizeof(k), &v) == 0) {
 			size_t n = strlen(k);
-			char ptr[MAX_FIELD_LEN];
+			char ptr[MAX_FIELD_LEN + 8];
 
-			(void)v;
 			if (n < 3 || strcmp(k + n - 3, "_id") != 0 ||
 			    strchr(k, '/') != NULL || strchr(k, '~') != NULL)
 				continue;
 			snprintf(ptr, sizeof(ptr), "/data/%s", k);
-			if (prov_pointer(ev->json, ptr, ev->resource,
+			if (field(ev, ptr, ev->resource,
 			    sizeof(ev->resource)) == 0)
 				break;
 		}
@@ -365,6 +351,7 @@ norm_flipdish(const struct endpoint *ep, const struct request *r,
 		NULL
 	};
 	const char *h = req_header(r, "x-flipdish-event-type");
+	struct json_span v;
 	size_t i;
 
 	(void)ep;
@@ -372,13 +359,13 @@ norm_flipdish(const struct endpoint *ep, const struct request *r,
 		return -1;
 	if (h != NULL && *h != '\0')
 		snprintf(ev->type, sizeof(ev->type), "%s", h);
-	else if (prov_pointer(ev->json, "/detail-type", ev->type,
+	else if (field(ev, "/detail-type", ev->type,
 	    sizeof(ev->type)) == -1 &&
-	    prov_pointer(ev->json, "/EventName", ev->type,
+	    field(ev, "/EventName", ev->type,
 	    sizeof(ev->type)) == -1) {
 		for (i = 0; shapes[i].field != NULL; i++)
-			if (json_pointer_get(ev->json, shapes[i].field,
-			    NULL) == 0) {
+			if (json_find(ev->json, ev->json_len, shapes[i].field,
+			    &v) == 0) {
 				snprintf(ev->type, sizeof(ev->type), "%s",
 				    shapes[i].type);
 				break;
@@ -387,13 +374,13 @@ norm_flipdish(const struct endpoint *ep, const struct request *r,
 	if (need_type(ev, a, "X-Flipdish-Event-Type, detail-type or "
 	    "EventName") == -1)
 		return -1;
-	if (prov_pointer(ev->json, "/detail/metadata/id", ev->key,
+	if (field(ev, "/detail/metadata/id", ev->key,
 	    sizeof(ev->key)) == -1 &&
-	    (prov_pointer(ev->json, "/FlipdishEventId", ev->key,
+	    (field(ev, "/FlipdishEventId", ev->key,
 	    sizeof(ev->key)) == -1 || strcmp(ev->key, zero_guid) == 0) &&
 	    body_key(ev, ev->type, r) == -1)
 		return -1;
-	first_pointer(ev->json, resources, ev->resource, sizeof(ev->resource));
+	first_pointer(ev, resources, ev->resource, sizeof(ev->resource));
 	return 0;
 }
 
@@ -440,14 +427,14 @@ norm_reflow(const struct endpoint *ep, const struct request *r,
 	(void)ep;
 	if (json_body(r, ev, a) == -1)
 		return -1;
-	prov_pointer(ev->json, "/type", ev->type, sizeof(ev->type));
+	field(ev, "/type", ev->type, sizeof(ev->type));
 	if (need_type(ev, a, "type") == -1)
 		return -1;
-	if (prov_pointer(ev->json, "/id", ev->key, sizeof(ev->key)) == -1) {
+	if (field(ev, "/id", ev->key, sizeof(ev->key)) == -1) {
 		answer_set(a, OUT_BAD_REQUEST, "required field missing: id");
 		return -1;
 	}
-	prov_pointer(ev->json, "/data/object/id", ev->resource,
+	field(ev, "/data/object/id", ev->resource,
 	    sizeof(ev->resource));
 	return 0;
 }
@@ -478,31 +465,25 @@ static int
 norm_quickbutik(const struct endpoint *ep, const struct request *r,
     struct event *ev, struct answer *a)
 {
-	struct json_object *body = NULL;
 	char id[MAX_FIELD_LEN];
 
 	(void)ep;
-	if ((ev->json = prov_query_object(r->query, a)) == NULL)
+	if (form_check(r->query, a) == -1)
 		return -1;
-	if (r->body.len > 0) {
-		if (r->body.data[0] == '{') {
-			if (prov_parse_json(r->body.data, r->body.len, &body,
-			    a) == -1)
-				return -1;
-		} else if ((body = prov_query_object(r->body.data, a)) == NULL)
+	ev->query = r->query;
+	if (r->body.len > 0 && r->body.data[0] == '{') {
+		if (json_body(r, ev, a) == -1)
 			return -1;
-		json_object_object_foreach(body, k, v) {
-			if (!json_object_object_get_ex(ev->json, k, NULL))
-				json_object_object_add(ev->json, k,
-				    json_object_get(v));
-		}
-		json_object_put(body);
+	} else if (r->body.len > 0) {
+		if (form_check(r->body.data, a) == -1)
+			return -1;
+		ev->form = r->body.data;
 	}
-	prov_pointer(ev->json, "/event_type", ev->type, sizeof(ev->type));
+	field(ev, "/event_type", ev->type, sizeof(ev->type));
 	if (need_type(ev, a, "event_type") == -1)
 		return -1;
-	if (prov_pointer(ev->json, "/order_id", id, sizeof(id)) == -1 &&
-	    prov_pointer(ev->json, "/product_id", id, sizeof(id)) == -1) {
+	if (field(ev, "/order_id", id, sizeof(id)) == -1 &&
+	    field(ev, "/product_id", id, sizeof(id)) == -1) {
 		answer_set(a, OUT_BAD_REQUEST, "required field missing: "
 		    "order_id or product_id");
 		return -1;
@@ -540,11 +521,11 @@ norm_pointers(const struct endpoint *ep, const struct request *r,
 {
 	const char *tp = ep->type_pointer != NULL ? ep->type_pointer : deftype;
 
-	prov_pointer(ev->json, tp, ev->type, sizeof(ev->type));
+	field(ev, tp, ev->type, sizeof(ev->type));
 	if (need_type(ev, a, tp) == -1)
 		return -1;
 	if (ep->key_pointer != NULL) {
-		if (prov_pointer(ev->json, ep->key_pointer, ev->key,
+		if (field(ev, ep->key_pointer, ev->key,
 		    sizeof(ev->key)) == -1) {
 			answer_set(a, OUT_BAD_REQUEST, "required field "
 			    "missing: %s", ep->key_pointer);
@@ -553,7 +534,7 @@ norm_pointers(const struct endpoint *ep, const struct request *r,
 	} else if (ev->key[0] == '\0' && body_key(ev, "", r) == -1)
 		return -1;
 	if (ep->resource_pointer != NULL)
-		prov_pointer(ev->json, ep->resource_pointer, ev->resource,
+		field(ev, ep->resource_pointer, ev->resource,
 		    sizeof(ev->resource));
 	return 0;
 }
@@ -575,7 +556,7 @@ norm_standard(const struct endpoint *ep, const struct request *r,
 	if (norm_pointers(ep, r, ev, a, "/type") == -1)
 		return -1;
 	if (ep->resource_pointer == NULL)
-		prov_pointer(ev->json, "/data/id", ev->resource,
+		field(ev, "/data/id", ev->resource,
 		    sizeof(ev->resource));
 	return 0;
 }
@@ -606,8 +587,9 @@ norm_generic(const struct endpoint *ep, const struct request *r,
 	const char *ct = r->content_type;
 
 	if (strncmp(ct, "application/x-www-form-urlencoded", 33) == 0) {
-		if ((ev->json = prov_query_object(r->body.data, a)) == NULL)
+		if (form_check(r->body.data, a) == -1)
 			return -1;
+		ev->form = r->body.data;
 	} else if (json_body(r, ev, a) == -1)
 		return -1;
 	return norm_pointers(ep, r, ev, a, "/type");
@@ -666,11 +648,4 @@ prov_names(void)
 {
 	return "flipsnack, fliplink, flipdish, reflow, quickbutik, standard, "
 	    "generic";
-}
-
-void
-event_free(struct event *ev)
-{
-	json_object_put(ev->json);
-	ev->json = NULL;
 }

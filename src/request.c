@@ -201,11 +201,12 @@ req_from_env(struct request *r, char **envp, struct answer *a)
  * Without CONTENT_LENGTH (Apache mod_cgi passes a chunked body that way)
  * the body runs to the end of input, and one byte over max is a 413.
  */
+#define READ_STEP	16384
+
 int
 req_read_body(struct request *r, long long max, req_reader rd, void *ctx,
     struct answer *a)
 {
-	char chunk[16384];
 	int to_eof = r->content_length < 0 && r->method == REQ_POST;
 	long long want = to_eof ? max + 1 :
 	    r->content_length < 0 ? 0 : r->content_length;
@@ -217,16 +218,24 @@ req_read_body(struct request *r, long long max, req_reader rd, void *ctx,
 	}
 	if (buf_add(&r->body, "", 0) == -1)
 		goto oom;
+	/*
+	 * Straight into the body buffer, a read at a time: a stack buffer
+	 * would be copied once more and stays touched in every worker.
+	 * READ_STEP bounds what a sender that claims a long body and sends
+	 * little makes us allocate ahead.
+	 */
 	while ((long long)r->body.len < want) {
-		size_t n = sizeof(chunk);
+		size_t n = READ_STEP;
 		long got;
 
 		if ((long long)n > want - (long long)r->body.len)
 			n = (size_t)(want - (long long)r->body.len);
-		if ((got = rd(ctx, chunk, n)) <= 0)
-			break;
-		if (buf_add(&r->body, chunk, (size_t)got) == -1)
+		if (buf_reserve(&r->body, n) == -1)
 			goto oom;
+		if ((got = rd(ctx, r->body.data + r->body.len, n)) <= 0)
+			break;
+		r->body.len += (size_t)got;
+		r->body.data[r->body.len] = '\0';
 	}
 	if (to_eof) {
 		if ((long long)r->body.len > max) {

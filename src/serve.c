@@ -17,8 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
 #include "hookbox.h"
 
 extern char **environ;
@@ -30,12 +28,10 @@ extern char **environ;
 static char *
 headers_json(const struct request *r)
 {
-	struct json_object *o = json_object_new_object();
-	char *s;
+	struct buf b = { 0 };
 	size_t i;
+	int rc = buf_add(&b, "{", 1);
 
-	if (o == NULL)
-		return NULL;
 	for (i = 0; i < r->nheaders; i++) {
 		const char *n = r->headers[i].name;
 		int secret = strstr(n, "token") != NULL ||
@@ -43,13 +39,15 @@ headers_json(const struct request *r)
 		    strcmp(n, "authorization") == 0 ||
 		    strcmp(n, "cookie") == 0;
 
-		json_object_object_add(o, n, json_object_new_string(
-		    secret ? "[redacted]" : r->headers[i].value));
+		rc |= buf_addstr(&b, i > 0 ? "," : "") | json_string(&b, n) |
+		    buf_add(&b, ":", 1) | json_string(&b, secret ?
+		    "[redacted]" : r->headers[i].value);
 	}
-	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return s;
+	if ((rc | buf_add(&b, "}", 1)) != 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return b.data;
 }
 
 /* The query without its token=… parameter, which is a secret. */
@@ -249,7 +247,6 @@ serve(struct serve_ctx *ctx, struct request *r, req_reader rd, void *rdctx,
 	if (a->outcome == OUT_NONE)
 		answer_set(a, OUT_UNAVAILABLE, "internal error");
 	log_reject(ctx, r, ep != NULL ? ep->name : name, a, now);
-	event_free(&ev);
 	free(headers);
 	free(query);
 }

@@ -245,6 +245,7 @@ hexval(int c)
  * application/x-www-form-urlencoded decoding of src[0..len) into dst
  * (at least len + 1 bytes): '+' is a space, %XX a byte. A decoded NUL is
  * refused, since names and values become C strings. Returns 0 or -1.
+ * With dst NULL it only checks, and counts the bytes in *dstlen.
  */
 int
 hb_urldecode(char *dst, size_t *dstlen, const char *src, size_t len)
@@ -270,9 +271,12 @@ hb_urldecode(char *dst, size_t *dstlen, const char *src, size_t len)
 		}
 		if (c == 0)
 			return -1;
-		dst[o++] = (char)c;
+		if (dst != NULL)
+			dst[o] = (char)c;
+		o++;
 	}
-	dst[o] = '\0';
+	if (dst != NULL)
+		dst[o] = '\0';
 	*dstlen = o;
 	return 0;
 }

@@ -12,7 +12,7 @@
 #                 HMAC and base64 (src/sha256.c, src/util.c) against
 #                 libcrypto (linked here only, as the oracle)
 #   fuzz_config   conf_load_ex on any bytes, then the lookups
-#   fuzz_json     json_check (src/jsoncheck.c) against independent oracles:
+#   fuzz_json     json_check (src/json.c) against independent oracles:
 #                 a UTF-8 table written in the harness, and json-c itself
 #
 #   tests/fuzz.sh [SECONDS]     (default 60 per harness; FUZZ_SECONDS too)
@@ -29,7 +29,7 @@ cd "$TOP" || exit 1
 
 SECS=${1:-${FUZZ_SECONDS:-60}}
 OUT=$TOP/build/fuzz
-HARNESSES="fuzz_request fuzz_sig fuzz_config fuzz_json"
+HARNESSES=${FUZZ_ONLY:-"fuzz_request fuzz_sig fuzz_config fuzz_json"}
 failures=0
 fail() { printf 'FAIL %s: %s\n' "$1" "${2//$'\n'/\\n}"; failures=$((failures + 1)); }
 START=$SECONDS

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness: json_check (src/jsoncheck.c), hookbox's own strict
+ * libFuzzer harness: json_check (src/json.c), hookbox's own strict
  * RFC 8259 / RFC 3629 check that runs before json-c, tested against
  * independent oracles. Whatever json_check accepts:
  *
@@ -8,13 +8,18 @@
  *	- holds no NUL and no control byte but tab, LF and CR;
  *	- is parsed by json-c in its strict mode, whole;
  *	- when no "bigint" was reported, holds no integer json-c clamped
- *	  (UINT64_MAX or INT64_MIN that is not written as such).
+ *	  (UINT64_MAX or INT64_MIN that is not written as such);
+ *	- read by JSON pointer with json_find and json_scalar, gives for the
+ *	  pointer of every value in it (and one past each array's end) what
+ *	  json-c's own json_pointer_get gives, as hookbox read fields with
+ *	  json-c before: found or not, and the same text for a scalar.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
+#include <json-c/json_pointer.h>
 
 #include "hookbox.h"
 
@@ -99,6 +104,117 @@ clamped(struct json_object *o, const uint8_t *text, size_t n)
 	}
 }
 
+/* A field as hookbox read it through json-c, before json.c did it. */
+static int
+jsonc_field(struct json_object *root, const char *ptr, char *out,
+    size_t outsz, int *found)
+{
+	struct json_object *v;
+	const char *s;
+	size_t n, i;
+
+	*found = json_pointer_get(root, ptr, &v) == 0;
+	if (!*found || v == NULL)
+		return -1;
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		s = json_object_get_string(v);
+		n = (size_t)json_object_get_string_len(v);
+		break;
+	case json_type_int:
+		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+		n = strlen(s);
+		break;
+	default:
+		return -1;
+	}
+	if (n == 0 || n >= outsz)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return -1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 0;
+}
+
+static void
+same_field(struct json_object *root, const uint8_t *text, size_t size,
+    const char *ptr)
+{
+	char a[MAX_FIELD_LEN], b[MAX_FIELD_LEN];
+	struct json_span v;
+	int found, ra, rb;
+
+	ra = jsonc_field(root, ptr, a, sizeof(a), &found);
+	if (json_find((const char *)text, size, ptr, &v) == -1) {
+		if (found)
+			abort();	/* json-c finds what json_find does not */
+		return;
+	}
+	/* json-c says an array's null is not there; the field is not. */
+	if (!found && !(v.len == 4 && memcmp(v.p, "null", 4) == 0))
+		abort();	/* json_find finds what json-c does not */
+	strcpy(b, "untouched");
+	rb = json_scalar(&v, b, sizeof(b));
+	if (ra != rb || (ra == 0 && strcmp(a, b) != 0))
+		abort();	/* the same field reads differently */
+	if (rb == -1 && strcmp(b, "untouched") != 0)
+		abort();	/* a refused field changed out */
+}
+
+/*
+ * Every value's pointer, depth first, at most *budget of them. Names
+ * with '~' or '/' are escaped as RFC 6901 says.
+ */
+static void
+walk(struct json_object *root, struct json_object *o, char *ptr, size_t len,
+    size_t cap, const uint8_t *text, size_t size, int *budget)
+{
+	size_t i, n;
+
+	if ((*budget)-- <= 0)
+		return;
+	same_field(root, text, size, ptr);
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v) {
+			size_t at = len;
+			const char *c;
+
+			if (at + 1 >= cap)
+				return;
+			ptr[at++] = '/';
+			for (c = k; *c != '\0' && at + 2 < cap; c++) {
+				if (*c == '~' || *c == '/') {
+					ptr[at++] = '~';
+					ptr[at++] = *c == '~' ? '0' : '1';
+				} else
+					ptr[at++] = *c;
+			}
+			if (*c != '\0')
+				continue;	/* too long to name */
+			ptr[at] = '\0';
+			walk(root, v, ptr, at, cap, text, size, budget);
+			ptr[len] = '\0';
+		}
+	} else if (json_object_is_type(o, json_type_array)) {
+		n = json_object_array_length(o);
+		for (i = 0; i <= n; i++) {
+			int w = snprintf(ptr + len, cap - len, "/%zu", i);
+
+			if (w < 0 || (size_t)w >= cap - len)
+				break;
+			if (i == n)
+				same_field(root, text, size, ptr);
+			else
+				walk(root, json_object_array_get_idx(o, i),
+				    ptr, len + (size_t)w, cap, text, size,
+				    budget);
+			ptr[len] = '\0';
+		}
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -132,6 +248,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();	/* strict JSON that json-c refuses */
 	if (!bigint && o != NULL && clamped(o, data, size))
 		abort();	/* a clamped number json_check did not see */
+	/*
+	 * json-c clamps big numbers and cuts names at a NUL, which hookbox
+	 * did not read as fields then either (the clamped were dropped).
+	 */
+	if (!bigint && o != NULL &&
+	    memmem(data, size, "\\u0000", 6) == NULL) {
+		char ptr[MAX_FIELD_LEN];
+		int budget = 256;
+
+		ptr[0] = '\0';
+		walk(o, o, ptr, 0, sizeof(ptr), data, size, &budget);
+	}
 	json_object_put(o);
 	json_tokener_free(tok);
 	return 0;
