@@ -41,7 +41,7 @@
 #define LINGER_NAP	5	/* and looks for due work this often */
 #define EX_PERMANENT	65	/* EX_DATAERR: the hook says never retry */
 #define FLOOD_EVENTS	1000	/* events a second: above, hooks give way */
-#define FLOOD_REST	3	/* then rest this many times a run's length */
+#define FLOOD_REST	9	/* then rest this many times a run's length */
 #define FLOOD_REST_MAX	1000	/* ms */
 #define FLOOD_LOOK	100	/* ms between looks at the arrivals */
 
@@ -539,8 +539,11 @@ struct arrivals {
  * starts takes CPU from the receivers: fork, exec and a program's
  * start-up are kernel and hypervisor time that nice 19 hardly holds
  * back. So during such a flood a runner rests, between runs, FLOOD_REST
- * times as long as its last run took (at most FLOOD_REST_MAX). Below
- * that rate hooks run back to back.
+ * times as long as its last run took (at most FLOOD_REST_MAX): it then
+ * takes a tenth of a CPU at most. (Resting three times as long, with a
+ * hook on every event, the receivers accepted about 10% fewer events:
+ * median of 5 A/B rounds, 9,121 against 10,094 a second.) Below that
+ * rate hooks run back to back.
  */
 static void
 give_way(struct store *st, struct arrivals *ar, long long ran_us)

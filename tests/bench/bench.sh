@@ -299,7 +299,7 @@ hwm_of() {
 	HWM=$max
 }
 if want fcgi; then
-	say "== FastCGI (lighttpd mod_fastcgi, max-procs 2): hookbox (dynamic, static) | ceiling 1 thread | ceiling 8 threads | store loop"
+	say "== FastCGI (lighttpd mod_fastcgi, max-procs 1, as conf/lighttpd-fastcgi.conf): hookbox (dynamic, static) | ceiling 1 thread | ceiling 8 threads | store loop"
 	srv_start ceil1 lighttpd-fastcgi "$BUILD/ceiling_fcgi" || die "ceiling did not start"
 	srv_start ceilmt lighttpd-fastcgi "$BUILD/ceiling_fcgi_mt" || die "ceiling did not start"
 	FCGI_NAMES="fcgi ceil1 ceilmt"
