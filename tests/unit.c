@@ -2111,6 +2111,7 @@ t_json_pointer(void)
 	EXPECT_INT(jptr(o, "/a/2", out, 8), -1);	/* past the end */
 	EXPECT_INT(jptr(o, "/a/01", out, 8), -1);	/* leading zero */
 	EXPECT_INT(jptr(o, "/a/-", out, 8), -1);
+	EXPECT_INT(jptr(o, "/a/", out, 8), -1);	/* not json-c's index 0 */
 	EXPECT_INT(jptr(o, "/s/0", out, 8), -1);	/* into a string */
 	EXPECT_INT(jptr(o, "s", out, 8), -1);		/* not a pointer */
 	EXPECT_INT(jptr(o, "", out, 8), -1);		/* the object */

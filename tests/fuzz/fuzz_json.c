@@ -171,11 +171,25 @@ static void
 walk(struct json_object *root, struct json_object *o, char *ptr, size_t len,
     size_t cap, const uint8_t *text, size_t size, int *budget)
 {
+	static const char *const odd[] = { "/0", "/00", "/01", "/-", "/",
+	    "/~2", "/~", "/x~1y", "/9999999999" };
 	size_t i, n;
 
 	if ((*budget)-- <= 0)
 		return;
 	same_field(root, text, size, ptr);
+	/* Paths that may not be there, in RFC 6901's corners. */
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		/* json-c takes an empty token for index 0; RFC 6901 not. */
+		if (strcmp(odd[i], "/") == 0 &&
+		    json_object_is_type(o, json_type_array))
+			continue;
+		if (len + strlen(odd[i]) < cap) {
+			strcpy(ptr + len, odd[i]);
+			same_field(root, text, size, ptr);
+			ptr[len] = '\0';
+		}
+	}
 	if (json_object_is_type(o, json_type_object)) {
 		json_object_object_foreach(o, k, v) {
 			size_t at = len;
