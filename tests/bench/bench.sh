@@ -536,6 +536,7 @@ if [ -n "$ONLY" ]; then
 		printf '%-10s median %9.0f /s  p50 %s  p99 %s\n' "$l" "$(med "$l")" "$(ms "${P50S[$l]}")" "$(ms "${P99S[$l]}")"
 	done | sort
 	want fcgi && echo "FastCGI VmHWM:$RSS_LIST KiB (the largest now: $RSS_SPLIT)"
+	want fcgi && [ -n "$HWM_S" ] && echo "FastCGI VmHWM, make static:$RSS_LIST_S KiB (the largest now: $RSS_SPLIT_S)"
 	for c in "${CHECKS[@]}"; do echo "check: $c"; done
 	echo "bench: BENCH_ONLY=$ONLY, $((SECONDS - T0)) s; RESULTS.md not written"
 	exit 0
