@@ -630,7 +630,7 @@ json_next(struct json_iter *it, char *key, size_t keysz,
 	p = skip_ws(*p == '{' || *p == ',' ? p + 1 : p, it->end);
 	if (p >= it->end || *p != '"')
 		return -1;
-	if (decode_string(&p, it->end, key, keysz) < 0)
+	if (decode_string(&p, it->end, key, keysz) < 0 && keysz > 0)
 		key[0] = '\0';
 	if ((p = after_colon(p, it->end)) == NULL)
 		return -1;

@@ -38,8 +38,16 @@ headers_json(const struct request *r)
 		    strstr(n, "secret") != NULL ||
 		    strcmp(n, "authorization") == 0 ||
 		    strcmp(n, "cookie") == 0;
+		size_t j;
 
-		rc |= buf_addstr(&b, i > 0 ? "," : "") | json_string(&b, n) |
+		/* A name sent twice: its last value, once. */
+		for (j = i + 1; j < r->nheaders; j++)
+			if (strcmp(r->headers[j].name, n) == 0)
+				break;
+		if (j < r->nheaders)
+			continue;
+		rc |= buf_addstr(&b, b.len > 1 ? "," : "") |
+		    json_string(&b, n) |
 		    buf_add(&b, ":", 1) | json_string(&b, secret ?
 		    "[redacted]" : r->headers[i].value);
 	}

@@ -1854,6 +1854,36 @@ t_prov_flipdish_variants(void)
 	EXPECT_INT(a.outcome, OUT_BAD_REQUEST);
 }
 
+/*
+ * The resource is the first readable data.*_id among the first sixteen
+ * such names (each one is a pass over data), the last of a repeated name
+ * counting.
+ */
+static void
+fliplink_tries(void)
+{
+	struct buf b = { 0 };
+	struct event ev;
+	struct answer a;
+	int nulls, i;
+
+	/* z_id twice (its last value is null) and then n*_id: 15 or 16. */
+	for (nulls = 13; nulls <= 14; nulls++) {
+		buf_addstr(&b, "{\"type\":\"lead\",\"id\":\"1\",\"data\":{"
+		    "\"z_id\":\"x\",\"z_id\":null,");
+		for (i = 0; i < nulls; i++)
+			buf_printf(&b, "\"n%d_id\":null,", i);
+		buf_addstr(&b, "\"r_id\":\"r\"}}");
+		if (norm("fliplink", "REQUEST_METHOD=POST", NULL, NULL, b.data,
+		    b.len, &ev, &a) == 0)
+			EXPECT_STR(ev.resource, nulls == 13 ? "r" : "");
+		else
+			note(__LINE__, "refused: %s", a.error);
+		b.len = 0;
+	}
+	buf_free(&b);
+}
+
 static void
 t_prov_fliplink_variants(void)
 {
@@ -1891,6 +1921,7 @@ t_prov_fliplink_variants(void)
 		EXPECT_STR(ev.resource, "42");
 	} else
 		note(__LINE__, "id-less refused: %s", a.error);
+	fliplink_tries();
 }
 
 static void
@@ -2055,6 +2086,16 @@ t_prov_token_not_data(void)
 	EXPECT_INT(ep.provider->normalise(&ep, &r, &ev, &a), 0);
 	EXPECT_STR(ev.type, "order");
 	EXPECT_STR(ev.key, "7");
+	/* A parameter is a string: a longer pointer finds nothing in it. */
+	memset(&ev, 0, sizeof(ev));
+	ep.type_pointer = "/type/x";
+	EXPECT_INT(ep.provider->normalise(&ep, &r, &ev, &a), -1);
+	EXPECT_STR(ev.type, "");
+	memset(&ev, 0, sizeof(ev));
+	ep.type_pointer = NULL;
+	ep.resource_pointer = "/uid/0";
+	EXPECT_INT(ep.provider->normalise(&ep, &r, &ev, &a), 0);
+	EXPECT_STR(ev.resource, "");
 	req_free(&r);
 }
 
