@@ -193,6 +193,8 @@ req_from_env(struct request *r, char **envp, struct answer *a)
 	return 0;
 }
 
+#define READ_STEP	16384	/* bytes asked of the reader at a time */
+
 /*
  * Reads exactly CONTENT_LENGTH bytes, which the caller has already
  * compared with max_body_bytes. A body that ends early is a 400: the
@@ -201,8 +203,6 @@ req_from_env(struct request *r, char **envp, struct answer *a)
  * Without CONTENT_LENGTH (Apache mod_cgi passes a chunked body that way)
  * the body runs to the end of input, and one byte over max is a 413.
  */
-#define READ_STEP	16384
-
 int
 req_read_body(struct request *r, long long max, req_reader rd, void *ctx,
     struct answer *a)
