@@ -141,7 +141,8 @@ form_get(const char *q, const char *want, char *out, size_t outsz)
  * query's, then a form body's): they are flat, so one token names them,
  * and a parameter hides a JSON member of its name. Returns 0, or -1 when
  * absent, not a scalar, empty, too long for out, or holding control
- * bytes (values end up in hook environments and log lines).
+ * bytes (values end up in hook environments and log lines); out is then
+ * left as it was.
  */
 static int
 field(const struct event *ev, const char *ptr, char *out, size_t outsz)
