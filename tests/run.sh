@@ -63,9 +63,11 @@ for s in "${suites[@]}"; do
 	p=$(grep -c '^PASS ' "$log")
 	f=$(grep -c '^FAIL ' "$log")
 	grep -E '^(PASS|FAIL) ' "$log" | sed "s/^/  [$name] /"
+	grep '^FAIL ' "$log" | sed "s/^/[$name] /" >>"$logdir/failures"
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "  [$name] FAIL suite exited $rc without a failing case:"
 		tail -n 20 "$log.err" | sed 's/^/    /'
+		echo "[$name] suite exited $rc without a failing case" >>"$logdir/failures"
 		f=1
 	elif [ "$f" -gt 0 ] && [ -s "$log.err" ]; then
 		echo "  [$name] stderr (last lines):"
@@ -76,5 +78,10 @@ for s in "${suites[@]}"; do
 	unset first
 done
 
+# CI shows only the end of this output: say again what failed.
+if [ -s "$logdir/failures" ]; then
+	echo "== failures"
+	sed 's/^/  /' "$logdir/failures"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
