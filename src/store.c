@@ -93,6 +93,7 @@ enum stmt {
 	S_REJECT,
 	S_REJECT_TRIM,
 	S_BEGIN,
+	S_BEGIN_READ,
 	S_COMMIT,
 	S_ROLLBACK,
 	S_EXPIRED,
@@ -136,6 +137,8 @@ static const char *const sql[S__MAX] = {
 	/* S_REJECT_TRIM: keep the newest REJECTS_CAP rows */
 	"DELETE FROM rejects WHERE id <= (SELECT max(id) FROM rejects) - ?1",
 	"BEGIN IMMEDIATE",
+	/* S_BEGIN_READ: a batch's looks for redeliveries, in one snapshot */
+	"BEGIN",
 	"COMMIT",
 	"ROLLBACK",
 	/* S_EXPIRED: attempts whose runner stopped without finishing */
@@ -780,9 +783,17 @@ insert_reject(struct store *st, const struct reject *rj)
 void
 store_write(struct store *st, struct store_item *items, size_t n)
 {
-	size_t i, todo = 0;
-	int rc, rejects = 0;
+	size_t i, todo = 0, looks = 0;
+	int rc, rejects = 0, grouped;
 
+	/*
+	 * Each look on its own would be a read transaction of its own, and
+	 * in WAL mode every transaction takes and drops a lock byte of the
+	 * -shm file, a system call each time: a batch's looks share one.
+	 */
+	for (i = 0; i < n; i++)
+		looks += items[i].se != NULL && !items[i].se->ev->windowed;
+	grouped = looks > 1 && exec1(st, S_BEGIN_READ) == SQLITE_OK;
 	for (i = 0; i < n; i++) {
 		struct store_item *it = &items[i];
 
@@ -806,6 +817,9 @@ store_write(struct store *st, struct store_item *items, size_t n)
 		}
 		todo++;
 	}
+	/* It wrote nothing: its end cannot fail in a way that matters. */
+	if (grouped && exec1(st, S_COMMIT) != SQLITE_OK)
+		exec1(st, S_ROLLBACK);
 	if (todo == 0)
 		return;
 	if ((rc = store_begin(st)) != SQLITE_OK) {
