@@ -188,7 +188,11 @@ string(struct scan *s)
 			return fail(s, "a control byte inside a string "
 			    "(escape it)");
 		if (c != '\\') {
-			if (utf8(s) == -1)
+			/* A run of plain ASCII at once; utf8() for the rest. */
+			while (c >= 0x20 && c < 0x80 && c != '"' && c != '\\' &&
+			    ++s->p < s->end)
+				c = *s->p;
+			if (s->p < s->end && c >= 0x80 && utf8(s) == -1)
 				return -1;
 			continue;
 		}
@@ -331,10 +335,39 @@ skip_ws(const char *p, const char *end)
 static const char *
 skip_string(const char *p, const char *end)
 {
-	for (p++; p < end && *p != '"'; p++)
-		if (*p == '\\' && p + 1 < end)
+	for (p++; p < end; p++) {
+		while (p < end && *p != '"' && *p != '\\')
 			p++;
+		if (p >= end || *p == '"')
+			break;
+		if (p + 1 < end)
+			p++;		/* the escaped byte */
+	}
 	return p < end ? p + 1 : end;
+}
+
+/* A number or literal ends at the first of these. */
+static int
+ends_scalar(char c)
+{
+	switch (c) {
+	case ',': case '}': case ']': case ' ': case '\t': case '\r':
+	case '\n':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+opens_or_closes(char c)
+{
+	switch (c) {
+	case '"': case '{': case '[': case '}': case ']':
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* Past the value at p. */
@@ -346,18 +379,23 @@ skip_value(const char *p, const char *end)
 	if (p < end && *p == '"')
 		return skip_string(p, end);
 	if (p < end && *p != '{' && *p != '[') {
-		while (p < end && strchr(",}] \t\r\n", *p) == NULL)
+		while (p < end && !ends_scalar(*p))
 			p++;
 		return p;
 	}
 	while (p < end) {
+		/* Most bytes between brackets and strings only pass by. */
+		while (p < end && !opens_or_closes(*p))
+			p++;
+		if (p >= end)
+			break;
 		if (*p == '"') {
 			p = skip_string(p, end);
 			continue;
 		}
 		if (*p == '{' || *p == '[')
 			depth++;
-		else if ((*p == '}' || *p == ']') && --depth == 0)
+		else if (--depth == 0)
 			return p + 1;
 		p++;
 	}
@@ -491,12 +529,26 @@ member(const char *p, const char *end, const char *tok, size_t toklen)
 
 	p = skip_ws(p + 1, end);
 	while (p < end && *p == '"') {
-		long n = decode_string(&p, end, key, toklen + 1 <
-		    sizeof(key) ? toklen + 1 : sizeof(key));
+		const char *name = p + 1, *q = name;
+		int match;
 
+		/* Most names hold no escape: compared as they stand. */
+		while (q < end && *q != '"' && *q != '\\')
+			q++;
+		if (q < end && *q == '"') {
+			match = (size_t)(q - name) == toklen &&
+			    memcmp(name, tok, toklen) == 0;
+			p = q + 1;
+		} else {
+			long n = decode_string(&p, end, key, toklen + 1 <
+			    sizeof(key) ? toklen + 1 : sizeof(key));
+
+			match = n == (long)toklen &&
+			    memcmp(key, tok, toklen) == 0;
+		}
 		if ((p = after_colon(p, end)) == NULL)
 			break;
-		if (n == (long)toklen && memcmp(key, tok, toklen) == 0)
+		if (match)
 			found = p;
 		p = skip_ws(skip_value(p, end), end);
 		if (p < end && *p == ',')
@@ -651,10 +703,18 @@ json_string(struct buf *b, const char *s)
 	static const char hex[] = "0123456789abcdef";
 	int rc = buf_add(b, "\"", 1);
 
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+	while (*s != '\0') {
+		const char *run = s;
+		unsigned char c;
 		const char *esc = NULL;
 
+		/* What needs no escape goes in at once. */
+		while ((c = (unsigned char)*s) >= 0x20 && c != '"' && c != '\\')
+			s++;
+		if (s > run)
+			rc |= buf_add(b, run, (size_t)(s - run));
+		if (c == '\0')
+			break;
 		switch (c) {
 		case '"': esc = "\\\""; break;
 		case '\\': esc = "\\\\"; break;
@@ -666,13 +726,13 @@ json_string(struct buf *b, const char *s)
 		}
 		if (esc != NULL)
 			rc |= buf_addstr(b, esc);
-		else if (c < 0x20) {
+		else {
 			char u[7] = { '\\', 'u', '0', '0', hex[c >> 4],
 			    hex[c & 15], '\0' };
 
 			rc |= buf_addstr(b, u);
-		} else
-			rc |= buf_add(b, s, 1);
+		}
+		s++;
 	}
 	return rc | buf_add(b, "\"", 1);
 }

@@ -12,15 +12,47 @@
 
 #include "hookbox.h"
 
-static const char *
-env_get(char **envp, const char *name)
-{
-	size_t n = strlen(name);
+/* The meta-variables hookbox reads, found in one pass over envp. */
+enum meta {
+	M_REMOTE_ADDR, M_REQUEST_METHOD, M_PATH_INFO, M_REQUEST_URI,
+	M_SCRIPT_NAME, M_QUERY_STRING, M_CONTENT_TYPE, M_CONTENT_LENGTH,
+	M__MAX
+};
+#define META(name)	{ name, sizeof(name) - 1 }
+static const struct {
+	const char	*name;
+	size_t		 len;
+} meta_names[M__MAX] = {
+	META("REMOTE_ADDR"), META("REQUEST_METHOD"), META("PATH_INFO"),
+	META("REQUEST_URI"), META("SCRIPT_NAME"), META("QUERY_STRING"),
+	META("CONTENT_TYPE"), META("CONTENT_LENGTH"),
+};
 
-	for (; envp != NULL && *envp != NULL; envp++)
-		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
-			return *envp + n + 1;
-	return NULL;
+/* A header's variable (RFC 3875 section 4.1.18). */
+static int
+is_http(const char *var)
+{
+	return var[0] == 'H' && var[1] == 'T' && var[2] == 'T' &&
+	    var[3] == 'P' && var[4] == '_';
+}
+
+/* A variable set twice counts as its first value, as getenv() has it. */
+static void
+meta_set(const char **meta, const char *var)
+{
+	const char *eq = strchr(var, '=');
+	size_t n, i;
+
+	if (eq == NULL)
+		return;
+	n = (size_t)(eq - var);
+	for (i = 0; i < M__MAX; i++)
+		if (n == meta_names[i].len && var[0] == meta_names[i].name[0] &&
+		    memcmp(var, meta_names[i].name, n) == 0) {
+			if (meta[i] == NULL)
+				meta[i] = eq + 1;
+			return;
+		}
 }
 
 static int
@@ -91,11 +123,11 @@ dup_limited(const char *s, size_t max)
  * what follows SCRIPT_NAME in REQUEST_URI, up to the query.
  */
 static const char *
-derive_path(char **envp, char *tmp, size_t tmpsz)
+derive_path(const char **meta, char *tmp, size_t tmpsz)
 {
-	const char *pi = env_get(envp, "PATH_INFO");
-	const char *uri = env_get(envp, "REQUEST_URI");
-	const char *sn = env_get(envp, "SCRIPT_NAME");
+	const char *pi = meta[M_PATH_INFO];
+	const char *uri = meta[M_REQUEST_URI];
+	const char *sn = meta[M_SCRIPT_NAME];
 	size_t snlen, n;
 	const char *q;
 
@@ -124,16 +156,18 @@ int
 req_from_env(struct request *r, char **envp, struct answer *a)
 {
 	char pathbuf[MAX_PATH_LEN + 1];
-	const char *m, *cl, *path;
+	const char *meta[M__MAX] = { NULL }, *m, *cl, *path;
 	char **e;
 
 	memset(r, 0, sizeof(*r));
 	r->content_length = -1;
+	for (e = envp; e != NULL && *e != NULL; e++)
+		if (!is_http(*e))
+			meta_set(meta, *e);
 	/* First, so that even a refused request says where it came from. */
-	if ((r->remote_addr = dup_limited(env_get(envp, "REMOTE_ADDR"),
-	    64)) == NULL)
+	if ((r->remote_addr = dup_limited(meta[M_REMOTE_ADDR], 64)) == NULL)
 		r->remote_addr = strdup("?");
-	m = env_get(envp, "REQUEST_METHOD");
+	m = meta[M_REQUEST_METHOD];
 	if (m == NULL || strlen(m) > 16)
 		m = "OTHER";	/* answered 405 with Allow, once routed */
 	if ((r->method_name = strdup(m)) == NULL) {
@@ -143,19 +177,19 @@ req_from_env(struct request *r, char **envp, struct answer *a)
 	r->method = strcmp(m, "GET") == 0 ? REQ_GET :
 	    strcmp(m, "POST") == 0 ? REQ_POST : REQ_OTHER;
 
-	if ((path = derive_path(envp, pathbuf, sizeof(pathbuf))) == NULL ||
+	if ((path = derive_path(meta, pathbuf, sizeof(pathbuf))) == NULL ||
 	    (r->path = dup_limited(path, MAX_PATH_LEN)) == NULL) {
 		answer_set(a, OUT_NOT_FOUND, "the URL path is too long or "
 		    "badly encoded");
 		return -1;
 	}
-	if ((r->query = dup_limited(env_get(envp, "QUERY_STRING"),
+	if ((r->query = dup_limited(meta[M_QUERY_STRING],
 	    MAX_QUERY_LEN)) == NULL) {
 		answer_set(a, OUT_BAD_REQUEST, "the query string is over %d "
 		    "bytes", MAX_QUERY_LEN);
 		return -1;
 	}
-	if ((r->content_type = dup_limited(env_get(envp, "CONTENT_TYPE"),
+	if ((r->content_type = dup_limited(meta[M_CONTENT_TYPE],
 	    MAX_HEADER_LEN)) == NULL || has_ctl(r->content_type)) {
 		answer_set(a, OUT_BAD_REQUEST, "Content-Type is over %d bytes "
 		    "or holds control bytes", MAX_HEADER_LEN);
@@ -164,8 +198,7 @@ req_from_env(struct request *r, char **envp, struct answer *a)
 	for (e = envp; e != NULL && *e != NULL; e++) {
 		const char *eq;
 
-		if (strncmp(*e, "HTTP_", 5) != 0 ||
-		    (eq = strchr(*e, '=')) == NULL)
+		if (!is_http(*e) || (eq = strchr(*e, '=')) == NULL)
 			continue;
 		if (add_header(r, *e + 5, eq, a) == -1) {
 			if (a->outcome == OUT_NONE)
@@ -175,7 +208,7 @@ req_from_env(struct request *r, char **envp, struct answer *a)
 	}
 
 	/* RFC 3875 section 4.1.2: a decimal count of body bytes. */
-	cl = env_get(envp, "CONTENT_LENGTH");
+	cl = meta[M_CONTENT_LENGTH];
 	if (cl != NULL && *cl != '\0') {
 		const char *errstr;
 		long long n;
