@@ -304,8 +304,8 @@ committer(void *arg)
 
 			snprintf(db, sizeof(db), "%s", conf_database(c));
 			if ((st = store_open(db, conf_busy_timeout(c),
-			    conf_synchronous_full(c) ? STORE_SYNC_FULL : 0,
-			    &err)) == NULL)
+			    (conf_synchronous_full(c) ? STORE_SYNC_FULL : 0) |
+			    STORE_GROUP, &err)) == NULL)
 				hb_warnx("%s", err.data != NULL ? err.data :
 				    "store");
 			buf_free(&err);

@@ -170,6 +170,23 @@ int		 answer_format(const struct answer *, struct buf *, int);
 void		 answer_set(struct answer *, enum outcome, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
+/* json.c: the types the providers keep */
+struct json_span {
+	const char	*p;		/* a value's text in the body */
+	size_t		 len;
+};
+#define JSON_TOP_MAX	32	/* top-level members json_check notes */
+/* The members of a checked body's top-level object (json_find_top). */
+struct json_top {
+	size_t		 n;
+	int		 whole;	/* every member, and no name escaped */
+	struct {
+		const char	*name;	/* as in the text, unquoted */
+		size_t		 len;
+		struct json_span v;
+	} m[JSON_TOP_MAX];
+};
+
 /* providers.c */
 struct event {
 	char		 type[MAX_FIELD_LEN];
@@ -182,6 +199,7 @@ struct event {
 	const char	*form;		/* a urlencoded body */
 	const char	*json;		/* a checked JSON object body */
 	size_t		 json_len;
+	struct json_top	 top;		/* json's members (json_find_top) */
 };
 struct provider {
 	const char	*name;
@@ -199,15 +217,14 @@ const char	*prov_names(void);
 struct json_object *prov_query_object(const char *, struct answer *);
 
 /* json.c */
-struct json_span {
-	const char	*p;		/* a value's text in the body */
-	size_t		 len;
-};
 struct json_iter {
 	const char	*p, *end;	/* p starts at an object's '{' */
 };
-int	 json_check(const char *, size_t, int, int *, char *, size_t);
+int	 json_check(const char *, size_t, int, int *, char *, size_t,
+	    struct json_top *);
 int	 json_find(const char *, size_t, const char *, struct json_span *);
+int	 json_find_top(const struct json_top *, const char *, size_t,
+	    const char *, struct json_span *);
 long	 json_pointer_token(const char **, char *);
 int	 json_scalar(const struct json_span *, char *, size_t);
 int	 json_next(struct json_iter *, char *, size_t, struct json_span *);
@@ -240,6 +257,8 @@ struct stored_event {
 /* store_open flags */
 #define STORE_SYNC_FULL	0x1	/* synchronous=FULL, else NORMAL */
 #define STORE_QUEUE	0x2	/* one thread, SIGALRM unused: queue to write */
+#define STORE_GROUP	0x4	/* the one writer of a process: no looks first */
+void		 store_setup(void);
 struct store	*store_open(const char *, int, int, struct buf *);
 void		 store_close(struct store *);
 int		 store_init(const char *, struct buf *);

@@ -26,6 +26,7 @@ struct scan {
 	int			 depth, maxdepth;
 	int			 bigint;	/* a whole number past 64 bits */
 	const char		*why;
+	struct json_top		*top;		/* or NULL */
 };
 
 static int value(struct scan *);
@@ -218,11 +219,35 @@ string(struct scan *s)
 	return fail(s, "a string is not closed");
 }
 
+/*
+ * A member of the top-level object, for json_find_top. The index is
+ * whole only when it holds every member and no name has an escape, so
+ * that names compare as they stand in the text.
+ */
+static void
+note_member(struct json_top *t, const unsigned char *name,
+    const unsigned char *name_end, const unsigned char *v,
+    const unsigned char *v_end)
+{
+	if (t->n == JSON_TOP_MAX ||
+	    memchr(name, '\\', (size_t)(name_end - name)) != NULL) {
+		t->whole = 0;
+		return;
+	}
+	t->m[t->n].name = (const char *)name;
+	t->m[t->n].len = (size_t)(name_end - name);
+	t->m[t->n].v.p = (const char *)v;
+	t->m[t->n].v.len = (size_t)(v_end - v);
+	t->n++;
+}
+
 static int
 container(struct scan *s, int close, int object)
 {
 	if (++s->depth > s->maxdepth)
 		return fail(s, "nested too deep");
+	if (object && s->depth == 1 && s->top != NULL)
+		s->top->whole = 1;
 	s->p++;
 	ws(s);
 	if (s->p < s->end && *s->p == close) {
@@ -231,19 +256,27 @@ container(struct scan *s, int close, int object)
 		return 0;
 	}
 	for (;;) {
+		const unsigned char *name = NULL, *name_end = NULL, *v;
+
 		ws(s);
 		if (object) {
 			if (s->p >= s->end || *s->p != '"')
 				return fail(s, "an object key is not a string");
+			name = s->p + 1;
 			if (string(s) == -1)
 				return -1;
+			name_end = s->p - 1;
 			ws(s);
 			if (s->p >= s->end || *s->p != ':')
 				return fail(s, "a ':' is missing");
 			s->p++;
 		}
+		ws(s);
+		v = s->p;
 		if (value(s) == -1)
 			return -1;
+		if (object && s->depth == 1 && s->top != NULL)
+			note_member(s->top, name, name_end, v, s->p);
 		ws(s);
 		if (s->p < s->end && *s->p == ',') {
 			s->p++;
@@ -289,15 +322,23 @@ value(struct scan *s)
  * Checks that text[0..len) is exactly one JSON value (surrounding
  * whitespace allowed), nested at most maxdepth deep. Returns 0, setting
  * *bigint when a whole number does not fit in 64 bits, or -1 with a
- * reason and the byte offset written to why.
+ * reason and the byte offset written to why. When top is not NULL it
+ * receives the members of a top-level object, for json_find_top: the
+ * check passes over them anyway, and reading fields then needs no other
+ * pass over the whole text.
  */
 int
 json_check(const char *text, size_t len, int maxdepth, int *bigint,
-    char *why, size_t whysz)
+    char *why, size_t whysz, struct json_top *top)
 {
 	struct scan s = { (const unsigned char *)text,
 	    (const unsigned char *)text + len, (const unsigned char *)text, 0,
-	    maxdepth, 0, NULL };
+	    maxdepth, 0, NULL, top };
+
+	if (top != NULL) {		/* whole once the text is an object */
+		top->n = 0;
+		top->whole = 0;
+	}
 
 	if (value(&s) == 0) {
 		ws(&s);
@@ -616,6 +657,38 @@ json_find(const char *text, size_t len, const char *ptr,
 	v->p = p;
 	v->len = (size_t)(skip_value(p, end) - p);
 	return 0;
+}
+
+/*
+ * json_find, for a body json_check indexed into t: the first token is
+ * looked up among the top-level members (the last of a name, as
+ * json_find has it) and the rest of the pointer read from that value
+ * alone. Without a whole index it is json_find itself.
+ */
+int
+json_find_top(const struct json_top *t, const char *text, size_t len,
+    const char *ptr, struct json_span *v)
+{
+	const char *rest = ptr + 1;
+	char tok[MAX_FIELD_LEN];
+	long n;
+	size_t i;
+
+	if (t == NULL || !t->whole || *ptr != '/')
+		return json_find(text, len, ptr, v);
+	if ((n = json_pointer_token(&rest, tok)) < 0)
+		return -1;
+	for (i = t->n; i-- > 0;)
+		if (t->m[i].len == (size_t)n &&
+		    memcmp(t->m[i].name, tok, (size_t)n) == 0)
+			break;
+	if (i == (size_t)-1)
+		return -1;
+	if (*rest == '\0') {
+		*v = t->m[i].v;
+		return 0;
+	}
+	return json_find(t->m[i].v.p, t->m[i].v.len, rest, v);
 }
 
 /*

@@ -30,6 +30,7 @@ int
 main(int argc, char *argv[])
 {
 	guard_stdio();
+	store_setup();
 	/* Apache passes an ISINDEX query as argv, so CGI is decided first. */
 	if (getenv("GATEWAY_INTERFACE") != NULL)
 		return serve_cgi();

@@ -34,7 +34,7 @@ json_body(const struct request *r, struct event *ev, struct answer *a)
 		return -1;
 	}
 	if (json_check(r->body.data, r->body.len, MAX_JSON_DEPTH, &bigint,
-	    why, sizeof(why)) == -1) {
+	    why, sizeof(why), &ev->top) == -1) {
 		answer_set(a, OUT_BAD_REQUEST, "the body is not valid JSON: %s",
 		    why);
 		return -1;
@@ -169,8 +169,8 @@ field(const struct event *ev, const char *ptr, char *out, size_t outsz)
 		if (rc != 1)
 			return -1;
 	}
-	if (ev->json == NULL || json_find(ev->json, ev->json_len, ptr,
-	    &v) == -1)
+	if (ev->json == NULL || json_find_top(&ev->top, ev->json,
+	    ev->json_len, ptr, &v) == -1)
 		return -1;
 	return json_scalar(&v, out, outsz);
 }
@@ -320,7 +320,8 @@ norm_fliplink(const struct endpoint *ep, const struct request *r,
 	 * of its name, a pass over data: without a bound, a body of many
 	 * unreadable *_id members took minutes.
 	 */
-	if (json_find(ev->json, ev->json_len, "/data", &data) == 0 &&
+	if (json_find_top(&ev->top, ev->json, ev->json_len, "/data",
+	    &data) == 0 &&
 	    *data.p == '{') {
 		it = (struct json_iter){ data.p, data.p + data.len };
 		while (tries < RESOURCE_TRIES &&
@@ -381,7 +382,8 @@ norm_flipdish(const struct endpoint *ep, const struct request *r,
 	    field(ev, "/EventName", ev->type,
 	    sizeof(ev->type)) == -1) {
 		for (i = 0; shapes[i].field != NULL; i++)
-			if (json_find(ev->json, ev->json_len, shapes[i].field,
+			if (json_find_top(&ev->top, ev->json, ev->json_len,
+			    shapes[i].field,
 			    &v) == 0) {
 				snprintf(ev->type, sizeof(ev->type), "%s",
 				    shapes[i].type);

@@ -227,6 +227,7 @@ struct store {
 	int		 queue;		/* <database>.writers, or -1 */
 	int		 queued;	/* 1 while we hold it */
 	int		 wal_frames;	/* in the WAL after our last commit */
+	int		 look_first;	/* redeliveries looked for unlocked */
 };
 
 /* Busy, locked, full, read-only, I/O: the sender should come back later. */
@@ -524,6 +525,17 @@ migrate(sqlite3 *db, int busy_ms, struct buf *err)
 }
 
 /*
+ * Before any other SQLite call, once per process: SQLite's count of its
+ * own memory takes a global mutex around every allocation, and nothing
+ * here reads it.
+ */
+void
+store_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/*
  * Opens the database, creating and upgrading its schema when needed. The
  * only schema check on the hot path is one read of user_version.
  * Returns NULL with a sentence in err on failure.
@@ -538,8 +550,10 @@ store_open(const char *path, int busy_ms, int flags, struct buf *err)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
 	st->queue = -1;
+	/* One thread uses a connection (the committer, under FastCGI). */
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
+	    NULL);
 	if (rc != SQLITE_OK) {
 		buf_printf(err, "cannot open the database %s: %s\n", path,
 		    st->db != NULL ? sqlite3_errmsg(st->db) :
@@ -589,6 +603,7 @@ store_open(const char *path, int busy_ms, int flags, struct buf *err)
 		goto fail;
 	if (flags & STORE_QUEUE)
 		st->queue = open_queue(path);
+	st->look_first = !(flags & STORE_GROUP);
 	return st;
  fail:
 	store_close(st);
@@ -776,9 +791,15 @@ insert_reject(struct store *st, const struct reject *rj)
  * id, or ST_BUSY / ST_FAIL when nothing of the batch was committed (the
  * sender gets 503 and retries). Rejects are kept best effort.
  *
- * Redeliveries are found by reads before any write lock is taken, so a
- * retry storm costs no writes at all. `rejects` is trimmed to its newest
- * REJECTS_CAP rows in the same transaction, so a flood cannot grow it.
+ * Redeliveries are found by reads before any write lock is taken, so
+ * that a CGI process answering a retry never queues behind writers. The
+ * FastCGI committer (STORE_GROUP) is its process's only writer and has
+ * nobody to queue behind: its batches go straight to the write
+ * transaction, where INSERT ... ON CONFLICT DO NOTHING finds them, which
+ * spares every new event a look of its own. Either way a retry storm
+ * writes nothing: a transaction that changed no page commits no frame.
+ * `rejects` is trimmed to its newest REJECTS_CAP rows in the same
+ * transaction, so a flood cannot grow it.
  */
 void
 store_write(struct store *st, struct store_item *items, size_t n)
@@ -791,7 +812,7 @@ store_write(struct store *st, struct store_item *items, size_t n)
 	 * in WAL mode every transaction takes and drops a lock byte of the
 	 * -shm file, a system call each time: a batch's looks share one.
 	 */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && st->look_first; i++)
 		looks += items[i].se != NULL && !items[i].se->ev->windowed;
 	grouped = looks > 1 && exec1(st, S_BEGIN_READ) == SQLITE_OK;
 	for (i = 0; i < n; i++) {
@@ -803,7 +824,7 @@ store_write(struct store *st, struct store_item *items, size_t n)
 			todo++;
 			continue;
 		}
-		if (!it->se->ev->windowed) {
+		if (st->look_first && !it->se->ev->windowed) {
 			rc = find(st, it->se->endpoint, it->se->ev->key, &it->id);
 			if (rc == SQLITE_ROW) {
 				it->result = ST_DUPLICATE;

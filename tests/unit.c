@@ -2103,16 +2103,24 @@ t_prov_token_not_data(void)
 static int
 jptr(const char *text, const char *ptr, char *out, size_t outsz)
 {
-	struct json_span v;
-	int bigint;
+	static struct json_top top;
+	struct json_span v, w;
+	int bigint, found;
 	char reason[128];
 
 	if (json_check(text, strlen(text), MAX_JSON_DEPTH, &bigint, reason,
-	    sizeof(reason)) == -1) {
+	    sizeof(reason), &top) == -1) {
 		note(__LINE__, "%s: %s", text, reason);
 		return -2;
 	}
-	if (json_find(text, strlen(text), ptr, &v) == -1)
+	/* Through the index of the top-level members, the same value. */
+	found = json_find(text, strlen(text), ptr, &v);
+	if (json_find_top(&top, text, strlen(text), ptr, &w) != found ||
+	    (found == 0 && (w.p != v.p || w.len != v.len))) {
+		note(__LINE__, "%s at %s: json_find_top differs", text, ptr);
+		return -3;
+	}
+	if (found == -1)
 		return -1;
 	return json_scalar(&v, out, outsz);
 }
@@ -2169,6 +2177,19 @@ t_json_pointer(void)
 	EXPECT_STR(out, "5");
 	EXPECT_INT(jptr("{\"\":\"6\"}", "/", out, 8), 0);
 	EXPECT_STR(out, "6");
+	/* Not an object at the top: no index of members, the array read. */
+	EXPECT_INT(jptr(" [84, {\"a\":\"7\"}]", "/0", out, 8), 0);
+	EXPECT_STR(out, "84");
+	EXPECT_INT(jptr("[84,{\"a\":\"7\"}]", "/1/a", out, 8), 0);
+	EXPECT_STR(out, "7");
+	/* More members than the index holds: still the last of a name. */
+	EXPECT_INT(jptr("{\"k\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,"
+	    "\"f\":6,\"g\":7,\"h\":8,\"i\":9,\"j\":10,\"l\":11,\"m\":12,"
+	    "\"n\":13,\"o\":14,\"p\":15,\"q\":16,\"r\":17,\"s\":18,"
+	    "\"t\":19,\"u\":20,\"v\":21,\"w\":22,\"x\":23,\"y\":24,"
+	    "\"z\":25,\"A\":26,\"B\":27,\"C\":28,\"D\":29,\"E\":30,"
+	    "\"F\":31,\"G\":32,\"k\":33}", "/k", out, 8), 0);
+	EXPECT_STR(out, "33");
 	/* Strings decoded: escapes, \u to UTF-8, a surrogate pair. */
 	EXPECT_INT(jptr("{\"s\":\"a\\\"\\\\\\/\\u00e9\\ud83d\\ude00\"}", "/s",
 	    out, sizeof(out)), 0);
@@ -2635,7 +2656,7 @@ t_store_rejects_bounded(void)
  * the stored one its old id; all in one transaction.
  */
 static void
-t_store_write_batch(void)
+store_write_batch(int flags, const char *file)
 {
 	struct buf err = { 0 }, path = { 0 };
 	struct request r;
@@ -2661,8 +2682,8 @@ t_store_write_batch(void)
 		se[i] = (struct stored_event){ .endpoint = "catalog",
 		    .provider = "flipsnack", .ev = &ev[i], .req = &r,
 		    .query = "", .headers = "{}", .now = 1000 };
-	buf_printf(&path, "%s/batch.db", tmpdir);
-	if ((st = store_open(path.data, 100, 0, &err)) == NULL) {
+	buf_printf(&path, "%s/%s", tmpdir, file);
+	if ((st = store_open(path.data, 100, flags, &err)) == NULL) {
 		note(__LINE__, "store_open: %s", err.data ? err.data : "");
 		goto out;
 	}
@@ -2684,11 +2705,30 @@ t_store_write_batch(void)
 	EXPECT_INT(items[1].id, 2);
 	EXPECT_INT(items[2].result, ST_DUPLICATE);
 	EXPECT_INT(items[2].id, 1);
+	{
+		struct serve_ctx c = { .store = st };
+
+		EXPECT_INT(db_count(&c, "SELECT count(*) FROM events"), 2);
+		EXPECT_INT(db_count(&c, "SELECT count(*) FROM rejects"), 1);
+	}
 	store_close(st);
  out:
 	buf_free(&r.body);
 	buf_free(&err);
 	buf_free(&path);
+}
+
+static void
+t_store_write_batch(void)
+{
+	store_write_batch(0, "batch.db");
+}
+
+/* The FastCGI committer's way: no looks before the write transaction. */
+static void
+t_store_write_batch_group(void)
+{
+	store_write_batch(STORE_GROUP, "batch-group.db");
 }
 
 /* ---- main ---- */
@@ -2796,6 +2836,8 @@ main(void)
 		{ "store rejects table is bounded", t_store_rejects_bounded },
 		{ "store batch: one transaction, duplicates inside it",
 		    t_store_write_batch },
+		{ "store batch as the FastCGI committer writes it (STORE_GROUP)",
+		    t_store_write_batch_group },
 	};
 	const char *base = getenv("TMPDIR");
 	size_t i;

@@ -138,6 +138,9 @@ jsonc_field(struct json_object *root, const char *ptr, char *out,
 	return 0;
 }
 
+/* The top-level members of the input, as json_check noted them. */
+static struct json_top top;
+
 static void
 same_field(struct json_object *root, const uint8_t *text, size_t size,
     const char *ptr)
@@ -147,6 +150,15 @@ same_field(struct json_object *root, const uint8_t *text, size_t size,
 	int found, ra, rb;
 
 	ra = jsonc_field(root, ptr, a, sizeof(a), &found);
+	{
+		struct json_span w;
+		int r1 = json_find((const char *)text, size, ptr, &v);
+		int r2 = json_find_top(&top, (const char *)text, size, ptr,
+		    &w);
+
+		if (r1 != r2 || (r1 == 0 && (v.p != w.p || v.len != w.len)))
+			abort();	/* the index reads another value */
+	}
 	if (json_find((const char *)text, size, ptr, &v) == -1) {
 		if (found)
 			abort();	/* json-c finds what json_find does not */
@@ -239,7 +251,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 
 	if (json_check((const char *)data, size, MAX_JSON_DEPTH, &bigint, why,
-	    sizeof(why)) == -1) {
+	    sizeof(why), &top) == -1) {
 		if (strlen(why) == 0)
 			abort();	/* a refusal always says why */
 		return 0;
