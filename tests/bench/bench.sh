@@ -26,7 +26,10 @@
 #      then hook runs/s while the backlog drains (BENCH_DRAIN_MAX s), and
 #      a run paced at 300 events/s on a fresh server to see whether the
 #      hooks keep up
-#   5. peak RSS (VmHWM) of the FastCGI processes of each build, the
+#   5. instructions per request under FastCGI, hookbox | the 1-thread
+#      ceiling (tests/bench/instructions.sh: callgrind, user space only;
+#      a count that does not move with the machine's load)
+#   6. peak RSS (VmHWM) of the FastCGI processes of each build, the
 #      binary's size
 # After each hookbox phase the events table is checked against the 2xx
 # answers wrk counted.
@@ -36,7 +39,7 @@
 # Knobs (environment): BENCH_ROUNDS (3), BENCH_SECONDS (3 per round),
 # BENCH_DRAIN_MAX (15 s), BENCH_TMPDIR (/var/tmp: the data must be on a
 # real disk, not tmpfs, for fsync to mean anything), BENCH_ONLY (a subset
-# of "fcgi cgi dup hooks" while working on one of them: prints the rounds
+# of "fcgi cgi dup hooks instr" while working on one of them: prints the rounds
 # and the medians, and leaves RESULTS.md alone).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -530,11 +533,29 @@ if want hooks; then
 fi
 srv_stop fcgi
 
+# ---- 5. instructions per request (callgrind), beside the ceiling ----
+
+if want instr; then
+	say "== instructions per request under FastCGI (callgrind; user space only)"
+	instr() {
+		local line
+		line=$(bash "$HERE/instructions.sh" "$1" "$2" | grep '^INSTRUCTIONS ') ||
+			{ say "  instructions: $2 gave no count"; return 1; }
+		say "  $line"
+		line=${line##*per_request=}
+		INSTR[$2]=$line
+	}
+	declare -A INSTR
+	instr "$BIN" hookbox
+	instr "$BUILD/ceiling_fcgi" ceiling
+fi
+
 if [ -n "$ONLY" ]; then
 	echo
 	for l in "${!RATES[@]}"; do
 		printf '%-10s median %9.0f /s  p50 %s  p99 %s\n' "$l" "$(med "$l")" "$(ms "${P50S[$l]}")" "$(ms "${P99S[$l]}")"
 	done | sort
+	want instr && echo "instructions per request: hookbox ${INSTR[hookbox]:-?}, ceiling ${INSTR[ceiling]:-?}"
 	want fcgi && echo "FastCGI VmHWM:$RSS_LIST KiB (the largest now: $RSS_SPLIT)"
 	want fcgi && [ -n "$HWM_S" ] && echo "FastCGI VmHWM, make static:$RSS_LIST_S KiB (the largest now: $RSS_SPLIT_S)"
 	for c in "${CHECKS[@]}"; do echo "check: $c"; done
@@ -542,7 +563,7 @@ if [ -n "$ONLY" ]; then
 	exit 0
 fi
 
-# ---- 5. size ----
+# ---- 6. size ----
 
 SIZE=$(stat -c %s "$BIN")
 tmpx=$(mktemp)
@@ -590,6 +611,7 @@ table() {
 	row "hook runs/s while draining (backlog $HOOK_BACKLOG → $HOOK_DRAIN_LEFT in $HOOK_DRAIN_SECS s)" "$HOOK_DRAIN_RATE" "" "" "$r_runs of $HOOK_RATE/s" "≥ 1.00" "$(yn "$r_runs" 1)"
 	row "hook runs/s over the hook rounds + drain" "$HOOK_RUNS_RATE" "" "" "" "(information)" ""
 	row "$HOOK_RATE/s offered for $PACE_SECS s with a hook on each (events/s accepted); backlog each second ${PACE_SAMPLES// / → }, drained $PACE_DRAIN_SECS s after" "$(printf '%.0f' "$PACE_RATE")" "$(ms "${P50S[pace]:-0}")" "$(ms "${P99S[pace]:-0}")" "hook runs $PACE_RUNS_RATE/s" "$HOOK_RATE/s accepted, backlog ≤ 1 s of arrivals" "$PACE_MET"
+	row "instructions per request under FastCGI (callgrind, user space only; the same whatever the machine is doing), hookbox / 1-thread ceiling" "" "" "" "${INSTR[hookbox]:-?} / ${INSTR[ceiling]:-?} = $(ratio "${INSTR[hookbox]:-0}" "${INSTR[ceiling]:-0}")×" "(information)" ""
 	row "peak RSS per FastCGI process (VmHWM), cgi-bin/hookbox.fcgi (dynamic)" "" "" "" "$DYN_HWM KiB (ceiling: $CEIL_HWM KiB)" "≤ 4096 KiB" "$(le_yn "$DYN_HWM" 4096)"
 	if [ -n "$HWM_S" ]; then
 		row "peak RSS per FastCGI process (VmHWM), make static" "" "" "" "$HWM_S KiB" "≤ 4096 KiB" "$(le_yn "$HWM_S" 4096)"
