@@ -172,6 +172,17 @@ utf8(struct scan *s)
 	return 0;
 }
 
+/* Bytes a string holds as they are: printable ASCII but '"' and '\\'. */
+#define PLAIN8(c)	((c) >= 0x20 && (c) < 0x80 && (c) != '"' && (c) != '\\')
+#define PLAIN_ROW(r)	PLAIN8(r), PLAIN8(r + 1), PLAIN8(r + 2), PLAIN8(r + 3), \
+			PLAIN8(r + 4), PLAIN8(r + 5), PLAIN8(r + 6), PLAIN8(r + 7)
+static const unsigned char plain_ascii[256] = {
+	PLAIN_ROW(0x00), PLAIN_ROW(0x08), PLAIN_ROW(0x10), PLAIN_ROW(0x18),
+	PLAIN_ROW(0x20), PLAIN_ROW(0x28), PLAIN_ROW(0x30), PLAIN_ROW(0x38),
+	PLAIN_ROW(0x40), PLAIN_ROW(0x48), PLAIN_ROW(0x50), PLAIN_ROW(0x58),
+	PLAIN_ROW(0x60), PLAIN_ROW(0x68), PLAIN_ROW(0x70), PLAIN_ROW(0x78),
+};
+
 static int
 string(struct scan *s)
 {
@@ -190,8 +201,7 @@ string(struct scan *s)
 			    "(escape it)");
 		if (c != '\\') {
 			/* A run of plain ASCII at once; utf8() for the rest. */
-			while (c >= 0x20 && c < 0x80 && c != '"' && c != '\\' &&
-			    ++s->p < s->end)
+			while (plain_ascii[c] && ++s->p < s->end)
 				c = *s->p;
 			if (s->p < s->end && c >= 0x80 && utf8(s) == -1)
 				return -1;
