@@ -112,3 +112,6 @@ for kind in $(server_kinds); do
 	server_stop
 	rm -rf "$WORK"
 done
+
+# Cases report by their PASS/FAIL lines; clean-up is not a case.
+exit 0
