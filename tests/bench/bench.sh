@@ -611,7 +611,7 @@ table() {
 	row "hook runs/s while draining (backlog $HOOK_BACKLOG → $HOOK_DRAIN_LEFT in $HOOK_DRAIN_SECS s)" "$HOOK_DRAIN_RATE" "" "" "$r_runs of $HOOK_RATE/s" "≥ 1.00" "$(yn "$r_runs" 1)"
 	row "hook runs/s over the hook rounds + drain" "$HOOK_RUNS_RATE" "" "" "" "(information)" ""
 	row "$HOOK_RATE/s offered for $PACE_SECS s with a hook on each (events/s accepted); backlog each second ${PACE_SAMPLES// / → }, drained $PACE_DRAIN_SECS s after" "$(printf '%.0f' "$PACE_RATE")" "$(ms "${P50S[pace]:-0}")" "$(ms "${P99S[pace]:-0}")" "hook runs $PACE_RUNS_RATE/s" "$HOOK_RATE/s accepted, backlog ≤ 1 s of arrivals" "$PACE_MET"
-	row "instructions per request under FastCGI (callgrind, user space only; the same whatever the machine is doing), hookbox / 1-thread ceiling" "" "" "" "${INSTR[hookbox]:-?} / ${INSTR[ceiling]:-?} = $(ratio "${INSTR[hookbox]:-0}" "${INSTR[ceiling]:-0}")×" "(information)" ""
+	row "instructions per request under FastCGI (callgrind, user space only; moves by a few percent with how many requests share a commit, not with the machine's load), hookbox / 1-thread ceiling" "" "" "" "${INSTR[hookbox]:-?} / ${INSTR[ceiling]:-?} = $(ratio "${INSTR[hookbox]:-0}" "${INSTR[ceiling]:-0}")×" "(information)" ""
 	row "peak RSS per FastCGI process (VmHWM), cgi-bin/hookbox.fcgi (dynamic)" "" "" "" "$DYN_HWM KiB (ceiling: $CEIL_HWM KiB)" "≤ 4096 KiB" "$(le_yn "$DYN_HWM" 4096)"
 	if [ -n "$HWM_S" ]; then
 		row "peak RSS per FastCGI process (VmHWM), make static" "" "" "" "$HWM_S KiB" "≤ 4096 KiB" "$(le_yn "$HWM_S" 4096)"

@@ -2,7 +2,8 @@
 # Instructions per request under FastCGI, counted by callgrind.
 #
 # Timings on a shared machine move by a tenth from run to run; a count of
-# instructions does not, whatever else the machine is doing. This puts a
+# instructions does not move with what else the machine is doing (only
+# by a few percent, with how many requests happen to share a commit). This puts a
 # program under valgrind --tool=callgrind as the FastCGI responder behind
 # lighttpd (tests/lib/servers.sh), sends it unique Flipsnack orders with
 # wrk, stops it, and divides the instructions it ran by the requests it
