@@ -75,10 +75,12 @@ answer_format(const struct answer *a, struct buf *out, int with_headers)
 	if (oc <= OUT_NONE || oc >= OUT__MAX)
 		oc = OUT_NONE;
 	if (with_headers) {
-		rc |= buf_addstr(out, "Status: ") |
-		    add_number(out, answers[oc].code) |
-		    buf_addstr(out, " ") | buf_addstr(out, answers[oc].reason) |
-		    buf_addstr(out, "\r\nContent-Type: application/json\r\n"
+		/* One call a statement: C leaves the order of a | b open. */
+		rc |= buf_addstr(out, "Status: ");
+		rc |= add_number(out, answers[oc].code);
+		rc |= buf_addstr(out, " ");
+		rc |= buf_addstr(out, answers[oc].reason);
+		rc |= buf_addstr(out, "\r\nContent-Type: application/json\r\n"
 		    "Cache-Control: no-store\r\n");
 		if (oc == OUT_BAD_METHOD && a->allow[0] != '\0')
 			rc |= buf_printf(out, "Allow: %s\r\n", a->allow);
@@ -87,13 +89,16 @@ answer_format(const struct answer *a, struct buf *out, int with_headers)
 			    RETRY_AFTER_SECS);
 		rc |= buf_addstr(out, "\r\n");
 	}
-	rc |= buf_addstr(out, "{\"status\":") |
-	    json_string(out, answers[oc].status);
-	if (oc == OUT_ACCEPTED || oc == OUT_DUPLICATE)
-		rc |= buf_addstr(out, ",\"id\":") | add_number(out, a->id);
-	else
-		rc |= buf_addstr(out, ",\"error\":") | json_string(out,
-		    a->error[0] ? a->error : "internal error");
+	rc |= buf_addstr(out, "{\"status\":");
+	rc |= json_string(out, answers[oc].status);
+	if (oc == OUT_ACCEPTED || oc == OUT_DUPLICATE) {
+		rc |= buf_addstr(out, ",\"id\":");
+		rc |= add_number(out, a->id);
+	} else {
+		rc |= buf_addstr(out, ",\"error\":");
+		rc |= json_string(out, a->error[0] ? a->error :
+		    "internal error");
+	}
 	rc |= buf_addstr(out, "}\n");
 	return rc ? -1 : 0;
 }

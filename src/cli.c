@@ -784,16 +784,17 @@ cmd_stats(void)
 
 	if (cli_open(&c, &st) != 0)
 		return 1;
+	/* One section a statement: C leaves the order of a | b open. */
 	rc = print_counts(st, "events (endpoint, type, -, count):",
 	    "SELECT endpoint, event_type, '', count(*) FROM events"
-	    " GROUP BY endpoint, event_type ORDER BY 1, 2") |
-	    print_counts(st, "hooks (endpoint, type, state, events):",
+	    " GROUP BY endpoint, event_type ORDER BY 1, 2");
+	rc |= print_counts(st, "hooks (endpoint, type, state, events):",
 	    "SELECT e.endpoint, e.event_type, d.status, count(*)"
 	    " FROM deliveries d JOIN events e ON e.id = d.event_id"
 	    " WHERE d.id = (SELECT max(id) FROM deliveries"
 	    "  WHERE event_id = d.event_id)"
-	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3") |
-	    print_counts(st, "attempts (endpoint, hook, status, count):",
+	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
+	rc |= print_counts(st, "attempts (endpoint, hook, status, count):",
 	    "SELECT endpoint, hook, status, count(*) FROM deliveries"
 	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
 	store_close(st);

@@ -257,7 +257,8 @@ body_key(struct event *ev, const char *prefix, const struct request *r)
 	char hex[65];
 	int rc;
 
-	rc = buf_addstr(&b, prefix) | buf_add(&b, r->body.data, r->body.len);
+	rc = buf_addstr(&b, prefix);
+	rc |= buf_add(&b, r->body.data, r->body.len);
 	if (rc == 0)
 		hb_sha256_hex(hex, b.data, b.len);
 	buf_free(&b);

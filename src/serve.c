@@ -46,10 +46,12 @@ headers_json(const struct request *r)
 				break;
 		if (j < r->nheaders)
 			continue;
-		rc |= buf_addstr(&b, b.len > 1 ? "," : "") |
-		    json_string(&b, n) |
-		    buf_add(&b, ":", 1) | json_string(&b, secret ?
-		    "[redacted]" : r->headers[i].value);
+		/* One call a statement: C leaves the order of a | b open. */
+		rc |= buf_addstr(&b, b.len > 1 ? "," : "");
+		rc |= json_string(&b, n);
+		rc |= buf_add(&b, ":", 1);
+		rc |= json_string(&b, secret ? "[redacted]" :
+		    r->headers[i].value);
 	}
 	if ((rc | buf_add(&b, "}", 1)) != 0) {
 		buf_free(&b);

@@ -93,7 +93,6 @@ enum stmt {
 	S_REJECT,
 	S_REJECT_TRIM,
 	S_BEGIN,
-	S_BEGIN_READ,
 	S_COMMIT,
 	S_ROLLBACK,
 	S_EXPIRED,
@@ -137,8 +136,6 @@ static const char *const sql[S__MAX] = {
 	/* S_REJECT_TRIM: keep the newest REJECTS_CAP rows */
 	"DELETE FROM rejects WHERE id <= (SELECT max(id) FROM rejects) - ?1",
 	"BEGIN IMMEDIATE",
-	/* S_BEGIN_READ: a batch's looks for redeliveries, in one snapshot */
-	"BEGIN",
 	"COMMIT",
 	"ROLLBACK",
 	/* S_EXPIRED: attempts whose runner stopped without finishing */
@@ -796,25 +793,20 @@ insert_reject(struct store *st, const struct reject *rj)
  * FastCGI committer (STORE_GROUP) is its process's only writer and has
  * nobody to queue behind: its batches go straight to the write
  * transaction, where INSERT ... ON CONFLICT DO NOTHING finds them, which
- * spares every new event a look of its own. Either way a retry storm
- * writes nothing: a transaction that changed no page commits no frame.
+ * spares every new event a look of its own (and a read transaction, with
+ * a system call for each -shm lock byte it takes and drops). A redelivery
+ * then waits for the write lock like a new event, and is answered 503
+ * like one when the store stays busy. Either way a retry storm writes
+ * nothing: a transaction that changed no page commits no frame.
  * `rejects` is trimmed to its newest REJECTS_CAP rows in the same
  * transaction, so a flood cannot grow it.
  */
 void
 store_write(struct store *st, struct store_item *items, size_t n)
 {
-	size_t i, todo = 0, looks = 0;
-	int rc, rejects = 0, grouped;
+	size_t i, todo = 0;
+	int rc, rejects = 0;
 
-	/*
-	 * Each look on its own would be a read transaction of its own, and
-	 * in WAL mode every transaction takes and drops a lock byte of the
-	 * -shm file, a system call each time: a batch's looks share one.
-	 */
-	for (i = 0; i < n && st->look_first; i++)
-		looks += items[i].se != NULL && !items[i].se->ev->windowed;
-	grouped = looks > 1 && exec1(st, S_BEGIN_READ) == SQLITE_OK;
 	for (i = 0; i < n; i++) {
 		struct store_item *it = &items[i];
 
@@ -838,9 +830,6 @@ store_write(struct store *st, struct store_item *items, size_t n)
 		}
 		todo++;
 	}
-	/* It wrote nothing: its end cannot fail in a way that matters. */
-	if (grouped && exec1(st, S_COMMIT) != SQLITE_OK)
-		exec1(st, S_ROLLBACK);
 	if (todo == 0)
 		return;
 	if ((rc = store_begin(st)) != SQLITE_OK) {
