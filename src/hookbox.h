@@ -135,6 +135,7 @@ struct request {
 	size_t		 nheaders;
 	long long	 content_length; /* -1 when absent */
 	struct buf	 body;
+	struct buf	 text;		/* the strings above, in one piece */
 };
 /* Reads up to n bytes; returns bytes read, 0 at end, -1 on error. */
 typedef long	(*req_reader)(void *, char *, size_t);

@@ -75,6 +75,25 @@ has_crlf(const char *s)
  * already turned '-' into '_', so the reverse mapping is exact for every
  * header a provider sends.
  */
+/*
+ * A copy of s[0..n) in r->text. Its room was reserved for every string
+ * of the environment at once (req_from_env), so it never moves and the
+ * pointers into it stay good: one allocation a request, not one a field.
+ */
+static char *
+keep(struct request *r, const char *s, size_t n)
+{
+	char *p;
+
+	if (r->text.data == NULL || n + 1 > r->text.cap - r->text.len)
+		return NULL;
+	p = r->text.data + r->text.len;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	r->text.len += n + 1;
+	return p;
+}
+
 static int
 add_header(struct request *r, const char *var, const char *eq,
     struct answer *a)
@@ -96,26 +115,29 @@ add_header(struct request *r, const char *var, const char *eq,
 		    "bytes or holds a line break", shown, MAX_HEADER_LEN);
 		return -1;
 	}
-	if ((name = hb_strndup(var, n)) == NULL)
+	if ((name = keep(r, var, n)) == NULL)
 		return -1;
 	for (i = 0; name[i]; i++)
 		name[i] = name[i] == '_' ? '-' :
 		    (char)tolower((unsigned char)name[i]);
 	r->headers[r->nheaders].name = name;
-	if ((r->headers[r->nheaders].value = strdup(value)) == NULL)
+	if ((r->headers[r->nheaders].value = keep(r, value,
+	    strlen(value))) == NULL)
 		return -1;
 	r->nheaders++;
 	return 0;
 }
 
 static char *
-dup_limited(const char *s, size_t max)
+keep_limited(struct request *r, const char *s, size_t max)
 {
+	size_t n;
+
 	if (s == NULL)
 		s = "";
-	if (strlen(s) > max)
+	if ((n = strlen(s)) > max)
 		return NULL;
-	return strdup(s);
+	return keep(r, s, n);
 }
 
 /*
@@ -159,37 +181,44 @@ req_from_env(struct request *r, char **envp, struct answer *a)
 	const char *meta[M__MAX] = { NULL }, *m, *cl, *path;
 	char **e;
 
+	size_t room = sizeof("?") + sizeof("OTHER");
+
 	memset(r, 0, sizeof(*r));
 	r->content_length = -1;
-	for (e = envp; e != NULL && *e != NULL; e++)
+	for (e = envp; e != NULL && *e != NULL; e++) {
+		/* Each string kept is a variable's part, or "?" or "OTHER". */
+		room += strlen(*e) + 1;
 		if (!is_http(*e))
 			meta_set(meta, *e);
-	/* First, so that even a refused request says where it came from. */
-	if ((r->remote_addr = dup_limited(meta[M_REMOTE_ADDR], 64)) == NULL)
-		r->remote_addr = strdup("?");
-	m = meta[M_REQUEST_METHOD];
-	if (m == NULL || strlen(m) > 16)
-		m = "OTHER";	/* answered 405 with Allow, once routed */
-	if ((r->method_name = strdup(m)) == NULL) {
+	}
+	if (buf_reserve(&r->text, room) == -1) {
 		answer_set(a, OUT_UNAVAILABLE, "out of memory");
 		return -1;
 	}
+	/* First, so that even a refused request says where it came from. */
+	if ((r->remote_addr = keep_limited(r, meta[M_REMOTE_ADDR], 64)) ==
+	    NULL)
+		r->remote_addr = keep(r, "?", 1);
+	m = meta[M_REQUEST_METHOD];
+	if (m == NULL || strlen(m) > 16)
+		m = "OTHER";	/* answered 405 with Allow, once routed */
+	r->method_name = keep(r, m, strlen(m));
 	r->method = strcmp(m, "GET") == 0 ? REQ_GET :
 	    strcmp(m, "POST") == 0 ? REQ_POST : REQ_OTHER;
 
 	if ((path = derive_path(meta, pathbuf, sizeof(pathbuf))) == NULL ||
-	    (r->path = dup_limited(path, MAX_PATH_LEN)) == NULL) {
+	    (r->path = keep_limited(r, path, MAX_PATH_LEN)) == NULL) {
 		answer_set(a, OUT_NOT_FOUND, "the URL path is too long or "
 		    "badly encoded");
 		return -1;
 	}
-	if ((r->query = dup_limited(meta[M_QUERY_STRING],
+	if ((r->query = keep_limited(r, meta[M_QUERY_STRING],
 	    MAX_QUERY_LEN)) == NULL) {
 		answer_set(a, OUT_BAD_REQUEST, "the query string is over %d "
 		    "bytes", MAX_QUERY_LEN);
 		return -1;
 	}
-	if ((r->content_type = dup_limited(meta[M_CONTENT_TYPE],
+	if ((r->content_type = keep_limited(r, meta[M_CONTENT_TYPE],
 	    MAX_HEADER_LEN)) == NULL || has_ctl(r->content_type)) {
 		answer_set(a, OUT_BAD_REQUEST, "Content-Type is over %d bytes "
 		    "or holds control bytes", MAX_HEADER_LEN);
@@ -304,17 +333,7 @@ req_header(const struct request *r, const char *name)
 void
 req_free(struct request *r)
 {
-	size_t i;
-
-	for (i = 0; i < r->nheaders; i++) {
-		free(r->headers[i].name);
-		free(r->headers[i].value);
-	}
-	free(r->method_name);
-	free(r->path);
-	free(r->query);
-	free(r->content_type);
-	free(r->remote_addr);
+	buf_free(&r->text);		/* every string of the request */
 	buf_free(&r->body);
 	memset(r, 0, sizeof(*r));
 }
