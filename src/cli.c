@@ -687,13 +687,6 @@ cmd_run(int linger)
 
 	if ((c = cli_conf(0)) == NULL)
 		return 1;
-	/*
-	 * Hooks are the work that can wait: under a flood of orders the
-	 * receivers get the CPU first (the hooks inherit this).
-	 */
-	errno = 0;
-	if (getpriority(PRIO_PROCESS, 0) < RUNNER_NICE && errno == 0)
-		setpriority(PRIO_PROCESS, 0, RUNNER_NICE);
 	if ((st = store_open(conf_database(c), conf_busy_timeout(c),
 	    STORE_QUEUE, &err)) == NULL) {
 		fprintf(stderr, "hookbox: %s", err.data != NULL ? err.data :

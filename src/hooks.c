@@ -4,7 +4,7 @@
  *
  * There is no daemon. A request that leaves work due starts a runner
  * (hooks_kick): a process detached from the web server (its own process
- * group, every inherited descriptor closed, nice 19) that claims
+ * group, every inherited descriptor closed; its hooks at nice 19) that claims
  * deliveries from the store one at a time and runs them until none is
  * due. Several runners may exist; the store's claim keeps them to
  * max_running_hooks in all and one at a time per resource. One runner
@@ -80,9 +80,9 @@ hooks_due(struct store *st, const struct conf *c, time_t now)
  * not reach it, and a FastCGI process must not gather zombies (the middle
  * child is reaped here, the grandchild by init). It stays in the server's
  * session: where the kernel schedules each session as a group
- * (autogroup), a session of its own would put the runner on an equal
- * footing with the receivers, and its lower priority (RUNNER_NICE) would
- * count for nothing.
+ * (autogroup), a session of its own would put the runner and its hooks
+ * on an equal footing with the receivers, and the hooks' lower priority
+ * (RUNNER_NICE) would count for nothing.
  * It then executes this binary afresh as `hookbox run --linger`: SQLite
  * state must not cross a fork, and a new image carries none of the
  * request's memory or environment.
@@ -235,6 +235,15 @@ exec_hook(const struct hook *h, char **env, int in, int out, int go)
 	/* Not a new session: see hooks_kick. */
 	if (setpgid(0, 0) == -1)
 		_exit(126);
+	/*
+	 * The hook is the work that can wait: under a flood of orders the
+	 * receivers get the CPU first. Only the hook: a runner at nice 19
+	 * that is preempted while it holds the write lock stalls every
+	 * receiver until the scheduler comes back to it.
+	 */
+	errno = 0;
+	if (getpriority(PRIO_PROCESS, 0) < RUNNER_NICE && errno == 0)
+		setpriority(PRIO_PROCESS, 0, RUNNER_NICE);
 	/* If the runner dies, the hook does not outlive it unwatched. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* Nothing of the hook runs before its start is on record. */

@@ -624,10 +624,10 @@ hb run >/dev/null 2>&1
 check duplicate-hook-ran-once "1;1 succeeded" "$(wc -l <"$D/ran");$(attempts "$id")"
 
 # ---------------------------------------------------------------------------
-# 15. Hooks are the work that can wait: they run at nice 19, in their own
-# process group but not a session of their own (where Linux schedules each
-# session as a group, a new one would make the nice value count for
-# nothing against the receivers).
+# 15. Hooks are the work that can wait: they run at nice 19 (their runner
+# does not), in their own process group but not a session of their own
+# (where Linux schedules each session as a group, a new one would make the
+# nice value count for nothing against the receivers).
 scenario
 cat >"$CONF" <<EOF
 { "database": "$D/hookbox.db",
@@ -639,12 +639,16 @@ EOF
 hook prio.sh "read -r -a f </proc/\$\$/stat
 g=; [ \"\${f[4]}\" = \$\$ ] && g=own-group
 s=; [ \"\${f[5]}\" != \$\$ ] && s=not-session-leader
-echo \"\${f[18]} \$g \$s\" >$D/prio"
+read -r -a p </proc/\$PPID/stat
+echo \"\${f[18]} \$g \$s runner-nice-\${p[18]}\" >$D/prio"
 body "$D/p.json" '{"type":"order","order_id":"prio-1"}'
 out=$(post "/cat/$TOKEN" "$D/p.json")
 id=$(answer_id "$out")
 wait_until 60 is_status "$id" succeeded
-check hook-low-priority-own-group "19 own-group not-session-leader" \
+# The runner (the hook's parent) keeps the priority it was started with:
+# at nice 19 it would hold the write lock for as long as the scheduler
+# leaves it waiting, while the receivers wait for the lock.
+check hook-low-priority-own-group "19 own-group not-session-leader runner-nice-$(nice)" \
     "$(cat "$D/prio" 2>/dev/null)"
 
 # ---------------------------------------------------------------------------
