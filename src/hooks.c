@@ -4,9 +4,9 @@
  *
  * There is no daemon. A request that leaves work due starts a runner
  * (hooks_kick): a process detached from the web server (its own process
- * group, every inherited descriptor closed; its hooks at nice 19) that claims
- * deliveries from the store one at a time and runs them until none is
- * due. Several runners may exist; the store's claim keeps them to
+ * group, every inherited descriptor closed; its hooks at nice 19) that
+ * claims deliveries from the store one at a time and runs them until none
+ * is due. Several runners may exist; the store's claim keeps them to
  * max_running_hooks in all and one at a time per resource. One runner
  * stays behind while retries are waiting, so that no cron job is needed;
  * `hookbox run` is the cron-driven safety net.

@@ -386,14 +386,9 @@ skip_ws(const char *p, const char *end)
 static const char *
 skip_string(const char *p, const char *end)
 {
-	for (p++; p < end; p++) {
-		while (p < end && *p != '"' && *p != '\\')
+	for (p++; p < end && *p != '"'; p++)
+		if (*p == '\\' && p + 1 < end)
 			p++;
-		if (p >= end || *p == '"')
-			break;
-		if (p + 1 < end)
-			p++;		/* the escaped byte */
-	}
 	return p < end ? p + 1 : end;
 }
 
@@ -404,17 +399,6 @@ ends_scalar(char c)
 	switch (c) {
 	case ',': case '}': case ']': case ' ': case '\t': case '\r':
 	case '\n':
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-static int
-opens_or_closes(char c)
-{
-	switch (c) {
-	case '"': case '{': case '[': case '}': case ']':
 		return 1;
 	default:
 		return 0;
@@ -435,18 +419,13 @@ skip_value(const char *p, const char *end)
 		return p;
 	}
 	while (p < end) {
-		/* Most bytes between brackets and strings only pass by. */
-		while (p < end && !opens_or_closes(*p))
-			p++;
-		if (p >= end)
-			break;
 		if (*p == '"') {
 			p = skip_string(p, end);
 			continue;
 		}
 		if (*p == '{' || *p == '[')
 			depth++;
-		else if (--depth == 0)
+		else if ((*p == '}' || *p == ']') && --depth == 0)
 			return p + 1;
 		p++;
 	}

@@ -71,11 +71,6 @@ has_crlf(const char *s)
 }
 
 /*
- * HTTP_X_VERIFY_TOKEN=v becomes the header "x-verify-token". Servers
- * already turned '-' into '_', so the reverse mapping is exact for every
- * header a provider sends.
- */
-/*
  * A copy of s[0..n) in r->text. Its room was reserved for every string
  * of the environment at once (req_from_env), so it never moves and the
  * pointers into it stay good: one allocation a request, not one a field.
@@ -94,6 +89,11 @@ keep(struct request *r, const char *s, size_t n)
 	return p;
 }
 
+/*
+ * HTTP_X_VERIFY_TOKEN=v becomes the header "x-verify-token". Servers
+ * already turned '-' into '_', so the reverse mapping is exact for every
+ * header a provider sends.
+ */
 static int
 add_header(struct request *r, const char *var, const char *eq,
     struct answer *a)
@@ -180,7 +180,6 @@ req_from_env(struct request *r, char **envp, struct answer *a)
 	char pathbuf[MAX_PATH_LEN + 1];
 	const char *meta[M__MAX] = { NULL }, *m, *cl, *path;
 	char **e;
-
 	size_t room = sizeof("?") + sizeof("OTHER");
 
 	memset(r, 0, sizeof(*r));

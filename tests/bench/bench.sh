@@ -28,7 +28,8 @@
 #      hooks keep up
 #   5. instructions per request under FastCGI, hookbox | the 1-thread
 #      ceiling (tests/bench/instructions.sh: callgrind, user space only;
-#      a count that does not move with the machine's load)
+#      a count that does not move with the machine's load, only by a few
+#      percent with how many requests share a commit)
 #   6. peak RSS (VmHWM) of the FastCGI processes of each build, the
 #      binary's size
 # After each hookbox phase the events table is checked against the 2xx

@@ -146,20 +146,15 @@ same_field(struct json_object *root, const uint8_t *text, size_t size,
     const char *ptr)
 {
 	char a[MAX_FIELD_LEN], b[MAX_FIELD_LEN];
-	struct json_span v;
-	int found, ra, rb;
+	struct json_span v, w;
+	int found, ra, rb, rv;
 
 	ra = jsonc_field(root, ptr, a, sizeof(a), &found);
-	{
-		struct json_span w;
-		int r1 = json_find((const char *)text, size, ptr, &v);
-		int r2 = json_find_top(&top, (const char *)text, size, ptr,
-		    &w);
-
-		if (r1 != r2 || (r1 == 0 && (v.p != w.p || v.len != w.len)))
-			abort();	/* the index reads another value */
-	}
-	if (json_find((const char *)text, size, ptr, &v) == -1) {
+	rv = json_find((const char *)text, size, ptr, &v);
+	if (json_find_top(&top, (const char *)text, size, ptr, &w) != rv ||
+	    (rv == 0 && (v.p != w.p || v.len != w.len)))
+		abort();	/* the index reads another value */
+	if (rv == -1) {
 		if (found)
 			abort();	/* json-c finds what json_find does not */
 		return;
