@@ -324,17 +324,29 @@ struct serve_ctx {
 	struct store	*store;		/* opened on first use */
 	time_t		 now;		/* 0: the real clock */
 	int		 cgi;		/* a CGI process: one request, then exit */
-	/* Set under FastCGI: hands writes to the group committer. */
-	void		(*submit)(struct serve_ctx *, struct store_item *);
-	void		*committer;
 };
+/* A request between serve_begin() and serve_end(): its one write. */
+struct intake {
+	struct store_item item;		/* .se or .rj: what to write */
+	struct event	 ev;
+	struct stored_event se;
+	struct reject	 rj;
+	const struct hook *hook;
+	char		*headers, *query;
+	char		 name[MAX_NAME_LEN * 4 + 8];
+	time_t		 now;
+};
+void		 serve_begin(struct serve_ctx *, struct request *, req_reader,
+		    void *, struct answer *, struct intake *);
+void		 serve_end(struct intake *, struct answer *);
 void		 serve(struct serve_ctx *, struct request *, req_reader,
 		    void *, struct answer *);
 int		 serve_cgi(void);
 struct conf	*serve_load_conf(const char *);
 void		 serve_unconfigured(struct answer *);
 
-/* fcgi.c: the FastCGI responder, threads and group commit */
+/* fcgi.c: the FastCGI responder, one poll() loop and group commit */
+int		 fcgi_listening(void);
 int		 fcgi_main(void);
 
 /* hooks.c */

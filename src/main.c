@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
 
 #include "hookbox.h"
 
@@ -34,7 +33,7 @@ main(int argc, char *argv[])
 	/* Apache passes an ISINDEX query as argv, so CGI is decided first. */
 	if (getenv("GATEWAY_INTERFACE") != NULL)
 		return serve_cgi();
-	if (!FCGX_IsCGI())
+	if (fcgi_listening())
 		return fcgi_main();
 	return cli_main(argc, argv);
 }

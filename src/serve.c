@@ -3,10 +3,12 @@
  *
  *	request -> provider -> verify -> store -> answer -> hooks
  *
- * serve() decides the answer; it never writes. serve_cgi() here and
- * fcgi_main() in fcgi.c feed it a request from environ/stdin or from
- * libfcgi's re-entrant API, write the answer, and only then start the
- * hook runner, so a hook never delays the sender's 2xx.
+ * serve_begin() takes a request up to its one write and serve_end()
+ * decides the answer from it; neither sends anything. serve_cgi() here
+ * feeds them a request from environ and stdin, fcgi_main() in fcgi.c the
+ * requests of a FastCGI round (their writes in one transaction); both
+ * send the answers, and only then start the hook runner, so a hook never
+ * delays the sender's 2xx.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -138,19 +140,12 @@ ctx_store(struct serve_ctx *ctx)
 	return ctx->store;
 }
 
-/*
- * Writes one item: through the FastCGI committer, which batches it with
- * other requests' (group commit), or straight to this process's store.
- */
+/* Writes one item straight to this process's store (CGI, simulate). */
 static void
 write_items(struct serve_ctx *ctx, struct store_item *it)
 {
 	struct store *st;
 
-	if (ctx->submit != NULL) {
-		ctx->submit(ctx, it);
-		return;
-	}
 	if ((st = ctx_store(ctx)) == NULL) {
 		it->result = ST_FAIL;
 		return;
@@ -163,21 +158,6 @@ write_items(struct serve_ctx *ctx, struct store_item *it)
 	}
 }
 
-/* Every 4xx is kept in the bounded `rejects` table (DESIGN.md). */
-static void
-log_reject(struct serve_ctx *ctx, const struct request *r, const char *ep,
-    const struct answer *a, time_t now)
-{
-	struct reject rj = { .endpoint = ep, .status = 0, .reason = a->error,
-	    .addr = r->remote_addr, .body = r->body.data, .len = r->body.len,
-	    .now = now };
-	struct store_item it = { .rj = &rj };
-
-	rj.status = answer_status(a->outcome);
-	if (rj.status >= 400 && rj.status < 500)
-		write_items(ctx, &it);
-}
-
 static enum outcome
 store_outcome(enum store_err e)
 {
@@ -186,30 +166,41 @@ store_outcome(enum store_err e)
 }
 
 /*
- * Takes one request from routing to the store and decides its answer.
- * r was filled by req_from_env (which may already have decided a 4xx);
- * the body is read here, through rd, only once the request has passed
- * every check that does not need it.
+ * Every 4xx is kept in the bounded `rejects` table (DESIGN.md): a 4xx
+ * is decided before the store, so its row is this request's one write.
+ */
+static void
+reject_item(struct intake *in, const struct request *r, const char *ep,
+    const struct answer *a)
+{
+	in->rj = (struct reject){ .endpoint = ep, .reason = a->error,
+	    .addr = r->remote_addr, .body = r->body.data, .len = r->body.len,
+	    .now = in->now };
+	in->rj.status = answer_status(a->outcome);
+	if (in->rj.status >= 400 && in->rj.status < 500)
+		in->item.rj = &in->rj;
+}
+
+/*
+ * Takes one request from routing up to the store and decides its answer
+ * or what to write: an event (in->item.se), a reject (in->item.rj), or
+ * nothing. r was filled by req_from_env (which may already have decided
+ * a 4xx); the body is read here, through rd, only once the request has
+ * passed every check that does not need it. r and in must stay in place
+ * until serve_end(): the item points into both.
  */
 void
-serve(struct serve_ctx *ctx, struct request *r, req_reader rd, void *rdctx,
-    struct answer *a)
+serve_begin(struct serve_ctx *ctx, struct request *r, req_reader rd,
+    void *rdctx, struct answer *a, struct intake *in)
 {
 	const struct endpoint *ep = NULL;
-	const struct hook *hook;
-	struct stored_event se;
-	struct store_item item = { 0 };
-	struct event ev;
-	char name[MAX_NAME_LEN * 4 + 8];
-	char *headers = NULL, *query = NULL;
-	time_t now = ctx->now ? ctx->now : time(NULL);
-	enum store_err e;
+	struct event *ev = &in->ev;
 
-	memset(&ev, 0, sizeof(ev));
-	name[0] = '\0';
+	memset(in, 0, sizeof(*in));
+	in->now = ctx->now ? ctx->now : time(NULL);
 	if (a->outcome != OUT_NONE)
 		goto out;
-	if ((ep = route(ctx->conf, r, name, sizeof(name), a)) == NULL)
+	if ((ep = route(ctx->conf, r, in->name, sizeof(in->name), a)) == NULL)
 		goto out;
 	if (r->method == REQ_OTHER ||
 	    (ep->provider->methods & (1u << r->method)) == 0) {
@@ -224,41 +215,64 @@ serve(struct serve_ctx *ctx, struct request *r, req_reader rd, void *rdctx,
 	if (req_read_body(r, conf_max_body(ctx->conf), rd, rdctx, a) == -1)
 		goto out;
 	if (ep->provider->verify != NULL &&
-	    ep->provider->verify(ep, r, now, &ev, a) == -1)
+	    ep->provider->verify(ep, r, in->now, ev, a) == -1)
 		goto out;
-	if (ev.proof[0] == '\0' && ep->token != NULL)
-		snprintf(ev.proof, sizeof(ev.proof), "url token");
-	if (ep->provider->normalise(ep, r, &ev, a) == -1)
+	if (ev->proof[0] == '\0' && ep->token != NULL)
+		snprintf(ev->proof, sizeof(ev->proof), "url token");
+	if (ep->provider->normalise(ep, r, ev, a) == -1)
 		goto out;
 
-	hook = conf_match_hook(ep, ev.type);
-	headers = headers_json(r);
-	query = query_redacted(r->query);
-	if (headers == NULL || query == NULL) {
+	in->hook = conf_match_hook(ep, ev->type);
+	in->headers = headers_json(r);
+	in->query = query_redacted(r->query);
+	if (in->headers == NULL || in->query == NULL) {
 		answer_set(a, OUT_UNAVAILABLE, "out of memory");
 		goto out;
 	}
-	se = (struct stored_event){
+	in->se = (struct stored_event){
 		.endpoint = ep->name, .provider = ep->provider->name,
-		.ev = &ev, .req = r, .query = query, .headers = headers,
-		.hook = hook != NULL ? hook->pattern : NULL,
-		.dedupe_window = ep->dedupe_window, .now = now,
+		.ev = ev, .req = r, .query = in->query, .headers = in->headers,
+		.hook = in->hook != NULL ? in->hook->pattern : NULL,
+		.dedupe_window = ep->dedupe_window, .now = in->now,
 	};
-	item.se = &se;
-	write_items(ctx, &item);
-	e = item.result;
-	a->id = item.id;
-	answer_set(a, store_outcome(e), "%s", e == ST_BUSY ?
-	    "the event store is busy; try again later" :
-	    "the event could not be stored; try again later");
-	if (e == ST_OK && hook != NULL)
-		a->hooks_due = 1;
+	in->item.se = &in->se;
+	return;
  out:
 	if (a->outcome == OUT_NONE)
 		answer_set(a, OUT_UNAVAILABLE, "internal error");
-	log_reject(ctx, r, ep != NULL ? ep->name : name, a, now);
-	free(headers);
-	free(query);
+	reject_item(in, r, ep != NULL ? ep->name : in->name, a);
+}
+
+/* The answer, once serve_begin's item (if any) has been written. */
+void
+serve_end(struct intake *in, struct answer *a)
+{
+	enum store_err e = in->item.result;
+
+	if (in->item.se != NULL) {
+		a->id = in->item.id;
+		answer_set(a, store_outcome(e), "%s", e == ST_BUSY ?
+		    "the event store is busy; try again later" :
+		    "the event could not be stored; try again later");
+		if (e == ST_OK && in->hook != NULL)
+			a->hooks_due = 1;
+	}
+	free(in->headers);
+	free(in->query);
+	in->headers = in->query = NULL;
+}
+
+/* One request, start to end, written to ctx's own store. */
+void
+serve(struct serve_ctx *ctx, struct request *r, req_reader rd, void *rdctx,
+    struct answer *a)
+{
+	struct intake in;
+
+	serve_begin(ctx, r, rd, rdctx, a, &in);
+	if (in.item.se != NULL || in.item.rj != NULL)
+		write_items(ctx, &in.item);
+	serve_end(&in, a);
 }
 
 /* ---- plain CGI ---- */

@@ -547,7 +547,7 @@ store_open(const char *path, int busy_ms, int flags, struct buf *err)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
 	st->queue = -1;
-	/* One thread uses a connection (the committer, under FastCGI). */
+	/* One thread uses a connection (the FastCGI loop, or a CGI process). */
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
 	    NULL);
@@ -783,14 +783,14 @@ insert_reject(struct store *st, const struct reject *rj)
 
 /*
  * Writes a batch of items in one transaction: one fsync for all of them
- * (group commit, for the FastCGI committer), or for one (CGI). Each
+ * (group commit, for the FastCGI loop), or for one (CGI). Each
  * event's result is ST_OK with its new id, ST_DUPLICATE with the stored
  * id, or ST_BUSY / ST_FAIL when nothing of the batch was committed (the
  * sender gets 503 and retries). Rejects are kept best effort.
  *
  * Redeliveries are found by reads before any write lock is taken, so
  * that a CGI process answering a retry never queues behind writers. The
- * FastCGI committer (STORE_GROUP) is its process's only writer and has
+ * FastCGI loop (STORE_GROUP) is its process's only writer and has
  * nobody to queue behind: its batches go straight to the write
  * transaction, where INSERT ... ON CONFLICT DO NOTHING finds them, which
  * spares every new event a look of its own (and a read transaction, with

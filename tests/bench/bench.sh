@@ -72,7 +72,7 @@ die() { say "bench: $*"; exit 1; }
 
 # ---- setup ----
 
-sh tests/lib/deps.sh wrk lighttpd curl sqlite3 || exit 1
+sh tests/lib/deps.sh wrk lighttpd curl sqlite3 libfcgi-dev || exit 1
 [ -x "$BIN" ] || die "no $BIN: run make first"
 mkdir -p "$BUILD"
 CC=${CC:-cc}
