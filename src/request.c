@@ -306,9 +306,12 @@ req_read_body(struct request *r, long long max, req_reader rd, void *ctx,
 		}
 		return 0;
 	}
-	if ((long long)r->body.len < want) {
-		answer_set(a, OUT_BAD_REQUEST, "the body is shorter than its "
-		    "Content-Length (%zu of %lld bytes)", r->body.len, want);
+	/* FastCGI hands over the whole body: it can be longer, too. */
+	if ((long long)r->body.len != want) {
+		answer_set(a, OUT_BAD_REQUEST, "the body is %s than its "
+		    "Content-Length (%zu, not %lld bytes)",
+		    (long long)r->body.len < want ? "shorter" : "longer",
+		    r->body.len, want);
 		return -1;
 	}
 	return 0;

@@ -22,6 +22,7 @@ suites=(
 	"hostile|bash tests/hostile.sh"
 	"faults|bash tests/faults.sh"
 	"concurrency|bash tests/concurrency.sh"
+	"fcgi_protocol|bash tests/fcgi_protocol.sh"
 	"crash|bash tests/crash.sh"
 	"flood|bash tests/flood.sh"
 	"leaks|bash tests/leaks.sh"
@@ -32,6 +33,7 @@ suites=(
 	"asan-hostile|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/hostile.sh"
 	"asan-faults|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/faults.sh"
 	"asan-concurrency|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/concurrency.sh"
+	"asan-fcgi_protocol|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/fcgi_protocol.sh"
 )
 
 want=${HOOKBOX_SUITES:-}
