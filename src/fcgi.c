@@ -746,8 +746,9 @@ serve_round(struct fcgi *f)
 		/* The body as read; no copy. */
 		c->r.body = c->body;
 		memset(&c->body, 0, sizeof(c->body));
-		memset(&c->it, 0, sizeof(c->it));
 		if (c->ref == NULL) {
+			/* serve_begin() clears it; here nobody else does. */
+			memset(&c->it, 0, sizeof(c->it));
 			if (c->a.outcome == OUT_NONE)
 				serve_unconfigured(&c->a);
 		} else {
