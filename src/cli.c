@@ -228,16 +228,19 @@ cmd_list(int argc, char **argv)
 	if (sqlite3_prepare_v2(store_db(st),
 	    "SELECT e.id, e.received_at, e.endpoint, e.event_type, e.event_key,"
 	    " e.resource_id, e.method, e.remote_addr, e.proof,"
-	    " (SELECT status FROM deliveries WHERE event_id = e.id"
-	    "  ORDER BY id DESC LIMIT 1) AS hook_status"
+	    /* Queued for its first delivery (hook_queue): pending. */
+	    " coalesce((SELECT status FROM deliveries WHERE event_id = e.id"
+	    "  ORDER BY id DESC LIMIT 1), (SELECT 'pending' FROM hook_queue"
+	    "  WHERE event_id = e.id)) AS hook_status"
 	    " FROM events e"
 	    " WHERE (?1 IS NULL OR endpoint = ?1)"
 	    " AND (?2 IS NULL OR event_type = ?2 OR (?2 LIKE '%.*' AND"
 	    "  substr(event_type, 1, length(?2) - 1) = substr(?2, 1,"
 	    "  length(?2) - 1)))"
 	    " AND received_at >= ?3"
-	    " AND (?5 IS NULL OR ?5 = (SELECT status FROM deliveries"
-	    "  WHERE event_id = e.id ORDER BY id DESC LIMIT 1))"
+	    " AND (?5 IS NULL OR ?5 = coalesce((SELECT status FROM deliveries"
+	    "  WHERE event_id = e.id ORDER BY id DESC LIMIT 1),"
+	    "  (SELECT 'pending' FROM hook_queue WHERE event_id = e.id)))"
 	    " ORDER BY e.id DESC LIMIT ?4", -1, &p, NULL) != SQLITE_OK) {
 		fprintf(stderr, "hookbox: %s\n", sqlite3_errmsg(store_db(st)));
 		goto out;
@@ -311,10 +314,22 @@ show_deliveries(struct store *st, long long id)
 			    col(p, 10)[strlen(col(p, 10)) - 1] == '\n' ?
 			    "" : "\n");
 	}
-	if (n == 0)
+	sqlite3_finalize(p);
+	if (rc != SQLITE_DONE)
+		return 1;
+	if (n > 0)
+		return 0;
+	/* Not dispatched yet: a runner gives it its first delivery. */
+	if (sqlite3_prepare_v2(store_db(st), "SELECT hook FROM hook_queue"
+	    " WHERE event_id = ?1", -1, &p, NULL) != SQLITE_OK)
+		return 1;
+	sqlite3_bind_int64(p, 1, id);
+	if ((rc = sqlite3_step(p)) == SQLITE_ROW)
+		printf("deliveries: none yet (queued for hook %s)\n", col(p, 0));
+	else if (rc == SQLITE_DONE)
 		printf("deliveries: none (no hook matched when it arrived)\n");
 	sqlite3_finalize(p);
-	return rc == SQLITE_DONE ? 0 : 1;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : 1;
 }
 
 static int
@@ -781,11 +796,17 @@ cmd_stats(void)
 	rc = print_counts(st, "events (endpoint, type, -, count):",
 	    "SELECT endpoint, event_type, '', count(*) FROM events"
 	    " GROUP BY endpoint, event_type ORDER BY 1, 2");
+	/* Events still queued for their first delivery count as pending. */
 	rc |= print_counts(st, "hooks (endpoint, type, state, events):",
-	    "SELECT e.endpoint, e.event_type, d.status, count(*)"
+	    "SELECT endpoint, event_type, status, sum(n) FROM ("
+	    " SELECT e.endpoint, e.event_type, d.status, count(*) AS n"
 	    " FROM deliveries d JOIN events e ON e.id = d.event_id"
 	    " WHERE d.id = (SELECT max(id) FROM deliveries"
 	    "  WHERE event_id = d.event_id)"
+	    " GROUP BY 1, 2, 3"
+	    " UNION ALL SELECT e.endpoint, e.event_type, 'pending', count(*)"
+	    " FROM hook_queue q JOIN events e ON e.id = q.event_id"
+	    " GROUP BY 1, 2)"
 	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
 	rc |= print_counts(st, "attempts (endpoint, hook, status, count):",
 	    "SELECT endpoint, hook, status, count(*) FROM deliveries"

@@ -548,11 +548,13 @@ struct arrivals {
  * starts takes CPU from the receivers: fork, exec and a program's
  * start-up are kernel and hypervisor time that nice 19 hardly holds
  * back. So during such a flood a runner rests, between runs, FLOOD_REST
- * times as long as its last run took (at most FLOOD_REST_MAX): it then
- * takes a tenth of a CPU at most. (Resting three times as long, with a
- * hook on every event, the receivers accepted about 10% fewer events:
- * median of 5 A/B rounds, 9,121 against 10,094 a second.) Below that
- * rate hooks run back to back.
+ * times as long as its last run took, times max_running_hooks (at most
+ * FLOOD_REST_MAX): the runners then take a tenth of a CPU at most all
+ * together, however many there are. (Each resting FLOOD_REST times its
+ * run, four runners took a third of the machine: with a hook on every
+ * event the FastCGI receiver accepted 16,100-17,100 events a second,
+ * 19,200-22,200 with the rest scaled; tests/bench, alternating.) Below
+ * that rate hooks run back to back.
  */
 static void
 give_way(struct store *st, struct arrivals *ar, long long ran_us)
@@ -610,7 +612,9 @@ hooks_run(const struct conf *c, struct store *st, int linger)
 			have_done = 1;
 			delivery_free(&d);
 			n++;
-			give_way(st, &ar, hb_mono_us() - t0);
+			/* As if it had run for all of them: see give_way. */
+			give_way(st, &ar, (hb_mono_us() - t0) *
+			    conf_max_running(c));
 			continue;
 		}
 		if (rc == -1 || !linger)

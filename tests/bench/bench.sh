@@ -184,7 +184,7 @@ sql() {
 	as_server sqlite3 -cmd '.timeout 5000' "${S_WORK[$1]}/data/hookbox.db" "$2" 2>/dev/null
 }
 rows() { sql "$1" "SELECT count(*) FROM events"; }
-backlog() { sql "$1" "SELECT count(*) FROM deliveries WHERE status IN ('pending','running','failed')"; }
+backlog() { sql "$1" "SELECT (SELECT count(*) FROM deliveries WHERE status IN ('pending','running','failed')) + (SELECT count(*) FROM hook_queue)"; }
 succeeded() { sql "$1" "SELECT count(*) FROM deliveries WHERE status = 'succeeded'"; }
 
 # ---- load ----
