@@ -679,7 +679,7 @@ write_batch(struct fcgi *f, const struct conf *c, struct store_item *items,
 		snprintf(f->db, sizeof(f->db), "%s", conf_database(c));
 		if ((f->st = store_open(f->db, conf_busy_timeout(c),
 		    (conf_synchronous_full(c) ? STORE_SYNC_FULL : 0) |
-		    STORE_GROUP | STORE_INTAKE, &err)) == NULL)
+		    STORE_GROUP, &err)) == NULL)
 			hb_warnx("%s", err.data != NULL ? err.data : "store");
 		buf_free(&err);
 	}

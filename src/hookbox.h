@@ -259,7 +259,6 @@ struct stored_event {
 #define STORE_SYNC_FULL	0x1	/* synchronous=FULL, else NORMAL */
 #define STORE_QUEUE	0x2	/* one thread, SIGALRM unused: queue to write */
 #define STORE_GROUP	0x4	/* the one writer of a process: no looks first */
-#define STORE_INTAKE	0x8	/* a receiver: writes only new events */
 void		 store_setup(void);
 struct store	*store_open(const char *, int, int, struct buf *);
 void		 store_close(struct store *);

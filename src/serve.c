@@ -132,7 +132,7 @@ ctx_store(struct serve_ctx *ctx)
 		ctx->store = store_open(conf_database(ctx->conf),
 		    conf_busy_timeout(ctx->conf),
 		    (conf_synchronous_full(ctx->conf) ? STORE_SYNC_FULL : 0) |
-		    (ctx->cgi ? STORE_QUEUE : 0) | STORE_INTAKE, &err);
+		    (ctx->cgi ? STORE_QUEUE : 0), &err);
 		if (ctx->store == NULL)
 			hb_warnx("%s", err.data != NULL ? err.data : "store");
 		buf_free(&err);

@@ -640,22 +640,6 @@ store_open(const char *path, int busy_ms, int flags, struct buf *err)
 	}
 	if (rc != SCHEMA_VERSION && migrate(st->db, busy_ms, err) == -1)
 		goto fail;
-	/*
-	 * A receiver writes events, rejects and deliveries whose status is
-	 * the literal 'pending' of S_DELIVER: nothing the CHECK on
-	 * deliveries.status can refuse. SQLite evaluates that IN list of
-	 * five by building a temporary b-tree on every insert: a hooked
-	 * event cost 122,600 instructions with the check, 93,200 without
-	 * (callgrind under FastCGI; 61,500 with no hook). Runners and the
-	 * CLI keep the check.
-	 */
-	if ((flags & STORE_INTAKE) && sqlite3_exec(st->db,
-	    "PRAGMA ignore_check_constraints=ON", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
-		buf_printf(err, "cannot use the database %s: %s\n", path,
-		    sqlite3_errmsg(st->db));
-		goto fail;
-	}
 	if (flags & STORE_QUEUE)
 		st->queue = open_queue(path);
 	st->look_first = !(flags & STORE_GROUP);
