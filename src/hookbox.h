@@ -278,7 +278,6 @@ struct store_item {
 	const struct reject *rj;
 	enum store_err	 result;
 	long long	 id;
-	int		 in_tx;		/* decided inside the transaction */
 };
 void		 store_write(struct store *, struct store_item *, size_t);
 enum store_err	 store_event(struct store *, const struct stored_event *,
