@@ -105,6 +105,8 @@ struct fcgi {
 	int		 sfd;		/* signalfd: SIGTERM and friends */
 	struct conn	*conns[MAX_CONNS];
 	int		 n;
+	struct conn	*spare[MAX_CONNS];	/* closed, for reuse */
+	int		 nspare;
 	struct confref	*cur;
 	char		 path[4096];	/* the current config's file */
 	struct timespec	 mtime;
@@ -334,6 +336,22 @@ conn_reset(struct conn *c)
 	c->state = C_IDLE;
 }
 
+/*
+ * A closed connection is kept for the next one, with its buffers when
+ * they are of the usual size: web servers connect once per request, and
+ * a fresh one cost a calloc of its 5 KiB and its buffers' growth each.
+ */
+#define SPARE_BUF	16384
+
+static void
+conn_free(struct conn *c)
+{
+	buf_free(&c->in);
+	buf_free(&c->params);
+	buf_free(&c->out);
+	free(c);
+}
+
 static void
 conn_close(struct fcgi *f, int i)
 {
@@ -341,11 +359,19 @@ conn_close(struct fcgi *f, int i)
 
 	conn_reset(c);
 	close(c->fd);
-	buf_free(&c->in);
-	buf_free(&c->params);
-	buf_free(&c->out);
-	free(c);
 	f->conns[i] = f->conns[--f->n];
+	if (f->nspare == MAX_CONNS) {
+		conn_free(c);
+		return;
+	}
+	if (c->in.cap > SPARE_BUF)
+		buf_free(&c->in);
+	if (c->params.cap > SPARE_BUF)
+		buf_free(&c->params);
+	if (c->out.cap > SPARE_BUF)
+		buf_free(&c->out);
+	c->in.len = c->out.len = c->sent = 0;
+	f->spare[f->nspare++] = c;
 }
 
 /* The parameters are complete: the config is known, and the body limit. */
@@ -640,7 +666,9 @@ accept_all(struct fcgi *f)
 				continue;
 			}
 		}
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
+		if (f->nspare > 0)
+			c = f->spare[--f->nspare];	/* reset when closed */
+		else if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
 			return first;
 		}
@@ -965,6 +993,8 @@ fcgi_main(void)
 	}
 	while (f.n > 0)
 		conn_close(&f, 0);
+	while (f.nspare > 0)
+		conn_free(f.spare[--f.nspare]);
 	if (f.kick_pending)
 		kick(&f);
 	store_close(f.st);
