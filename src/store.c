@@ -266,6 +266,9 @@ struct store {
 	int		 wal_frames;	/* in the WAL after our last commit */
 	int		 look_first;	/* redeliveries looked for unlocked */
 	int		 sync_after;	/* we fsync the WAL after each commit */
+	int		 ckpt_due;	/* a checkpoint, once that fsync is done */
+	int		 told;		/* the marker has been logged */
+	char		*marker;	/* <database>.fsync-failed */
 };
 
 /* Busy, locked, full, read-only, I/O: the sender should come back later. */
@@ -409,7 +412,13 @@ wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
 	struct store *st = arg;
 
 	st->wal_frames = frames;
-	if (frames >= 1000)
+	/*
+	 * Not before our own fsync (store_commit): the checkpoint's fsync of
+	 * the same descriptor would take an error that fsync must report.
+	 */
+	if (frames >= 1000 && st->sync_after)
+		st->ckpt_due = 1;
+	else if (frames >= 1000)
 		sqlite3_wal_checkpoint(db, name);
 	return SQLITE_OK;
 }
@@ -424,8 +433,17 @@ wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
  * one file together. An fsync covers every write to the file before it,
  * whoever made it, so it also makes durable a row another writer has
  * committed but not yet synced: which is why a duplicate is synced too
- * before its 2xx (store_write). A row whose fsync failed is answered
- * 503; the retry finds it, syncs, and only then answers 2xx.
+ * before its 2xx (store_write).
+ *
+ * A failed fsync is another matter than under FULL, where the failed
+ * transaction never became visible and the next writer wrote over its
+ * frames. Here it is committed, and Linux may have marked its pages
+ * clean: a later fsync (another process's, or the retry's) succeeds
+ * without writing them, and after a power cut the WAL would end at the
+ * hole, taking every event acknowledged after it along. So the failure
+ * is made to stick: <database>.fsync-failed is created, and while it
+ * exists nothing is acknowledged (503) until `hookbox check` has
+ * written the whole WAL into the database (store_check).
  */
 static int
 wal_sync(struct store *st)
@@ -441,9 +459,38 @@ wal_sync(struct store *st)
 		rc = SQLITE_IOERR_FSYNC;	/* a WAL database has one open */
 	if (rc == SQLITE_OK)
 		rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
-	if (rc != SQLITE_OK)
-		hb_warnx("store: fsync of the WAL: %s", sqlite3_errstr(rc));
+	if (rc != SQLITE_OK) {
+		int fd;
+
+		hb_warnx("store: fsync of the WAL: %s; nothing is acknowledged "
+		    "until `hookbox check` has made the database safe",
+		    sqlite3_errstr(rc));
+		fd = open(st->marker, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd == -1)
+			hb_warn("store: %s", st->marker);
+		else {
+			dprintf(fd, "an fsync of the WAL failed at %lld: %s\n"
+			    "run `hookbox check`\n", (long long)time(NULL),
+			    sqlite3_errstr(rc));
+			close(fd);
+		}
+	}
 	return rc;
+}
+
+/* An fsync has failed (wal_sync): nothing may be acknowledged. */
+static int
+unsynced(struct store *st)
+{
+	if (!st->sync_after || access(st->marker, F_OK) == -1)
+		return 0;
+	if (!st->told)
+		hb_warnx("store: %s exists: an fsync failed earlier; nothing "
+		    "is acknowledged until `hookbox check` has made the "
+		    "database safe", st->marker);
+	st->told = 1;
+	return 1;
 }
 
 static int
@@ -468,7 +515,13 @@ store_commit(struct store *st)
 		exec1(st, S_ROLLBACK);
 	}
 	queue_leave(st);
-	return rc == SQLITE_OK ? wal_sync(st) : rc;
+	if (rc != SQLITE_OK || (rc = wal_sync(st)) != SQLITE_OK)
+		return rc;
+	if (st->ckpt_due) {
+		st->ckpt_due = 0;
+		sqlite3_wal_checkpoint(st->db, "main");
+	}
+	return SQLITE_OK;
 }
 
 static void
@@ -623,6 +676,13 @@ store_open(const char *path, int busy_ms, int flags, struct buf *err)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
 	st->queue = -1;
+	if ((st->marker = malloc(strlen(path) + sizeof(".fsync-failed"))) ==
+	    NULL) {
+		free(st);
+		return NULL;
+	}
+	strcpy(st->marker, path);
+	strcat(st->marker, ".fsync-failed");
 	/* One thread uses a connection (the FastCGI loop, or a CGI process). */
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
@@ -671,10 +731,14 @@ store_open(const char *path, int busy_ms, int flags, struct buf *err)
 	}
 	if (rc != SCHEMA_VERSION && migrate(st->db, busy_ms, err) == -1)
 		goto fail;
-	/* FULL's durability with the fsync out of the lock; no WAL: FULL. */
+	/*
+	 * FULL's durability with the fsync out of the lock. Without a WAL
+	 * (a file system without shared memory maps), EXTRA: FULL alone
+	 * does not sync the folder once the rollback journal is deleted.
+	 */
 	st->sync_after = (flags & STORE_SYNC_FULL) && is_wal(st->db);
 	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous=%s",
-	    (flags & STORE_SYNC_FULL) && !st->sync_after ? "FULL" : "NORMAL");
+	    (flags & STORE_SYNC_FULL) && !st->sync_after ? "EXTRA" : "NORMAL");
 	if (sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
 		buf_printf(err, "cannot use the database %s: %s\n", path,
 		    sqlite3_errmsg(st->db));
@@ -704,6 +768,7 @@ store_close(struct store *st)
 	sqlite3_close(st->db);
 	if (st->queue != -1)
 		close(st->queue);
+	free(st->marker);
 	free(st);
 }
 
@@ -888,6 +953,11 @@ store_write(struct store *st, struct store_item *items, size_t n)
 	size_t i, todo = 0;
 	int rc, rejects = 0;
 
+	if (unsynced(st)) {
+		for (i = 0; i < n; i++)
+			items[i].result = ST_FAIL;
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		struct store_item *it = &items[i];
 
@@ -999,8 +1069,24 @@ int
 store_check(struct store *st, struct buf *err)
 {
 	sqlite3_stmt *p;
-	int rc = -1;
+	int rc = -1, logged = -1, done = -1, failed;
 
+	/*
+	 * After a failed fsync (wal_sync) the WAL is not to be trusted on
+	 * the disk: every frame goes into the database file, which the
+	 * checkpoint syncs, and the WAL is emptied. Then the check below
+	 * says whether what was copied is sound.
+	 */
+	failed = access(st->marker, F_OK) == 0;
+	if (failed && (sqlite3_wal_checkpoint_v2(st->db, "main",
+	    SQLITE_CHECKPOINT_TRUNCATE, &logged, &done) != SQLITE_OK ||
+	    logged != done)) {
+		buf_printf(err, "an fsync failed earlier (%s) and the WAL could "
+		    "not be written into the database: %s; stop the web server "
+		    "and the hook runners and try again\n", st->marker,
+		    sqlite3_errmsg(st->db));
+		return -1;
+	}
 	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &p, NULL) !=
 	    SQLITE_OK) {
 		buf_printf(err, "database: %s\n", sqlite3_errmsg(st->db));
@@ -1017,6 +1103,15 @@ store_check(struct store *st, struct buf *err)
 	} else
 		buf_printf(err, "database: %s\n", sqlite3_errmsg(st->db));
 	sqlite3_finalize(p);
+	if (rc == 0 && failed) {
+		if (unlink(st->marker) == -1) {
+			buf_printf(err, "%s: %s\n", st->marker, strerror(errno));
+			return -1;
+		}
+		hb_warnx("an fsync had failed (%s): the WAL is now in the "
+		    "database, which checks ok; events are acknowledged again",
+		    st->marker);
+	}
 	return rc;
 }
 
