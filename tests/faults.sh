@@ -472,6 +472,51 @@ sys.stdin.readline()
 	expect "after check: the retry is answered" 200 duplicate
 	check "after check: ... and the event is stored once" 1 "$(key_count SYNC-2)"
 	check "fsync: the database is intact" ok "$(sqlite3 "$DB" 'PRAGMA integrity_check')"
+
+	# The commit that takes the WAL to 1000 frames also checkpoints; the
+	# checkpoint's fsync must not be the one to meet (and swallow) the
+	# error. python3 brings a new WAL to 999 frames of one page each, and
+	# holds it open; the shim fails only a process's first fsync.
+	sed 's/^int fdatasync(int fd) { (void)fd;/static int n;\nint fdatasync(int fd) { (void)fd; if (n++) return 0;/' \
+		"$T/failsync.c" >"$T/failfirst.c"
+	DB=$T/sync2/hookbox.db
+	CONF=$T/sync2.conf
+	mkdir -p "$T/sync2"
+	write_conf "$CONF" "$DB"
+	cgi POST /catalog/wrong-token "" "$T/s1"
+	expect "fsync at a checkpoint: setup: a reject row" 401 rejected
+	if ! "${CC:-cc}" -shared -fPIC -o "$T/failfirst.so" "$T/failfirst.c" 2>"$T/cc.err"; then
+		fail "fsync at a checkpoint: build the shim" "$(cat "$T/cc.err")"
+	else
+		chmod 755 "$T/failfirst.so"
+		coproc HOLD { "$PY" -c '
+import os, sqlite3, sys
+db = sys.argv[1]
+c = sqlite3.connect(db, isolation_level=None)
+c.execute("PRAGMA wal_autocheckpoint=0")
+frames = lambda: (os.path.getsize(db + "-wal") - 32) // 4120
+n = 0
+while not os.path.exists(db + "-wal") or frames() < 999:
+    n += 1
+    c.execute("UPDATE rejects SET reason = ? WHERE rowid = (SELECT max(rowid) FROM rejects)", ("r%d" % n,))
+print(frames(), flush=True)
+sys.stdin.readline()
+' "$DB"; }
+		LOCKER=$HOLD_PID
+		read -r frames <&"${HOLD[0]}"
+		check "fsync at a checkpoint: setup: the WAL holds 999 frames" 999 "${frames:-}"
+		order "$T/s4" SYNC-4
+		cgi POST "/catalog/$TOK" "" "$T/s4" LD_PRELOAD="$T/failfirst.so" \
+			ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+		check "fsync at a checkpoint: the event whose fsync failed is 503" 503 "$CODE"
+		echo >&"${HOLD[1]}"
+		wait "$LOCKER" 2>/dev/null
+		LOCKER=
+		rc=$(hbcheck)
+		check "fsync at a checkpoint: check exits 0" 0 "$rc"
+		post "$T/s4"
+		check_match "fsync at a checkpoint: after check the retry is answered" "^200 (accepted|duplicate)$" "$CODE $A_STATUS"
+	fi
 fi
 
 echo "# runtime: $((SECONDS - START)) s"
