@@ -412,13 +412,15 @@ wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
 	struct store *st = arg;
 
 	st->wal_frames = frames;
+	if (frames < 1000)
+		return SQLITE_OK;
 	/*
 	 * Not before our own fsync (store_commit): the checkpoint's fsync of
 	 * the same descriptor would take an error that fsync must report.
 	 */
-	if (frames >= 1000 && st->sync_after)
+	if (st->sync_after)
 		st->ckpt_due = 1;
-	else if (frames >= 1000)
+	else
 		sqlite3_wal_checkpoint(db, name);
 	return SQLITE_OK;
 }

@@ -420,9 +420,21 @@ elif ! "${CC:-cc}" -shared -fPIC -o "$T/failsync.so" "$T/failsync.c" 2>"$T/cc.er
 	fail "fsync: build the shim" "$(cat "$T/cc.err")"
 else
 	chmod 755 "$T/failsync.so"
-	# ASan wants its runtime first among the libraries; told not to mind.
-	SHIM=(LD_PRELOAD="$T/failsync.so"
-		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+	# shim_env SO: SHIM=(...), the environment that preloads SO (ASan
+	# wants its runtime first among the libraries: told not to mind).
+	shim_env() {
+		SHIM=(LD_PRELOAD="$1"
+			ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+	}
+	# let_go_and_check NAME: the held connection closes, then `hookbox
+	# check` must exit 0.
+	let_go_and_check() {
+		echo >&"${HOLD[1]}"
+		wait "$LOCKER" 2>/dev/null
+		LOCKER=
+		check "$1" 0 "$(hbcheck)"
+	}
+	shim_env "$T/failsync.so"
 	order "$T/s1" SYNC-1
 	order "$T/s2" SYNC-2
 	post "$T/s1"
@@ -463,11 +475,7 @@ sys.stdin.readline()
 	check "fsync fails after the commit: ... the row is there, unacknowledged" 1 "$(key_count SYNC-2)"
 	post "$T/s2"
 	check "fsync failed earlier: the retry is 503 too" 503 "$CODE"
-	echo >&"${HOLD[1]}"
-	wait "$LOCKER" 2>/dev/null
-	LOCKER=
-	rc=$(hbcheck)
-	check "fsync failed earlier: check exits 0" 0 "$rc"
+	let_go_and_check "fsync failed earlier: check exits 0"
 	post "$T/s2"
 	expect "after check: the retry is answered" 200 duplicate
 	check "after check: ... and the event is stored once" 1 "$(key_count SYNC-2)"
@@ -506,14 +514,10 @@ sys.stdin.readline()
 		read -r frames <&"${HOLD[0]}"
 		check "fsync at a checkpoint: setup: the WAL holds 999 frames" 999 "${frames:-}"
 		order "$T/s4" SYNC-4
-		cgi POST "/catalog/$TOK" "" "$T/s4" LD_PRELOAD="$T/failfirst.so" \
-			ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+		shim_env "$T/failfirst.so"
+		cgi POST "/catalog/$TOK" "" "$T/s4" "${SHIM[@]}"
 		check "fsync at a checkpoint: the event whose fsync failed is 503" 503 "$CODE"
-		echo >&"${HOLD[1]}"
-		wait "$LOCKER" 2>/dev/null
-		LOCKER=
-		rc=$(hbcheck)
-		check "fsync at a checkpoint: check exits 0" 0 "$rc"
+		let_go_and_check "fsync at a checkpoint: check exits 0"
 		post "$T/s4"
 		check_match "fsync at a checkpoint: after check the retry is answered" "^200 (accepted|duplicate)$" "$CODE $A_STATUS"
 	fi
