@@ -100,7 +100,6 @@ struct conn {
 };
 
 struct fcgi {
-	unsigned char	 rbuf[READ_MAX];	/* every read lands here first */
 	int		 lfd;		/* -1 once stopping */
 	int		 sfd;		/* signalfd: SIGTERM and friends */
 	struct conn	*conns[MAX_CONNS];
@@ -118,6 +117,11 @@ struct fcgi {
 	long long	 accept_after, accept_warned;
 	int		 kick_pending;
 	char		 kick[4096];	/* the config the runner is started with */
+	/*
+	 * Last, and not cleared at start: a page of it is touched only when
+	 * a read fills it that far, which keeps the peak RSS down.
+	 */
+	unsigned char	 rbuf[READ_MAX];	/* every read lands here first */
 };
 
 /* The FastCGI listener is a socket that is not connected (as libfcgi). */
@@ -894,7 +898,7 @@ fcgi_main(void)
 	long long stop_at = 0;
 	int i, np, fl, base, rc = 0;
 
-	memset(&f, 0, sizeof(f));
+	memset(&f, 0, offsetof(struct fcgi, rbuf));
 	signal(SIGPIPE, SIG_IGN);
 	umask(077);
 	f.lfd = 0;		/* FCGI_LISTENSOCK_FILENO */

@@ -287,7 +287,7 @@ norm_flipsnack(const struct endpoint *ep, const struct request *r,
 		    "order_id");
 		return -1;
 	}
-	snprintf(ev->resource, sizeof(ev->resource), "%s", ev->key);
+	strcpy(ev->resource, ev->key);	/* of the same size */
 	return 0;
 }
 

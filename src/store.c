@@ -854,7 +854,7 @@ insert_event(struct store *st, const struct stored_event *se, long long *id)
 	sqlite3_stmt *p;
 	int rc;
 
-	snprintf(key, sizeof(key), "%s", ev->key);
+	strcpy(key, ev->key);		/* key is the larger */
 	if (ev->windowed) {
 		if ((p = stmt(st, S_FIND_WINDOW)) == NULL ||
 		    escape_at(base, sizeof(base), ev->key) == -1)
