@@ -37,7 +37,9 @@
 #
 # Writes the table, the checks and the machine to tests/bench/RESULTS.md.
 #
-# Knobs (environment): BENCH_ROUNDS (3), BENCH_SECONDS (3 per round),
+# Knobs (environment): BENCH_ROUNDS (3), BENCH_FCGI_ROUNDS (BENCH_ROUNDS + 2,
+# for the headline FastCGI | ceiling phase, whose median moved by a
+# tenth between runs of 3 rounds), BENCH_SECONDS (3 per round),
 # BENCH_DRAIN_MAX (15 s), BENCH_TMPDIR (/var/tmp: the data must be on a
 # real disk, not tmpfs, for fsync to mean anything), BENCH_ONLY (a subset
 # of "fcgi cgi dup hooks instr" while working on one of them: prints the rounds
@@ -50,6 +52,7 @@ cd "$TOP" || exit 1
 . tests/lib/servers.sh
 
 ROUNDS=${BENCH_ROUNDS:-3}
+FCGI_ROUNDS=${BENCH_FCGI_ROUNDS:-$((ROUNDS + 2))}
 SECS=${BENCH_SECONDS:-3}
 DRAIN_MAX=${BENCH_DRAIN_MAX:-15}
 CONNS=32
@@ -319,7 +322,7 @@ if want fcgi; then
 		tally_reset fcgis
 		before_s=$(rows fcgis)
 	fi
-	for r in $(seq "$ROUNDS"); do
+	for r in $(seq "$FCGI_ROUNDS"); do
 		say " round $r"
 		for n in $FCGI_NAMES; do wrk_run "$n" "$n" unique "$SECS"; done
 		storeloop_run
@@ -624,7 +627,7 @@ machine() {
 	echo "- machine: $(uname -srm); $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo); $(nproc) CPUs"
 	echo "- data directory: $(df -T "$RUN" | awk 'NR == 2 { print $2 " on " $1 }') ($RUN)"
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); lighttpd $("$LIGHTTPD_BIN" -v 2>/dev/null | sed -n 's/^lighttpd\/\([^ ]*\).*/\1/p'), SQLite $(sqlite3 --version | cut -d' ' -f1), $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)"
-	echo "- load: wrk -t$WRK_THREADS -c$CONNS, $ROUNDS rounds of $SECS s per contender, alternating; medians"
+	echo "- load: wrk -t$WRK_THREADS -c$CONNS, $ROUNDS rounds of $SECS s per contender ($FCGI_ROUNDS in the FastCGI | ceiling phase), alternating; medians"
 	echo "- FastCGI ceiling used: $CEIL_WHAT"
 	echo "- CGI ceiling used: $CGICEIL_WHAT"
 	echo "- FastCGI processes' VmHWM at the end of the FastCGI rounds:$RSS_LIST KiB (the largest now: $RSS_SPLIT); with the hook, at the end: $HOOKS_HWM KiB"
