@@ -287,7 +287,9 @@ norm_flipsnack(const struct endpoint *ep, const struct request *r,
 		    "order_id");
 		return -1;
 	}
-	strcpy(ev->resource, ev->key);	/* of the same size */
+	_Static_assert(sizeof(ev->resource) >= sizeof(ev->key),
+	    "the key fits in resource");
+	strcpy(ev->resource, ev->key);
 	return 0;
 }
 

@@ -854,7 +854,8 @@ insert_event(struct store *st, const struct stored_event *se, long long *id)
 	sqlite3_stmt *p;
 	int rc;
 
-	strcpy(key, ev->key);		/* key is the larger */
+	_Static_assert(sizeof(key) >= sizeof(ev->key), "ev->key fits in key");
+	strcpy(key, ev->key);
 	if (ev->windowed) {
 		if ((p = stmt(st, S_FIND_WINDOW)) == NULL ||
 		    escape_at(base, sizeof(base), ev->key) == -1)
