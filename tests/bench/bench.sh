@@ -192,7 +192,12 @@ succeeded() { sql "$1" "SELECT count(*) FROM deliveries WHERE status = 'succeede
 
 # ---- load ----
 
-declare -A RATES P50S P99S
+declare -A RATES P50S P99S STEALS BUSYS
+TICK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+# cpu_ticks: the whole machine's CPU time so far, in clock ticks: busy
+# (user, nice, system, irq, softirq), steal (time the hypervisor gave our
+# CPUs to other guests), and all of it.
+cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $2 + $3 + $4 + $7 + $8, $9, t; exit }' /proc/stat; }
 declare -A T_OK T_ACC T_DUP T_NON2XX T_ERR T_ROUNDS
 ROUND=0
 
@@ -201,10 +206,12 @@ ROUND=0
 # answers under SERVER for the rows check. Prints the round's line.
 wrk_run() {
 	local label=$1 name=$2 mode=$3 secs=$4 rate=${5:-} line kv id
+	local busy0 steal0 all0 busy1 steal1 all1
 	local -A R=()
 	ROUND=$((ROUND + 1))
 	id=$PREFIX-$ROUND
 	[ "$mode" = dup ] && id=$PREFIX-dup
+	read -r busy0 steal0 all0 < <(cpu_ticks)
 	line=$(WRK_THREADS=$WRK_THREADS wrk -t"$WRK_THREADS" -c"$CONNS" -d"${secs}s" \
 		--timeout 10s -s "$LUA" "${S_URL[$name]}" -- "$TEMPLATE" "$id" \
 		"$mode" $rate 2>&1 | grep '^RESULT ')
@@ -212,6 +219,7 @@ wrk_run() {
 		say "bench: wrk against $name gave no result"
 		return 1
 	fi
+	read -r busy1 steal1 all1 < <(cpu_ticks)
 	for kv in ${line#RESULT }; do R[${kv%%=*}]=${kv#*=}; done
 	W_RATE=$(awk -v n="${R[ok]}" -v us="${R[duration_us]}" 'BEGIN { printf "%.1f", n * 1e6 / us }')
 	W_OK=${R[ok]} W_ACC=${R[accepted]}
@@ -228,12 +236,15 @@ wrk_run() {
 		return 0
 	fi
 	RATES[$label]+=" $W_RATE"
+	STEALS[$label]+=" $(awk -v s=$((steal1 - steal0)) -v a=$((all1 - all0)) 'BEGIN { printf "%.1f", (a > 0 ? 100 * s / a : 0) }')"
+	BUSYS[$label]+=" $(awk -v b=$((busy1 - busy0)) -v t="$TICK" -v n="${R[ok]}" 'BEGIN { printf "%.1f", (n > 0 ? b * 1e6 / t / n : 0) }')"
 	P50S[$label]+=" ${R[p50_us]}"
 	P99S[$label]+=" ${R[p99_us]}"
-	printf '  %-22s %9.0f /s  p50 %7.2f ms  p99 %7.2f ms  (2xx %d, other %d, errors %d)\n' \
+	printf '  %-22s %9.0f /s  p50 %7.2f ms  p99 %7.2f ms  (2xx %d, other %d, errors %d; steal %s%%, %s µs CPU/request)\n' \
 		"$label" "$W_RATE" "$(awk -v u="${R[p50_us]}" 'BEGIN { print u / 1000 }')" \
 		"$(awk -v u="${R[p99_us]}" 'BEGIN { print u / 1000 }')" \
-		"${R[ok]}" "${R[non2xx]}" "${R[errors]}" >&2
+		"${R[ok]}" "${R[non2xx]}" "${R[errors]}" "${STEALS[$label]##* }" \
+		"${BUSYS[$label]##* }" >&2
 }
 
 # storeloop_run: one round of the store limit.
@@ -615,6 +626,8 @@ table() {
 	row "hook runs/s while draining (backlog $HOOK_BACKLOG → $HOOK_DRAIN_LEFT in $HOOK_DRAIN_SECS s)" "$HOOK_DRAIN_RATE" "" "" "$r_runs of $HOOK_RATE/s" "≥ 1.00" "$(yn "$r_runs" 1)"
 	row "hook runs/s over the hook rounds + drain" "$HOOK_RUNS_RATE" "" "" "" "(information)" ""
 	row "$HOOK_RATE/s offered for $PACE_SECS s with a hook on each (events/s accepted); backlog each second ${PACE_SAMPLES// / → }, drained $PACE_DRAIN_SECS s after" "$(printf '%.0f' "$PACE_RATE")" "$(ms "${P50S[pace]:-0}")" "$(ms "${P99S[pace]:-0}")" "hook runs $PACE_RUNS_RATE/s" "$HOOK_RATE/s accepted, backlog ≤ 1 s of arrivals" "$PACE_MET"
+	# shellcheck disable=SC2086
+	row "CPU time of the whole machine per request, FastCGI (every process and the kernel, from /proc/stat, without idle or steal; median of the rounds), ceiling / hookbox: the ratio the machine would give if its CPUs were the only limit" "" "" "" "$(median ${BUSYS[$CEIL]:-}) / $(median ${BUSYS[$HBFCGI]:-}) µs = $(ratio "$(median ${BUSYS[$CEIL]:-})" "$(median ${BUSYS[$HBFCGI]:-})")" "(information)" ""
 	row "instructions per request under FastCGI (callgrind, user space only; moves by a few percent with how many requests share a commit, not with the machine's load), hookbox / 1-thread ceiling" "" "" "" "${INSTR[hookbox]:-?} / ${INSTR[ceiling]:-?} = $(ratio "${INSTR[hookbox]:-0}" "${INSTR[ceiling]:-0}")×" "(information)" ""
 	row "peak RSS per FastCGI process (VmHWM), cgi-bin/hookbox.fcgi (dynamic)" "" "" "" "$DYN_HWM KiB (ceiling: $CEIL_HWM KiB)" "≤ 4096 KiB" "$(le_yn "$DYN_HWM" 4096)"
 	if [ -n "$HWM_S" ]; then
@@ -632,6 +645,8 @@ machine() {
 	echo "- CGI ceiling used: $CGICEIL_WHAT"
 	echo "- FastCGI processes' VmHWM at the end of the FastCGI rounds:$RSS_LIST KiB (the largest now: $RSS_SPLIT); with the hook, at the end: $HOOKS_HWM KiB"
 	[ -n "$HWM_S" ] && echo "- the same for make static:$RSS_LIST_S KiB (the largest now: $RSS_SPLIT_S)"
+	# shellcheck disable=SC2086
+	echo "- host steal time (the hypervisor giving our CPUs to other guests), median of the rounds (highest): FastCGI hookbox $(median ${STEALS[$HBFCGI]:-})% ($(printf '%s\n' ${STEALS[$HBFCGI]:-0} | sort -g | tail -n 1)%), ceiling $(median ${STEALS[$CEIL]:-})% ($(printf '%s\n' ${STEALS[$CEIL]:-0} | sort -g | tail -n 1)%); CGI hookbox $(median ${STEALS[$HBCGI]:-})%, ceiling $(median ${STEALS[$CGICEIL]:-})%"
 	echo "- RssFile is mostly shared libraries' code, shared with every process on the host that uses them; a static build maps only what it links"
 }
 
