@@ -264,6 +264,7 @@ storeloop_run() {
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+highest() { printf '%s\n' "${@:-0}" | sort -g | tail -n 1; }
 # shellcheck disable=SC2086
 med() { median ${RATES[$1]:-}; }
 # ms "LIST OF µs": their median in ms.
@@ -646,7 +647,7 @@ machine() {
 	echo "- FastCGI processes' VmHWM at the end of the FastCGI rounds:$RSS_LIST KiB (the largest now: $RSS_SPLIT); with the hook, at the end: $HOOKS_HWM KiB"
 	[ -n "$HWM_S" ] && echo "- the same for make static:$RSS_LIST_S KiB (the largest now: $RSS_SPLIT_S)"
 	# shellcheck disable=SC2086
-	echo "- host steal time (the hypervisor giving our CPUs to other guests), median of the rounds (highest): FastCGI hookbox $(median ${STEALS[$HBFCGI]:-})% ($(printf '%s\n' ${STEALS[$HBFCGI]:-0} | sort -g | tail -n 1)%), ceiling $(median ${STEALS[$CEIL]:-})% ($(printf '%s\n' ${STEALS[$CEIL]:-0} | sort -g | tail -n 1)%); CGI hookbox $(median ${STEALS[$HBCGI]:-})%, ceiling $(median ${STEALS[$CGICEIL]:-})%"
+	echo "- host steal time (the hypervisor giving our CPUs to other guests), median of the rounds (highest): FastCGI hookbox $(median ${STEALS[$HBFCGI]:-})% ($(highest ${STEALS[$HBFCGI]:-})%), ceiling $(median ${STEALS[$CEIL]:-})% ($(highest ${STEALS[$CEIL]:-})%); CGI hookbox $(median ${STEALS[$HBCGI]:-})%, ceiling $(median ${STEALS[$CGICEIL]:-})%"
 	echo "- RssFile is mostly shared libraries' code, shared with every process on the host that uses them; a static build maps only what it links"
 }
 
