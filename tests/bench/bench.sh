@@ -206,7 +206,7 @@ ROUND=0
 # answers under SERVER for the rows check. Prints the round's line.
 wrk_run() {
 	local label=$1 name=$2 mode=$3 secs=$4 rate=${5:-} line kv id
-	local busy0 steal0 all0 busy1 steal1 all1
+	local busy0 steal0 all0 busy1 steal1 all1 steal busy
 	local -A R=()
 	ROUND=$((ROUND + 1))
 	id=$PREFIX-$ROUND
@@ -236,15 +236,17 @@ wrk_run() {
 		return 0
 	fi
 	RATES[$label]+=" $W_RATE"
-	STEALS[$label]+=" $(awk -v s=$((steal1 - steal0)) -v a=$((all1 - all0)) 'BEGIN { printf "%.1f", (a > 0 ? 100 * s / a : 0) }')"
-	BUSYS[$label]+=" $(awk -v b=$((busy1 - busy0)) -v t="$TICK" -v n="${R[ok]}" 'BEGIN { printf "%.1f", (n > 0 ? b * 1e6 / t / n : 0) }')"
+	read -r steal busy < <(awk -v s=$((steal1 - steal0)) -v a=$((all1 - all0)) \
+		-v b=$((busy1 - busy0)) -v t="$TICK" -v n="${R[ok]}" 'BEGIN {
+		printf "%.1f %.1f\n", (a > 0 ? 100 * s / a : 0), (n > 0 ? b * 1e6 / t / n : 0) }')
+	STEALS[$label]+=" $steal"
+	BUSYS[$label]+=" $busy"
 	P50S[$label]+=" ${R[p50_us]}"
 	P99S[$label]+=" ${R[p99_us]}"
 	printf '  %-22s %9.0f /s  p50 %7.2f ms  p99 %7.2f ms  (2xx %d, other %d, errors %d; steal %s%%, %s µs CPU/request)\n' \
 		"$label" "$W_RATE" "$(awk -v u="${R[p50_us]}" 'BEGIN { print u / 1000 }')" \
 		"$(awk -v u="${R[p99_us]}" 'BEGIN { print u / 1000 }')" \
-		"${R[ok]}" "${R[non2xx]}" "${R[errors]}" "${STEALS[$label]##* }" \
-		"${BUSYS[$label]##* }" >&2
+		"${R[ok]}" "${R[non2xx]}" "${R[errors]}" "$steal" "$busy" >&2
 }
 
 # storeloop_run: one round of the store limit.
