@@ -241,6 +241,10 @@ int	 verify_flipdish(const char *, const char *, const void *, size_t,
 	    time_t, const char **);
 int	 verify_path_token(const struct request *, const char *);
 
+/* vfs.c: the store's SQLite connections open through this VFS */
+#define VFS_NAME	"hookbox"
+void		 vfs_setup(void);
+
 /* store.c */
 struct store;
 enum store_err { ST_OK = 0, ST_DUPLICATE, ST_BUSY, ST_FAIL };

@@ -661,6 +661,7 @@ void
 store_setup(void)
 {
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	vfs_setup();
 }
 
 /*
@@ -688,7 +689,7 @@ store_open(const char *path, int busy_ms, int flags, struct buf *err)
 	/* One thread uses a connection (the FastCGI loop, or a CGI process). */
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
-	    NULL);
+	    sqlite3_vfs_find(VFS_NAME) != NULL ? VFS_NAME : NULL);
 	if (rc != SQLITE_OK) {
 		buf_printf(err, "cannot open the database %s: %s\n", path,
 		    st->db != NULL ? sqlite3_errmsg(st->db) :

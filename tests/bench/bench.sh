@@ -16,7 +16,9 @@
 #      the faster one) | the cheapest FastCGI responders
 #      (tests/bench/ceiling_fcgi.c, one thread and 8 threads, behind the same
 #      lighttpd config; the faster one is the ceiling) | the store limit
-#      (tests/bench/storeloop.c: one durable INSERT per transaction, no HTTP)
+#      (tests/bench/storeloop.c: one durable INSERT per transaction, no HTTP);
+#      then storeloop --vfs: CPU per row at 8 rows a commit on SQLite's own
+#      VFS | on hookbox's (src/vfs.c), taking turns in one process
 #   2. hookbox plain CGI behind lighttpd, dynamic and static (make static;
 #      the faster one) | the cheapest CGI responder (tests/bench/ceiling_cgi.c,
 #      dynamic and static; the faster one)
@@ -82,7 +84,7 @@ CC=${CC:-cc}
 $CC -O2 -o "$BUILD/ceiling_fcgi" "$HERE/ceiling_fcgi.c" -lfcgi &&
 $CC -O2 -DTHREADS=8 -pthread -o "$BUILD/ceiling_fcgi_mt" "$HERE/ceiling_fcgi.c" -lfcgi &&
 $CC -O2 -o "$BUILD/ceiling_cgi" "$HERE/ceiling_cgi.c" &&
-$CC -O2 -o "$BUILD/storeloop" "$HERE/storeloop.c" -lsqlite3 ||
+$CC -O2 -I"$TOP/src" -o "$BUILD/storeloop" "$HERE/storeloop.c" "$TOP/src/vfs.c" -lsqlite3 ||
 	die "cannot build the bench programs"
 HAVE_STATIC=0
 $CC -O2 -static -o "$BUILD/ceiling_cgi_static" "$HERE/ceiling_cgi.c" 2>/dev/null &&
@@ -341,6 +343,10 @@ if want fcgi; then
 		for n in $FCGI_NAMES; do wrk_run "$n" "$n" unique "$SECS"; done
 		storeloop_run
 	done
+	# hookbox's VFS against SQLite's, at a batch's size (storeloop.c).
+	read -r _ _ _ _ VFS_SQLITE _ VFS_HOOKBOX < <("$BUILD/storeloop" --vfs "$RUN/storeloop/vfs.db" 8 30) ||
+		die "storeloop --vfs failed"
+	say "  store, 8 rows a commit: CPU per row $VFS_SQLITE µs on SQLite's VFS, $VFS_HOOKBOX µs on hookbox's"
 	rows_check fcgi "FastCGI hookbox" "$before"
 	hwm_of fcgi
 	DYN_HWM=$HWM RSS_LIST=$HWM_LIST RSS_SPLIT=$HWM_SPLIT
@@ -613,6 +619,7 @@ table() {
 	row "FastCGI ceiling, 1 thread" "$(rate_of ceil1)" "$(ms "${P50S[ceil1]}")" "$(ms "${P99S[ceil1]}")" "$(ratio "$(med ceil1)" "$(med $CEIL)")" "" ""
 	row "FastCGI ceiling, 8 threads" "$(rate_of ceilmt)" "$(ms "${P50S[ceilmt]}")" "$(ms "${P99S[ceilmt]}")" "$(ratio "$(med ceilmt)" "$(med $CEIL)")" "" ""
 	row "store loop, 1 INSERT per durable commit, no HTTP (commits/s; latency of one commit)" "$(rate_of storeloop)" "$(ms "${P50S[storeloop]}")" "$(ms "${P99S[storeloop]}")" "hookbox FastCGI / loop: $r_store" "(information)" ""
+	row "store, 8 rows per durable commit, no HTTP: CPU time per row (user and system) on SQLite's own VFS / on hookbox's (src/vfs.c: a commit's WAL writes in one call), taking turns in one process" "" "" "" "${VFS_SQLITE:-?} / ${VFS_HOOKBOX:-?} µs = $(ratio "${VFS_SQLITE:-0}" "${VFS_HOOKBOX:-0}")×" "(information)" ""
 	row "CGI hookbox, faster build ($HBCGI_WHAT)" "$(rate_of $HBCGI)" "$(ms "${P50S[$HBCGI]}")" "$(ms "${P99S[$HBCGI]}")" "$r_cgi" "≥ 0.70 of ceiling" "$(yn "$r_cgi" 0.7)"
 	row "CGI hookbox, cgi-bin/hookbox.fcgi (dynamic)" "$(rate_of cgi)" "$(ms "${P50S[cgi]}")" "$(ms "${P99S[cgi]}")" "$(ratio "$(med cgi)" "$(med $CGICEIL)")" "" ""
 	if [ -x "$STATIC_BIN" ]; then

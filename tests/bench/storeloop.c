@@ -10,8 +10,19 @@
  * prints "commits N seconds S rate R p50_us P p99_us P max_us M": the
  * commit rate and the latency of one commit (BEGIN to COMMIT).
  *
- *   cc -O2 -o storeloop storeloop.c -lsqlite3
+ *   storeloop --vfs DB ROWS ROUNDS
+ *
+ * weighs hookbox's VFS (src/vfs.c: a commit's WAL writes in one call)
+ * against SQLite's own: two databases, DB.0 on SQLite's VFS and DB.1 on
+ * hookbox's, take turns at 100 commits of ROWS rows each, ROUNDS times,
+ * and it prints "vfs rows R sqlite_us A hookbox_us B": the CPU time (user
+ * and system) per row on each. Turns in one process, so that what else
+ * the machine does weighs on both alike.
+ *
+ *   cc -O2 -I../../src -o storeloop storeloop.c ../../src/vfs.c -lsqlite3
  */
+#include <sys/resource.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +30,8 @@
 #include <unistd.h>
 
 #include <sqlite3.h>
+
+#include "hookbox.h"
 
 static const char schema[] =
 "PRAGMA journal_mode=WAL;"
@@ -67,54 +80,141 @@ run(sqlite3 *db, const char *sql)
 	return 0;
 }
 
-int
-main(int argc, char *argv[])
-{
-	sqlite3 *db;
-	sqlite3_stmt *ins, *begin, *commit;
-	char key[64], body[600];
-	double secs, t0, t, t1, *lat = NULL;
-	long n = 0, cap = 0;
-	unsigned salt;
+struct loop {
+	sqlite3		*db;
+	sqlite3_stmt	*ins, *begin, *commit;
+	char		 body[600];
+	unsigned	 salt;
+	long		 n;		/* rows so far */
+};
 
-	if (argc != 3 || (secs = atof(argv[2])) <= 0) {
-		fprintf(stderr, "usage: storeloop DB SECONDS\n");
-		return 2;
-	}
-	if (sqlite3_open(argv[1], &db) != SQLITE_OK || run(db, schema) == -1)
-		return 1;
-	if (sqlite3_prepare_v2(db, "INSERT INTO events (endpoint, provider,"
+static int
+loop_open(struct loop *l, const char *path, const char *vfs)
+{
+	memset(l, 0, sizeof(*l));
+	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, vfs) != SQLITE_OK || run(l->db, schema) == -1)
+		return -1;
+	if (sqlite3_prepare_v2(l->db, "INSERT INTO events (endpoint, provider,"
 	    " event_type, event_key, resource_id, received_at, method, query,"
 	    " content_type, headers, body, remote_addr, proof) VALUES"
 	    " ('catalog', 'flipsnack', 'order', ?1, ?1, ?2, 'POST', '',"
 	    " 'application/json', ?3, ?4, '127.0.0.1', 'url token')"
-	    " ON CONFLICT (endpoint, event_key) DO NOTHING", -1, &ins,
+	    " ON CONFLICT (endpoint, event_key) DO NOTHING", -1, &l->ins,
 	    NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &begin, NULL) !=
-	    SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "COMMIT", -1, &commit, NULL) != SQLITE_OK) {
-		fprintf(stderr, "storeloop: %s\n", sqlite3_errmsg(db));
-		return 1;
+	    sqlite3_prepare_v2(l->db, "BEGIN IMMEDIATE", -1, &l->begin,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(l->db, "COMMIT", -1, &l->commit, NULL) !=
+	    SQLITE_OK) {
+		fprintf(stderr, "storeloop: %s\n", sqlite3_errmsg(l->db));
+		return -1;
 	}
-	memset(body, 'x', sizeof(body));
-	salt = (unsigned)time(NULL) ^ (unsigned)getpid();
+	memset(l->body, 'x', sizeof(l->body));
+	l->salt = (unsigned)time(NULL) ^ (unsigned)getpid();
+	return 0;
+}
+
+static void
+loop_close(struct loop *l)
+{
+	sqlite3_finalize(l->ins);
+	sqlite3_finalize(l->begin);
+	sqlite3_finalize(l->commit);
+	sqlite3_close(l->db);
+}
+
+/* One durable transaction of rows new events. */
+static int
+loop_commit(struct loop *l, int rows)
+{
+	char key[64];
+
+	if (sqlite3_step(l->begin) != SQLITE_DONE)
+		goto fail;
+	sqlite3_reset(l->begin);
+	while (rows-- > 0) {
+		snprintf(key, sizeof(key), "sl-%08x-%ld", l->salt, l->n++);
+		sqlite3_bind_text(l->ins, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(l->ins, 2, (sqlite3_int64)time(NULL));
+		sqlite3_bind_text(l->ins, 3, headers, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(l->ins, 4, l->body, sizeof(l->body),
+		    SQLITE_STATIC);
+		if (sqlite3_step(l->ins) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(l->ins);
+	}
+	if (sqlite3_step(l->commit) != SQLITE_DONE)
+		goto fail;
+	sqlite3_reset(l->commit);
+	return 0;
+ fail:
+	fprintf(stderr, "storeloop: %s\n", sqlite3_errmsg(l->db));
+	return -1;
+}
+
+static double
+cpu_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+static int
+vfs_turns(const char *db, int rows, int rounds)
+{
+	static const char *const vfs[2] = { NULL, VFS_NAME };
+	struct loop l[2];
+	char path[2][4096];
+	double us[2] = { 0, 0 }, t;
+	int r, k, i;
+
+	vfs_setup();
+	for (k = 0; k < 2; k++) {
+		snprintf(path[k], sizeof(path[k]), "%s.%d", db, k);
+		if (loop_open(&l[k], path[k], vfs[k]) == -1)
+			return 1;
+	}
+	for (r = 0; r < rounds; r++)
+		for (k = 0; k < 2; k++) {
+			t = cpu_us();
+			for (i = 0; i < 100; i++)
+				if (loop_commit(&l[k], rows) == -1)
+					return 1;
+			us[k] += cpu_us() - t;
+		}
+	printf("vfs rows %d sqlite_us %.2f hookbox_us %.2f\n", rows,
+	    us[0] / ((double)rounds * 100 * rows),
+	    us[1] / ((double)rounds * 100 * rows));
+	for (k = 0; k < 2; k++)
+		loop_close(&l[k]);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct loop l;
+	double secs, t0, t, t1, *lat = NULL;
+	long n = 0, cap = 0;
+
+	if (argc == 5 && strcmp(argv[1], "--vfs") == 0 && atoi(argv[3]) > 0 &&
+	    atoi(argv[4]) > 0)
+		return vfs_turns(argv[2], atoi(argv[3]), atoi(argv[4]));
+	if (argc != 3 || (secs = atof(argv[2])) <= 0) {
+		fprintf(stderr, "usage: storeloop DB SECONDS\n"
+		    "       storeloop --vfs DB ROWS ROUNDS\n");
+		return 2;
+	}
+	if (loop_open(&l, argv[1], NULL) == -1)
+		return 1;
 	t0 = now_s();
 	do {
 		t1 = now_s();
-		snprintf(key, sizeof(key), "sl-%08x-%ld", salt, n);
-		if (sqlite3_step(begin) != SQLITE_DONE)
-			goto fail;
-		sqlite3_reset(begin);
-		sqlite3_bind_text(ins, 1, key, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ins, 2, (sqlite3_int64)time(NULL));
-		sqlite3_bind_text(ins, 3, headers, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(ins, 4, body, sizeof(body), SQLITE_STATIC);
-		if (sqlite3_step(ins) != SQLITE_DONE)
-			goto fail;
-		sqlite3_reset(ins);
-		if (sqlite3_step(commit) != SQLITE_DONE)
-			goto fail;
-		sqlite3_reset(commit);
+		if (loop_commit(&l, 1) == -1)
+			return 1;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 65536;
 			if ((lat = realloc(lat, (size_t)cap * sizeof(*lat))) == NULL)
@@ -127,12 +227,6 @@ main(int argc, char *argv[])
 	    "max_us %.0f\n", n, t, (double)n / t, lat[n / 2] * 1e6,
 	    lat[n * 99 / 100] * 1e6, lat[n - 1] * 1e6);
 	free(lat);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(begin);
-	sqlite3_finalize(commit);
-	sqlite3_close(db);
+	loop_close(&l);
 	return 0;
- fail:
-	fprintf(stderr, "storeloop: %s\n", sqlite3_errmsg(db));
-	return 1;
 }
