@@ -19,10 +19,20 @@
  *    size, a file control, close), and before a write that does not
  *    follow on from the held ones;
  *  - at every shared-memory barrier or lock of its database file, in
- *    case a commit's frames were ever written in another pattern. A
- *    write that fails there cannot be reported (xShmBarrier returns
- *    nothing), so it is kept and the WAL's next sync fails with it:
- *    store.c treats that as a failed fsync, and nothing is acknowledged.
+ *    case a commit's frames were ever written in another pattern.
+ * A commit frame's header that comes with nothing held before it is not
+ * held at all: when a transaction wrote a page twice, SQLite rewrites
+ * the frame headers from that page on (walRewriteChecksums), reading
+ * each frame back and writing its header, and the last one written is
+ * the commit's, with no page after it. Held, it would go out only when
+ * SQLite asked the file's size or at the barrier, where a failure can
+ * no longer fail the commit.
+ * A held write that fails is remembered until the WAL is closed: every
+ * later use of the WAL fails with SQLITE_IOERR_WRITE, the WAL's next sync
+ * too (store.c treats that as a failed fsync, and nothing is
+ * acknowledged). Never SQLITE_FULL, even when the disk is full: SQLite
+ * would undo only the statement it was running, and the lost frames may
+ * be an earlier statement's.
  * Writes are held only while the database uses shared memory: SQLite's
  * exclusive "heap memory" WAL mode makes no barrier calls.
  */
@@ -53,7 +63,10 @@ struct vfile {
 /* The default VFS, which does the work. */
 #define PARENT(v)	((sqlite3_vfs *)(v)->pAppData)
 
-/* The held writes, made; a failure is the caller's to report. */
+/*
+ * The held writes, made. SQLite was told they were written: a failure
+ * sticks, whoever asked.
+ */
 static int
 put(struct vfile *f)
 {
@@ -63,31 +76,28 @@ put(struct vfile *f)
 		return SQLITE_OK;
 	rc = f->real->pMethods->xWrite(f->real, f->hold, (int)f->held, f->at);
 	f->held = 0;
+	if (rc != SQLITE_OK && f->failed == SQLITE_OK)
+		f->failed = rc;
 	return rc;
 }
 
-/* Before the WAL's own use of the file. */
+/* Before any other use of the WAL: SQLITE_IOERR_WRITE once one failed. */
 static int
 put_wal(struct vfile *f)
 {
 	if (!f->is_wal)
 		return SQLITE_OK;
-	return f->failed != SQLITE_OK ? f->failed : put(f);
+	if (f->failed == SQLITE_OK)
+		put(f);
+	return f->failed == SQLITE_OK ? SQLITE_OK : SQLITE_IOERR_WRITE;
 }
 
-/*
- * At a barrier or lock of the database file: its WAL's held writes. A
- * failure here sticks until the WAL is closed.
- */
+/* At a barrier or lock of the database file: its WAL's held writes. */
 static void
 put_db(struct vfile *f)
 {
-	struct vfile *w = f->wal;
-	int rc;
-
-	if (w != NULL && w->held > 0 && (rc = put(w)) != SQLITE_OK &&
-	    w->failed == SQLITE_OK)
-		w->failed = rc;
+	if (f->wal != NULL)
+		put(f->wal);
 }
 
 static int
@@ -127,18 +137,16 @@ static int
 v_write(sqlite3_file *p, const void *b, int n, sqlite3_int64 off)
 {
 	struct vfile *f = (struct vfile *)p;
-	int rc, ends;
+	int rc, ends, header = n == FRAME_HDR && is_commit_header(b);
 
 	if (!f->is_wal || f->db == NULL || !f->db->shm || n <= 0 ||
-	    (size_t)n > HOLD_BYTES)
+	    (size_t)n > HOLD_BYTES || (header && f->held == 0))
 		goto direct;
-	if (f->held > 0 && (off != f->at + (sqlite3_int64)f->held ||
-	    f->held + (size_t)n > HOLD_BYTES)) {
-		if ((rc = put(f)) != SQLITE_OK)
-			return rc;
-	}
 	if (f->failed != SQLITE_OK)
-		return f->failed;
+		return SQLITE_IOERR_WRITE;
+	if (f->held > 0 && (off != f->at + (sqlite3_int64)f->held ||
+	    f->held + (size_t)n > HOLD_BYTES) && put(f) != SQLITE_OK)
+		return SQLITE_IOERR_WRITE;
 	if (f->hold == NULL && (f->hold = malloc(HOLD_BYTES)) == NULL)
 		goto direct;
 	if (f->held == 0)
@@ -146,10 +154,10 @@ v_write(sqlite3_file *p, const void *b, int n, sqlite3_int64 off)
 	memcpy(f->hold + f->held, b, (size_t)n);
 	f->held += (size_t)n;
 	ends = f->commit && n != FRAME_HDR;
-	f->commit = n == FRAME_HDR ? is_commit_header(b) : 0;
-	return ends ? put(f) : SQLITE_OK;
+	f->commit = header;
+	return ends && put(f) != SQLITE_OK ? SQLITE_IOERR_WRITE : SQLITE_OK;
  direct:
-	f->commit = 0;
+	f->commit = header;
 	if ((rc = put_wal(f)) != SQLITE_OK)
 		return rc;
 	return f->real->pMethods->xWrite(f->real, b, n, off);
@@ -385,10 +393,36 @@ v_time64(sqlite3_vfs *vfs, sqlite3_int64 *out)
 	return PARENT(vfs)->xCurrentTimeInt64(PARENT(vfs), out);
 }
 
+/* Loading an extension: hookbox loads none, but SQLite may be asked to. */
+static void *
+v_dlopen(sqlite3_vfs *vfs, const char *name)
+{
+	return PARENT(vfs)->xDlOpen(PARENT(vfs), name);
+}
+
+static void
+v_dlerror(sqlite3_vfs *vfs, int n, char *out)
+{
+	PARENT(vfs)->xDlError(PARENT(vfs), n, out);
+}
+
+static void (*v_dlsym(sqlite3_vfs *vfs, void *h, const char *sym))(void)
+{
+	return PARENT(vfs)->xDlSym(PARENT(vfs), h, sym);
+}
+
+static void
+v_dlclose(sqlite3_vfs *vfs, void *h)
+{
+	PARENT(vfs)->xDlClose(PARENT(vfs), h);
+}
+
 static sqlite3_vfs layer = {
 	.iVersion = 2, .zName = VFS_NAME,
 	.xOpen = v_open, .xDelete = v_delete, .xAccess = v_access,
-	.xFullPathname = v_full, .xRandomness = v_random, .xSleep = v_sleep,
+	.xFullPathname = v_full, .xDlOpen = v_dlopen, .xDlError = v_dlerror,
+	.xDlSym = v_dlsym, .xDlClose = v_dlclose,
+	.xRandomness = v_random, .xSleep = v_sleep,
 	.xCurrentTime = v_time, .xGetLastError = v_error,
 	.xCurrentTimeInt64 = v_time64,
 };
@@ -403,7 +437,9 @@ vfs_setup(void)
 	sqlite3_vfs *below = sqlite3_vfs_find(NULL);
 
 	if (layer.pAppData != NULL || below == NULL || below->iVersion < 2 ||
-	    below->xCurrentTimeInt64 == NULL)
+	    below->xCurrentTimeInt64 == NULL || below->xDlOpen == NULL ||
+	    below->xDlError == NULL || below->xDlSym == NULL ||
+	    below->xDlClose == NULL)
 		return;
 	layer.pAppData = below;
 	layer.szOsFile = (int)(offsetof(struct vfile, real) + below->szOsFile);

@@ -14,9 +14,11 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2769,6 +2771,395 @@ t_store_write_batch_group(void)
 	store_write_batch(STORE_GROUP | STORE_SYNC_FULL, "batch-group.db");
 }
 
+/* ---- the store's VFS when writes fail (vfs.c) ---- */
+
+/*
+ * A VFS under the store's own: main() makes it the default before
+ * store_setup(), so vfs.c wraps it. It passes everything through to
+ * SQLite's "unix" VFS, and fails the WAL writes a case asks for.
+ */
+enum fault { FAULT_NONE, FAULT_REWRITE, FAULT_FULL };
+static enum fault	 fault_kind;
+static int		 fault_hits;
+static sqlite3_vfs	*fault_below;
+
+struct ffile {
+	sqlite3_file	 base;
+	int		 wal;
+	sqlite3_file	 real[];
+};
+#define REAL(p)	(((struct ffile *)(p))->real)
+
+/*
+ * FAULT_REWRITE: a frame header with a commit's database size, written
+ * over a frame already in the file: SQLite rewriting the checksums of a
+ * transaction that wrote a page twice. FAULT_FULL: every WAL write, as
+ * on a full disk.
+ */
+static int
+f_write(sqlite3_file *p, const void *b, int n, sqlite3_int64 off)
+{
+	const unsigned char *h = b;
+	sqlite3_int64 size = 0;
+
+	if (((struct ffile *)p)->wal && fault_kind == FAULT_FULL) {
+		fault_hits++;
+		return SQLITE_FULL;
+	}
+	if (((struct ffile *)p)->wal && fault_kind == FAULT_REWRITE &&
+	    n == 24 && (h[4] | h[5] | h[6] | h[7]) != 0 &&
+	    REAL(p)->pMethods->xFileSize(REAL(p), &size) == SQLITE_OK &&
+	    off + n < size) {
+		fault_hits++;
+		return SQLITE_IOERR_WRITE;
+	}
+	return REAL(p)->pMethods->xWrite(REAL(p), b, n, off);
+}
+
+static int
+f_close(sqlite3_file *p)
+{
+	return REAL(p)->pMethods->xClose(REAL(p));
+}
+
+static int
+f_read(sqlite3_file *p, void *b, int n, sqlite3_int64 off)
+{
+	return REAL(p)->pMethods->xRead(REAL(p), b, n, off);
+}
+
+static int
+f_truncate(sqlite3_file *p, sqlite3_int64 size)
+{
+	return REAL(p)->pMethods->xTruncate(REAL(p), size);
+}
+
+static int
+f_sync(sqlite3_file *p, int flags)
+{
+	return REAL(p)->pMethods->xSync(REAL(p), flags);
+}
+
+static int
+f_size(sqlite3_file *p, sqlite3_int64 *size)
+{
+	return REAL(p)->pMethods->xFileSize(REAL(p), size);
+}
+
+static int
+f_lock(sqlite3_file *p, int level)
+{
+	return REAL(p)->pMethods->xLock(REAL(p), level);
+}
+
+static int
+f_unlock(sqlite3_file *p, int level)
+{
+	return REAL(p)->pMethods->xUnlock(REAL(p), level);
+}
+
+static int
+f_reserved(sqlite3_file *p, int *out)
+{
+	return REAL(p)->pMethods->xCheckReservedLock(REAL(p), out);
+}
+
+static int
+f_control(sqlite3_file *p, int op, void *arg)
+{
+	return REAL(p)->pMethods->xFileControl(REAL(p), op, arg);
+}
+
+static int
+f_sector(sqlite3_file *p)
+{
+	return REAL(p)->pMethods->xSectorSize(REAL(p));
+}
+
+static int
+f_device(sqlite3_file *p)
+{
+	return REAL(p)->pMethods->xDeviceCharacteristics(REAL(p));
+}
+
+static int
+f_shm_map(sqlite3_file *p, int region, int size, int extend,
+    void volatile **out)
+{
+	return REAL(p)->pMethods->xShmMap(REAL(p), region, size, extend, out);
+}
+
+static int
+f_shm_lock(sqlite3_file *p, int off, int n, int flags)
+{
+	return REAL(p)->pMethods->xShmLock(REAL(p), off, n, flags);
+}
+
+static void
+f_shm_barrier(sqlite3_file *p)
+{
+	REAL(p)->pMethods->xShmBarrier(REAL(p));
+}
+
+static int
+f_shm_unmap(sqlite3_file *p, int del)
+{
+	return REAL(p)->pMethods->xShmUnmap(REAL(p), del);
+}
+
+static int
+f_fetch(sqlite3_file *p, sqlite3_int64 off, int n, void **out)
+{
+	return REAL(p)->pMethods->xFetch(REAL(p), off, n, out);
+}
+
+static int
+f_unfetch(sqlite3_file *p, sqlite3_int64 off, void *page)
+{
+	return REAL(p)->pMethods->xUnfetch(REAL(p), off, page);
+}
+
+static const sqlite3_io_methods fault_methods = {
+	3, f_close, f_read, f_write, f_truncate, f_sync, f_size, f_lock,
+	f_unlock, f_reserved, f_control, f_sector, f_device, f_shm_map,
+	f_shm_lock, f_shm_barrier, f_shm_unmap, f_fetch, f_unfetch,
+};
+
+static int
+f_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *p, int flags,
+    int *out_flags)
+{
+	struct ffile *f = (struct ffile *)p;
+	int rc;
+
+	(void)vfs;
+	memset(f, 0, sizeof(*f));
+	rc = fault_below->xOpen(fault_below, name, f->real, flags, out_flags);
+	if (f->real->pMethods != NULL)
+		f->base.pMethods = &fault_methods;
+	f->wal = (flags & SQLITE_OPEN_WAL) != 0;
+	return rc;
+}
+
+static void
+fault_register(void)
+{
+	static sqlite3_vfs v;
+
+	if ((fault_below = sqlite3_vfs_find("unix")) == NULL ||
+	    fault_below->iVersion < 3)
+		return;
+	v = *fault_below;
+	v.zName = "unit-faults";
+	v.pNext = NULL;
+	v.szOsFile = (int)(offsetof(struct ffile, real) +
+	    (size_t)fault_below->szOsFile);
+	v.xOpen = f_open;
+	sqlite3_vfs_register(&v, 1);
+}
+
+static int
+copy_file(const char *from, const char *to)
+{
+	char b[65536];
+	ssize_t n = 0;
+	int in, out, rc = 0;
+
+	if ((in = open(from, O_RDONLY)) == -1)
+		return -1;
+	if ((out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1) {
+		close(in);
+		return -1;
+	}
+	while (rc == 0 && (n = read(in, b, sizeof(b))) > 0)
+		if (write(out, b, (size_t)n) != n)
+			rc = -1;
+	close(in);
+	close(out);
+	return n < 0 ? -1 : rc;
+}
+
+/*
+ * A crash now: a copy of the database and its WAL as they are, opened
+ * as a new process would open them. Returns its count of events, or -1
+ * when it is not sound.
+ */
+static long long
+crash_count(const char *path)
+{
+	struct buf wal = { 0 }, copy = { 0 }, copy_wal = { 0 }, shm = { 0 };
+	sqlite3 *db = NULL;
+	sqlite3_stmt *p = NULL;
+	long long n = -1;
+
+	buf_printf(&wal, "%s-wal", path);
+	buf_printf(&copy, "%s.crash", path);
+	buf_printf(&copy_wal, "%s.crash-wal", path);
+	buf_printf(&shm, "%s.crash-shm", path);
+	unlink(shm.data);	/* the last copy's */
+	if (copy_file(path, copy.data) == -1 ||
+	    copy_file(wal.data, copy_wal.data) == -1) {
+		note(__LINE__, "copy %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (sqlite3_open_v2(copy.data, &db, SQLITE_OPEN_READWRITE, "unix") !=
+	    SQLITE_OK || sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM"
+	    " events), (SELECT group_concat(integrity_check) FROM"
+	    " pragma_integrity_check)", -1, &p, NULL) != SQLITE_OK ||
+	    sqlite3_step(p) != SQLITE_ROW)
+		note(__LINE__, "the copy of %s: %s", path, sqlite3_errmsg(db));
+	else if (strcmp((const char *)sqlite3_column_text(p, 1), "ok") != 0)
+		note(__LINE__, "the copy of %s: %s", path,
+		    (const char *)sqlite3_column_text(p, 1));
+	else
+		n = sqlite3_column_int64(p, 0);
+	sqlite3_finalize(p);
+	sqlite3_close(db);
+ out:
+	buf_free(&wal);
+	buf_free(&copy);
+	buf_free(&copy_wal);
+	buf_free(&shm);
+	return n;
+}
+
+/*
+ * When a transaction has written a page twice, SQLite rewrites the frame
+ * headers from that page on at commit, the commit frame's last, with no
+ * page after it. Should that write fail, the commit must fail, and no
+ * event of the batch be acknowledged; held back in vfs.c, its failure
+ * went unseen on the first commit after the WAL restarted, and the batch
+ * was acknowledged and then lost. Batches of large bodies over the
+ * store's small page cache make such commits, restarts among them.
+ * After every batch, a crash must keep each acknowledged event.
+ */
+static void
+t_vfs_rewrite_fails(void)
+{
+	enum { BATCHES = 24, PER = 32 };
+	static char body[48 * 1024];
+	static struct request r[PER];
+	static struct event ev[PER];
+	static struct stored_event se[PER];
+	struct store_item it[PER];
+	struct buf err = { 0 }, path = { 0 }, marker = { 0 };
+	struct store *st = NULL;
+	unsigned seed = 12345;
+	long long acked = 0;
+	int b, i, failed_batches = 0;
+
+	for (i = 0; i < (int)sizeof(body); i++)
+		body[i] = (char)('a' + i % 26);
+	buf_printf(&path, "%s/rewrite.db", tmpdir);
+	buf_printf(&marker, "%s.fsync-failed", path.data);
+	for (b = 0; b < BATCHES && why[0] == '\0'; b++) {
+		int hits = fault_hits, ok = 0;
+
+		if (st == NULL && (st = store_open(path.data, 1000,
+		    STORE_SYNC_FULL | STORE_GROUP, &err)) == NULL) {
+			note(__LINE__, "store_open: %s", err.data);
+			break;
+		}
+		memset(it, 0, sizeof(it));
+		for (i = 0; i < PER; i++) {
+			seed = seed * 1103515245u + 12345u;
+			r[i] = (struct request){ .method_name = (char *)"POST",
+			    .query = (char *)"", .content_type = (char *)"",
+			    .remote_addr = (char *)"" };
+			r[i].body.data = body;
+			r[i].body.len = (seed >> 8) % sizeof(body);
+			memset(&ev[i], 0, sizeof(ev[i]));
+			snprintf(ev[i].type, sizeof(ev[i].type), "order");
+			snprintf(ev[i].key, sizeof(ev[i].key), "%d-%d", b, i);
+			se[i] = (struct stored_event){ .endpoint = "catalog",
+			    .provider = "flipsnack", .ev = &ev[i], .req = &r[i],
+			    .query = "", .headers = "{}", .now = 1000 + b };
+			it[i].se = &se[i];
+		}
+		fault_kind = FAULT_REWRITE;
+		store_write(st, it, PER);
+		fault_kind = FAULT_NONE;
+		for (i = 0; i < PER; i++)
+			ok += it[i].result == ST_OK ||
+			    it[i].result == ST_DUPLICATE;
+		if (fault_hits > hits) {
+			failed_batches++;
+			EXPECT_INT(ok, 0);
+		} else
+			EXPECT_INT(ok, PER);
+		acked += ok;
+		if (ok < PER) {
+			store_close(st);	/* as fcgi.c after a failure */
+			st = NULL;
+		}
+		EXPECT_INT(crash_count(path.data), acked);
+	}
+	/* Failed as SQLite's own VFS fails: the commit, and not the fsync. */
+	EXPECT(access(marker.data, F_OK) == -1);
+	EXPECT(failed_batches >= 2);	/* else the case tested nothing */
+	EXPECT(failed_batches < BATCHES);
+	if (st != NULL)
+		store_close(st);
+	buf_free(&err);
+	buf_free(&path);
+	buf_free(&marker);
+}
+
+/*
+ * A full disk while a transaction's spilled frames are held: the write
+ * that fails is not the statement's own, so SQLite must undo the whole
+ * transaction (an I/O error) and not only the statement (as it does on
+ * SQLITE_FULL), or it would commit pages whose frames are not in the WAL.
+ */
+static void
+t_vfs_full_undoes_transaction(void)
+{
+	struct buf path = { 0 };
+	sqlite3 *db = NULL;
+	int rc;
+
+	buf_printf(&path, "%s/full.db", tmpdir);
+	if (sqlite3_open_v2(path.data, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, VFS_NAME) != SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA journal_mode=WAL;"
+	    " CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v BLOB);"
+	    " PRAGMA cache_size=2; BEGIN;"
+	    " WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c"
+	    "  WHERE i < 300) INSERT INTO t (k, v) SELECT 'a' || i,"
+	    "  randomblob(900) FROM c", NULL, NULL, NULL) != SQLITE_OK) {
+		note(__LINE__, "%s: %s", path.data, sqlite3_errmsg(db));
+		goto out;
+	}
+	fault_kind = FAULT_FULL;
+	rc = sqlite3_exec(db, "INSERT INTO t (k, v) SELECT 'b' || k,"
+	    " randomblob(10) FROM t WHERE id < 5", NULL, NULL, NULL);
+	fault_kind = FAULT_NONE;
+	EXPECT(rc != SQLITE_OK);
+	EXPECT(fault_hits > 0);
+	EXPECT(sqlite3_get_autocommit(db));	/* no transaction left open */
+	sqlite3_close(db);
+	db = NULL;
+	if (sqlite3_open_v2(path.data, &db, SQLITE_OPEN_READONLY, "unix") ==
+	    SQLITE_OK) {
+		sqlite3_stmt *p;
+
+		if (sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM t),"
+		    " (SELECT group_concat(integrity_check) FROM"
+		    " pragma_integrity_check)", -1, &p, NULL) == SQLITE_OK &&
+		    sqlite3_step(p) == SQLITE_ROW) {
+			EXPECT_INT(sqlite3_column_int(p, 0), 0);
+			EXPECT_STR((const char *)sqlite3_column_text(p, 1),
+			    "ok");
+		} else
+			note(__LINE__, "read %s: %s", path.data,
+			    sqlite3_errmsg(db));
+		sqlite3_finalize(p);
+	}
+ out:
+	sqlite3_close(db);
+	buf_free(&path);
+}
+
 /* ---- main ---- */
 
 static int
@@ -2876,6 +3267,11 @@ main(void)
 		    t_store_write_batch },
 		{ "store batch as the FastCGI committer writes it (STORE_GROUP)",
 		    t_store_write_batch_group },
+		{ "vfs: a failed rewrite of a commit's frame header fails the "
+		    "commit, and a crash keeps every acknowledged event",
+		    t_vfs_rewrite_fails },
+		{ "vfs: a full disk under held frames undoes the whole "
+		    "transaction", t_vfs_full_undoes_transaction },
 	};
 	const char *base = getenv("TMPDIR");
 	size_t i;
@@ -2894,6 +3290,7 @@ main(void)
 			snprintf(tmpdir, sizeof(tmpdir), "%s", canon);
 		free(canon);
 	}
+	fault_register();	/* the default VFS, for vfs.c to wrap */
 	store_setup();	/* as main.c: the store's VFS */
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run(cases[i].name, cases[i].fn);
