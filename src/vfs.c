@@ -27,14 +27,21 @@
  * the commit's, with no page after it. Held, it would go out only when
  * SQLite asked the file's size or at the barrier, where a failure can
  * no longer fail the commit.
- * A held write that fails is remembered until the WAL is closed: every
- * later use of the WAL fails with SQLITE_IOERR_WRITE, the WAL's next sync
- * too (store.c treats that as a failed fsync, and nothing is
- * acknowledged). Never SQLITE_FULL, even when the disk is full: SQLite
- * would undo only the statement it was running, and the lost frames may
- * be an earlier statement's.
- * Writes are held only while the database uses shared memory: SQLite's
- * exclusive "heap memory" WAL mode makes no barrier calls.
+ * A held write that fails fails the call that sent it out, with
+ * SQLITE_IOERR_WRITE whatever the cause: never SQLITE_FULL, on which
+ * SQLite would undo only the statement it was running, when the frames
+ * lost may be an earlier statement's. Where SQLite may go on whatever the
+ * call returns (the WAL's size and truncation, which walLimitSize asks
+ * for after a commit; file controls, often hints; the barriers and locks,
+ * which return nothing), the failure is kept, and every later use of the
+ * WAL fails until it is closed, its next sync too: store.c treats that as
+ * a failed fsync, and nothing is acknowledged. A failure SQLite was told
+ * of is not kept: it has undone the transaction, and the next one may
+ * find a disk with room again.
+ * Writes are held only while the database uses shared memory (SQLite's
+ * exclusive "heap memory" WAL mode makes no barrier calls) on a device
+ * with powersafe overwrite, SQLite's default on Unix: without it, SQLite
+ * pads a commit to a sector boundary with a sync inside a frame.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -56,17 +63,15 @@ struct vfile {
 	size_t		 held;
 	sqlite3_int64	 at;		/* file offset of hold[0] */
 	int		 commit;	/* the next write ends a commit */
-	int		 failed;	/* a held write failed: SQLite code */
+	int		 failed;	/* a held write failed, unheard of */
+	int		 psow;		/* a WAL: powersafe overwrite */
 	sqlite3_file	 real[];	/* the default VFS's file */
 };
 
 /* The default VFS, which does the work. */
 #define PARENT(v)	((sqlite3_vfs *)(v)->pAppData)
 
-/*
- * The held writes, made. SQLite was told they were written: a failure
- * sticks, whoever asked.
- */
+/* The held writes, made. */
 static int
 put(struct vfile *f)
 {
@@ -76,20 +81,29 @@ put(struct vfile *f)
 		return SQLITE_OK;
 	rc = f->real->pMethods->xWrite(f->real, f->hold, (int)f->held, f->at);
 	f->held = 0;
-	if (rc != SQLITE_OK && f->failed == SQLITE_OK)
-		f->failed = rc;
 	return rc;
 }
 
-/* Before any other use of the WAL: SQLITE_IOERR_WRITE once one failed. */
+/* Before any other use of the WAL, whose caller hears of a failure. */
 static int
 put_wal(struct vfile *f)
 {
 	if (!f->is_wal)
 		return SQLITE_OK;
-	if (f->failed == SQLITE_OK)
-		put(f);
-	return f->failed == SQLITE_OK ? SQLITE_OK : SQLITE_IOERR_WRITE;
+	if (f->failed != SQLITE_OK)
+		return SQLITE_IOERR_WRITE;
+	return put(f) == SQLITE_OK ? SQLITE_OK : SQLITE_IOERR_WRITE;
+}
+
+/* Before a use whose failure SQLite may pass over: it is kept. */
+static int
+put_wal_kept(struct vfile *f)
+{
+	int rc = put_wal(f);
+
+	if (rc != SQLITE_OK)
+		f->failed = rc;
+	return rc;
 }
 
 /* At a barrier or lock of the database file: its WAL's held writes. */
@@ -97,7 +111,7 @@ static void
 put_db(struct vfile *f)
 {
 	if (f->wal != NULL)
-		put(f->wal);
+		put_wal_kept(f->wal);
 }
 
 static int
@@ -139,7 +153,7 @@ v_write(sqlite3_file *p, const void *b, int n, sqlite3_int64 off)
 	struct vfile *f = (struct vfile *)p;
 	int rc, ends, header = n == FRAME_HDR && is_commit_header(b);
 
-	if (!f->is_wal || f->db == NULL || !f->db->shm || n <= 0 ||
+	if (!f->is_wal || f->db == NULL || !f->db->shm || !f->psow || n <= 0 ||
 	    (size_t)n > HOLD_BYTES || (header && f->held == 0))
 		goto direct;
 	if (f->failed != SQLITE_OK)
@@ -167,7 +181,7 @@ static int
 v_truncate(sqlite3_file *p, sqlite3_int64 size)
 {
 	struct vfile *f = (struct vfile *)p;
-	int rc = put_wal(f);
+	int rc = put_wal_kept(f);
 
 	return rc != SQLITE_OK ? rc : f->real->pMethods->xTruncate(f->real,
 	    size);
@@ -186,7 +200,7 @@ static int
 v_size(sqlite3_file *p, sqlite3_int64 *size)
 {
 	struct vfile *f = (struct vfile *)p;
-	int rc = put_wal(f);
+	int rc = put_wal_kept(f);
 
 	return rc != SQLITE_OK ? rc : f->real->pMethods->xFileSize(f->real,
 	    size);
@@ -220,7 +234,7 @@ static int
 v_control(sqlite3_file *p, int op, void *arg)
 {
 	struct vfile *f = (struct vfile *)p;
-	int rc = put_wal(f);
+	int rc = put_wal_kept(f);
 
 	return rc != SQLITE_OK ? rc : f->real->pMethods->xFileControl(f->real,
 	    op, arg);
@@ -339,8 +353,13 @@ v_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *p, int flags,
 		if (f->db != NULL && f->db->base.pMethods != &methods3 &&
 		    f->db->base.pMethods != &methods1)
 			f->db = NULL;	/* not one of ours: hold nothing */
-		if (f->db != NULL)
+		if (f->db != NULL) {
+			sqlite3_file *d = f->db->real;
+
 			f->db->wal = f;
+			f->psow = (d->pMethods->xDeviceCharacteristics(d) &
+			    SQLITE_IOCAP_POWERSAFE_OVERWRITE) != 0;
+		}
 	}
 	return rc;
 }

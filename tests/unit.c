@@ -3110,6 +3110,7 @@ t_vfs_rewrite_fails(void)
  * that fails is not the statement's own, so SQLite must undo the whole
  * transaction (an I/O error) and not only the statement (as it does on
  * SQLITE_FULL), or it would commit pages whose frames are not in the WAL.
+ * SQLite heard of that failure: the next transaction must not fail too.
  */
 static void
 t_vfs_full_undoes_transaction(void)
@@ -3137,6 +3138,9 @@ t_vfs_full_undoes_transaction(void)
 	EXPECT(rc != SQLITE_OK);
 	EXPECT(fault_hits > 0);
 	EXPECT(sqlite3_get_autocommit(db));	/* no transaction left open */
+	/* With room again, the same connection writes: nothing was kept. */
+	EXPECT_INT(sqlite3_exec(db, "INSERT INTO t (k, v) VALUES ('after',"
+	    " x'00')", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	db = NULL;
 	if (sqlite3_open_v2(path.data, &db, SQLITE_OPEN_READONLY, "unix") ==
@@ -3147,7 +3151,7 @@ t_vfs_full_undoes_transaction(void)
 		    " (SELECT group_concat(integrity_check) FROM"
 		    " pragma_integrity_check)", -1, &p, NULL) == SQLITE_OK &&
 		    sqlite3_step(p) == SQLITE_ROW) {
-			EXPECT_INT(sqlite3_column_int(p, 0), 0);
+			EXPECT_INT(sqlite3_column_int(p, 0), 1);
 			EXPECT_STR((const char *)sqlite3_column_text(p, 1),
 			    "ok");
 		} else
@@ -3158,6 +3162,72 @@ t_vfs_full_undoes_transaction(void)
  out:
 	sqlite3_close(db);
 	buf_free(&path);
+}
+
+/*
+ * The FastCGI loop keeps its store open after a batch of rejects alone
+ * fails (only a failed event makes it reopen). A full disk failing that
+ * batch, told to SQLite, must not fail the next one, a redelivery's
+ * fsync included: kept, it made <database>.fsync-failed, and every later
+ * request a 503 until `hookbox check`.
+ */
+static void
+t_vfs_full_then_room(void)
+{
+	struct buf err = { 0 }, path = { 0 }, marker = { 0 };
+	struct request r;
+	struct event ev;
+	struct stored_event se;
+	struct store_item it, rjs[48];	/* pages enough to be held */
+	char body[REJECT_BODY_BYTES];
+	struct reject rj = { .endpoint = "catalog", .status = 401,
+	    .reason = "wrong token", .addr = "192.0.2.1", .body = body,
+	    .len = sizeof(body), .now = 1000 };
+	struct store *st;
+	size_t i;
+	int hits = fault_hits;
+
+	memset(&r, 0, sizeof(r));
+	r.method_name = (char *)"POST";
+	r.query = r.content_type = r.remote_addr = (char *)"";
+	buf_add(&r.body, "{}", 2);
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.type, sizeof(ev.type), "order");
+	snprintf(ev.key, sizeof(ev.key), "one");
+	se = (struct stored_event){ .endpoint = "catalog",
+	    .provider = "flipsnack", .ev = &ev, .req = &r, .query = "",
+	    .headers = "{}", .now = 1000 };
+	buf_printf(&path, "%s/room.db", tmpdir);
+	buf_printf(&marker, "%s.fsync-failed", path.data);
+	if ((st = store_open(path.data, 1000, STORE_SYNC_FULL | STORE_GROUP,
+	    &err)) == NULL) {
+		note(__LINE__, "store_open: %s", err.data ? err.data : "");
+		goto out;
+	}
+	it = (struct store_item){ .se = &se };
+	store_write(st, &it, 1);
+	EXPECT_INT(it.result, ST_OK);
+	memset(body, 'x', sizeof(body));
+	for (i = 0; i < sizeof(rjs) / sizeof(rjs[0]); i++)
+		rjs[i] = (struct store_item){ .rj = &rj };
+	fault_kind = FAULT_FULL;
+	store_write(st, rjs, sizeof(rjs) / sizeof(rjs[0]));
+	fault_kind = FAULT_NONE;
+	EXPECT(fault_hits > hits);
+	it = (struct store_item){ .se = &se };
+	store_write(st, &it, 1);
+	EXPECT_INT(it.result, ST_DUPLICATE);
+	EXPECT(access(marker.data, F_OK) == -1);
+	snprintf(ev.key, sizeof(ev.key), "two");
+	it = (struct store_item){ .se = &se };
+	store_write(st, &it, 1);
+	EXPECT_INT(it.result, ST_OK);
+	store_close(st);
+ out:
+	buf_free(&r.body);
+	buf_free(&err);
+	buf_free(&path);
+	buf_free(&marker);
 }
 
 /* ---- main ---- */
@@ -3272,6 +3342,8 @@ main(void)
 		    t_vfs_rewrite_fails },
 		{ "vfs: a full disk under held frames undoes the whole "
 		    "transaction", t_vfs_full_undoes_transaction },
+		{ "vfs: a batch a full disk failed does not fail the next one",
+		    t_vfs_full_then_room },
 	};
 	const char *base = getenv("TMPDIR");
 	size_t i;
