@@ -90,7 +90,7 @@ put_wal(struct vfile *f)
 {
 	if (!f->is_wal)
 		return SQLITE_OK;
-	if (f->failed != SQLITE_OK)
+	if (f->failed)
 		return SQLITE_IOERR_WRITE;
 	return put(f) == SQLITE_OK ? SQLITE_OK : SQLITE_IOERR_WRITE;
 }
@@ -102,7 +102,7 @@ put_wal_kept(struct vfile *f)
 	int rc = put_wal(f);
 
 	if (rc != SQLITE_OK)
-		f->failed = rc;
+		f->failed = 1;
 	return rc;
 }
 
@@ -156,7 +156,7 @@ v_write(sqlite3_file *p, const void *b, int n, sqlite3_int64 off)
 	if (!f->is_wal || f->db == NULL || !f->db->shm || !f->psow || n <= 0 ||
 	    (size_t)n > HOLD_BYTES || (header && f->held == 0))
 		goto direct;
-	if (f->failed != SQLITE_OK)
+	if (f->failed)
 		return SQLITE_IOERR_WRITE;
 	if (f->held > 0 && (off != f->at + (sqlite3_int64)f->held ||
 	    f->held + (size_t)n > HOLD_BYTES) && put(f) != SQLITE_OK)

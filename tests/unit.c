@@ -2652,6 +2652,36 @@ t_store_rejects_bounded(void)
 }
 
 /*
+ * A database as another process would open it, on SQLite's own VFS: the
+ * count the query gives, or -1 (and the case fails) when it cannot be
+ * read or integrity_check finds fault.
+ */
+static long long
+sound_count(const char *path, int flags, const char *count)
+{
+	static const char check[] = "SELECT group_concat(integrity_check)"
+	    " FROM pragma_integrity_check";
+	sqlite3 *db = NULL;
+	sqlite3_stmt *p = NULL, *q = NULL;
+	long long n = -1;
+
+	if (sqlite3_open_v2(path, &db, flags, "unix") != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, count, -1, &p, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, check, -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_step(p) != SQLITE_ROW || sqlite3_step(q) != SQLITE_ROW)
+		note(__LINE__, "read %s: %s", path, sqlite3_errmsg(db));
+	else if (strcmp((const char *)sqlite3_column_text(q, 0), "ok") != 0)
+		note(__LINE__, "%s: %s", path,
+		    (const char *)sqlite3_column_text(q, 0));
+	else
+		n = sqlite3_column_int64(p, 0);
+	sqlite3_finalize(p);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
+/*
  * The store's VFS holds a commit's WAL writes back to make them in one
  * call (vfs.c). Once store_write has returned, another connection, on
  * SQLite's own VFS and with the store still open, must read every row
@@ -2660,25 +2690,8 @@ t_store_rejects_bounded(void)
 static void
 outside_reads(const char *path, int events)
 {
-	sqlite3 *db;
-	sqlite3_stmt *p;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, "unix") !=
-	    SQLITE_OK) {
-		note(__LINE__, "open %s: %s", path, sqlite3_errmsg(db));
-		sqlite3_close(db);
-		return;
-	}
-	if (sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM events),"
-	    " (SELECT group_concat(integrity_check) FROM"
-	    " pragma_integrity_check)", -1, &p, NULL) == SQLITE_OK &&
-	    sqlite3_step(p) == SQLITE_ROW) {
-		EXPECT_INT(sqlite3_column_int(p, 0), events);
-		EXPECT_STR((const char *)sqlite3_column_text(p, 1), "ok");
-	} else
-		note(__LINE__, "read %s: %s", path, sqlite3_errmsg(db));
-	sqlite3_finalize(p);
-	sqlite3_close(db);
+	EXPECT_INT(sound_count(path, SQLITE_OPEN_READONLY,
+	    "SELECT count(*) FROM events"), events);
 }
 
 /*
@@ -2981,15 +2994,12 @@ copy_file(const char *from, const char *to)
 
 /*
  * A crash now: a copy of the database and its WAL as they are, opened
- * as a new process would open them. Returns its count of events, or -1
- * when it is not sound.
+ * as a new process would open them. Returns its count of events, or -1.
  */
 static long long
 crash_count(const char *path)
 {
 	struct buf wal = { 0 }, copy = { 0 }, copy_wal = { 0 }, shm = { 0 };
-	sqlite3 *db = NULL;
-	sqlite3_stmt *p = NULL;
 	long long n = -1;
 
 	buf_printf(&wal, "%s-wal", path);
@@ -2998,24 +3008,11 @@ crash_count(const char *path)
 	buf_printf(&shm, "%s.crash-shm", path);
 	unlink(shm.data);	/* the last copy's */
 	if (copy_file(path, copy.data) == -1 ||
-	    copy_file(wal.data, copy_wal.data) == -1) {
+	    copy_file(wal.data, copy_wal.data) == -1)
 		note(__LINE__, "copy %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (sqlite3_open_v2(copy.data, &db, SQLITE_OPEN_READWRITE, "unix") !=
-	    SQLITE_OK || sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM"
-	    " events), (SELECT group_concat(integrity_check) FROM"
-	    " pragma_integrity_check)", -1, &p, NULL) != SQLITE_OK ||
-	    sqlite3_step(p) != SQLITE_ROW)
-		note(__LINE__, "the copy of %s: %s", path, sqlite3_errmsg(db));
-	else if (strcmp((const char *)sqlite3_column_text(p, 1), "ok") != 0)
-		note(__LINE__, "the copy of %s: %s", path,
-		    (const char *)sqlite3_column_text(p, 1));
-	else
-		n = sqlite3_column_int64(p, 0);
-	sqlite3_finalize(p);
-	sqlite3_close(db);
- out:
+	else	/* read-write: a new process recovers the WAL */
+		n = sound_count(copy.data, SQLITE_OPEN_READWRITE,
+		    "SELECT count(*) FROM events");
 	buf_free(&wal);
 	buf_free(&copy);
 	buf_free(&copy_wal);
@@ -3143,22 +3140,8 @@ t_vfs_full_undoes_transaction(void)
 	    " x'00')", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	db = NULL;
-	if (sqlite3_open_v2(path.data, &db, SQLITE_OPEN_READONLY, "unix") ==
-	    SQLITE_OK) {
-		sqlite3_stmt *p;
-
-		if (sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM t),"
-		    " (SELECT group_concat(integrity_check) FROM"
-		    " pragma_integrity_check)", -1, &p, NULL) == SQLITE_OK &&
-		    sqlite3_step(p) == SQLITE_ROW) {
-			EXPECT_INT(sqlite3_column_int(p, 0), 1);
-			EXPECT_STR((const char *)sqlite3_column_text(p, 1),
-			    "ok");
-		} else
-			note(__LINE__, "read %s: %s", path.data,
-			    sqlite3_errmsg(db));
-		sqlite3_finalize(p);
-	}
+	EXPECT_INT(sound_count(path.data, SQLITE_OPEN_READONLY,
+	    "SELECT count(*) FROM t"), 1);
  out:
 	sqlite3_close(db);
 	buf_free(&path);
