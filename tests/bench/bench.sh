@@ -21,7 +21,9 @@
 #      VFS | on hookbox's (src/vfs.c), taking turns in one process
 #   2. hookbox plain CGI behind lighttpd, dynamic and static (make static;
 #      the faster one) | the cheapest CGI responder (tests/bench/ceiling_cgi.c,
-#      dynamic and static; the faster one)
+#      dynamic and static; the faster one) | the CGI store limit
+#      (tests/bench/store_cgi.c: a CGI that only opens hookbox's database
+#      and commits one INSERT durably, dynamic and static; the faster one)
 #   3. duplicate storm (one order accepted, then only its redeliveries) |
 #      unique orders, same hookbox FastCGI server
 #   4. hookbox FastCGI with a hook (/bin/true) on every event | without;
@@ -84,11 +86,15 @@ CC=${CC:-cc}
 $CC -O2 -o "$BUILD/ceiling_fcgi" "$HERE/ceiling_fcgi.c" -lfcgi &&
 $CC -O2 -DTHREADS=8 -pthread -o "$BUILD/ceiling_fcgi_mt" "$HERE/ceiling_fcgi.c" -lfcgi &&
 $CC -O2 -o "$BUILD/ceiling_cgi" "$HERE/ceiling_cgi.c" &&
+$CC -O2 -o "$BUILD/store_cgi" "$HERE/store_cgi.c" -lsqlite3 &&
 $CC -O2 -I"$TOP/src" -o "$BUILD/storeloop" "$HERE/storeloop.c" "$TOP/src/vfs.c" -lsqlite3 ||
 	die "cannot build the bench programs"
 HAVE_STATIC=0
 $CC -O2 -static -o "$BUILD/ceiling_cgi_static" "$HERE/ceiling_cgi.c" 2>/dev/null &&
 	HAVE_STATIC=1
+HAVE_STATIC_STORE=0
+$CC -O2 -static -o "$BUILD/store_cgi_static" "$HERE/store_cgi.c" \
+	-lsqlite3 -lm -lpthread -ldl 2>/dev/null && HAVE_STATIC_STORE=1
 
 RUN=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/hbbench.XXXXXX") || die "mktemp"
 chmod 755 "$RUN"
@@ -372,7 +378,7 @@ fi
 # ---- 2. plain CGI ----
 
 if want cgi; then
-	say "== plain CGI (lighttpd mod_cgi): hookbox (dynamic, static) | ceiling (dynamic, static)"
+	say "== plain CGI (lighttpd mod_cgi): hookbox (dynamic, static) | ceiling (dynamic, static) | store limit (dynamic, static)"
 	srv_start cgi lighttpd-cgi "$BIN" || die "lighttpd-cgi did not start"
 	CGI_N="cgi"
 	if [ -x "$STATIC_BIN" ]; then
@@ -385,24 +391,46 @@ if want cgi; then
 		srv_start cgiceils lighttpd-cgi "$BUILD/ceiling_cgi_static" || die "CGI ceiling did not start"
 		CGI_N+=" cgiceils"
 	fi
+	# The store limit writes to a database hookbox made (hookbox init),
+	# owned like the others by the server's user.
+	for n in storecgi storecgis; do
+		[ "$n" = storecgis ] && [ "$HAVE_STATIC_STORE" = 0 ] && continue
+		exe=$BUILD/store_cgi
+		[ "$n" = storecgis ] && exe=$BUILD/store_cgi_static
+		srv_start "$n" lighttpd-cgi "$exe" || die "CGI store limit did not start"
+		HOOKBOX_CONF=$RUN/$n/hookbox.conf "$BIN" init >/dev/null ||
+			die "hookbox init for the CGI store limit failed"
+		chown -R --reference="$RUN/$n" "$RUN/$n/data"
+		CGI_N+=" $n"
+	done
 	for n in $CGI_N; do wrk_run - "$n" unique 1; done
 	sleep 0.5
 	tally_reset cgi
 	tally_reset cgis
+	tally_reset storecgi
+	tally_reset storecgis
 	before=$(rows cgi)
 	[ -x "$STATIC_BIN" ] && before_s=$(rows cgis)
+	before_l=$(rows storecgi)
+	[ "$HAVE_STATIC_STORE" = 1 ] && before_ls=$(rows storecgis)
 	for r in $(seq "$ROUNDS"); do
 		say " round $r"
 		for n in $CGI_N; do wrk_run "$n" "$n" unique "$SECS"; done
 	done
 	rows_check cgi "CGI hookbox" "$before"
 	[ -x "$STATIC_BIN" ] && rows_check cgis "CGI hookbox, static build" "$before_s"
+	rows_check storecgi "CGI store limit" "$before_l"
+	[ "$HAVE_STATIC_STORE" = 1 ] && rows_check storecgis "CGI store limit, static build" "$before_ls"
 	for n in $CGI_N; do srv_stop "$n"; done
 	CGICEIL=cgiceil CGICEIL_WHAT="dynamically linked"
 	if [ "$HAVE_STATIC" = 1 ] && ge "$(med cgiceils)" "$(med cgiceil)"; then
 		CGICEIL=cgiceils CGICEIL_WHAT="statically linked (dynamic: $(ratio "$(med cgiceil)" "$(med cgiceils)")×)"
 	elif [ "$HAVE_STATIC" = 1 ]; then
 		CGICEIL_WHAT="dynamically linked (static: $(ratio "$(med cgiceils)" "$(med cgiceil)")×)"
+	fi
+	STORECGI=storecgi STORECGI_WHAT="dynamic"
+	if [ "$HAVE_STATIC_STORE" = 1 ] && ge "$(med storecgis)" "$(med storecgi)"; then
+		STORECGI=storecgis STORECGI_WHAT="static"
 	fi
 	# hookbox, like the ceiling, in its faster build.
 	HBCGI=cgi HBCGI_WHAT="cgi-bin/hookbox.fcgi"
@@ -628,6 +656,11 @@ table() {
 	row "CGI ceiling, dynamic" "$(rate_of cgiceil)" "$(ms "${P50S[cgiceil]}")" "$(ms "${P99S[cgiceil]}")" "$(ratio "$(med cgiceil)" "$(med $CGICEIL)")" "" ""
 	if [ "$HAVE_STATIC" = 1 ]; then
 		row "CGI ceiling, static" "$(rate_of cgiceils)" "$(ms "${P50S[cgiceils]}")" "$(ms "${P99S[cgiceils]}")" "$(ratio "$(med cgiceils)" "$(med $CGICEIL)")" "" ""
+	fi
+	if [ -n "${STORECGI:-}" ]; then
+		row "CGI store limit ($STORECGI_WHAT): a CGI that only opens hookbox's database, commits one INSERT with an fsync and closes (no config, JSON or checks)" "$(rate_of "$STORECGI")" "$(ms "${P50S[$STORECGI]}")" "$(ms "${P99S[$STORECGI]}")" "$(ratio "$(med "$STORECGI")" "$(med "$CGICEIL")") of ceiling; hookbox CGI / limit: $(ratio "$(med "$HBCGI")" "$(med "$STORECGI")")" "(information)" ""
+		# shellcheck disable=SC2086
+		row "CPU time of the whole machine per request, CGI (as for FastCGI below), ceiling / store limit / hookbox, each in its faster build: what the CPUs alone would allow" "" "" "" "$(median ${BUSYS[$CGICEIL]:-}) / $(median ${BUSYS[$STORECGI]:-}) / $(median ${BUSYS[$HBCGI]:-}) µs: limit $(ratio "$(median ${BUSYS[$CGICEIL]:-})" "$(median ${BUSYS[$STORECGI]:-})"), hookbox $(ratio "$(median ${BUSYS[$CGICEIL]:-})" "$(median ${BUSYS[$HBCGI]:-})") of ceiling" "(information)" ""
 	fi
 	row "FastCGI duplicate storm" "$(rate_of dup)" "$(ms "${P50S[dup]}")" "$(ms "${P99S[dup]}")" "$r_dup" "≥ 1.00 of unique" "$(yn "$r_dup" 1)"
 	row "FastCGI unique orders (alternating with the storm)" "$(rate_of unique)" "$(ms "${P50S[unique]}")" "$(ms "${P99S[unique]}")" "1.00" "" ""
