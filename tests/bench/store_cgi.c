@@ -2,25 +2,26 @@
  * store_cgi: the CGI store limit. The least a plain CGI process can do to
  * store an event durably in hookbox's database: read the body, open the
  * database, insert one row into `events` under its UNIQUE key, commit,
- * fsync the WAL, close, answer 200. No config, no
- * JSON parse, no verification, no hooks: the order id is found by a
- * string search. Its rate against ceiling_cgi's is what SQLite alone
- * costs a process on this machine (its start, reading the schema, the
- * commit and its fsync); hookbox as CGI cannot go faster.
+ * fsync the WAL, close, answer 200. No config, no JSON parse, no
+ * verification, no hooks: the order id is found by a string search. Its
+ * rate against ceiling_cgi's is what SQLite alone costs a process on this
+ * machine (its start, reading the schema, the commit and its fsync);
+ * hookbox as CGI does all of that and more.
  *
  * The database is hookbox's own, made by `hookbox init`, so the schema
  * read at open is the one hookbox reads: data/hookbox.db in the folder of
  * $HOOKBOX_CONF (the bench's layout; the config itself is not read).
+ *
  * It writes the way hookbox does, so that it bounds hookbox from above:
  * synchronous=NORMAL with the fsync after the write lock is let go (under
  * FULL, concurrent writers take turns at the disk), and short naps while
  * another process writes (SQLite's own busy handler sleeps up to 100 ms
- * and gave a p99 over a second). Like hookbox, the WAL is kept between
- * processes, and checkpointed (and
- * emptied) at close only once it is longer than 128 frames: a process that
- * opens the database alone rebuilds the WAL's index by reading all of it,
- * and a rebuilt index never lets the log restart, so without that it grows
- * by every event and each process reads more.
+ * and gave a p99 over a second). Like hookbox, it keeps the WAL between
+ * processes and checkpoints (and empties) it at close only once it is
+ * longer than 128 frames: a process that opens the database alone
+ * rebuilds the WAL's index by reading all of it, and a rebuilt index
+ * never lets the log restart, so without that the log grows by every
+ * event and each process reads more of it.
  *
  *   cc -O2 -o store_cgi store_cgi.c -lsqlite3    (and -static ... -lm:
  *                                                 the bench uses the faster)
@@ -56,7 +57,7 @@ nap(void *arg, int count)
 	struct timespec ts = { 0, (100 + (count * 37 + getpid()) % 400) * 1000L };
 
 	(void)arg;
-	if (count >= 20000)	/* seconds of naps: give up */
+	if (count >= 20000)	/* some seconds of naps: give up */
 		return 0;
 	nanosleep(&ts, NULL);
 	return 1;
