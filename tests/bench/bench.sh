@@ -681,7 +681,7 @@ table() {
 
 machine() {
 	echo "- machine: $(uname -srm); $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo); $(nproc) CPUs"
-	echo "- data directory: $(df -T "$RUN" | awk 'NR == 2 { print $2 " on " $1 }') ($RUN)"
+	echo "- file system of the data directory: $(df -T "$RUN" | awk 'NR == 2 { print $2 }') (BENCH_TMPDIR, default /var/tmp)"
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); lighttpd $("$LIGHTTPD_BIN" -v 2>/dev/null | sed -n 's/^lighttpd\/\([^ ]*\).*/\1/p'), SQLite $(sqlite3 --version | cut -d' ' -f1), $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)"
 	echo "- load: wrk -t$WRK_THREADS -c$CONNS, $ROUNDS rounds of $SECS s per contender ($FCGI_ROUNDS in the FastCGI | ceiling phase), alternating; medians"
 	echo "- FastCGI ceiling used: $CEIL_WHAT"
