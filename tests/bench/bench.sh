@@ -393,11 +393,11 @@ if want cgi; then
 	fi
 	# The store limit writes to a database hookbox made (hookbox init),
 	# owned like the others by the server's user.
-	for n in storecgi storecgis; do
-		[ "$n" = storecgis ] && [ "$HAVE_STATIC_STORE" = 0 ] && continue
-		exe=$BUILD/store_cgi
-		[ "$n" = storecgis ] && exe=$BUILD/store_cgi_static
-		srv_start "$n" lighttpd-cgi "$exe" || die "CGI store limit did not start"
+	limits="storecgi=$BUILD/store_cgi"
+	[ "$HAVE_STATIC_STORE" = 1 ] && limits+=" storecgis=$BUILD/store_cgi_static"
+	for l in $limits; do
+		n=${l%%=*}
+		srv_start "$n" lighttpd-cgi "${l#*=}" || die "CGI store limit did not start"
 		HOOKBOX_CONF=$RUN/$n/hookbox.conf "$BIN" init >/dev/null ||
 			die "hookbox init for the CGI store limit failed"
 		chown -R --reference="$RUN/$n" "$RUN/$n/data"
