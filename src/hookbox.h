@@ -134,6 +134,8 @@ struct request {
 	struct header	 headers[MAX_HEADERS];
 	size_t		 nheaders;
 	long long	 content_length; /* -1 when absent */
+	int		 input_ends;	/* the input ends with the body (FastCGI):
+					   a byte past CONTENT_LENGTH is a 400 */
 	struct buf	 body;
 	struct buf	 text;		/* the strings above, in one piece */
 };
@@ -241,10 +243,6 @@ int	 verify_flipdish(const char *, const char *, const void *, size_t,
 	    time_t, const char **);
 int	 verify_path_token(const struct request *, const char *);
 
-/* vfs.c: the store's SQLite connections open through this VFS */
-#define VFS_NAME	"hookbox"
-void		 vfs_setup(void);
-
 /* store.c */
 struct store;
 enum store_err { ST_OK = 0, ST_DUPLICATE, ST_BUSY, ST_FAIL };
@@ -348,7 +346,7 @@ int		 serve_cgi(void);
 struct conf	*serve_load_conf(const char *);
 void		 serve_unconfigured(struct answer *);
 
-/* fcgi.c: the FastCGI responder, one poll() loop and group commit */
+/* fcgi.c: the FastCGI responder on libfcgi, with group commit */
 int		 fcgi_listening(void);
 int		 fcgi_main(void);
 

@@ -1,9 +1,10 @@
 /*
  * One binary, three ways to run (DESIGN.md): a FastCGI responder when
- * the web server hands us a listening socket, a CGI program when it sets
- * GATEWAY_INTERFACE, and otherwise the command line.
+ * the web server hands us a listening socket (libfcgi decides), a CGI
+ * program when it sets GATEWAY_INTERFACE, and otherwise the command line.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -35,5 +36,13 @@ main(int argc, char *argv[])
 		return serve_cgi();
 	if (fcgi_listening())
 		return fcgi_main();
+	/*
+	 * Asking libfcgi initialised it, and it caught SIGTERM, SIGUSR1 and
+	 * SIGPIPE for a responder's sake: the command line dies of them as
+	 * any program does.
+	 */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
 	return cli_main(argc, argv);
 }

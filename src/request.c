@@ -306,12 +306,22 @@ req_read_body(struct request *r, long long max, req_reader rd, void *ctx,
 		}
 		return 0;
 	}
-	/* FastCGI hands over the whole body: it can be longer, too. */
+	/*
+	 * FastCGI hands over the whole body: it can be longer, too, and the
+	 * specification (6.2) says to abort an update then.
+	 */
+	if ((long long)r->body.len == want && r->input_ends) {
+		char more;
+
+		if (rd(ctx, &more, 1) > 0) {
+			answer_set(a, OUT_BAD_REQUEST, "the body is longer "
+			    "than its Content-Length (%lld bytes)", want);
+			return -1;
+		}
+	}
 	if ((long long)r->body.len != want) {
-		answer_set(a, OUT_BAD_REQUEST, "the body is %s than its "
-		    "Content-Length (%zu, not %lld bytes)",
-		    (long long)r->body.len < want ? "shorter" : "longer",
-		    r->body.len, want);
+		answer_set(a, OUT_BAD_REQUEST, "the body is shorter than its "
+		    "Content-Length (%zu, not %lld bytes)", r->body.len, want);
 		return -1;
 	}
 	return 0;

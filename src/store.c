@@ -265,7 +265,9 @@ struct store {
 	int		 queued;	/* 1 while we hold it */
 	int		 wal_frames;	/* in the WAL after our last commit */
 	int		 look_first;	/* redeliveries looked for unlocked */
+	int		 wal;		/* journal_mode=WAL */
 	int		 sync_after;	/* we fsync the WAL after each commit */
+	long long	 durable_upto;	/* events to this id are on the disk */
 	int		 ckpt_due;	/* a checkpoint, once that fsync is done */
 	int		 told;		/* the marker has been logged */
 	char		*marker;	/* <database>.fsync-failed */
@@ -448,13 +450,11 @@ wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
  * written the whole WAL into the database (store_check).
  */
 static int
-wal_sync(struct store *st)
+wal_fsync(struct store *st)
 {
 	sqlite3_file *wal = NULL;
 	int rc;
 
-	if (!st->sync_after)
-		return SQLITE_OK;
 	rc = sqlite3_file_control(st->db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
 	    &wal);
 	if (rc == SQLITE_OK && (wal == NULL || wal->pMethods == NULL))
@@ -479,6 +479,12 @@ wal_sync(struct store *st)
 		}
 	}
 	return rc;
+}
+
+static int
+wal_sync(struct store *st)
+{
+	return st->sync_after ? wal_fsync(st) : SQLITE_OK;
 }
 
 /* An fsync has failed (wal_sync): nothing may be acknowledged. */
@@ -661,7 +667,6 @@ void
 store_setup(void)
 {
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	vfs_setup();
 }
 
 /*
@@ -689,7 +694,7 @@ store_open(const char *path, int busy_ms, int flags, struct buf *err)
 	/* One thread uses a connection (the FastCGI loop, or a CGI process). */
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
-	    sqlite3_vfs_find(VFS_NAME) != NULL ? VFS_NAME : NULL);
+	    NULL);
 	if (rc != SQLITE_OK) {
 		buf_printf(err, "cannot open the database %s: %s\n", path,
 		    st->db != NULL ? sqlite3_errmsg(st->db) :
@@ -739,7 +744,8 @@ store_open(const char *path, int busy_ms, int flags, struct buf *err)
 	 * (a file system without shared memory maps), EXTRA: FULL alone
 	 * does not sync the folder once the rollback journal is deleted.
 	 */
-	st->sync_after = (flags & STORE_SYNC_FULL) && is_wal(st->db);
+	st->wal = is_wal(st->db);
+	st->sync_after = (flags & STORE_SYNC_FULL) && st->wal;
 	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous=%s",
 	    (flags & STORE_SYNC_FULL) && !st->sync_after ? "EXTRA" : "NORMAL");
 	if (sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
@@ -1252,6 +1258,30 @@ dispatch(struct store *st)
 }
 
 /*
+ * A hook must not run for an event that a power cut could still take
+ * away: a receiver commits, lets go of the write lock and only then
+ * fsyncs the WAL (wal_sync), so a runner can read an event in between.
+ * An fsync of the WAL here covers its frames, whoever wrote them, and
+ * those of every event up to the newest one read before it, so one fsync
+ * serves a run of claims. Without a WAL a commit is synced before the
+ * lock is let go. Returns 0, or -1: the hook must not run (its lease
+ * runs out and the attempt counts as failed, to be retried).
+ */
+static int
+claim_durable(struct store *st, const struct delivery *d)
+{
+	long long newest;
+
+	if (!st->wal || d->event_id <= st->durable_upto)
+		return 0;
+	if ((newest = store_newest_event(st)) < d->event_id ||
+	    wal_fsync(st) != SQLITE_OK)
+		return -1;
+	st->durable_upto = newest;
+	return 0;
+}
+
+/*
  * Records the runner's last attempt (done, or NULL) and claims the next
  * delivery it may start, in one write transaction: so that concurrent
  * CGI processes never claim the same one. Respects max_running across
@@ -1349,7 +1379,7 @@ store_claim(struct store *st, time_t now, int max_running, int lease,
 		if (step_done(p) == -1)
 			goto fail;
 	}
-	if (store_commit(st) != SQLITE_OK) {
+	if (store_commit(st) != SQLITE_OK || claim_durable(st, d) == -1) {
 		delivery_free(d);
 		return -1;
 	}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The FastCGI protocol as src/fcgi.c speaks it, record by record
+# The FastCGI protocol as hookbox speaks it through libfcgi, record by record
 # (tests/fcgi_protocol.py): management records, FCGI_KEEP_CONN, records
 # split anywhere, other roles, a second request on a busy connection,
 # FCGI_ABORT_REQUEST, the body and parameter limits, 40 connections at

@@ -2682,10 +2682,8 @@ sound_count(const char *path, int flags, const char *count)
 }
 
 /*
- * The store's VFS holds a commit's WAL writes back to make them in one
- * call (vfs.c). Once store_write has returned, another connection, on
- * SQLite's own VFS and with the store still open, must read every row
- * and every page: a frame still held back would be a page it cannot read.
+ * Once store_write has returned, another connection, with the store
+ * still open, must read every row and every page.
  */
 static void
 outside_reads(const char *path, int events)
@@ -2752,13 +2750,9 @@ store_write_batch(int flags, const char *file)
 	EXPECT_INT(items[2].id, 1);
 	{
 		struct serve_ctx c = { .store = st };
-		sqlite3_vfs *v = NULL;
 
 		EXPECT_INT(db_count(&c, "SELECT count(*) FROM events"), 2);
 		EXPECT_INT(db_count(&c, "SELECT count(*) FROM rejects"), 1);
-		sqlite3_file_control(store_db(st), "main",
-		    SQLITE_FCNTL_VFS_POINTER, &v);
-		EXPECT(v != NULL && strcmp(v->zName, VFS_NAME) == 0);
 	}
 	outside_reads(path.data, 2);
 	store_close(st);
@@ -2784,16 +2778,17 @@ t_store_write_batch_group(void)
 	store_write_batch(STORE_GROUP | STORE_SYNC_FULL, "batch-group.db");
 }
 
-/* ---- the store's VFS when writes fail (vfs.c) ---- */
+/* ---- the store when writes fail ---- */
 
 /*
- * A VFS under the store's own: main() makes it the default before
- * store_setup(), so vfs.c wraps it. It passes everything through to
- * SQLite's "unix" VFS, and fails the WAL writes a case asks for.
+ * A VFS that main() makes the default, so the store opens through it.
+ * It passes everything through to SQLite's "unix" VFS, and fails the WAL
+ * writes a case asks for.
  */
 enum fault { FAULT_NONE, FAULT_REWRITE, FAULT_FULL };
 static enum fault	 fault_kind;
 static int		 fault_hits;
+static int		 wal_syncs;	/* fsyncs of a WAL, all told */
 static sqlite3_vfs	*fault_below;
 
 struct ffile {
@@ -2850,6 +2845,7 @@ f_truncate(sqlite3_file *p, sqlite3_int64 size)
 static int
 f_sync(sqlite3_file *p, int flags)
 {
+	wal_syncs += ((struct ffile *)p)->wal;
 	return REAL(p)->pMethods->xSync(REAL(p), flags);
 }
 
@@ -3024,14 +3020,12 @@ crash_count(const char *path)
  * When a transaction has written a page twice, SQLite rewrites the frame
  * headers from that page on at commit, the commit frame's last, with no
  * page after it. Should that write fail, the commit must fail, and no
- * event of the batch be acknowledged; held back in vfs.c, its failure
- * went unseen on the first commit after the WAL restarted, and the batch
- * was acknowledged and then lost. Batches of large bodies over the
+ * event of the batch be acknowledged. Batches of large bodies over the
  * store's small page cache make such commits, restarts among them.
  * After every batch, a crash must keep each acknowledged event.
  */
 static void
-t_vfs_rewrite_fails(void)
+t_store_rewrite_fails(void)
 {
 	enum { BATCHES = 24, PER = 32 };
 	static char body[48 * 1024];
@@ -3091,7 +3085,7 @@ t_vfs_rewrite_fails(void)
 		}
 		EXPECT_INT(crash_count(path.data), acked);
 	}
-	/* Failed as SQLite's own VFS fails: the commit, and not the fsync. */
+	/* The commit failed, and not the fsync. */
 	EXPECT(access(marker.data, F_OK) == -1);
 	EXPECT(failed_batches >= 2);	/* else the case tested nothing */
 	EXPECT(failed_batches < BATCHES);
@@ -3103,14 +3097,12 @@ t_vfs_rewrite_fails(void)
 }
 
 /*
- * A full disk while a transaction's spilled frames are held: the write
- * that fails is not the statement's own, so SQLite must undo the whole
- * transaction (an I/O error) and not only the statement (as it does on
- * SQLITE_FULL), or it would commit pages whose frames are not in the WAL.
- * SQLite heard of that failure: the next transaction must not fail too.
+ * A full disk while a transaction has spilled pages to the WAL: the
+ * whole transaction is undone, and the same connection writes again
+ * once there is room.
  */
 static void
-t_vfs_full_undoes_transaction(void)
+t_store_full_undoes_transaction(void)
 {
 	struct buf path = { 0 };
 	sqlite3 *db = NULL;
@@ -3118,7 +3110,7 @@ t_vfs_full_undoes_transaction(void)
 
 	buf_printf(&path, "%s/full.db", tmpdir);
 	if (sqlite3_open_v2(path.data, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, VFS_NAME) != SQLITE_OK ||
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, "PRAGMA journal_mode=WAL;"
 	    " CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v BLOB);"
 	    " PRAGMA cache_size=2; BEGIN;"
@@ -3155,7 +3147,7 @@ t_vfs_full_undoes_transaction(void)
  * request a 503 until `hookbox check`.
  */
 static void
-t_vfs_full_then_room(void)
+t_store_full_then_room(void)
 {
 	struct buf err = { 0 }, path = { 0 }, marker = { 0 };
 	struct request r;
@@ -3211,6 +3203,75 @@ t_vfs_full_then_room(void)
 	buf_free(&err);
 	buf_free(&path);
 	buf_free(&marker);
+}
+
+/*
+ * A receiver lets go of the write lock before its fsync, so a runner can
+ * claim an event that is not on the disk yet: the claim fsyncs the WAL
+ * before the hook may run, once for every event read before that fsync.
+ * The receiver here never fsyncs (synchronous=NORMAL alone).
+ */
+static void
+t_store_claim_durable(void)
+{
+	struct buf err = { 0 }, path = { 0 };
+	struct request r;
+	struct event ev[3];
+	struct stored_event se[3];
+	struct store_item it;
+	struct delivery d;
+	struct store *rcv = NULL, *run = NULL;
+	time_t now = time(NULL);
+	int i, syncs;
+
+	memset(&r, 0, sizeof(r));
+	r.method_name = (char *)"POST";
+	r.query = r.content_type = r.remote_addr = (char *)"";
+	buf_add(&r.body, "{}", 2);
+	buf_printf(&path, "%s/claim.db", tmpdir);
+	if ((rcv = store_open(path.data, 1000, STORE_GROUP, &err)) == NULL ||
+	    (run = store_open(path.data, 1000, STORE_QUEUE, &err)) == NULL) {
+		note(__LINE__, "store_open: %s", err.data ? err.data : "");
+		goto out;
+	}
+	for (i = 0; i < 3; i++) {
+		memset(&ev[i], 0, sizeof(ev[i]));
+		snprintf(ev[i].type, sizeof(ev[i].type), "order");
+		snprintf(ev[i].key, sizeof(ev[i].key), "k%d", i);
+		snprintf(ev[i].resource, sizeof(ev[i].resource), "r%d", i);
+		se[i] = (struct stored_event){ .endpoint = "catalog",
+		    .provider = "flipsnack", .ev = &ev[i], .req = &r,
+		    .query = "", .headers = "{}", .hook = "order", .now = now };
+	}
+	it = (struct store_item){ .se = &se[0] };
+	store_write(rcv, &it, 1);
+	EXPECT_INT(it.result, ST_OK);
+	syncs = wal_syncs;
+	EXPECT_INT(store_claim(run, now, 8, 60, NULL, &d), 1);
+	EXPECT_INT(d.event_id, 1);
+	EXPECT(wal_syncs > syncs);
+	delivery_free(&d);
+	/* Two more events; the first claim's fsync covers the second too. */
+	for (i = 1; i < 3; i++) {
+		it = (struct store_item){ .se = &se[i] };
+		store_write(rcv, &it, 1);
+		EXPECT_INT(it.result, ST_OK);
+	}
+	syncs = wal_syncs;
+	EXPECT_INT(store_claim(run, now, 8, 60, NULL, &d), 1);
+	EXPECT_INT(d.event_id, 2);
+	EXPECT_INT(wal_syncs, syncs + 1);
+	delivery_free(&d);
+	EXPECT_INT(store_claim(run, now, 8, 60, NULL, &d), 1);
+	EXPECT_INT(d.event_id, 3);
+	EXPECT_INT(wal_syncs, syncs + 1);
+	delivery_free(&d);
+ out:
+	store_close(run);
+	store_close(rcv);
+	buf_free(&r.body);
+	buf_free(&err);
+	buf_free(&path);
 }
 
 /* ---- main ---- */
@@ -3320,13 +3381,15 @@ main(void)
 		    t_store_write_batch },
 		{ "store batch as the FastCGI committer writes it (STORE_GROUP)",
 		    t_store_write_batch_group },
-		{ "vfs: a failed rewrite of a commit's frame header fails the "
+		{ "store: a failed rewrite of a commit's frame header fails the "
 		    "commit, and a crash keeps every acknowledged event",
-		    t_vfs_rewrite_fails },
-		{ "vfs: a full disk under held frames undoes the whole "
-		    "transaction", t_vfs_full_undoes_transaction },
-		{ "vfs: a batch a full disk failed does not fail the next one",
-		    t_vfs_full_then_room },
+		    t_store_rewrite_fails },
+		{ "store: a full disk in a spilled transaction undoes the "
+		    "whole transaction", t_store_full_undoes_transaction },
+		{ "store: a hook's claim fsyncs the WAL first, once for the "
+		    "events read before it", t_store_claim_durable },
+		{ "store: a batch a full disk failed does not fail the next one",
+		    t_store_full_then_room },
 	};
 	const char *base = getenv("TMPDIR");
 	size_t i;
@@ -3345,8 +3408,8 @@ main(void)
 			snprintf(tmpdir, sizeof(tmpdir), "%s", canon);
 		free(canon);
 	}
-	fault_register();	/* the default VFS, for vfs.c to wrap */
-	store_setup();	/* as main.c: the store's VFS */
+	fault_register();	/* the default VFS: the store opens on it */
+	store_setup();	/* as main.c */
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run(cases[i].name, cases[i].fn);
 	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
