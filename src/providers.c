@@ -51,6 +51,7 @@ json_body(const struct request *r, struct event *ev, struct answer *a)
 	struct json_tokener *tok;
 	struct json_object *o;
 	enum json_tokener_error e;
+	const char *nul;
 	size_t at;
 
 	while (p < end && json_ws(*p))
@@ -91,9 +92,10 @@ json_body(const struct request *r, struct event *ev, struct answer *a)
 	else if (e == json_tokener_error_depth)
 		answer_set(a, OUT_BAD_REQUEST, "the body is not valid JSON: "
 		    "it is nested deeper than %d levels", MAX_JSON_DEPTH);
-	else if (at < r->body.len && r->body.data[at] == '\0')
+	else if ((nul = memchr(r->body.data, '\0', at < r->body.len ?
+	    at + 1 : r->body.len)) != NULL)
 		answer_set(a, OUT_BAD_REQUEST, "the body is not valid JSON: "
-		    "a NUL byte at byte %zu", at);
+		    "a NUL byte at byte %zu", (size_t)(nul - r->body.data));
 	else if (o != NULL)
 		answer_set(a, OUT_BAD_REQUEST, "the body is not valid JSON: "
 		    "bytes after the object, at byte %zu", at);
