@@ -12,7 +12,7 @@ PKG_LIBS   != pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lsq
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 
 SRCS	 = src/main.c src/serve.c src/fcgi.c src/request.c src/answer.c \
-	   src/providers.c src/json.c src/verify.c src/store.c \
+	   src/providers.c src/verify.c src/store.c \
 	   src/hooks.c src/config.c src/cli.c src/util.c src/sha256.c src/buf.c
 LIBSRCS	 = $(filter-out src/main.c,$(SRCS))
 HDRS	 = src/hookbox.h

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "hookbox.h"
 
 static const struct {
@@ -62,6 +64,39 @@ add_number(struct buf *out, long long n)
 }
 
 /*
+ * {"status":…,"error":…} and a newline, through json-c; the sentence is
+ * made valid UTF-8 first (it may hold a sender's bytes). Returns 0 or -1.
+ */
+static int
+error_json(struct buf *out, const char *status, const char *error)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *s = json_object_new_string(status);
+	struct json_object *e = hb_json_string(error, strlen(error));
+	const char *text;
+	size_t len;
+	int rc = -1;
+
+	if (o != NULL && s != NULL && e != NULL &&
+	    json_object_object_add(o, "status", s) == 0) {
+		s = NULL;
+		if (json_object_object_add(o, "error", e) == 0) {
+			e = NULL;
+			text = json_object_to_json_string_length(o,
+			    JSON_C_TO_STRING_PLAIN |
+			    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+			if (text != NULL && buf_add(out, text, len) == 0 &&
+			    buf_add(out, "\n", 1) == 0)
+				rc = 0;
+		}
+	}
+	json_object_put(s);
+	json_object_put(e);
+	json_object_put(o);
+	return rc;
+}
+
+/*
  * Appends the whole answer to out: the CGI header block ("Status:" is how
  * both CGI and FastCGI responders set the code, RFC 3875 section 6.3.3)
  * when with_headers, then the JSON body. Returns 0 or -1.
@@ -89,16 +124,19 @@ answer_format(const struct answer *a, struct buf *out, int with_headers)
 			    RETRY_AFTER_SECS);
 		rc |= buf_addstr(out, "\r\n");
 	}
-	rc |= buf_addstr(out, "{\"status\":");
-	rc |= json_string(out, answers[oc].status);
+	/*
+	 * A 200 is every accepted request and holds nothing a sender wrote:
+	 * a status from the table and a number, written as they are. An
+	 * error's sentence may quote the sender: json-c writes it.
+	 */
 	if (oc == OUT_ACCEPTED || oc == OUT_DUPLICATE) {
-		rc |= buf_addstr(out, ",\"id\":");
+		rc |= buf_addstr(out, "{\"status\":\"");
+		rc |= buf_addstr(out, answers[oc].status);
+		rc |= buf_addstr(out, "\",\"id\":");
 		rc |= add_number(out, a->id);
-	} else {
-		rc |= buf_addstr(out, ",\"error\":");
-		rc |= json_string(out, a->error[0] ? a->error :
-		    "internal error");
+		rc |= buf_addstr(out, "}\n");
+		return rc ? -1 : 0;
 	}
-	rc |= buf_addstr(out, "}\n");
-	return rc ? -1 : 0;
+	return rc | error_json(out, answers[oc].status, a->error[0] ?
+	    a->error : "internal error");
 }

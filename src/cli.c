@@ -156,6 +156,7 @@ print_json_row(sqlite3_stmt *p)
 	for (i = 0; i < n; i++) {
 		const char *name = sqlite3_column_name(p, i);
 		struct json_object *v = NULL;
+		const char *text;
 
 		switch (sqlite3_column_type(p, i)) {
 		case SQLITE_INTEGER:
@@ -164,9 +165,11 @@ print_json_row(sqlite3_stmt *p)
 		case SQLITE_NULL:
 			break;
 		default:
-			v = json_object_new_string_len(
-			    (const char *)sqlite3_column_text(p, i),
-			    sqlite3_column_bytes(p, i));
+			/* A body or header is a sender's bytes: any bytes. */
+			if ((text = (const char *)sqlite3_column_text(p,
+			    i)) != NULL)	/* before its length: SQLite */
+				v = hb_json_string(text,
+				    (size_t)sqlite3_column_bytes(p, i));
 		}
 		json_object_object_add(o, name, v);
 	}

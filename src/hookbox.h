@@ -57,6 +57,11 @@ char	*hb_strndup(const char *, size_t);
 long long hb_proc_start(pid_t);
 long long hb_mono_ms(void);
 long long hb_mono_us(void);
+struct buf;
+struct json_object;
+size_t	 hb_utf8_prefix(const char *, size_t);
+int	 hb_utf8_fix(struct buf *, const char *, size_t);
+struct json_object *hb_json_string(const char *, size_t);
 
 /* sha256.c */
 void	 hb_sha256(unsigned char [32], const void *, size_t);
@@ -173,23 +178,6 @@ int		 answer_format(const struct answer *, struct buf *, int);
 void		 answer_set(struct answer *, enum outcome, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
-/* json.c: the types the providers keep */
-struct json_span {
-	const char	*p;		/* a value's text in the body */
-	size_t		 len;
-};
-#define JSON_TOP_MAX	32	/* top-level members json_check notes */
-/* The members of a checked body's top-level object (json_find_top). */
-struct json_top {
-	size_t		 n;
-	int		 whole;	/* every member, and no name escaped */
-	struct {
-		const char	*name;	/* as in the text, unquoted */
-		size_t		 len;
-		struct json_span v;
-	} m[JSON_TOP_MAX];
-};
-
 /* providers.c */
 struct event {
 	char		 type[MAX_FIELD_LEN];
@@ -200,9 +188,9 @@ struct event {
 	/* Where fields are read, in this order; NULL when not there. */
 	const char	*query;		/* the query's name=value pairs */
 	const char	*form;		/* a urlencoded body */
-	const char	*json;		/* a checked JSON object body */
-	size_t		 json_len;
-	struct json_top	 top;		/* json's members (json_find_top) */
+	struct json_object *json;	/* a JSON object body's tree: owned */
+	const char	*body;		/* json's text */
+	size_t		 body_len;
 };
 struct provider {
 	const char	*name;
@@ -218,20 +206,7 @@ struct provider {
 const struct provider *prov_find(const char *);
 const char	*prov_names(void);
 struct json_object *prov_query_object(const char *, struct answer *);
-
-/* json.c */
-struct json_iter {
-	const char	*p, *end;	/* p starts at an object's '{' */
-};
-int	 json_check(const char *, size_t, int, int *, char *, size_t,
-	    struct json_top *);
-int	 json_find(const char *, size_t, const char *, struct json_span *);
-int	 json_find_top(const struct json_top *, const char *, size_t,
-	    const char *, struct json_span *);
-long	 json_pointer_token(const char **, char *);
-int	 json_scalar(const struct json_span *, char *, size_t);
-int	 json_next(struct json_iter *, char *, size_t, struct json_span *);
-int	 json_string(struct buf *, const char *);
+void		 prov_event_free(struct event *);
 
 /* verify.c */
 int	 verify_token(const struct endpoint *, const struct request *,

@@ -8,47 +8,263 @@
  * signs) and one row to `providers[]` at the bottom.
  */
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
+#include <json-c/json_pointer.h>
 
 #include "hookbox.h"
 
+static int
+json_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /*
- * The body must be one JSON object: strict RFC 8259 (no comments, no
- * trailing commas), valid UTF-8, at most MAX_JSON_DEPTH deep. Its fields
- * are then read from the text (json.c). Returns 0, or -1 with a 400.
+ * The body must be one JSON object as json-c reads it in its strict mode
+ * (no comments, no trailing commas, no second value), at most
+ * MAX_JSON_DEPTH deep, with nothing but whitespace after it. json-c lets
+ * a few things through that RFC 8259 does not (README "Limits" lists
+ * them, as measured): hookbox stores the bytes as they came and hands
+ * the same bytes to the hook, and refusing an order for a quirk its
+ * platform cannot fix would lose the order.
+ *
+ * JSON_TOKENER_VALIDATE_UTF8 is left unset on purpose: a customer's
+ * name in Latin-1 is no reason to lose an order either, and json-c's
+ * check would not make the body valid UTF-8 anyway (it lets overlong
+ * forms, encoded surrogates and code points past U+10FFFF through).
+ * The fields read from the body are checked one by one (scalar()).
+ *
+ * A NUL byte ends json-c's input wherever it is, so a body holding one
+ * is refused here, by where parsing stopped. The tree is kept in ev
+ * (prov_event_free). Returns 0, or -1 with a 400 (a 503 when json-c
+ * stopped without saying why: 0.16 has no error for memory).
  */
 static int
 json_body(const struct request *r, struct event *ev, struct answer *a)
 {
 	const char *p = r->body.data, *end = p + r->body.len;
-	char why[128];
-	int bigint;
+	struct json_tokener *tok;
+	struct json_object *o;
+	enum json_tokener_error e;
+	const char *nul;
+	size_t at;
 
-	if (r->body.len == 0) {
+	while (p < end && json_ws(*p))
+		p++;
+	if (p == end) {
 		answer_set(a, OUT_BAD_REQUEST, "the body is empty; a JSON "
 		    "object was expected");
 		return -1;
 	}
-	if (json_check(r->body.data, r->body.len, MAX_JSON_DEPTH, &bigint,
-	    why, sizeof(why), &ev->top) == -1) {
-		answer_set(a, OUT_BAD_REQUEST, "the body is not valid JSON: %s",
-		    why);
-		return -1;
-	}
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
-	    *p == '\n'))
-		p++;
+	/* Not even the start of an object: json-c need not read it all. */
 	if (*p != '{') {
-		answer_set(a, OUT_BAD_REQUEST, "the body is JSON but not an "
-		    "object");
+		answer_set(a, OUT_BAD_REQUEST, "the body is not a JSON object "
+		    "(it does not start with '{')");
 		return -1;
 	}
-	ev->json = r->body.data;
-	ev->json_len = r->body.len;
+	if ((tok = json_tokener_new_ex(MAX_JSON_DEPTH)) == NULL) {
+		answer_set(a, OUT_UNAVAILABLE, "out of memory");
+		return -1;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	/* The body is at most MAX_BODY_CEILING bytes: it fits an int. */
+	o = json_tokener_parse_ex(tok, r->body.data, (int)r->body.len);
+	e = json_tokener_get_error(tok);
+	at = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (o != NULL)
+		while (at < r->body.len && json_ws(r->body.data[at]))
+			at++;
+	if (o != NULL && at == r->body.len) {
+		ev->json = o;
+		ev->body = r->body.data;
+		ev->body_len = r->body.len;
+		return 0;
+	}
+	json_object_put(o);
+	if (o == NULL && e == json_tokener_success)
+		answer_set(a, OUT_UNAVAILABLE, "out of memory");
+	else if (e == json_tokener_error_depth)
+		answer_set(a, OUT_BAD_REQUEST, "the body is not valid JSON: "
+		    "it is nested deeper than %d levels", MAX_JSON_DEPTH);
+	else if ((nul = memchr(r->body.data, '\0', at < r->body.len ?
+	    at + 1 : r->body.len)) != NULL)
+		answer_set(a, OUT_BAD_REQUEST, "the body is not valid JSON: "
+		    "a NUL byte at byte %zu", (size_t)(nul - r->body.data));
+	else if (o != NULL)
+		answer_set(a, OUT_BAD_REQUEST, "the body is not valid JSON: "
+		    "bytes after the object, at byte %zu", at);
+	else if (e == json_tokener_continue)
+		answer_set(a, OUT_BAD_REQUEST, "the body is not valid JSON: "
+		    "it ends early");
+	else
+		answer_set(a, OUT_BAD_REQUEST, "the body is not valid JSON: "
+		    "%s, at byte %zu", json_tokener_error_desc(e), at);
+	return -1;
+}
+
+/* Releases what normalising kept: the body's tree. */
+void
+prov_event_free(struct event *ev)
+{
+	json_object_put(ev->json);
+	ev->json = NULL;
+}
+
+/*
+ * The reference token of a pointer at *pp (after its '/'; RFC 6901: "~1"
+ * is '/', "~0" is '~') into tok, MAX_FIELD_LEN bytes, moving *pp to the
+ * next '/' or the end. Returns its length, or -1 when it does not fit.
+ */
+static long
+pointer_token(const char **pp, char *tok)
+{
+	const char *p = *pp;
+	size_t n = 0;
+
+	for (; *p != '\0' && *p != '/'; p++) {
+		char c = *p;
+
+		if (c == '~' && (p[1] == '0' || p[1] == '1'))
+			c = *++p == '0' ? '~' : '/';
+		if (n + 1 >= MAX_FIELD_LEN)
+			return -1;
+		tok[n++] = c;
+	}
+	*pp = p;
+	tok[n] = '\0';
+	return (long)n;
+}
+
+/*
+ * Whether ptr has an empty reference token that falls on an array. RFC
+ * 6901 reads an empty token as the member named "", which no array has;
+ * json-c 0.16's json_pointer_get takes it for index 0. Only a pointer
+ * with an empty token (from the config) costs more than a look at it.
+ */
+static int
+empty_token_in_array(struct json_object *root, const char *ptr)
+{
+	const char *p;
+
+	for (p = strchr(ptr, '/'); p != NULL; p = strchr(p + 1, '/')) {
+		struct json_object *parent;
+		char *prefix;
+		int rc;
+
+		if (p[1] != '/' && p[1] != '\0')
+			continue;
+		if ((prefix = hb_strndup(ptr, (size_t)(p - ptr))) == NULL)
+			return 1;
+		rc = json_pointer_get(root, prefix, &parent);
+		free(prefix);
+		if (rc == 0 && json_object_is_type(parent, json_type_array))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * json-c reads a whole number past 64 bits as the nearest bound
+ * (UINT64_MAX, or INT64_MIN when negative) and keeps no trace of it: two
+ * order numbers past 2^64 would be one key, and the second order taken
+ * for a duplicate. So a field at a bound reads as nothing when the body
+ * holds a number past that bound anywhere. A run of digits inside a
+ * string counts too: the test can only refuse a field that is at a
+ * bound, and only such a field pays for this pass over the body.
+ */
+static int
+clamped(const struct event *ev, int neg)
+{
+	const char *lim = neg ? "9223372036854775808" : "18446744073709551615";
+	const char *p = ev->body, *end = p + ev->body_len;
+	size_t limlen = strlen(lim);
+
+	while (p < end) {
+		const char *run = p, *d;
+		size_t n;
+
+		if (*p < '0' || *p > '9') {
+			p++;
+			continue;
+		}
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+		/* A fraction's digits or an exponent's are no integer. */
+		if (p < end && (*p == '.' || *p == 'e' || *p == 'E'))
+			continue;
+		if (run > ev->body && strchr(".eE+", run[-1]) != NULL)
+			continue;
+		if ((run > ev->body && run[-1] == '-') != neg)
+			continue;
+		for (d = run; d + 1 < p && *d == '0'; d++)
+			;
+		n = (size_t)(p - d);
+		if (n > limlen || (n == limlen && memcmp(d, lim, n) > 0))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A value of the body's tree as text into out: a string as it is, a
+ * whole number in decimal. Anything else reads as nothing; so does a
+ * string that is empty, too long for out (or MAX_FIELD_LEN), holds a
+ * control byte (values end up in hook environments and log lines) or is
+ * not valid UTF-8 (they end up in JSON), and a number json-c may have
+ * clamped. Returns 0, or -1 leaving out as it was.
+ */
+static int
+scalar(const struct event *ev, struct json_object *v, char *out,
+    size_t outsz)
+{
+	char num[24];
+	const char *s;
+	size_t n, i;
+	int64_t i64;
+	uint64_t u64;
+
+	if (outsz > MAX_FIELD_LEN)
+		outsz = MAX_FIELD_LEN;
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		s = json_object_get_string(v);
+		n = (size_t)json_object_get_string_len(v);
+		if (n == 0 || n >= outsz)
+			return -1;
+		for (i = 0; i < n; i++)
+			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+				return -1;
+		if (hb_utf8_prefix(s, n) != n)
+			return -1;
+		break;
+	case json_type_int:
+		/* json-c keeps a number past INT64_MAX as a uint64. */
+		if ((i64 = json_object_get_int64(v)) == INT64_MAX) {
+			u64 = json_object_get_uint64(v);
+			if (u64 == UINT64_MAX && clamped(ev, 0))
+				return -1;
+			snprintf(num, sizeof(num), "%" PRIu64, u64);
+		} else {
+			if (i64 == INT64_MIN && clamped(ev, 1))
+				return -1;
+			snprintf(num, sizeof(num), "%" PRId64, i64);
+		}
+		s = num;
+		n = strlen(num);
+		if (n >= outsz)
+			return -1;
+		break;
+	default:
+		return -1;
+	}
+	memcpy(out, s, n);
+	out[n] = '\0';
 	return 0;
 }
 
@@ -147,7 +363,7 @@ form_get(const char *q, const char *want, char *out, size_t outsz)
 static int
 field(const struct event *ev, const char *ptr, char *out, size_t outsz)
 {
-	struct json_span v;
+	struct json_object *v;
 
 	if (ev->query != NULL || ev->form != NULL) {
 		char tok[MAX_FIELD_LEN], val[MAX_FIELD_LEN];
@@ -155,7 +371,7 @@ field(const struct event *ev, const char *ptr, char *out, size_t outsz)
 		size_t cap = outsz < sizeof(val) ? outsz : sizeof(val);
 		int rc = 1;
 
-		if (*ptr != '/' || json_pointer_token(&rest, tok) < 0)
+		if (*ptr != '/' || pointer_token(&rest, tok) < 0)
 			return -1;
 		if (ev->query != NULL)
 			rc = form_get(ev->query, tok, val, cap);
@@ -169,51 +385,66 @@ field(const struct event *ev, const char *ptr, char *out, size_t outsz)
 		if (rc != 1)
 			return -1;
 	}
-	if (ev->json == NULL || json_find_top(&ev->top, ev->json,
-	    ev->json_len, ptr, &v) == -1)
+	if (ev->json == NULL || json_pointer_get(ev->json, ptr, &v) != 0 ||
+	    empty_token_in_array(ev->json, ptr))
 		return -1;
-	return json_scalar(&v, out, outsz);
+	return scalar(ev, v, out, outsz);
 }
 
 /*
  * Turns "a=1&b=two" into {"a":"1","b":"two"}, decoded, for the stdin of
  * a GET's hook (hooks.c): the parameters as field() reads them, `token`
- * left out, the first of repeated names winning. Returns the object, or
- * NULL with a 400 answer.
+ * left out, the first of repeated names winning. Names and values are
+ * made valid UTF-8 (hb_json_string): a query is whatever the sender
+ * wrote. Returns the object, or NULL with a 400 answer (a 503 without
+ * memory).
  */
 struct json_object *
 prov_query_object(const char *q, struct answer *a)
 {
-	struct json_object *o;
+	struct json_object *o, *v = NULL;
+	struct buf key = { 0 };
 	const char *name, *val;
 	size_t nlen, vlen;
+	char *n = NULL, *dv = NULL;
 
 	if (form_check(q, a) == -1)
 		return NULL;
-	if ((o = json_object_new_object()) == NULL) {
-		answer_set(a, OUT_UNAVAILABLE, "out of memory");
-		return NULL;
-	}
+	if ((o = json_object_new_object()) == NULL)
+		goto oom;
 	while (next_pair(&q, &name, &nlen, &val, &vlen)) {
-		char *n = malloc(nlen + 1), *v = malloc(vlen + 1);
-
-		if (n == NULL || v == NULL) {
-			free(n);
-			free(v);
-			json_object_put(o);
-			answer_set(a, OUT_UNAVAILABLE, "out of memory");
-			return NULL;
-		}
+		if ((n = malloc(nlen + 1)) == NULL ||
+		    (dv = malloc(vlen + 1)) == NULL)
+			goto oom;
+		/* form_check() decoded each already: these cannot fail. */
 		if (hb_urldecode(n, &nlen, name, nlen) == 0 &&
-		    hb_urldecode(v, &vlen, val, vlen) == 0 &&
-		    strcmp(n, "token") != 0 &&
-		    !json_object_object_get_ex(o, n, NULL))
-			json_object_object_add(o, n,
-			    json_object_new_string_len(v, (int)vlen));
+		    hb_urldecode(dv, &vlen, val, vlen) == 0 &&
+		    strcmp(n, "token") != 0) {
+			key.len = 0;
+			/* A name is a C string: it ends at a decoded NUL. */
+			if (hb_utf8_fix(&key, n, strlen(n)) == -1)
+				goto oom;
+			if (!json_object_object_get_ex(o, key.data, NULL)) {
+				if ((v = hb_json_string(dv, vlen)) == NULL ||
+				    json_object_object_add(o, key.data, v) != 0)
+					goto oom;
+				v = NULL;
+			}
+		}
 		free(n);
-		free(v);
+		free(dv);
+		n = dv = NULL;
 	}
+	buf_free(&key);
 	return o;
+ oom:
+	json_object_put(v);
+	json_object_put(o);
+	free(n);
+	free(dv);
+	buf_free(&key);
+	answer_set(a, OUT_UNAVAILABLE, "out of memory");
+	return NULL;
 }
 
 /* The first pointer of a NULL-terminated list that yields a value. */
@@ -303,9 +534,7 @@ norm_fliplink(const struct endpoint *ep, const struct request *r,
 {
 	static const char *const types[] = { "/event", "/type", "/event_type",
 	    NULL };
-	struct json_span data, v;
-	struct json_iter it;
-	char k[MAX_FIELD_LEN], ptr[MAX_FIELD_LEN + 1];
+	struct json_object *data;
 	int tries = 0;
 
 	(void)ep;
@@ -319,25 +548,26 @@ norm_fliplink(const struct endpoint *ep, const struct request *r,
 		return -1;
 	/*
 	 * The resource is whichever data.*_id comes first, if any, among
-	 * the first RESOURCE_TRIES such names. Each try reads the last member
-	 * of its name, a pass over data: without a bound, a body of many
-	 * unreadable *_id members took minutes.
+	 * the first RESOURCE_TRIES such names. The bound once kept a pass
+	 * over the text per name from taking minutes; it stays so that an
+	 * event's resource is what it was. A name sent twice is one member
+	 * (json-c keeps its last value where it first stood); names with
+	 * '/' or '~', which a pointer must escape, were never read and are
+	 * not now.
 	 */
-	if (json_find_top(&ev->top, ev->json, ev->json_len, "/data",
-	    &data) == 0 &&
-	    *data.p == '{') {
-		it = (struct json_iter){ data.p, data.p + data.len };
-		while (tries < RESOURCE_TRIES &&
-		    json_next(&it, k, sizeof(k), &v) == 0) {
+	if (json_object_object_get_ex(ev->json, "data", &data) &&
+	    json_object_is_type(data, json_type_object)) {
+		json_object_object_foreach(data, k, v) {
 			size_t n = strlen(k);
 
-			if (n < 3 || strcmp(k + n - 3, "_id") != 0 ||
-			    strchr(k, '/') != NULL || strchr(k, '~') != NULL)
+			if (tries == RESOURCE_TRIES)
+				break;
+			if (n < 3 || n >= MAX_FIELD_LEN ||
+			    strcmp(k + n - 3, "_id") != 0 ||
+			    strpbrk(k, "/~") != NULL)
 				continue;
 			tries++;
-			snprintf(ptr, sizeof(ptr), "/%s", k);
-			if (json_find(data.p, data.len, ptr, &v) == 0 &&
-			    json_scalar(&v, ev->resource,
+			if (scalar(ev, v, ev->resource,
 			    sizeof(ev->resource)) == 0)
 				break;
 		}
@@ -355,11 +585,11 @@ norm_flipdish(const struct endpoint *ep, const struct request *r,
 {
 	/* Legacy bodies without EventName: infer from the model's shape. */
 	static const struct { const char *field, *type; } shapes[] = {
-		{ "/OrderCreatedTime", "order.created" },
-		{ "/OrderAcceptedTime", "order.accepted" },
-		{ "/OrderRejectedTime", "order.rejected" },
-		{ "/RefundedAmount", "order.refunded" },
-		{ "/OrderDispatchedTime", "order.dispatched" },
+		{ "OrderCreatedTime", "order.created" },
+		{ "OrderAcceptedTime", "order.accepted" },
+		{ "OrderRejectedTime", "order.rejected" },
+		{ "RefundedAmount", "order.refunded" },
+		{ "OrderDispatchedTime", "order.dispatched" },
 		{ NULL, NULL }
 	};
 	static const char *const resources[] = {
@@ -372,7 +602,6 @@ norm_flipdish(const struct endpoint *ep, const struct request *r,
 		NULL
 	};
 	const char *h = req_header(r, "x-flipdish-event-type");
-	struct json_span v;
 	size_t i;
 
 	(void)ep;
@@ -385,9 +614,8 @@ norm_flipdish(const struct endpoint *ep, const struct request *r,
 	    field(ev, "/EventName", ev->type,
 	    sizeof(ev->type)) == -1) {
 		for (i = 0; shapes[i].field != NULL; i++)
-			if (json_find_top(&ev->top, ev->json, ev->json_len,
-			    shapes[i].field,
-			    &v) == 0) {
+			if (json_object_object_get_ex(ev->json,
+			    shapes[i].field, NULL)) {
 				snprintf(ev->type, sizeof(ev->type), "%s",
 				    shapes[i].type);
 				break;

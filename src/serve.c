@@ -19,23 +19,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "hookbox.h"
 
 extern char **environ;
 
 /*
- * Headers kept with the event, for the owner to see. Values that are
- * secrets in themselves (static tokens, credentials) are replaced.
+ * Headers kept with the event, for the owner to see, as one JSON object
+ * (json-c; names and values made valid UTF-8, since a sender's bytes are
+ * anything). Values that are secrets in themselves (static tokens,
+ * credentials) are replaced. Returns a string the caller frees, or NULL.
  */
 static char *
 headers_json(const struct request *r)
 {
-	struct buf b = { 0 };
+	struct json_object *o = json_object_new_object(), *v;
+	struct buf name = { 0 };
+	char *text = NULL;
 	size_t i;
-	int rc = buf_add(&b, "{", 1);
 
-	for (i = 0; i < r->nheaders; i++) {
-		const char *n = r->headers[i].name;
+	for (i = 0; o != NULL && i < r->nheaders; i++) {
+		const char *n = r->headers[i].name, *val = r->headers[i].value;
 		int secret = strstr(n, "token") != NULL ||
 		    strstr(n, "secret") != NULL ||
 		    strcmp(n, "authorization") == 0 ||
@@ -48,18 +53,24 @@ headers_json(const struct request *r)
 				break;
 		if (j < r->nheaders)
 			continue;
-		/* One call a statement: C leaves the order of a | b open. */
-		rc |= buf_addstr(&b, b.len > 1 ? "," : "");
-		rc |= json_string(&b, n);
-		rc |= buf_add(&b, ":", 1);
-		rc |= json_string(&b, secret ? "[redacted]" :
-		    r->headers[i].value);
+		if (secret)
+			val = "[redacted]";
+		name.len = 0;
+		if (hb_utf8_fix(&name, n, strlen(n)) == -1 ||
+		    (v = hb_json_string(val, strlen(val))) == NULL)
+			goto out;
+		if (json_object_object_add(o, name.data, v) != 0) {
+			json_object_put(v);
+			goto out;
+		}
 	}
-	if ((rc | buf_add(&b, "}", 1)) != 0) {
-		buf_free(&b);
-		return NULL;
-	}
-	return b.data;
+	if (o != NULL)
+		text = strdup(json_object_to_json_string_ext(o,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+ out:
+	json_object_put(o);
+	buf_free(&name);
+	return text;
 }
 
 /* The query without its token=… parameter, which is a secret. */
@@ -195,6 +206,7 @@ serve_begin(struct serve_ctx *ctx, struct request *r, req_reader rd,
 {
 	const struct endpoint *ep = NULL;
 	struct event *ev = &in->ev;
+	int rc;
 
 	memset(in, 0, sizeof(*in));
 	in->now = ctx->now ? ctx->now : time(NULL);
@@ -219,7 +231,14 @@ serve_begin(struct serve_ctx *ctx, struct request *r, req_reader rd,
 		goto out;
 	if (ev->proof[0] == '\0' && ep->token != NULL)
 		snprintf(ev->proof, sizeof(ev->proof), "url token");
-	if (ep->provider->normalise(ep, r, ev, a) == -1)
+	rc = ep->provider->normalise(ep, r, ev, a);
+	/*
+	 * The fields are out of the body's tree now. serve_end() would free
+	 * it too, but a FastCGI round holds many intakes at once, and each
+	 * tree is several times its body.
+	 */
+	prov_event_free(ev);
+	if (rc == -1)
 		goto out;
 
 	in->hook = conf_match_hook(ep, ev->type);
@@ -257,6 +276,7 @@ serve_end(struct intake *in, struct answer *a)
 		if (e == ST_OK && in->hook != NULL)
 			a->hooks_due = 1;
 	}
+	prov_event_free(&in->ev);
 	free(in->headers);
 	free(in->query);
 	in->headers = in->query = NULL;

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/json.h>
+
 #include "hookbox.h"
 
 /*
@@ -374,4 +376,109 @@ long long
 hb_mono_ms(void)
 {
 	return hb_mono_us() / 1000;
+}
+
+/*
+ * The length of one UTF-8 sequence at p (left bytes there) as RFC 3629
+ * section 4 allows it: no overlong form, no surrogate, nothing past
+ * U+10FFFF. 0 when none starts at p.
+ */
+static size_t
+utf8_seq(const unsigned char *p, size_t left)
+{
+	unsigned c = p[0], lo = 0x80, hi = 0xbf;
+	size_t more, k;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		more = 1;
+	else if (c == 0xe0) {
+		more = 2;
+		lo = 0xa0;
+	} else if (c == 0xed) {
+		more = 2;
+		hi = 0x9f;
+	} else if (c >= 0xe1 && c <= 0xef)
+		more = 2;
+	else if (c == 0xf0) {
+		more = 3;
+		lo = 0x90;
+	} else if (c == 0xf4) {
+		more = 3;
+		hi = 0x8f;
+	} else if (c >= 0xf1 && c <= 0xf3)
+		more = 3;
+	else
+		return 0;
+	if (left <= more || p[1] < lo || p[1] > hi)
+		return 0;
+	for (k = 2; k <= more; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	return more + 1;
+}
+
+/* How many bytes of s[0..n) are valid UTF-8 from the start: n if all. */
+size_t
+hb_utf8_prefix(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((k = utf8_seq(p + i, n - i)) == 0)
+			break;
+		i += k;
+	}
+	return i;
+}
+
+/*
+ * Appends s[0..n) to out as valid UTF-8: each byte that starts no valid
+ * sequence becomes U+FFFD, the rest is copied. Returns 0 or -1.
+ */
+int
+hb_utf8_fix(struct buf *out, const char *s, size_t n)
+{
+	size_t i = 0, ok;
+	int rc = 0;
+
+	while (i < n) {
+		ok = hb_utf8_prefix(s + i, n - i);
+		rc |= buf_add(out, s + i, ok);
+		if ((i += ok) < n) {
+			rc |= buf_add(out, "\xef\xbf\xbd", 3);
+			i++;
+		}
+	}
+	return rc | buf_add(out, "", 0);
+}
+
+/*
+ * A json-c string of s[0..n), made valid UTF-8 (hb_utf8_fix) when it is
+ * not: json-c writes a string's bytes as they are, and what hookbox
+ * writes as JSON (answers, stored headers, `list --json`, a GET's query
+ * for its hook) is read by programs that refuse invalid UTF-8. Control
+ * bytes, quotes and backslashes json-c escapes itself. Returns a new
+ * object, or NULL when out of memory.
+ */
+struct json_object *
+hb_json_string(const char *s, size_t n)
+{
+	struct json_object *o = NULL;
+	struct buf b = { 0 };
+
+	if (n > INT_MAX / 3)	/* each byte may become three */
+		return NULL;
+	if (hb_utf8_prefix(s, n) == n)
+		return json_object_new_string_len(s, (int)n);
+	if (hb_utf8_fix(&b, s, n) == 0 && b.len <= INT_MAX)
+		o = json_object_new_string_len(b.data, (int)b.len);
+	buf_free(&b);
+	return o;
 }

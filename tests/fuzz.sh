@@ -12,8 +12,9 @@
 #                 HMAC and base64 (src/sha256.c, src/util.c) against
 #                 libcrypto (linked here only, as the oracle)
 #   fuzz_config   conf_load_ex on any bytes, then the lookups
-#   fuzz_json     json_check (src/json.c) against independent oracles:
-#                 a UTF-8 table written in the harness, and json-c itself
+#   fuzz_json     a body through every preset that reads JSON (json-c
+#                 underneath) and hb_json_string, against oracles: a UTF-8
+#                 table written in the harness, and json-c asked alone
 #
 #   tests/fuzz.sh [SECONDS]     (default 60 per harness; FUZZ_SECONDS too)
 #
@@ -121,7 +122,10 @@ for path in sorted(glob.glob(os.path.join(fixtures, "*.json"))):
     with open(os.path.join(seeds, "fuzz_json", os.path.basename(path)), "wb") as f:
         f.write(open(path, "rb").read())
 for i, text in enumerate([b'{"a":"\\ud83d\\ude00","b":"\xf0\x9f\x98\x80"}', b'[18446744073709551615,-9223372036854775808]',
-                          b'[18446744073709551616]', b' -0.5e-3 ', b'"\\u0000"', b'[[[[[[[[]]]]]]]]', b'{"a":{"b":[true,false,null]}}']):
+                          b'[18446744073709551616]', b' -0.5e-3 ', b'"\\u0000"', b'[[[[[[[[]]]]]]]]', b'{"a":{"b":[true,false,null]}}',
+                          b'{"type":"orders","order_id":18446744073709551615,"x":[NaN,-Infinity,1.,-.5,-01]}',
+                          b'{"event":"lead","id":"\xff","data":{"a_id":-9223372036854775808,"b_id":"\\ud800"}}',
+                          b"{'kind':\"k\",\"a\":[{\"id\":\"\x01\"}],\"\":\"r\"}"]):
     with open(os.path.join(seeds, "fuzz_json", "edge-%d" % i), "wb") as f:
         f.write(text)
 # fuzz_sig: HEADER \0 SECRET \0 ID \0 TS \0 BODY

@@ -401,17 +401,24 @@ bad "flipdish legacy: X-Verify-Token of 9 KiB is 400" 400 POST /fdlegacy "" "$F"
 bad "flipdish legacy: a wrong X-Verify-Token of 4 KiB is 401" 401 POST /fdlegacy "" "$F" HTTP_X_VERIFY_TOKEN="$(rep v 4096)"
 
 # ---- the JSON body ----
+# What json-c reads in its strict mode is stored as it came, quirks and
+# all (README "Limits"): its platform cannot be made to fix them, and the
+# hook gets the same bytes. Fields read from it are still plain UTF-8.
 for f in utf8-ff utf8-overlong utf8-overlong3 utf8-surrogate utf8-over-10ffff utf8-5byte utf8-truncated; do
-	bad "invalid UTF-8 ($f) in a string is 400" 400 POST "/catalog/$TOK" "" "$B/$f"
+	good "invalid UTF-8 ($f) in a string is stored" accepted POST "/catalog/$TOK" "" "$B/$f"
+	check "invalid UTF-8 ($f) in a string: stored byte for byte" "$(xxd -p "$B/$f" | tr -d '\n' | tr a-f A-F)" \
+		"$(sqlite3 "$DB" "SELECT hex(body) FROM events WHERE id = ${A_ID:-0}")"
+	ACCEPTED_ON_PURPOSE=$((ACCEPTED_ON_PURPOSE + 1))
 	bad "invalid UTF-8 ($f) in order_id is 400" 400 POST "/catalog/$TOK" "" "$B/$f-key"
 done
 bad "a NUL byte in order_id is 400" 400 POST "/catalog/$TOK" "" "$B/nul-in-key"
 bad "a NUL byte inside a string is 400" 400 POST "/catalog/$TOK" "" "$B/nul-in-string"
 bad "a NUL byte after the object is 400" 400 POST "/catalog/$TOK" "" "$B/nul-after"
 bad "a NUL byte before the object is 400" 400 POST "/catalog/$TOK" "" "$B/nul-before"
-bad "a raw control byte (0x01) inside a string is 400" 400 POST "/catalog/$TOK" "" "$B/ctl-in-string"
-bad "a raw newline inside a string is 400" 400 POST "/catalog/$TOK" "" "$B/newline-in-string"
-bad "a raw tab inside a string is 400" 400 POST "/catalog/$TOK" "" "$B/tab-in-string"
+good "a raw control byte (0x01) inside a string is stored" accepted POST "/catalog/$TOK" "" "$B/ctl-in-string"
+good "a raw newline inside a string is stored" accepted POST "/catalog/$TOK" "" "$B/newline-in-string"
+good "a raw tab inside a string is stored" accepted POST "/catalog/$TOK" "" "$B/tab-in-string"
+ACCEPTED_ON_PURPOSE=$((ACCEPTED_ON_PURPOSE + 3))
 bad "\\u0000 inside order_id is 400" 400 POST "/catalog/$TOK" "" "$B/esc-nul-key"
 bad "\\u0000 at the end of order_id is 400" 400 POST "/catalog/$TOK" "" "$B/esc-nul-end"
 bad "\\u001f inside order_id is 400" 400 POST "/catalog/$TOK" "" "$B/esc-1f-key"
@@ -428,7 +435,8 @@ bad "a body of 10,000 { is 400" 400 POST "/catalog/$TOK" "" "$B/braces"
 bad "a body of 10,000 [ to quickbutik is 400" 400 POST "/shop/$TOK" "" "$B/brackets"
 bad "a body of 10,000 [ to generic is 400" 400 POST "/form/$TOK" "" "$B/brackets"
 for f in nan infinity number-dot; do
-	bad "a JSON extension ($f) is 400" 400 POST "/catalog/$TOK" "" "$B/$f"
+	good "a number json-c reads ($f) is stored" accepted POST "/catalog/$TOK" "" "$B/$f"
+	ACCEPTED_ON_PURPOSE=$((ACCEPTED_ON_PURPOSE + 1))
 done
 for f in array-top string-top number-top two-objects trailing-comma comment \
 	single-quotes unquoted open whitespace empty garbage-4k garbage-64k garbage-brace; do

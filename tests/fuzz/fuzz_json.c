@@ -1,18 +1,22 @@
 /*
- * libFuzzer harness: json_check (src/json.c), hookbox's own strict
- * RFC 8259 / RFC 3629 check that runs before json-c, tested against
- * independent oracles. Whatever json_check accepts:
+ * libFuzzer harness: a body through every preset that reads JSON
+ * (providers.c, json-c underneath), and hb_json_string, tested against
+ * independent oracles. For each input:
  *
- *	- is valid UTF-8 by a table-driven decoder written here (no overlong
- *	  forms, no surrogates, nothing past U+10FFFF);
- *	- holds no NUL and no control byte but tab, LF and CR;
- *	- is parsed by json-c in its strict mode, whole;
- *	- when no "bigint" was reported, holds no integer json-c clamped
- *	  (UINT64_MAX or INT64_MIN that is not written as such);
- *	- read by JSON pointer with json_find and json_scalar, gives for the
- *	  pointer of every value in it (and one past each array's end) what
- *	  json-c's own json_pointer_get gives, as hookbox read fields with
- *	  json-c before: found or not, and the same text for a scalar.
+ *	- each preset either takes it, with a type, key and resource that
+ *	  are plain text (no control byte, valid UTF-8 by a table written
+ *	  here, shorter than MAX_FIELD_LEN), or refuses it with a 400 and a
+ *	  reason; json-c, asked here on its own in the same strict mode,
+ *	  reads every body a preset took as one object followed by nothing
+ *	  but whitespace, and no body holding a NUL is taken;
+ *	- flipsnack's key is the order_id json-c's own json_pointer_get
+ *	  finds, when that is a plain string;
+ *	- hb_json_string of the input, written by json-c, is valid UTF-8,
+ *	  parses back to a string, and is the input itself when the input
+ *	  was valid UTF-8.
+ *
+ * The sanitizers check the rest: every tree is freed (LeakSanitizer),
+ * nothing reads past the body.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -72,216 +76,137 @@ utf8_ok(const uint8_t *p, size_t n)
 	return 1;
 }
 
-/* An integer json-c clamped, in a tree from a body without bigints. */
-static int
-clamped(struct json_object *o, const uint8_t *text, size_t n)
+static void
+plain(const char *s)
 {
-	size_t i, len;
+	size_t i, n = strlen(s);
 
-	switch (json_object_get_type(o)) {
-	case json_type_int:
-		if (json_object_get_int64(o) == INT64_MIN)
-			return memmem(text, n, "-9223372036854775808", 20) == NULL;
-		if (json_object_get_uint64(o) == UINT64_MAX)
-			return memmem(text, n, "18446744073709551615", 20) == NULL;
-		return 0;
-	case json_type_object: {
-		json_object_object_foreach(o, k, v) {
-			(void)k;
-			if (clamped(v, text, n))
-				return 1;
-		}
-		return 0;
-	}
-	case json_type_array:
-		len = json_object_array_length(o);
-		for (i = 0; i < len; i++)
-			if (clamped(json_object_array_get_idx(o, i), text, n))
-				return 1;
-		return 0;
-	default:
-		return 0;
-	}
-}
-
-/* A field as hookbox read it through json-c, before json.c did it. */
-static int
-jsonc_field(struct json_object *root, const char *ptr, char *out,
-    size_t outsz, int *found)
-{
-	struct json_object *v;
-	const char *s;
-	size_t n, i;
-
-	*found = json_pointer_get(root, ptr, &v) == 0;
-	if (!*found || v == NULL)
-		return -1;
-	switch (json_object_get_type(v)) {
-	case json_type_string:
-		s = json_object_get_string(v);
-		n = (size_t)json_object_get_string_len(v);
-		break;
-	case json_type_int:
-		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-		n = strlen(s);
-		break;
-	default:
-		return -1;
-	}
-	if (n == 0 || n >= outsz)
-		return -1;
+	if (n >= MAX_FIELD_LEN || !utf8_ok((const uint8_t *)s, n))
+		abort();
 	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return -1;
-	memcpy(out, s, n);
-	out[n] = '\0';
-	return 0;
+			abort();
 }
 
-/* The top-level members of the input, as json_check noted them. */
-static struct json_top top;
-
-static void
-same_field(struct json_object *root, const uint8_t *text, size_t size,
-    const char *ptr)
+/* The body as json-c reads it alone: an object, then only whitespace. */
+static struct json_object *
+jsonc_object(const uint8_t *data, size_t size)
 {
-	char a[MAX_FIELD_LEN], b[MAX_FIELD_LEN];
-	struct json_span v, w;
-	int found, ra, rb, rv;
+	struct json_tokener *tok = json_tokener_new_ex(MAX_JSON_DEPTH);
+	struct json_object *o;
+	size_t at;
 
-	ra = jsonc_field(root, ptr, a, sizeof(a), &found);
-	rv = json_find((const char *)text, size, ptr, &v);
-	if (json_find_top(&top, (const char *)text, size, ptr, &w) != rv ||
-	    (rv == 0 && (v.p != w.p || v.len != w.len)))
-		abort();	/* the index reads another value */
-	if (rv == -1) {
-		if (found)
-			abort();	/* json-c finds what json_find does not */
-		return;
+	if (tok == NULL)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, (const char *)data, (int)size);
+	at = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	while (o != NULL && at < size && strchr(" \t\r\n", data[at]) != NULL &&
+	    data[at] != '\0')
+		at++;
+	if (o == NULL || at != size || !json_object_is_type(o,
+	    json_type_object)) {
+		json_object_put(o);
+		return NULL;
 	}
-	/* json-c says an array's null is not there; the field is not. */
-	if (!found && !(v.len == 4 && memcmp(v.p, "null", 4) == 0))
-		abort();	/* json_find finds what json-c does not */
-	strcpy(b, "untouched");
-	rb = json_scalar(&v, b, sizeof(b));
-	if (ra != rb || (ra == 0 && strcmp(a, b) != 0))
-		abort();	/* the same field reads differently */
-	if (rb == -1 && strcmp(b, "untouched") != 0)
-		abort();	/* a refused field changed out */
+	return o;
 }
 
-/*
- * Every value's pointer, depth first, at most *budget of them. Names
- * with '~' or '/' are escaped as RFC 6901 says.
- */
 static void
-walk(struct json_object *root, struct json_object *o, char *ptr, size_t len,
-    size_t cap, const uint8_t *text, size_t size, int *budget)
+one_preset(const char *prov, const uint8_t *data, size_t size,
+    struct request *r)
 {
-	static const char *const odd[] = { "/0", "/00", "/01", "/-", "/",
-	    "/~2", "/~", "/x~1y", "/9999999999" };
-	size_t i, n;
+	struct endpoint ep;
+	struct event ev;
+	struct answer a;
+	struct json_object *o, *v;
 
-	if ((*budget)-- <= 0)
+	memset(&ep, 0, sizeof(ep));
+	memset(&ev, 0, sizeof(ev));
+	memset(&a, 0, sizeof(a));
+	ep.name = "x";
+	ep.dedupe_window = 300;
+	if ((ep.provider = prov_find(prov)) == NULL)
+		abort();
+	if (strcmp(prov, "generic") == 0) {
+		ep.type_pointer = "/kind";
+		ep.key_pointer = "/a/0/id";
+		ep.resource_pointer = "/";
+	}
+	if (ep.provider->normalise(&ep, r, &ev, &a) == -1) {
+		prov_event_free(&ev);
+		if (a.outcome != OUT_BAD_REQUEST && a.outcome != OUT_UNAVAILABLE)
+			abort();
+		if (a.error[0] == '\0')
+			abort();	/* a refusal always says why */
 		return;
-	same_field(root, text, size, ptr);
-	/* Paths that may not be there, in RFC 6901's corners. */
-	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
-		/* json-c takes an empty token for index 0; RFC 6901 not. */
-		if (strcmp(odd[i], "/") == 0 &&
-		    json_object_is_type(o, json_type_array))
-			continue;
-		if (len + strlen(odd[i]) < cap) {
-			strcpy(ptr + len, odd[i]);
-			same_field(root, text, size, ptr);
-			ptr[len] = '\0';
-		}
 	}
-	if (json_object_is_type(o, json_type_object)) {
-		json_object_object_foreach(o, k, v) {
-			size_t at = len;
-			const char *c;
+	prov_event_free(&ev);
+	plain(ev.type);
+	plain(ev.key);
+	plain(ev.resource);
+	if (ev.type[0] == '\0' || ev.key[0] == '\0')
+		abort();
+	if (strcmp(prov, "quickbutik") == 0 && (size == 0 || data[0] != '{'))
+		return;		/* a form, not JSON */
+	if (memchr(data, '\0', size) != NULL)
+		abort();	/* a NUL byte taken */
+	if ((o = jsonc_object(data, size)) == NULL)
+		abort();	/* taken, but json-c alone does not read it */
+	if (strcmp(prov, "flipsnack") == 0 &&
+	    json_pointer_get(o, "/order_id", &v) == 0 &&
+	    json_object_is_type(v, json_type_string) &&
+	    strcmp(json_object_get_string(v), ev.key) != 0)
+		abort();	/* another key than json-c's own reading */
+	json_object_put(o);
+}
 
-			if (at + 1 >= cap)
-				return;
-			ptr[at++] = '/';
-			for (c = k; *c != '\0' && at + 2 < cap; c++) {
-				if (*c == '~' || *c == '/') {
-					ptr[at++] = '~';
-					ptr[at++] = *c == '~' ? '0' : '1';
-				} else
-					ptr[at++] = *c;
-			}
-			if (*c != '\0')
-				continue;	/* too long to name */
-			ptr[at] = '\0';
-			walk(root, v, ptr, at, cap, text, size, budget);
-			ptr[len] = '\0';
-		}
-	} else if (json_object_is_type(o, json_type_array)) {
-		n = json_object_array_length(o);
-		for (i = 0; i <= n; i++) {
-			int w = snprintf(ptr + len, cap - len, "/%zu", i);
+static void
+written(const uint8_t *data, size_t size)
+{
+	struct json_object *o, *back;
+	const char *text;
+	size_t len;
 
-			if (w < 0 || (size_t)w >= cap - len)
-				break;
-			if (i == n)
-				same_field(root, text, size, ptr);
-			else
-				walk(root, json_object_array_get_idx(o, i),
-				    ptr, len + (size_t)w, cap, text, size,
-				    budget);
-			ptr[len] = '\0';
-		}
-	}
+	if ((o = hb_json_string((const char *)data, size)) == NULL)
+		return;
+	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (!utf8_ok((const uint8_t *)text, len))
+		abort();	/* written JSON that is not UTF-8 */
+	if ((back = json_tokener_parse(text)) == NULL ||
+	    !json_object_is_type(back, json_type_string))
+		abort();
+	if (utf8_ok(data, size) &&
+	    ((size_t)json_object_get_string_len(back) != size ||
+	    memcmp(json_object_get_string(back), data, size) != 0))
+		abort();	/* valid text changed on its way */
+	json_object_put(back);
+	json_object_put(o);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct json_tokener *tok;
-	struct json_object *o;
-	char why[160];
-	int bigint = 0;
+	static const char *const provs[] = { "flipsnack", "fliplink",
+	    "flipdish", "reflow", "quickbutik", "standard", "generic", NULL };
+	static char *env[] = { "REQUEST_METHOD=POST", "PATH_INFO=/x",
+	    "QUERY_STRING=", "CONTENT_TYPE=application/json",
+	    "HTTP_WEBHOOK_ID=msg_1", NULL };
+	struct request r;
+	struct answer a;
 	size_t i;
 
-	if (json_check((const char *)data, size, MAX_JSON_DEPTH, &bigint, why,
-	    sizeof(why), &top) == -1) {
-		if (strlen(why) == 0)
-			abort();	/* a refusal always says why */
+	if (size > 1 << 20)
 		return 0;
-	}
-	if (!utf8_ok(data, size))
+	memset(&a, 0, sizeof(a));
+	if (req_from_env(&r, env, &a) == -1)
 		abort();
-	for (i = 0; i < size; i++)
-		if (data[i] < 0x20 && data[i] != '\t' && data[i] != '\n' &&
-		    data[i] != '\r')
-			abort();
-	if ((tok = json_tokener_new_ex(MAX_JSON_DEPTH + 2)) == NULL)
-		return 0;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, (const char *)data, (int)size);
-	if (json_tokener_get_error(tok) == json_tokener_continue &&
-	    o == NULL)	/* a bare number at the very end: json-c waits */
-		o = json_tokener_parse_ex(tok, "", 1);
-	if (json_tokener_get_error(tok) != json_tokener_success)
-		abort();	/* strict JSON that json-c refuses */
-	if (!bigint && o != NULL && clamped(o, data, size))
-		abort();	/* a clamped number json_check did not see */
-	/*
-	 * json-c clamps big numbers and cuts names at a NUL, which hookbox
-	 * did not read as fields then either (the clamped were dropped).
-	 */
-	if (!bigint && o != NULL &&
-	    memmem(data, size, "\\u0000", 6) == NULL) {
-		char ptr[MAX_FIELD_LEN];
-		int budget = 256;
-
-		ptr[0] = '\0';
-		walk(o, o, ptr, 0, sizeof(ptr), data, size, &budget);
-	}
-	json_object_put(o);
-	json_tokener_free(tok);
+	if (buf_add(&r.body, data, size) == 0)
+		for (i = 0; provs[i] != NULL; i++)
+			one_preset(provs[i], data, size, &r);
+	req_free(&r);
+	written(data, size);
 	return 0;
 }
