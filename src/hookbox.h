@@ -33,6 +33,8 @@
 #define MAX_HEADER_LEN		8192		/* one header value */
 #define MAX_HEADERS		64		/* HTTP_* variables kept */
 #define MAX_JSON_DEPTH		64		/* nesting of a JSON body */
+#define MAX_JSON_OBJECTS	10000		/* objects in a JSON body */
+#define MAX_JSON_VALUES		50000		/* values in a JSON body */
 #define MAX_NAME_LEN		64		/* endpoint and hook names */
 #define MAX_FIELD_LEN		512		/* event type, key, resource id */
 #define REJECTS_CAP		1000		/* rows kept in `rejects` */

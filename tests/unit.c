@@ -1989,6 +1989,54 @@ t_prov_bad_bodies(void)
 }
 
 /*
+ * json-c's tree of a body costs far more than the body (about 750 bytes
+ * an object): past MAX_JSON_OBJECTS objects or MAX_JSON_VALUES values a
+ * body is refused before it is parsed. Braces and commas inside strings
+ * do not count.
+ */
+static void
+t_json_counts(void)
+{
+	static const char head[] = "{\"type\":\"order\",\"order_id\":\"1\","
+	    "\"x\":[";
+	struct buf b = { 0 };
+	struct event ev;
+	struct answer a;
+	int i;
+
+	buf_addstr(&b, head);
+	for (i = 0; i < MAX_JSON_OBJECTS - 1; i++)
+		buf_addstr(&b, i ? ",{}" : "{}");
+	buf_addstr(&b, "]}");
+	EXPECT_INT(norm("flipsnack", "REQUEST_METHOD=POST", NULL, NULL,
+	    b.data, b.len, &ev, &a), 0);
+	b.len -= 2;
+	buf_addstr(&b, ",{}]}");
+	EXPECT_INT(norm("flipsnack", "REQUEST_METHOD=POST", NULL, NULL,
+	    b.data, b.len, &ev, &a), -1);
+	EXPECT_INT(a.outcome, OUT_TOO_LARGE);
+	EXPECT_HAS(a.error, "objects");
+	/* Values: numbers this time. */
+	b.len = 0;
+	buf_addstr(&b, head);
+	for (i = 0; i < MAX_JSON_VALUES; i++)
+		buf_addstr(&b, i ? ",1" : "1");
+	buf_addstr(&b, "]}");
+	EXPECT_INT(norm("flipsnack", "REQUEST_METHOD=POST", NULL, NULL,
+	    b.data, b.len, &ev, &a), -1);
+	EXPECT_INT(a.outcome, OUT_TOO_LARGE);
+	/* The same characters inside a string (an escaped quote too). */
+	b.len = 0;
+	buf_addstr(&b, "{\"type\":\"order\",\"order_id\":\"1\",\"x\":\"\\\"");
+	for (i = 0; i < MAX_JSON_VALUES; i++)
+		buf_addstr(&b, "{[,");
+	buf_addstr(&b, "\"}");
+	EXPECT_INT(norm("flipsnack", "REQUEST_METHOD=POST", NULL, NULL,
+	    b.data, b.len, &ev, &a), 0);
+	buf_free(&b);
+}
+
+/*
  * What json-c 0.16 reads in its strict mode although RFC 8259 does not
  * allow it: the list in README "Limits", measured. A body json-c reads
  * is stored (its platform cannot be made to fix it); its fields still
@@ -3515,6 +3563,8 @@ main(void)
 		{ "providers token is not data", t_prov_token_not_data },
 		{ "json pointers", t_json_pointer },
 		{ "json-c's quirks that pass, and what does not", t_prov_json_quirks },
+		{ "json: past its objects or values a body is 413, before "
+		    "json-c parses it", t_json_counts },
 		{ "json written, valid UTF-8", t_json_out },
 		{ "answer each outcome", t_answer_each },
 		{ "answer Allow and Retry-After", t_answer_headers },
