@@ -174,6 +174,14 @@ hb_sha256_hex(char out[65], const void *msg, size_t len)
  * most max bytes (a longer result is refused, not cut). Returns 0 with
  * *len, or -1.
  */
+static int
+b64_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '-' ||
+	    c == '_' || c == '=';
+}
+
 int
 hb_base64_any(unsigned char *dst, size_t max, size_t *len, const char *src,
     size_t srclen)
@@ -186,6 +194,16 @@ hb_base64_any(unsigned char *dst, size_t max, size_t *len, const char *src,
 	};
 	size_t i;
 
+	/*
+	 * libsodium 1.0.18 (Debian 12's) reads every byte from 0x80 up as
+	 * the digit 63, since its constant-time table lookup takes a plain
+	 * char, which is signed here. Only the alphabets' bytes reach it,
+	 * so that one text has one value (found by tests/fuzz/fuzz_sig.c).
+	 */
+	*len = 0;
+	for (i = 0; i < srclen; i++)
+		if (!b64_char((unsigned char)src[i]))
+			return -1;
 	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++)
 		if (sodium_base642bin(dst, max, src, srclen, NULL, len, NULL,
 		    variants[i]) == 0)
