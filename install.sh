@@ -243,7 +243,7 @@ can_build() {
 	command -v make >/dev/null 2>&1 || return 1
 	command -v "${CC:-cc}" >/dev/null 2>&1 || return 1
 	command -v pkg-config >/dev/null 2>&1 || return 1
-	pkg-config --exists json-c sqlite3 2>/dev/null
+	pkg-config --exists json-c sqlite3 libsodium 2>/dev/null
 }
 
 from=
@@ -265,7 +265,7 @@ if [ -z "$from" ]; then
 		from=$SRC/cgi-bin/hookbox-static.fcgi
 		say "using the static program $from"
 	else
-		die "no program to install: this machine cannot build hookbox (it needs cc, make, pkg-config and the development files of json-c and SQLite), and there is no $SRC/cgi-bin/hookbox-static.fcgi. Build it on another Linux machine with \`make static\`, copy cgi-bin/hookbox-static.fcgi here, and run me again (or pass --binary FILE)."
+		die "no program to install: this machine cannot build hookbox (it needs cc, make, pkg-config and the development files of json-c, SQLite and libsodium), and there is no $SRC/cgi-bin/hookbox-static.fcgi. Build it on another Linux machine with \`make static\`, copy cgi-bin/hookbox-static.fcgi here, and run me again (or pass --binary FILE)."
 	fi
 fi
 
