@@ -1,19 +1,19 @@
 # hookbox: see README.md. `make` builds cgi-bin/hookbox.fcgi.
 
 CC	?= cc
-PKGS	 = fcgi json-c sqlite3
+PKGS	 = fcgi json-c sqlite3 libsodium
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wmissing-declarations -Wsign-compare \
 	   -Wwrite-strings -Wformat=2
 # No -g by default: the binary is what goes to the host (make CFLAGS=-g).
 CFLAGS	?= -O2
 PKG_CFLAGS != pkg-config --cflags $(PKGS) 2>/dev/null || true
-PKG_LIBS   != pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lsqlite3
+PKG_LIBS   != pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lsqlite3 -lsodium
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 
 SRCS	 = src/main.c src/serve.c src/fcgi.c src/request.c src/answer.c \
 	   src/providers.c src/verify.c src/store.c \
-	   src/hooks.c src/config.c src/cli.c src/util.c src/sha256.c src/buf.c
+	   src/hooks.c src/config.c src/cli.c src/util.c src/buf.c
 LIBSRCS	 = $(filter-out src/main.c,$(SRCS))
 HDRS	 = src/hookbox.h
 BIN	 = cgi-bin/hookbox.fcgi
@@ -24,12 +24,9 @@ ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	     -fno-sanitize-recover=undefined
 
 DEBIAN_BUILD_PKGS = build-essential pkg-config libfcgi-dev libjson-c-dev \
-		    libsqlite3-dev
-# libssl-dev: the unit tests and the signature fuzzer check src/sha256.c
-# against libcrypto; hookbox itself does not link it.
+		    libsqlite3-dev libsodium-dev
 DEBIAN_TEST_PKGS  = lighttpd apache2 libapache2-mod-fcgid curl sqlite3 \
-		    python3 wrk valgrind clang libclang-rt-14-dev libssl-dev
-TEST_LIBS = -lcrypto
+		    python3 wrk valgrind clang libclang-rt-14-dev
 
 .PHONY: all deps test-deps run test check-asan unit static fuzz clean
 
@@ -40,8 +37,7 @@ $(BIN): $(SRCS) $(HDRS) Makefile
 
 build/unit: tests/unit.c $(LIBSRCS) $(HDRS) Makefile
 	@mkdir -p build
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ tests/unit.c $(LIBSRCS) $(PKG_LIBS) \
-	    $(TEST_LIBS)
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ tests/unit.c $(LIBSRCS) $(PKG_LIBS)
 
 $(ASAN_DIR)/hookbox.fcgi: $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(ASAN_DIR)
@@ -52,7 +48,7 @@ $(ASAN_DIR)/unit: tests/unit.c $(LIBSRCS) $(HDRS) Makefile
 	@mkdir -p $(ASAN_DIR)
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) \
 	    $(PKG_CFLAGS) $(ASAN_FLAGS) -Isrc -o $@ tests/unit.c $(LIBSRCS) \
-	    $(PKG_LIBS) $(TEST_LIBS)
+	    $(PKG_LIBS)
 
 # One self-contained binary for hosts without the libraries (install.sh
 # uses it when it cannot build). glibc warns that getpwuid and the resolver
@@ -64,7 +60,7 @@ static: deps $(STATIC)
 $(STATIC): $(SRCS) $(HDRS) Makefile
 	@mkdir -p build
 	$(CC) $(ALL_CFLAGS) -static -o $@.tmp $(SRCS) \
-	    -lfcgi -ljson-c -lsqlite3 -lm -lpthread -ldl \
+	    -lfcgi -ljson-c -lsqlite3 -lsodium -lm -lpthread -ldl \
 	    2>build/static.log; rc=$$?; \
 	    grep -v -e 'statically linked applications requires' \
 	    -e ': in function' build/static.log >&2; \

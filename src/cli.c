@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "hookbox.h"
@@ -630,17 +631,36 @@ env_header(char **env, size_t *n, size_t max, const char *h)
 	return env_add(env, n, max, "HTTP_%s=%s", name, colon);
 }
 
+/*
+ * A Standard Webhooks endpoint proven by its public key alone: v1a is
+ * signed with the sender's private key, which hookbox never holds.
+ */
+static int
+cannot_sign(const struct endpoint *ep)
+{
+	fprintf(stderr, "hookbox: simulate cannot sign for endpoint %s: it "
+	    "has only a public_key, and v1a signatures are made with the "
+	    "sender's private key, which hookbox never has. Pass a request "
+	    "the sender signed with --unsigned and --header for webhook-id, "
+	    "webhook-timestamp and webhook-signature, or add the endpoint's "
+	    "whsec_ secret to sign v1.\n", ep->name);
+	return -1;
+}
+
 static int
 sign(const struct endpoint *ep, const struct buf *body, time_t now,
     char **env, size_t *n, size_t max)
 {
-	unsigned char mac[32], key[256];
-	char hex[65], b64[64], ts[32], msgid[32], iso[32];
+	unsigned char mac[32], key[STD_SECRET_MAX];
+	char hex[65], b64[sodium_base64_ENCODED_LEN(32,
+	    sodium_base64_VARIANT_ORIGINAL)], ts[32], msgid[32], iso[32];
 	struct buf msg = { 0 };
 	size_t klen;
 	const char *name = ep->provider->name, *secret = ep->secret;
 	int rc = 0;
 
+	if (secret == NULL && strcmp(name, "standard") == 0)
+		return cannot_sign(ep);
 	if (secret == NULL)
 		return 0;
 	if (strcmp(name, "reflow") == 0 || (strcmp(name, "generic") == 0 &&
@@ -649,7 +669,7 @@ sign(const struct endpoint *ep, const struct buf *body, time_t now,
 
 		hb_hmac_sha256(mac, secret, strlen(secret), body->data,
 		    body->len);
-		hb_hex(hex, mac, 32);
+		sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
 		buf_printf(&h, "%s: %s", strcmp(name, "reflow") == 0 ?
 		    "Signature" : ep->signature_header, hex);
 		rc = h.data != NULL ? env_header(env, n, max, h.data) : -1;
@@ -662,23 +682,23 @@ sign(const struct endpoint *ep, const struct buf *body, time_t now,
 		buf_add(&msg, body->data, body->len);
 		hb_hmac_sha256(mac, secret, strlen(secret), msg.data, msg.len);
 		buf_free(&msg);
-		hb_hex(hex, mac, 32);
+		sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
 		return env_add(env, n, max, "HTTP_X_FLIPDISH_SIGNATURE=t=%s,"
 		    "sha256=%s", iso, hex);
 	}
 	if (strcmp(name, "standard") == 0) {
-		if (strncmp(secret, "whsec_", 6) == 0)
-			secret += 6;
-		if (strlen(secret) > 340 || hb_base64_decode(key, &klen,
-		    secret, strlen(secret)) == -1)
+		/* conf_load refused a secret that does not decode. */
+		if (verify_std_secret(secret, key, &klen) == -1)
 			return -1;
 		snprintf(ts, sizeof(ts), "%lld", (long long)now);
 		snprintf(msgid, sizeof(msgid), "msg_sim%lld", (long long)now);
 		buf_printf(&msg, "%s.%s.", msgid, ts);
 		buf_add(&msg, body->data, body->len);
 		hb_hmac_sha256(mac, key, klen, msg.data, msg.len);
+		sodium_memzero(key, sizeof(key));
 		buf_free(&msg);
-		hb_base64_encode(b64, mac, 32);
+		sodium_bin2base64(b64, sizeof(b64), mac, sizeof(mac),
+		    sodium_base64_VARIANT_ORIGINAL);
 		rc |= env_add(env, n, max, "HTTP_WEBHOOK_ID=%s%s", msgid, "");
 		rc |= env_add(env, n, max, "HTTP_WEBHOOK_TIMESTAMP=%s%s", ts,
 		    "");

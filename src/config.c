@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <sodium.h>
 
 #include "hookbox.h"
 
@@ -306,10 +307,54 @@ load_hook(struct conf *c, struct hook *h, const char *pattern,
 }
 
 static const char *const endpoint_keys[] = {
-	"provider", "token", "secret", "verify_token", "hooks",
+	"provider", "token", "secret", "public_key", "verify_token", "hooks",
 	"dedupe_window", "type_pointer", "key_pointer", "resource_pointer",
 	"signature_header", NULL
 };
+
+/*
+ * Standard Webhooks keys are decoded here, once, so that a key that
+ * could never verify anything is a config error naming it rather than a
+ * 401 on every request (standard-webhooks.md: whsec_ secrets, whpk_
+ * public keys). Returns 0, or -1 after recording the errors.
+ */
+static int
+check_std_keys(const struct endpoint *ep, const char *path, struct buf *err)
+{
+	unsigned char key[STD_SECRET_MAX], pk[32];
+	char where[320];
+	size_t n;
+	int bad = 0;
+
+	if (ep->secret == NULL && ep->public_key == NULL) {
+		snprintf(where, sizeof(where), "%ssecret", path);
+		conf_error(err, where, "is missing: standard webhooks are "
+		    "signed, paste the signing secret (whsec_...) here, or the "
+		    "public key (whpk_...) as public_key");
+		return -1;
+	}
+	if (ep->secret != NULL && verify_std_secret(ep->secret, key,
+	    &n) == -1) {
+		snprintf(where, sizeof(where), "%ssecret", path);
+		conf_error(err, where, "%s", strncmp(ep->secret, "whpk_", 5)
+		    == 0 ? "is a public key: put it in public_key" :
+		    "must be whsec_ and the base64 of the secret, "
+		    "as the sender shows it (1 to 256 bytes)");
+		bad = -1;
+	}
+	sodium_memzero(key, sizeof(key));
+	if (ep->public_key != NULL && verify_std_public_key(ep->public_key,
+	    pk) == -1) {
+		snprintf(where, sizeof(where), "%spublic_key", path);
+		conf_error(err, where, "%s", strncmp(ep->public_key, "whsk_",
+		    5) == 0 ? "is the sender's private signing key: paste "
+		    "the public key (whpk_...) and keep whsk_ secret" :
+		    "must be whpk_ and the base64 of a 32-byte Ed25519 "
+		    "public key");
+		bad = -1;
+	}
+	return bad;
+}
 
 static int
 load_endpoint(struct conf *c, struct endpoint *ep, const char *name,
@@ -350,6 +395,7 @@ load_endpoint(struct conf *c, struct endpoint *ep, const char *name,
 	}
 	if (get_str(obj, "token", path, &ep->token, err) == -1 ||
 	    get_str(obj, "secret", path, &ep->secret, err) == -1 ||
+	    get_str(obj, "public_key", path, &ep->public_key, err) == -1 ||
 	    get_str(obj, "verify_token", path, &ep->verify_token, err) == -1 ||
 	    get_str(obj, "type_pointer", path, &ep->type_pointer, err) == -1 ||
 	    get_str(obj, "key_pointer", path, &ep->key_pointer, err) == -1 ||
@@ -370,12 +416,21 @@ load_endpoint(struct conf *c, struct endpoint *ep, const char *name,
 	ep->dedupe_window = (int)v;
 
 	/* Presets that sign need their secret: refuse rather than trust. */
+	if (ep->provider != NULL && strcmp(ep->provider->name, "standard") ==
+	    0 && check_std_keys(ep, path, err) == -1)
+		bad = -1;
 	if (ep->provider != NULL && ep->secret == NULL &&
-	    (strcmp(ep->provider->name, "reflow") == 0 ||
-	    strcmp(ep->provider->name, "standard") == 0)) {
+	    strcmp(ep->provider->name, "reflow") == 0) {
 		snprintf(where, sizeof(where), "%ssecret", path);
 		conf_error(err, where, "is missing: %s webhooks are signed, "
 		    "paste the signing secret here", ep->provider->name);
+		bad = -1;
+	}
+	if (ep->public_key != NULL && ep->provider != NULL &&
+	    strcmp(ep->provider->name, "standard") != 0) {
+		snprintf(where, sizeof(where), "%spublic_key", path);
+		conf_error(err, where, "only the standard provider verifies "
+		    "signatures with a public key (v1a)");
 		bad = -1;
 	}
 	if (ep->signature_header != NULL && ep->secret == NULL) {

@@ -48,10 +48,10 @@ void	 hb_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 hb_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 long long hb_strtonum(const char *, long long, long long, const char **);
 size_t	 hb_escape(char *, size_t, const void *, size_t);
-void	 hb_hex(char *, const unsigned char *, size_t);
-int	 hb_ct_equal(const void *, size_t, const void *, size_t);
-int	 hb_base64_decode(unsigned char *, size_t *, const char *, size_t);
-void	 hb_base64_encode(char *, const unsigned char *, size_t);
+void	 hb_hmac_sha256(unsigned char [32], const void *, size_t,
+	    const void *, size_t);
+void	 hb_sha256_hex(char [65], const void *, size_t);
+int	 hb_base64_any(unsigned char *, size_t, size_t *, const char *, size_t);
 int	 hb_urldecode(char *, size_t *, const char *, size_t);
 time_t	 hb_parse_iso8601(const char *);
 void	 hb_iso8601(char [32], time_t);
@@ -64,12 +64,6 @@ struct json_object;
 size_t	 hb_utf8_prefix(const char *, size_t);
 int	 hb_utf8_fix(struct buf *, const char *, size_t);
 struct json_object *hb_json_string(const char *, size_t);
-
-/* sha256.c */
-void	 hb_sha256(unsigned char [32], const void *, size_t);
-void	 hb_sha256_hex(char [65], const void *, size_t);
-void	 hb_hmac_sha256(unsigned char [32], const void *, size_t,
-	    const void *, size_t);
 
 /* buf.c: a growable byte buffer, always NUL-terminated */
 struct buf {
@@ -100,6 +94,7 @@ struct endpoint {
 	const struct provider *provider;
 	const char	*token;
 	const char	*secret;
+	const char	*public_key;	/* standard: whpk_, for v1a */
 	const char	*verify_token;
 	const char	*type_pointer;	/* generic / standard */
 	const char	*key_pointer;
@@ -214,8 +209,14 @@ void		 prov_event_free(struct event *);
 int	 verify_token(const struct endpoint *, const struct request *,
 	    struct answer *);
 int	 verify_hmac_hex(const char *, const void *, size_t, const char *);
-int	 verify_standard(const char *, const char *, const char *,
-	    const char *, const void *, size_t, time_t);
+/* Which Standard Webhooks entry proved a request. */
+enum std_proof { STD_NONE = 0, STD_V1, STD_V1A };
+#define STD_SECRET_MAX	256	/* bytes of a decoded whsec_ secret */
+int	 verify_std_secret(const char *, unsigned char [STD_SECRET_MAX],
+	    size_t *);
+int	 verify_std_public_key(const char *, unsigned char [32]);
+enum std_proof verify_standard(const char *, const char *, const char *,
+	    const char *, const char *, const void *, size_t, time_t);
 int	 verify_flipdish(const char *, const char *, const void *, size_t,
 	    time_t, const char **);
 int	 verify_path_token(const struct request *, const char *);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <sodium.h>
 
 #include "hookbox.h"
 
@@ -30,6 +31,16 @@ int
 main(int argc, char *argv[])
 {
 	guard_stdio();
+	/*
+	 * Before anything can verify a request: libsodium picks its code
+	 * for this CPU and opens its random source here. Without it no
+	 * signature could be checked, so nothing is served.
+	 */
+	if (sodium_init() < 0) {
+		hb_warnx("libsodium could not start (sodium_init failed); "
+		    "no request is served without it");
+		return 1;
+	}
 	store_setup();
 	/* Apache passes an ISINDEX query as argv, so CGI is decided first. */
 	if (getenv("GATEWAY_INTERFACE") != NULL)

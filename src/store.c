@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "hookbox.h"
@@ -841,7 +842,7 @@ windowed_key(char *out, size_t outsz, const char *key, time_t now)
 	if (escape_at(base, sizeof(base), key) == -1 ||
 	    getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		return -1;
-	hb_hex(hex, rnd, sizeof(rnd));
+	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
 	return snprintf(out, outsz, "%s@%lld.%s", base, (long long)now, hex) <
 	    (int)outsz ? 0 : -1;
 }

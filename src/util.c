@@ -1,6 +1,7 @@
 /*
  * Small helpers shared by every module: logging, strict numbers, escaping,
- * encodings (the hashes are in sha256.c).
+ * and thin calls of libsodium where several modules need the same one
+ * (hashes, base64 in any of its forms).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include <json-c/json.h>
+#include <sodium.h>
 
 #include "hookbox.h"
 
@@ -128,108 +130,76 @@ hb_escape(char *dst, size_t dstsz, const void *src, size_t len)
 	return o;
 }
 
+/*
+ * HMAC-SHA256 with a key of any length: crypto_auth_hmacsha256() itself
+ * takes 32-byte keys only, while senders' secrets are whatever they are.
+ */
 void
-hb_hex(char *dst, const unsigned char *src, size_t len)
+hb_hmac_sha256(unsigned char out[32], const void *key, size_t klen,
+    const void *msg, size_t len)
 {
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
+	crypto_auth_hmacsha256_state st;
 
-	for (i = 0; i < len; i++) {
-		dst[2 * i] = digits[src[i] >> 4];
-		dst[2 * i + 1] = digits[src[i] & 0xf];
-	}
-	dst[2 * len] = '\0';
+	crypto_auth_hmacsha256_init(&st, key, klen);
+	crypto_auth_hmacsha256_update(&st, msg, len);
+	crypto_auth_hmacsha256_final(&st, out);
+	sodium_memzero(&st, sizeof(st));
+}
+
+/* Lower-case hex SHA-256: the key of events that carry no id. */
+void
+hb_sha256_hex(char out[65], const void *msg, size_t len)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, msg, len);
+	sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
 /*
- * Constant-time comparison for secrets: the time taken depends on the
- * lengths only, never on where the first difference is. Returns 1 if equal.
+ * Base64 as senders write it: the standard or the URL-safe alphabet
+ * (RFC 4648 sections 4 and 5), padded or not, no whitespace. A text is
+ * in at most one alphabet and either needs its padding or has none, so
+ * the first variant that libsodium accepts is the only reading. Writes at
+ * most max bytes (a longer result is refused, not cut). Returns 0 with
+ * *len, or -1.
  */
-int
-hb_ct_equal(const void *a, size_t alen, const void *b, size_t blen)
-{
-	const volatile unsigned char *x = a, *y = b;
-	unsigned char diff = 0;
-	size_t i;
-
-	if (alen != blen || alen == 0)
-		return 0;
-	for (i = 0; i < alen; i++)
-		diff |= x[i] ^ y[i];
-	return diff == 0;
-}
-
-static const char b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 static int
-b64_value(unsigned char c)
+b64_char(unsigned char c)
 {
-	const char *p;
-
-	if (c == '\0' || (p = strchr(b64_alphabet, c)) == NULL)
-		return -1;
-	return (int)(p - b64_alphabet);
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '-' ||
+	    c == '_' || c == '=';
 }
 
-/*
- * Standard base64 (RFC 4648 section 4); padding optional (at most two,
- * only at the end), no whitespace. dst must hold srclen * 3 / 4 + 3 bytes.
- * Returns 0 and sets *dstlen, or -1 if invalid.
- */
 int
-hb_base64_decode(unsigned char *dst, size_t *dstlen, const char *src,
+hb_base64_any(unsigned char *dst, size_t max, size_t *len, const char *src,
     size_t srclen)
 {
-	unsigned long acc = 0;
-	size_t i, n = 0, pad = 0;
-	int v, bits = 0;
-
-	while (srclen > 0 && src[srclen - 1] == '=') {
-		srclen--;
-		pad++;
-	}
-	if (pad > 2 || srclen % 4 == 1)
-		return -1;
-	for (i = 0; i < srclen; i++) {
-		if ((v = b64_value((unsigned char)src[i])) == -1)
-			return -1;
-		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			dst[n++] = (unsigned char)(acc >> bits);
-		}
-	}
-	*dstlen = n;
-	return 0;
-}
-
-/* dst must hold 4 * ((len + 2) / 3) + 1 bytes. */
-void
-hb_base64_encode(char *dst, const unsigned char *src, size_t len)
-{
-	unsigned long v;
+	static const int variants[] = {
+		sodium_base64_VARIANT_ORIGINAL,
+		sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
+		sodium_base64_VARIANT_URLSAFE,
+		sodium_base64_VARIANT_URLSAFE_NO_PADDING,
+	};
 	size_t i;
 
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (unsigned long)src[i] << 16 | (unsigned long)src[i + 1] << 8 |
-		    src[i + 2];
-		*dst++ = b64_alphabet[v >> 18];
-		*dst++ = b64_alphabet[(v >> 12) & 63];
-		*dst++ = b64_alphabet[(v >> 6) & 63];
-		*dst++ = b64_alphabet[v & 63];
-	}
-	if (i < len) {
-		v = (unsigned long)src[i] << 16;
-		if (i + 1 < len)
-			v |= (unsigned long)src[i + 1] << 8;
-		*dst++ = b64_alphabet[v >> 18];
-		*dst++ = b64_alphabet[(v >> 12) & 63];
-		*dst++ = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
-		*dst++ = '=';
-	}
-	*dst = '\0';
+	/*
+	 * libsodium 1.0.18 (Debian 12's) reads every byte from 0x80 up as
+	 * the digit 63, since its constant-time table lookup takes a plain
+	 * char, which is signed here. Only the alphabets' bytes reach it,
+	 * so that one text has one value (found by tests/fuzz/fuzz_sig.c).
+	 */
+	*len = 0;
+	for (i = 0; i < srclen; i++)
+		if (!b64_char((unsigned char)src[i]))
+			return -1;
+	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++)
+		if (sodium_base642bin(dst, max, src, srclen, NULL, len, NULL,
+		    variants[i]) == 0)
+			return 0;
+	*len = 0;
+	return -1;
 }
 
 static int

@@ -4,13 +4,27 @@
  * before any JSON parse, and every comparison of a secret or a MAC is
  * constant-time. Failures never say what the expected value was.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "hookbox.h"
 
 #define MAX_SIG_LEN	4096	/* a signature header, all entries */
+#define MAX_V1A_CHECKS	8	/* Ed25519 checks a request may cost */
+
+/*
+ * Whether a secret the sender shows equals the one configured, in time
+ * that depends on the lengths only (which are no secret). An empty value
+ * proves nothing.
+ */
+static int
+same_secret(const char *got, size_t glen, const char *want, size_t wlen)
+{
+	return glen == wlen && wlen > 0 &&
+	    sodium_memcmp(got, want, wlen) == 0;
+}
 
 /*
  * DESIGN.md "URL -> endpoint": the token is the last path segment
@@ -27,7 +41,7 @@ verify_path_token(const struct request *r, const char *token)
 
 	/* r->path is "/<endpoint>[/<token>]", checked by the caller. */
 	slash = strchr(r->path + 1, '/');
-	if (slash != NULL && hb_ct_equal(slash + 1, strlen(slash + 1), token,
+	if (slash != NULL && same_secret(slash + 1, strlen(slash + 1), token,
 	    tlen))
 		return 1;
 	for (q = r->query; q != NULL && *q != '\0'; ) {
@@ -37,7 +51,7 @@ verify_path_token(const struct request *r, const char *token)
 		if (len > 6 && strncmp(q, "token=", 6) == 0 &&
 		    (val = malloc(len)) != NULL) {
 			if (hb_urldecode(val, &n, q + 6, len - 6) == 0 &&
-			    hb_ct_equal(val, n, token, tlen))
+			    same_secret(val, n, token, tlen))
 				ok = 1;
 			free(val);
 		}
@@ -61,22 +75,15 @@ verify_token(const struct endpoint *ep, const struct request *r,
 	return -1;
 }
 
+/* Exactly outsz bytes of hex, either case, and nothing else. */
 static int
 unhex(unsigned char *out, size_t outsz, const char *hex, size_t len)
 {
-	size_t i;
+	size_t n;
 
-	if (len != outsz * 2)
+	if (len != outsz * 2 || sodium_hex2bin(out, outsz, hex, len, NULL, &n,
+	    NULL) != 0 || n != outsz)
 		return -1;
-	for (i = 0; i < outsz; i++) {
-		char pair[3] = { hex[2 * i], hex[2 * i + 1], '\0' };
-		char *end;
-
-		if (!isxdigit((unsigned char)pair[0]) ||
-		    !isxdigit((unsigned char)pair[1]))
-			return -1;
-		out[i] = (unsigned char)strtoul(pair, &end, 16);
-	}
 	return 0;
 }
 
@@ -89,7 +96,7 @@ int
 verify_hmac_hex(const char *secret, const void *body, size_t len,
     const char *sig)
 {
-	unsigned char want[32], got[48];
+	unsigned char want[32], got[32];
 	size_t n = 0, slen;
 
 	if (sig == NULL || (slen = strlen(sig)) > MAX_SIG_LEN)
@@ -101,62 +108,132 @@ verify_hmac_hex(const char *secret, const void *body, size_t len,
 	hb_hmac_sha256(want, secret, strlen(secret), body, len);
 	if (unhex(got, 32, sig, slen) == 0)
 		n = 32;
-	/* 32 bytes are 44 base64 characters; longer cannot match anyway. */
-	else if (slen > 44 || hb_base64_decode(got, &n, sig, slen) == -1)
+	else if (hb_base64_any(got, sizeof(got), &n, sig, slen) == -1)
 		return 0;
-	return hb_ct_equal(got, n, want, sizeof(want));
+	return n == sizeof(want) && sodium_memcmp(got, want, n) == 0;
 }
 
 /*
- * Standard Webhooks (standardwebhooks.com, "Verifying webhooks"): the
- * secret is base64 after "whsec_"; the signed content is
- * "<webhook-id>.<webhook-timestamp>.<body>"; the header holds one or more
- * space-separated "v1,<base64>" entries, of which one must match. Entries
- * of other versions are skipped. The timestamp must be within
- * CLOCK_SKEW_SECS of now, either way. Returns 1 when proven.
+ * A Standard Webhooks signing secret: base64 (any alphabet, padded or
+ * not) after an optional "whsec_", as the reference libraries take it.
+ * Returns 0 with the key in key[0..*len), or -1 when it is empty, not
+ * base64 or over STD_SECRET_MAX bytes.
  */
 int
-verify_standard(const char *secret, const char *id, const char *ts,
-    const char *header, const void *body, size_t len, time_t now)
+verify_std_secret(const char *secret, unsigned char key[STD_SECRET_MAX],
+    size_t *len)
 {
-	unsigned char key[256], mac[32], got[48];
+	if (strncmp(secret, "whsec_", 6) == 0)
+		secret += 6;
+	if (hb_base64_any(key, STD_SECRET_MAX, len, secret,
+	    strlen(secret)) == -1 || *len == 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * A Standard Webhooks public key: "whpk_" and the base64 of the 32 bytes
+ * of an Ed25519 public key (standard-webhooks.md, "Signature scheme").
+ * The prefix is required, so that a whsec_ or whsk_ pasted here is
+ * refused rather than read as a key. Returns 0, or -1.
+ */
+int
+verify_std_public_key(const char *text, unsigned char pk[32])
+{
+	size_t n;
+
+	if (strncmp(text, "whpk_", 5) != 0 ||
+	    hb_base64_any(pk, crypto_sign_PUBLICKEYBYTES, &n, text + 5,
+	    strlen(text + 5)) == -1 || n != crypto_sign_PUBLICKEYBYTES)
+		return -1;
+	return 0;
+}
+
+/*
+ * One "v1,<base64>" entry against the HMAC-SHA256 of the signed content.
+ */
+static int
+std_v1(const char *b64, size_t len, const unsigned char mac[32])
+{
+	unsigned char got[32];
+	size_t n;
+
+	return hb_base64_any(got, sizeof(got), &n, b64, len) == 0 &&
+	    n == sizeof(got) && sodium_memcmp(got, mac, sizeof(got)) == 0;
+}
+
+/* One "v1a,<base64>" entry: an Ed25519 signature of the signed content. */
+static int
+std_v1a(const char *b64, size_t len, const struct buf *msg,
+    const unsigned char pk[32])
+{
+	unsigned char sig[crypto_sign_BYTES];
+	size_t n;
+
+	return hb_base64_any(sig, sizeof(sig), &n, b64, len) == 0 &&
+	    n == sizeof(sig) && crypto_sign_verify_detached(sig,
+	    (const unsigned char *)msg->data, msg->len, pk) == 0;
+}
+
+/*
+ * Standard Webhooks (standardwebhooks.com, spec/standard-webhooks.md):
+ * the signed content is "<webhook-id>.<webhook-timestamp>.<body>"; the
+ * header holds space-separated entries, "v1,<base64 HMAC-SHA256>" under
+ * the whsec_ secret and "v1a,<base64 Ed25519 signature>" under the whpk_
+ * public key, and one entry that matches a key the endpoint has proves
+ * the request. Entries of other versions, and of a scheme the endpoint
+ * has no key for, are skipped. Only the first MAX_V1A_CHECKS v1a entries
+ * are checked, so that a header full of them costs little. The timestamp
+ * must be within CLOCK_SKEW_SECS of now, either way. Returns which scheme
+ * proved it, or STD_NONE.
+ */
+enum std_proof
+verify_standard(const char *secret, const char *public_key, const char *id,
+    const char *ts, const char *header, const void *body, size_t len,
+    time_t now)
+{
+	unsigned char key[STD_SECRET_MAX], mac[32], pk[32];
 	const char *errstr, *p;
 	struct buf msg = { 0 };
-	size_t keylen, slen;
+	enum std_proof ok = STD_NONE;
+	size_t keylen;
+	int has_key, has_pk, v1a_left = MAX_V1A_CHECKS;
 	long long t;
-	int ok = 0;
 
-	if (secret == NULL || id == NULL || ts == NULL || header == NULL ||
+	if (id == NULL || ts == NULL || header == NULL ||
 	    strlen(header) > MAX_SIG_LEN || strlen(id) > 256)
-		return 0;
+		return STD_NONE;
 	t = hb_strtonum(ts, 0, 1LL << 40, &errstr);
 	if (errstr != NULL || t < (long long)now - CLOCK_SKEW_SECS ||
 	    t > (long long)now + CLOCK_SKEW_SECS)
-		return 0;
-	if (strncmp(secret, "whsec_", 6) == 0)
-		secret += 6;
-	slen = strlen(secret);
-	if (slen > 340 || hb_base64_decode(key, &keylen, secret, slen) == -1)
-		return 0;
+		return STD_NONE;
+	has_key = secret != NULL && verify_std_secret(secret, key, &keylen) == 0;
+	has_pk = public_key != NULL && verify_std_public_key(public_key, pk) == 0;
+	if (!has_key && !has_pk)
+		return STD_NONE;
 	if (buf_printf(&msg, "%s.%s.", id, ts) == -1 ||
-	    buf_add(&msg, body, len) == -1) {
-		buf_free(&msg);
-		return 0;
-	}
-	hb_hmac_sha256(mac, key, keylen, msg.data, msg.len);
-	buf_free(&msg);
-	for (p = header; *p != '\0'; ) {
-		size_t n, glen;
+	    buf_add(&msg, body, len) == -1)
+		goto out;
+	if (has_key)
+		hb_hmac_sha256(mac, key, keylen, msg.data, msg.len);
+	for (p = header; *p != '\0' && ok == STD_NONE; ) {
+		size_t n;
 
 		while (*p == ' ')
 			p++;
 		n = strcspn(p, " ");
-		if (n > 3 && strncmp(p, "v1,", 3) == 0 && n - 3 <= 44 &&
-		    hb_base64_decode(got, &glen, p + 3, n - 3) == 0 &&
-		    hb_ct_equal(got, glen, mac, sizeof(mac)))
-			ok = 1;
+		if (has_key && n > 3 && strncmp(p, "v1,", 3) == 0 &&
+		    std_v1(p + 3, n - 3, mac))
+			ok = STD_V1;
+		else if (has_pk && n > 4 && strncmp(p, "v1a,", 4) == 0 &&
+		    v1a_left-- > 0 && std_v1a(p + 4, n - 4, &msg, pk))
+			ok = STD_V1A;
 		p += n;
 	}
+out:
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(mac, sizeof(mac));
+	buf_free(&msg);
 	return ok;
 }
 
@@ -208,14 +285,14 @@ verify_flipdish(const char *secret, const char *header, const void *body,
 		return 0;
 	if (buf_printf(&msg, "%s.", tbuf) == 0 && buf_add(&msg, body, len) == 0) {
 		hb_hmac_sha256(mac, secret, strlen(secret), msg.data, msg.len);
-		if (hb_ct_equal(got, sizeof(got), mac, sizeof(mac))) {
+		if (sodium_memcmp(got, mac, sizeof(mac)) == 0) {
 			*matched = "flipdish-v3 hmac(t.body)";
 			ok = 1;
 		}
 	}
 	if (!ok) {
 		hb_hmac_sha256(mac, secret, strlen(secret), body, len);
-		if (hb_ct_equal(got, sizeof(got), mac, sizeof(mac))) {
+		if (sodium_memcmp(got, mac, sizeof(mac)) == 0) {
 			*matched = "flipdish-v3 hmac(body)";
 			ok = 1;
 		}

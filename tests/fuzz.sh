@@ -7,10 +7,11 @@
 #                 proof (signed with the endpoint's secret or not, fixed
 #                 clock), every preset's normalisation, an in-memory store,
 #                 the answer (tests/fuzz/fuzz_request.c says the input format)
-#   fuzz_sig      signature headers: verify_standard, verify_flipdish,
-#                 verify_hmac_hex, and the decoders under them; SHA-256,
-#                 HMAC and base64 (src/sha256.c, src/util.c) against
-#                 libcrypto (linked here only, as the oracle)
+#   fuzz_sig      signature headers: verify_standard (v1 and v1a),
+#                 verify_flipdish, verify_hmac_hex, and the libsodium
+#                 calls under them (src/util.c): our own signatures
+#                 verify, others' never do, and what the base64 reader
+#                 accepts is what libsodium's encoder writes
 #   fuzz_config   conf_load_ex on any bytes, then the lookups
 #   fuzz_json     a body through every preset that reads JSON (json-c
 #                 underneath) and hb_json_string, against oracles: a UTF-8
@@ -36,10 +37,10 @@ fail() { printf 'FAIL %s: %s\n' "$1" "${2//$'\n'/\\n}"; failures=$((failures + 1
 START=$SECONDS
 
 CC=${FUZZ_CC:-clang}
-PKGS="json-c sqlite3 libcrypto"
+PKGS="json-c sqlite3 libsodium"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -fno-omit-frame-pointer -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Isrc $(pkg-config --cflags $PKGS 2>/dev/null)"
-LIBS="$(pkg-config --libs $PKGS 2>/dev/null || echo -ljson-c -lsqlite3 -lcrypto) -lpthread"
+LIBS="$(pkg-config --libs $PKGS 2>/dev/null || echo -ljson-c -lsqlite3 -lsodium) -lpthread"
 
 # clang with libFuzzer: installed when missing and root (Debian packages).
 have_fuzzer() {
@@ -135,6 +136,9 @@ sig = [
     (b"t=2023-11-14T22:13:20.000Z,sha256=" + b"0" * 64, b"secret", b"", b"", b'{"a":1}'),
     (b"sha256=" + b"ab" * 32, b"reflow_test_secret", b"", b"", b'{"id":"evt"}'),
     (b"K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=", b"s", b"id", b"1700000000", b"body"),
+    (b"v1a,Ykcu7AtGZGmZxFEH1Gaa2Nd7feY/CTuruoL4fqgnKwfbHU4DhemoVHZdvGfIvKvn4BIgwktLGGPGIr/i9nK7AA== v1,-_8",
+     b"whpk_iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=", b"msg_p5jXN8AQM9LWM0D4loKWxJek", b"1614265330",
+     b'{"test": 2432232314}'),
 ]
 for i, parts in enumerate(sig):
     with open(os.path.join(seeds, "fuzz_sig", "%02d" % i), "wb") as f:

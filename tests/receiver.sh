@@ -35,6 +35,11 @@ FD_SECRET=fd-v3-shared-secret-0123
 FD_VERIFY=fd-legacy-verify-0123
 REFLOW_SECRET=reflow_test_secret
 STD_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+# A Standard Webhooks v1a sender, its Ed25519 key made by openssl (apart
+# from libsodium): the raw public key is the DER public key's last 32 bytes.
+openssl genpkey -algorithm ed25519 -out "$T/std-ed25519.pem" 2>/dev/null
+STD_PK="whpk_$(openssl pkey -in "$T/std-ed25519.pem" -pubout -outform DER |
+	tail -c 32 | base64)"
 SECRETS=("$TOK_CATALOG" "$TOK_LEADS" "$TOK_SHOP" "$FD_SECRET" "$FD_VERIFY"
 	"$REFLOW_SECRET" "$STD_SECRET" "${STD_SECRET#whsec_}")
 
@@ -56,7 +61,8 @@ write_conf() {
     "shop":     { "provider": "quickbutik", "token": "$TOK_SHOP" },
     // every repeat of an id-less signal is a new event
     "burst":    { "provider": "quickbutik", "token": "$TOK_SHOP", "dedupe_window": 0 },
-    "std":      { "provider": "standard",   "secret": "$STD_SECRET" }
+    "std":      { "provider": "standard",   "secret": "$STD_SECRET" },
+    "stdpk":    { "provider": "standard",   "public_key": "$STD_PK" }
   }
 }
 EOF
@@ -121,6 +127,13 @@ std_sig() {
 	key=$(printf '%s' "${STD_SECRET#whsec_}" | base64 -d | xxd -p -c 256)
 	printf 'v1,%s' "$({ printf '%s.%s.' "$1" "$2"; cat "$3"; } |
 		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary | base64)"
+}
+
+# std_v1a_sig ID TS FILE: a "v1a,<base64 Ed25519 signature>" value.
+std_v1a_sig() {
+	{ printf '%s.%s.' "$1" "$2"; cat "$3"; } >"$T/std-signed"
+	printf 'v1a,%s' "$(openssl pkeyutl -sign -rawin -inkey "$T/std-ed25519.pem" \
+		-in "$T/std-signed" | base64 -w 0)"
 }
 
 # ---- the store, read with sqlite3 ----
@@ -260,6 +273,26 @@ expect "standard webhooks stale timestamp is 401" 401 rejected
 cgi POST /std "" "$T/std.json" HTTP_WEBHOOK_ID=msg_receiver_3 HTTP_WEBHOOK_TIMESTAMP="$ts" \
 	HTTP_WEBHOOK_SIGNATURE="$(std_sig msg_receiver_1 "$ts" "$T/std.json")"
 expect "standard webhooks signature for another id is 401" 401 rejected
+
+# Standard Webhooks v1a: Ed25519 under the endpoint's public_key.
+cgi POST /stdpk "" "$T/std.json" HTTP_WEBHOOK_ID=msg_v1a_1 HTTP_WEBHOOK_TIMESTAMP="$ts" \
+	HTTP_WEBHOOK_SIGNATURE="$(std_v1a_sig msg_v1a_1 "$ts" "$T/std.json")"
+expect "standard webhooks v1a signed (openssl Ed25519)" 200 accepted
+check "standard webhooks v1a stored" "invoice.paid|msg_v1a_1|inv_42|stdpk|standard" "$(row "${A_ID:-0}")"
+check "standard webhooks v1a proof recorded" "standard-webhooks v1a" \
+	"$(sql "SELECT proof FROM events WHERE id = ${A_ID:-0}")"
+cgi POST /stdpk "" "$T/std.json" HTTP_WEBHOOK_ID=msg_v1a_2 HTTP_WEBHOOK_TIMESTAMP="$ts" \
+	HTTP_WEBHOOK_SIGNATURE="$(std_sig msg_v1a_2 "$ts" "$T/std.json") $(std_v1a_sig msg_v1a_2 "$ts" "$T/std.json")"
+expect "standard webhooks v1 and v1a in one header, v1a matches" 200 accepted
+cgi POST /stdpk "" "$T/std.json" HTTP_WEBHOOK_ID=msg_v1a_3 HTTP_WEBHOOK_TIMESTAMP="$ts" \
+	HTTP_WEBHOOK_SIGNATURE="$(std_v1a_sig msg_v1a_1 "$ts" "$T/std.json")"
+expect "standard webhooks v1a signature for another id is 401" 401 rejected
+cgi POST /stdpk "" "$T/std.json" HTTP_WEBHOOK_ID=msg_v1a_4 HTTP_WEBHOOK_TIMESTAMP="$ts" \
+	HTTP_WEBHOOK_SIGNATURE="$(std_sig msg_v1a_4 "$ts" "$T/std.json")"
+expect "standard webhooks v1 to a public-key-only endpoint is 401" 401 rejected
+cgi POST /std "" "$T/std.json" HTTP_WEBHOOK_ID=msg_v1a_5 HTTP_WEBHOOK_TIMESTAMP="$ts" \
+	HTTP_WEBHOOK_SIGNATURE="$(std_v1a_sig msg_v1a_5 "$ts" "$T/std.json")"
+expect "standard webhooks v1a to a secret-only endpoint is 401" 401 rejected
 
 # ---- 3. the answers table (DESIGN.md "Answers") ----
 

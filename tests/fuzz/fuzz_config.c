@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "hookbox.h"
 
 static char dir[] = "/tmp/hbfuzzconf.XXXXXX", path[64];
@@ -35,7 +37,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	if (mkdtemp(dir) == NULL)
+	/* conf_load decodes Standard Webhooks keys with libsodium. */
+	if (sodium_init() < 0 || mkdtemp(dir) == NULL)
 		abort();
 	snprintf(path, sizeof(path), "%s/hookbox.conf", dir);
 	atexit(cleanup);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <sodium.h>
 
 #include "hookbox.h"
 
@@ -33,6 +34,10 @@
 #define TOKEN	"fuzz-token-0123456789"
 #define SECRET	"fuzz-secret-0123456789"
 #define WHSEC	"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+/* The Standard sender's Ed25519 key pair, from a seed of 0x01 bytes. */
+static unsigned char std_sk[crypto_sign_SECRETKEYBYTES];
+static char std_whpk[64];
 
 static struct conf *conf;
 static struct store *store;
@@ -80,6 +85,18 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
+	if (sodium_init() < 0)
+		die("sodium_init", NULL);
+	{
+		unsigned char seed[32], pk[32];
+		char b64[48];
+
+		memset(seed, 1, sizeof(seed));
+		crypto_sign_seed_keypair(pk, std_sk, seed);
+		sodium_bin2base64(b64, sizeof(b64), pk, sizeof(pk),
+		    sodium_base64_VARIANT_ORIGINAL);
+		snprintf(std_whpk, sizeof(std_whpk), "whpk_%s", b64);
+	}
 	if (mkdtemp(dir) == NULL)
 		die("mkdtemp", NULL);
 	snprintf(path, sizeof(path), "%s/hookbox.conf", dir);
@@ -98,7 +115,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    "  \"shop\": { \"provider\": \"quickbutik\", \"token\": \"" TOKEN "\", \"dedupe_window\": 60,\n"
 	    "    \"hooks\": { \"product.*\": { \"run\": [\"/bin/true\"] } } },\n"
 	    "  \"std\": { \"provider\": \"standard\", \"secret\": \"" WHSEC "\",\n"
-	    "    \"resource_pointer\": \"/data/id\" },\n"
+	    "    \"public_key\": \"%s\", \"resource_pointer\": \"/data/id\" },\n"
 	    "  \"gen\": { \"provider\": \"generic\", \"token\": \"" TOKEN "\",\n"
 	    "    \"type_pointer\": \"/kind\", \"key_pointer\": \"/uid\",\n"
 	    "    \"resource_pointer\": \"/order/id\", \"signature_header\": \"X-Signature\",\n"
@@ -106,7 +123,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    "  \"genform\": { \"provider\": \"generic\", \"token\": \"" TOKEN "\",\n"
 	    "    \"type_pointer\": \"/a~1b/~0c\" },\n"
 	    "  \"nohooks\": { \"provider\": \"flipsnack\", \"token\": \"" TOKEN "\" }\n"
-	    "} }\n", dir);
+	    "} }\n", dir, std_whpk);
 	fclose(f);
 	if ((conf = conf_load(path, &err)) == NULL)
 		die("conf_load", &err);
@@ -162,7 +179,7 @@ hmac_hex(const char *key, const void *prefix, size_t plen, const void *body,
 	buf_add(&msg, body, blen);
 	hb_hmac_sha256(mac, key, strlen(key), msg.data, msg.len);
 	buf_free(&msg);
-	hb_hex(hex, mac, 32);
+	sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
 	return strdup(hex);
 }
 
@@ -191,22 +208,31 @@ sign(size_t ep, const uint8_t *body, size_t len, char **env, size_t n)
 		free(prefix);
 		free(hex);
 	} else if (strcmp(name, "std") == 0) {
-		unsigned char key[64], mac[32];
-		char b64[64];
+		unsigned char key[STD_SECRET_MAX], mac[32], sig[64];
+		char b64[48], b64sig[96];
 		size_t keylen;
 		struct buf msg = { 0 };
-		const char *k = WHSEC + 6;
 
-		if (hb_base64_decode(key, &keylen, k, strlen(k)) == -1)
+		if (verify_std_secret(WHSEC, key, &keylen) == -1)
 			abort();
 		buf_printf(&msg, "msg_fuzz.%lld.", (long long)NOW);
 		buf_add(&msg, body, len);
 		hb_hmac_sha256(mac, key, keylen, msg.data, msg.len);
+		crypto_sign_detached(sig, NULL, (const unsigned char *)msg.data,
+		    msg.len, std_sk);
 		buf_free(&msg);
-		hb_base64_encode(b64, mac, 32);
+		sodium_bin2base64(b64, sizeof(b64), mac, sizeof(mac),
+		    sodium_base64_VARIANT_ORIGINAL);
+		sodium_bin2base64(b64sig, sizeof(b64sig), sig, sizeof(sig),
+		    sodium_base64_VARIANT_ORIGINAL);
 		env[n++] = xprintf("HTTP_WEBHOOK_ID=msg_fuzz");
 		env[n++] = xprintf("HTTP_WEBHOOK_TIMESTAMP=%lld", (long long)NOW);
-		env[n++] = xprintf("HTTP_WEBHOOK_SIGNATURE=v1,%s", b64);
+		/* Odd bodies prove themselves by v1a, even ones by v1. */
+		if (len % 2 == 1)
+			env[n++] = xprintf("HTTP_WEBHOOK_SIGNATURE=v1a,%s",
+			    b64sig);
+		else
+			env[n++] = xprintf("HTTP_WEBHOOK_SIGNATURE=v1,%s", b64);
 	} else if (strcmp(name, "fdlegacy") == 0)
 		env[n++] = xprintf("HTTP_X_VERIFY_TOKEN=%s", TOKEN);
 	return n;
