@@ -693,6 +693,32 @@ def c_silent_client(suite, srv):
     return why
 
 
+def c_stalled_workers(suite, srv):
+    # More half-sent requests than the process has workers (16), each
+    # stopped inside a record header: every worker is stuck reading one.
+    # The watchdog drops a read that has not moved for 30 s, so a genuine
+    # request gets through after that; 90 s is a generous bound, for a
+    # slow machine. (A connection that sends nothing at all libfcgi
+    # itself drops after 2 s.)
+    stalled = []
+    for _ in range(20):
+        c = srv.conn()
+        c.send(begin()[:3])
+        stalled.append(c)
+    c = srv.conn()
+    c.s.settimeout(90)
+    try:
+        c.send(request("STALLED-AFTER"))
+        why = accepted(c.answer())
+    finally:
+        c.close()
+        for s in stalled:
+            s.close()
+    if not why and suite.rows("STALLED-AFTER") != 1:
+        why = "answered 200 but not stored"
+    return why
+
+
 def c_sigterm(suite, srv):
     # Web servers stop FastCGI programs with SIGTERM and wait: nothing in
     # progress here, so it exits at once (10 s is a generous bound), 0.
@@ -781,6 +807,8 @@ def main():
         ("40 connections at once: all answered 200 and stored", c_many),
         ("a client that sends nothing does not hold up others",
          c_silent_client),
+        ("more stalled reads than workers hold a request up for the "
+         "watchdog's 30 s at most", c_stalled_workers),
         ("SIGTERM: exit status 0 within 10 s", c_sigterm),
         ("SIGTERM during a request: no new connection, it is answered and "
          "stored, exit 0",
