@@ -38,7 +38,7 @@ static int
 json_too_many(const char *p, size_t len, struct answer *a)
 {
 	size_t i, objects = 0, values = 1;
-	int in_string = 0;
+	int in_string = 0, depth = 0;
 
 	for (i = 0; i < len; i++) {
 		if (in_string) {
@@ -56,8 +56,16 @@ json_too_many(const char *p, size_t len, struct answer *a)
 			objects++;
 			/* FALLTHROUGH */
 		case '[':
+			/* Too deep: json-c says so, long before it is large. */
+			if (++depth > MAX_JSON_DEPTH)
+				return 0;
+			/* FALLTHROUGH */
 		case ',':
 			values++;
+			break;
+		case '}':
+		case ']':
+			depth--;
 			break;
 		}
 	}
