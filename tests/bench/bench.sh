@@ -164,7 +164,15 @@ if want apache-fcgid || want apache-cgi; then
 	# written by tests/bench/bench.sh: Apache with conf/apache-fcgid.conf's process limit
 	exec "$APACHE_BIN" -c "FcgidMaxProcessesPerClass $FCGID_LIMIT" "\$@"
 	EOF
-	chmod 755 "$BUILD/apache2-fcgid-limit"
+	# For PHP, also what a host sets for php-cgi, which exits by itself
+	# after 500 requests (its PHP_FCGI_MAX_REQUESTS): mod_fcgid retires
+	# each process first, instead of sending it a request it drops.
+	cat >"$BUILD/apache2-fcgid-php" <<-EOF
+	#!/bin/sh
+	# written by tests/bench/bench.sh: Apache with conf/apache-fcgid.conf's process limit, set up for php-cgi
+	exec "$APACHE_BIN" -c "FcgidMaxProcessesPerClass $FCGID_LIMIT" -c "FcgidMaxRequestsPerProcess 500" "\$@"
+	EOF
+	chmod 755 "$BUILD/apache2-fcgid-limit" "$BUILD/apache2-fcgid-php"
 fi
 SHIPPED_PROCS=$(sed -n 's/.*"max-procs" *=> *\([0-9]*\).*/\1/p' "$TOP/conf/lighttpd-fastcgi.conf" | head -n 1)
 
@@ -278,7 +286,10 @@ srv_start() {
 			printf '%s\n' "${HTACCESS//"$HTACCESS_CONF"/"$w/hookbox.conf"}" >"$site/cgi-bin/.htaccess"
 		fi
 		[ -z "$OWNER" ] || chown -R "$OWNER" "$w"
-		[ "$kind" = apache-fcgid ] && apache=$BUILD/apache2-fcgid-limit
+		case $kind:$role in
+		apache-fcgid:php) apache=$BUILD/apache2-fcgid-php ;;
+		apache-fcgid:*) apache=$BUILD/apache2-fcgid-limit ;;
+		esac
 		APACHE_BIN=$apache server_start_userdir "apache-userdir-${kind#apache-}" \
 			"$w/srv" "$site" "${SERVER_USER:-}" || return 1
 		S_PROG[$name]=$site/cgi-bin/hookbox.fcgi
@@ -931,7 +942,7 @@ machine() {
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); lighttpd $("$LIGHTTPD_BIN" -v 2>/dev/null | sed -n 's/^lighttpd\/\([^ ]*\).*/\1/p'), Apache $("$APACHE_BIN" -v 2>/dev/null | sed -n 's/^Server version: Apache\/\([^ ]*\).*/\1/p') (prefork, as tests/lib/servers.sh runs a shared host's), PHP $("$PHP_CGI" -v 2>/dev/null | sed -n '1s/^PHP \([^ ]*\).*/\1/p'), SQLite $(sqlite3 --version | cut -d' ' -f1), $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)"
 	echo "- load: wrk -t$WRK_THREADS -c$CONNS, $ROUNDS rounds of $SECS s per contender ($FCGI_ROUNDS behind lighttpd FastCGI), alternating; medians"
 	echo "- lighttpd FastCGI: conf/lighttpd-fastcgi.conf with max-procs $LIGHTTPD_PROCS (it ships $SHIPPED_PROCS) for hookbox, the ceiling and the store limit; PHP: one php-cgi with PHP_FCGI_CHILDREN=$PHP_PROCS"
-	echo "- Apache: the site's cgi-bin with the .htaccess install.sh writes, and FcgidMaxProcessesPerClass $FCGID_LIMIT as conf/apache-fcgid.conf ships; PHP with FcgidWrapper in .htaccess under the same limit"
+	echo "- Apache: the site's cgi-bin with the .htaccess install.sh writes, and FcgidMaxProcessesPerClass $FCGID_LIMIT as conf/apache-fcgid.conf ships; PHP with FcgidWrapper in .htaccess under the same limit, and FcgidMaxRequestsPerProcess 500 (php-cgi's own limit)"
 	echo "- hookbox FastCGI processes' VmHWM at the end of their rounds: lighttpd$LF_HWM_LIST KiB (the largest: $LF_HWM_SPLIT), Apache$AF_HWM_LIST KiB (the largest: $AF_HWM_SPLIT); with the hook: $HOOKS_HWM KiB"
 	[ "$HAVE_HB_STATIC" = 1 ] && echo "- the same for make static: lighttpd$LF_HWM_LIST_S KiB (the largest: $LF_HWM_SPLIT_S), Apache$AF_HWM_LIST_S KiB (the largest: $AF_HWM_SPLIT_S)"
 	echo "- host steal time (the hypervisor giving our CPUs to other guests), median (highest) of hookbox's rounds: lighttpd FastCGI $(steal lf), Apache mod_fcgid $(steal af), lighttpd CGI $(steal lc), Apache CGI $(steal ac)"
