@@ -129,6 +129,8 @@ $CC $BCFLAGS -static -o "$BUILD/store_cgi_static" "$HERE/store_cgi.c" "$HERE/sto
 
 RUN=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/hbbench.XXXXXX") || die "mktemp"
 chmod 755 "$RUN"
+# Until the servers' cleanup below takes over: a failure in setup.
+trap 'rm -rf "$RUN"' EXIT
 PREFIX=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 
 # The user the servers run programs as (servers.sh), and so the owner of
