@@ -1,53 +1,68 @@
 #!/usr/bin/env bash
-# make bench: hookbox against its ceilings, side by side in one run.
+# make bench: hookbox against its ceilings, its store limits and a PHP
+# receiver, behind lighttpd and Apache, side by side in one run.
 #
 # Every figure is a ratio of two contenders measured in the same run,
-# alternating them in short rounds (A, B, A, B, ...) and taking each one's
-# median, because the machines this runs on are noisy. Nothing here is a
-# timed pass/fail test; `make test` does not run it.
+# alternating them in short rounds (A, B, C, A, B, C, ...) and taking each
+# one's median, because the machines this runs on are noisy. Nothing here
+# is a timed pass/fail test; `make test` does not run it.
 #
 # Load: wrk, 32 connections, POSTing Flipsnack orders (tests/bench/order.json)
 # to <script URL>/catalog/<token>; tests/bench/orders.lua makes every
 # order id unique (random run prefix + round + wrk thread + counter), or
 # the same one for the duplicate storm.
 #
-# Contenders (servers from tests/lib/servers.sh, on loopback):
-#   1. hookbox FastCGI behind lighttpd, dynamic and static (make static;
-#      the faster one) | the cheapest FastCGI responders
-#      (tests/bench/ceiling_fcgi.c, one thread and 8 threads, behind the same
-#      lighttpd config; the faster one is the ceiling) | the store limit
-#      (tests/bench/storeloop.c: one durable INSERT per transaction, no HTTP);
-#      then storeloop --vfs: CPU per row at 8 rows a commit on SQLite's own
-#      VFS | on hookbox's (src/vfs.c), taking turns in one process
-#   2. hookbox plain CGI behind lighttpd, dynamic and static (make static;
-#      the faster one) | the cheapest CGI responder (tests/bench/ceiling_cgi.c,
-#      dynamic and static; the faster one) | the CGI store limit
-#      (tests/bench/store_cgi.c: a CGI that only opens hookbox's database
-#      and commits one INSERT durably, dynamic and static; the faster one)
-#   3. duplicate storm (one order accepted, then only its redeliveries) |
-#      unique orders, same hookbox FastCGI server
-#   4. hookbox FastCGI with a hook (/bin/true) on every event | without;
-#      then hook runs/s while the backlog drains (BENCH_DRAIN_MAX s), and
-#      a run paced at 300 events/s on a fresh server to see whether the
-#      hooks keep up
-#   5. instructions per request under FastCGI, hookbox | the 1-thread
-#      ceiling (tests/bench/instructions.sh: callgrind, user space only;
-#      a count that does not move with the machine's load, only by a few
-#      percent with how many requests share a commit)
-#   6. peak RSS (VmHWM) of the FastCGI processes of each build, the
-#      binary's size
-# After each hookbox phase the events table is checked against the 2xx
-# answers wrk counted.
+# Each web server (servers from tests/lib/servers.sh, on loopback) gets, in
+# alternating rounds:
+#   - the ceiling: the cheapest responder, with no work at all
+#     (tests/bench/ceiling_fcgi.c, ceiling_cgi.c);
+#   - the store limit: a program that only commits one row durably into
+#     hookbox's database, the way hookbox writes (store_fcgi.c under
+#     FastCGI, store_cgi.c under CGI; both on store_limit.c);
+#   - under FastCGI, the PHP receiver a careful shop owner would otherwise
+#     drop on the host (tests/bench/receiver.php, run by php-cgi);
+#   - hookbox, dynamic and static (make static), each ratio taken with its
+#     faster build.
+# The servers:
+#   1. lighttpd mod_fastcgi: conf/lighttpd-fastcgi.conf with max-procs
+#      BENCH_LIGHTTPD_PROCS (2) for hookbox, the ceiling and the store
+#      limit; PHP as a host's lighttpd runs it (one php-cgi, 4 children).
+#      Beside them the store loop (tests/bench/storeloop.c: one durable
+#      INSERT per transaction, no HTTP), and storeloop --vfs: CPU per row
+#      at 8 rows a commit on SQLite's own VFS | on hookbox's (src/vfs.c)
+#   2. Apache mod_fcgid, as a shared host runs it
+#      (server_start_userdir): the program in the site's cgi-bin with the
+#      .htaccess lines install.sh writes (install.sh is run once to get
+#      them), and the process limit conf/apache-fcgid.conf ships
+#      (FcgidMaxProcessesPerClass, a server-level directive, given to
+#      Apache with -c); PHP through FcgidWrapper php-cgi in .htaccess.
+#   3. lighttpd mod_cgi (conf/lighttpd-cgi.conf).
+#   4. Apache mod_cgi, as a shared host runs it (the same .htaccess).
+#   5. duplicate storm (one order accepted, then only its redeliveries) |
+#      unique orders, hookbox behind lighttpd FastCGI
+#   6. hookbox with a hook (/bin/true) on every event | without; then hook
+#      runs/s while the backlog drains (BENCH_DRAIN_MAX s), and a run paced
+#      at 300 events/s on a fresh server to see whether the hooks keep up
+#   7. instructions per request under FastCGI, hookbox | the ceiling
+#      (tests/bench/instructions.sh: callgrind, user space only)
+#   8. peak RSS (VmHWM) of hookbox's FastCGI processes under load (lighttpd
+#      and Apache), the binary's size
+# After each phase every contender's table (hookbox's events, the PHP
+# receiver's orders) is checked against the 2xx answers wrk counted.
+#
+# Only hookbox's URL scheme, its config and `hookbox init` are relied on,
+# so that whatever binary `make` built can be measured.
 #
 # Writes the table, the checks and the machine to tests/bench/RESULTS.md.
 #
 # Knobs (environment): BENCH_ROUNDS (3), BENCH_FCGI_ROUNDS (BENCH_ROUNDS + 2,
-# for the headline FastCGI | ceiling phase, whose median moved by a
-# tenth between runs of 3 rounds), BENCH_SECONDS (3 per round),
-# BENCH_DRAIN_MAX (15 s), BENCH_TMPDIR (/var/tmp: the data must be on a
-# real disk, not tmpfs, for fsync to mean anything), BENCH_ONLY (a subset
-# of "fcgi cgi dup hooks instr" while working on one of them: prints the rounds
-# and the medians, and leaves RESULTS.md alone).
+# for the lighttpd FastCGI phase, whose ceiling ratio is the headline),
+# BENCH_SECONDS (3 per round), BENCH_DRAIN_MAX (15 s), BENCH_LIGHTTPD_PROCS
+# (2), BENCH_STATIC (1; 0 leaves out the static builds), BENCH_TMPDIR
+# (/var/tmp: the data must be on a real disk, not tmpfs, for fsync to mean
+# anything), BENCH_ONLY (a subset of "fcgi apache-fcgid cgi apache-cgi dup
+# hooks instr", "apache" meaning both of its, while working on one of them:
+# prints the rounds and the medians, and leaves RESULTS.md alone).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 export TOP
@@ -59,9 +74,12 @@ ROUNDS=${BENCH_ROUNDS:-3}
 FCGI_ROUNDS=${BENCH_FCGI_ROUNDS:-$((ROUNDS + 2))}
 SECS=${BENCH_SECONDS:-3}
 DRAIN_MAX=${BENCH_DRAIN_MAX:-15}
+LIGHTTPD_PROCS=${BENCH_LIGHTTPD_PROCS:-2}
 CONNS=32
 WRK_THREADS=2
 HOOK_RATE=300
+# As a host's stock PHP setup: 4 PHP processes under either server.
+PHP_PROCS=4
 TOKEN=bench-token-0123456789abcdef
 BIN=$TOP/cgi-bin/hookbox.fcgi
 STATIC_BIN=$TOP/cgi-bin/hookbox-static.fcgi
@@ -72,45 +90,144 @@ LUA=$HERE/orders.lua
 TEMPLATE=$HERE/order.json
 T0=$SECONDS
 ONLY=${BENCH_ONLY:-}
-want() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
+want() {
+	[ -z "$ONLY" ] && return 0
+	[[ " $ONLY " == *" $1 "* ]] && return 0
+	case $1 in apache-*) [[ " $ONLY " == *" apache "* ]] ;; *) return 1 ;; esac
+}
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "bench: $*"; exit 1; }
 
 # ---- setup ----
 
-sh tests/lib/deps.sh wrk lighttpd curl sqlite3 libfcgi-dev || exit 1
+sh tests/lib/deps.sh wrk lighttpd apache2 libapache2-mod-fcgid php-cgi \
+	php-sqlite3 curl sqlite3 libfcgi-dev libsqlite3-dev || exit 1
 [ -x "$BIN" ] || die "no $BIN: run make first"
+HAVE_HB_STATIC=0
+[ "${BENCH_STATIC:-1}" != 0 ] && [ -x "$STATIC_BIN" ] && HAVE_HB_STATIC=1
+PHP_CGI=$(command -v php-cgi) || die "no php-cgi"
 mkdir -p "$BUILD"
 CC=${CC:-cc}
-$CC -O2 -o "$BUILD/ceiling_fcgi" "$HERE/ceiling_fcgi.c" -lfcgi &&
-$CC -O2 -DTHREADS=8 -pthread -o "$BUILD/ceiling_fcgi_mt" "$HERE/ceiling_fcgi.c" -lfcgi &&
-$CC -O2 -o "$BUILD/ceiling_cgi" "$HERE/ceiling_cgi.c" &&
-$CC -O2 -o "$BUILD/store_cgi" "$HERE/store_cgi.c" -lsqlite3 &&
-$CC -O2 -I"$TOP/src" -o "$BUILD/storeloop" "$HERE/storeloop.c" "$TOP/src/vfs.c" -lsqlite3 ||
-	die "cannot build the bench programs"
+BCFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -O2 -Wall -Wextra -Werror"
+# shellcheck disable=SC2086
+{
+$CC $BCFLAGS -o "$BUILD/ceiling_fcgi" "$HERE/ceiling_fcgi.c" -lfcgi &&
+$CC $BCFLAGS -o "$BUILD/ceiling_cgi" "$HERE/ceiling_cgi.c" &&
+$CC $BCFLAGS -o "$BUILD/store_cgi" "$HERE/store_cgi.c" "$HERE/store_limit.c" -lsqlite3 &&
+$CC $BCFLAGS -o "$BUILD/store_fcgi" "$HERE/store_fcgi.c" "$HERE/store_limit.c" -lfcgi -lsqlite3 &&
+$CC $BCFLAGS -I"$TOP/src" -o "$BUILD/storeloop" "$HERE/storeloop.c" "$TOP/src/vfs.c" -lsqlite3
+} || die "cannot build the bench programs"
 HAVE_STATIC=0
-$CC -O2 -static -o "$BUILD/ceiling_cgi_static" "$HERE/ceiling_cgi.c" 2>/dev/null &&
+# shellcheck disable=SC2086
+$CC $BCFLAGS -static -o "$BUILD/ceiling_cgi_static" "$HERE/ceiling_cgi.c" 2>/dev/null &&
 	HAVE_STATIC=1
 HAVE_STATIC_STORE=0
-$CC -O2 -static -o "$BUILD/store_cgi_static" "$HERE/store_cgi.c" \
+# shellcheck disable=SC2086
+$CC $BCFLAGS -static -o "$BUILD/store_cgi_static" "$HERE/store_cgi.c" "$HERE/store_limit.c" \
 	-lsqlite3 -lm -lpthread -ldl 2>/dev/null && HAVE_STATIC_STORE=1
 
 RUN=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/hbbench.XXXXXX") || die "mktemp"
 chmod 755 "$RUN"
+# Until the servers' cleanup below takes over: a failure in setup.
+trap 'rm -rf "$RUN"' EXIT
 PREFIX=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+
+# The user the servers run programs as (servers.sh), and so the owner of
+# every site's files and database.
+OWNER=
+if [ "$(id -u)" -eq 0 ] && [ -n "$SERVER_USER" ]; then
+	OWNER=$SERVER_USER:$(id -gn "$SERVER_USER")
+fi
+
+# The .htaccess lines install.sh writes, from install.sh itself: run once
+# into a scratch site with hookbox's binary; each Apache site below gets
+# that file with its own config's path in place of the scratch one.
+HTACCESS=
+if want apache-fcgid || want apache-cgi; then
+	# As the site's owner, as install.sh wants (the server's user here).
+	mkdir -p "$RUN/install/site/cgi-bin"
+	[ -z "$OWNER" ] || chown -R "$OWNER" "$RUN/install"
+	${OWNER:+runuser -u "$SERVER_USER" --} sh "$TOP/install.sh" --binary "$BIN" --cgi-bin "$RUN/install/site/cgi-bin" \
+		--home "$RUN/install/home" --docroot "$RUN/install/site" \
+		>"$RUN/install/log" 2>&1 </dev/null ||
+		{ tail -n 20 "$RUN/install/log" >&2; die "install.sh failed"; }
+	HTACCESS=$(cat "$RUN/install/site/cgi-bin/.htaccess") || die "install.sh wrote no .htaccess"
+	HTACCESS_CONF=$RUN/install/home/conf/hookbox.conf
+	[[ $HTACCESS == *"$HTACCESS_CONF"* ]] ||
+		die "install.sh's .htaccess does not name its config ($HTACCESS_CONF)"
+	# The process limit conf/apache-fcgid.conf ships: server-level, so it
+	# is not in .htaccess. Apache gets it with -c, through this wrapper
+	# (servers.sh runs APACHE_BIN; exec keeps the pid it records).
+	FCGID_LIMIT=$(awk '$1 == "FcgidMaxProcessesPerClass" { print $2; exit }' "$TOP/conf/apache-fcgid.conf")
+	[ -n "$FCGID_LIMIT" ] || die "conf/apache-fcgid.conf sets no FcgidMaxProcessesPerClass"
+	cat >"$BUILD/apache2-fcgid-limit" <<-EOF
+	#!/bin/sh
+	# written by tests/bench/bench.sh: Apache with conf/apache-fcgid.conf's process limit
+	exec "$APACHE_BIN" -c "FcgidMaxProcessesPerClass $FCGID_LIMIT" "\$@"
+	EOF
+	# For PHP, also what a host sets for php-cgi, which exits by itself
+	# after 500 requests (its PHP_FCGI_MAX_REQUESTS): mod_fcgid retires
+	# each process first, instead of sending it a request it drops.
+	cat >"$BUILD/apache2-fcgid-php" <<-EOF
+	#!/bin/sh
+	# written by tests/bench/bench.sh: Apache with conf/apache-fcgid.conf's process limit, set up for php-cgi
+	exec "$APACHE_BIN" -c "FcgidMaxProcessesPerClass $FCGID_LIMIT" -c "FcgidMaxRequestsPerProcess 500" "\$@"
+	EOF
+	chmod 755 "$BUILD/apache2-fcgid-limit" "$BUILD/apache2-fcgid-php"
+fi
+SHIPPED_PROCS=$(sed -n 's/.*"max-procs" *=> *\([0-9]*\).*/\1/p' "$TOP/conf/lighttpd-fastcgi.conf" | head -n 1)
 
 # ---- several servers at once ----
 # servers.sh keeps one server in its SERVER_* globals; we keep each one's
 # copy here and swap them in to stop it.
 
-declare -A S_PID S_URL S_WORK S_KIND S_LOG
+declare -A S_PID S_URL S_WORK S_KIND S_LOG S_PROG S_DB S_TABLE S_WHAT
 LOGNOTES=()
 
-# srv_start NAME KIND BINARY [HOOK]: a server in $RUN/NAME with its own
-# hookbox config and database; HOOK is the program run on every order.
+# shadow_top NAME FILE: a folder to run servers.sh with as TOP, whose
+# conf/lighttpd-fastcgi.conf is FILE (stdin): servers.sh builds lighttpd's
+# config from that snippet, so this changes the snippet and nothing else.
+shadow_top() {
+	mkdir -p "$RUN/$1/top/conf" && cat >"$RUN/$1/top/conf/lighttpd-fastcgi.conf"
+}
+
+# php_lighttpd W: PHP as a host's lighttpd runs it (one php-cgi that
+# forks PHP_PROCS children, each serving one request at a time), the
+# receiver's settings given per URL as .htaccess's SetEnv gives them.
+php_lighttpd() {
+	cat <<-EOF
+	# written by tests/bench/bench.sh: PHP through php-cgi, as a host runs it
+	server.modules += ( "mod_fastcgi", "mod_setenv" )
+	fastcgi.server += ( ".php" => ((
+		"bin-path" => "$PHP_CGI",
+		"socket" => "$1/run/php.sock",
+		"max-procs" => 1,
+		"bin-environment" => (
+			"PHP_FCGI_CHILDREN" => "$PHP_PROCS",
+			"PHP_FCGI_MAX_REQUESTS" => "10000",
+		),
+		"bin-copy-environment" => ( "PATH" ),
+	)))
+	\$HTTP["url"] == "/cgi-bin/receiver.php" {
+		setenv.add-environment = (
+			"RECEIVER_DB" => "$1/data/receiver.db",
+			"RECEIVER_TOKEN" => "$TOKEN",
+		)
+	}
+	EOF
+}
+
+# srv_start NAME KIND ROLE PROGRAM WHAT [HOOK]: a server in $RUN/NAME with
+# its own hookbox config and database.
+#   KIND: lighttpd-fastcgi | lighttpd-cgi | apache-fcgid | apache-cgi
+#   ROLE: hookbox | store (a store limit: needs hookbox's database) |
+#     ceiling (no database) | php (receiver.php; PROGRAM is ignored)
+#   WHAT: how the table and the checks name it; HOOK: a program run on
+#     every order (hookbox's config).
 srv_start() {
-	local name=$1 kind=$2 bin=$3 hook=${4:-} w=$RUN/$1 hooks=
+	local name=$1 kind=$2 role=$3 prog=$4 what=$5 hook=${6:-} w=$RUN/$1 hooks=
+	local site top=$TOP apache=$APACHE_BIN
 	mkdir -p "$w/data"
 	[ -n "$hook" ] && hooks=", \"hooks\": { \"order\": { \"run\": [\"$hook\"] } }"
 	cat >"$w/hookbox.conf" <<-EOF
@@ -122,46 +239,131 @@ srv_start() {
 	  }
 	}
 	EOF
+	S_DB[$name]="" S_TABLE[$name]=events S_WHAT[$name]=$what
+	case $role in
+	hookbox | store)
+		HOOKBOX_CONF=$w/hookbox.conf "$BIN" init >/dev/null ||
+			{ say "bench: hookbox init for $name failed"; return 1; }
+		S_DB[$name]=$w/data/hookbox.db ;;
+	php) S_DB[$name]=$w/data/receiver.db S_TABLE[$name]=orders ;;
+	esac
 	SERVER_PID=
-	server_start "$kind" "$w" "$bin" "$w/hookbox.conf" || return 1
+	case $kind in
+	lighttpd-*)
+		if [ "$role" = php ]; then
+			php_lighttpd "$w" | shadow_top "$name"
+			top=$RUN/$name/top
+			mkdir -p "$w/cgi-bin"
+			install -m 0644 "$HERE/receiver.php" "$w/cgi-bin/receiver.php"
+			prog=$HERE/receiver.php		# (copied as hookbox.fcgi, unused)
+		elif [ "$kind" = lighttpd-fastcgi ]; then
+			sed 's/\("max-procs" *=> *\)[0-9]*/\1'"$LIGHTTPD_PROCS"'/' \
+				"$TOP/conf/lighttpd-fastcgi.conf" | shadow_top "$name"
+			top=$RUN/$name/top
+		fi
+		[ -z "$OWNER" ] || chown -R "$OWNER" "$w"
+		TOP=$top server_start "$kind" "$w" "$prog" "$w/hookbox.conf" || return 1
+		S_PROG[$name]=$w/cgi-bin/hookbox.fcgi
+		if [ "$role" = php ]; then
+			S_URL[$name]="${SERVER_URL%/hookbox.fcgi}/receiver.php?token=$TOKEN"
+		else
+			S_URL[$name]=$SERVER_URL/catalog/$TOKEN
+		fi
+		;;
+	apache-*)
+		site=$w/site
+		mkdir -p "$site/cgi-bin" "$w/srv"
+		if [ "$role" = php ]; then
+			install -m 0644 "$HERE/receiver.php" "$site/cgi-bin/receiver.php"
+			# What a shop owner puts beside it on a host with mod_fcgid.
+			cat >"$site/cgi-bin/.htaccess" <<-EOF
+			SetEnv RECEIVER_DB "$w/data/receiver.db"
+			SetEnv RECEIVER_TOKEN "$TOKEN"
+			AddHandler fcgid-script .php
+			FcgidWrapper "$PHP_CGI" .php
+			Options +ExecCGI
+			EOF
+		else
+			install -m 0755 "$prog" "$site/cgi-bin/hookbox.fcgi"
+			printf '%s\n' "${HTACCESS//"$HTACCESS_CONF"/"$w/hookbox.conf"}" >"$site/cgi-bin/.htaccess"
+		fi
+		[ -z "$OWNER" ] || chown -R "$OWNER" "$w"
+		case $kind:$role in
+		apache-fcgid:php) apache=$BUILD/apache2-fcgid-php ;;
+		apache-fcgid:*) apache=$BUILD/apache2-fcgid-limit ;;
+		esac
+		APACHE_BIN=$apache server_start_userdir "apache-userdir-${kind#apache-}" \
+			"$w/srv" "$site" "${SERVER_USER:-}" || return 1
+		S_PROG[$name]=$site/cgi-bin/hookbox.fcgi
+		if [ "$role" = php ]; then
+			S_URL[$name]="$SERVER_URL/cgi-bin/receiver.php?token=$TOKEN"
+		else
+			S_URL[$name]=$SERVER_URL/cgi-bin/hookbox.fcgi/catalog/$TOKEN
+		fi
+		;;
+	esac
 	S_PID[$name]=$SERVER_PID
-	S_URL[$name]=$SERVER_URL/catalog/$TOKEN
 	S_WORK[$name]=$SERVER_WORKDIR
 	S_KIND[$name]=$SERVER_KIND
 	S_LOG[$name]=$SERVER_LOG
 	SERVER_PID=
 }
 
-# pids_of NAME fcgi|runners: the FastCGI processes lighttpd started (argv[0]
-# is the copied program), or the hook runners they started (the same
-# executable, re-executed as "hookbox run --linger").
+# pids_of NAME fcgi|runners|all: processes running NAME's copy of its
+# program: those with no arguments (how lighttpd and mod_fcgid start a
+# FastCGI program), those with some (hookbox's hook runners, if it
+# re-executes itself for them), or both.
 pids_of() {
-	local exe=${S_WORK[$1]}/cgi-bin/hookbox.fcgi dir a0
+	local exe=${S_PROG[$1]} dir n
 	for dir in /proc/[0-9]*; do
 		[ "$(readlink "$dir/exe" 2>/dev/null)" = "$exe" ] || continue
-		a0=$(tr '\0' '\n' <"$dir/cmdline" 2>/dev/null | head -n 1)
-		case $2:$a0 in
-		fcgi:"$exe" | runners:hookbox) echo "${dir#/proc/}" ;;
+		n=$(tr '\0' '\n' <"$dir/cmdline" 2>/dev/null | wc -l)
+		case $2:$n in
+		fcgi:1 | runners:[2-9] | runners:[1-9][0-9]* | all:*) echo "${dir#/proc/}" ;;
 		esac
 	done
 }
 
+# descendants PID: every process below PID (php-cgi's children, say).
+descendants() {
+	local -A kids=()
+	local pid pp out=() todo=("$1")
+	while read -r pid pp; do
+		kids[$pp]+=" $pid"
+	done < <(cat /proc/[0-9]*/stat 2>/dev/null | awk '{ pid = $1; sub(/.*\) /, ""); print pid, $2 }')
+	while [ ${#todo[@]} -gt 0 ]; do
+		pid=${todo[0]}
+		todo=("${todo[@]:1}")
+		for pp in ${kids[$pid]:-}; do out+=("$pp"); todo+=("$pp"); done
+	done
+	echo "${out[@]}"
+}
+
 srv_stop() {
-	local name=$1 pids line
+	local name=$1 pids line kids p
 	[ -n "${S_PID[$name]:-}" ] || return 0
-	# What hookbox said in the server's error log, counted by message.
+	# What the programs said in the server's error log, counted by message.
 	while IFS= read -r line; do
 		LOGNOTES+=("$name: $line")
-	done < <(grep -a '^hookbox' "${S_LOG[$name]}" 2>/dev/null | sort | uniq -c | sort -rn | head -n 5 | sed 's/^ *\([0-9]*\) /\1× /')
+	done < <(grep -a -o -E '(\[(fcgid|cgi):[a-z]+\]|hookbox|store_limit|receiver\.php|PHP [A-Z][a-z]+ error)[: ].*' "${S_LOG[$name]}" 2>/dev/null |
+		sed -E 's/\[(pid|client) [^]]*\] ?//g' | sort | uniq -c | sort -rn | head -n 5 | sed 's/^ *\([0-9]*\) /\1× /')
+	# The server's processes now, to find any it leaves behind (php-cgi).
+	kids=$(descendants "${S_PID[$name]}")
 	SERVER_PID=${S_PID[$name]} SERVER_URL=${S_URL[$name]}
 	SERVER_WORKDIR=${S_WORK[$name]} SERVER_KIND=${S_KIND[$name]}
+	_SERVER_USERDIR_PROG=
+	case ${S_KIND[$name]} in apache-userdir-*) _SERVER_USERDIR_PROG=${S_PROG[$name]} ;; esac
 	server_stop
 	# Hook runners (started by that server) would go on with its backlog
 	# and weigh on what is measured next; these are ours, by pid. A
 	# FastCGI process that was finishing its last requests may have
 	# started one more as it stopped, so look again until none is left.
 	for _ in 1 2 3 4 5; do
-		pids="$(pids_of "$name" runners) $(pids_of "$name" fcgi)"
+		pids=$(pids_of "$name" all)
+		for p in $kids; do
+			[ -d "/proc/$p" ] && pids+=" $p"
+		done
+		kids=
 		[ -n "${pids// /}" ] || break
 		# shellcheck disable=SC2086
 		kill -CONT $pids 2>/dev/null
@@ -183,7 +385,7 @@ trap 'exit 130' INT TERM
 # as_server CMD...: as the user the server runs programs as (the database
 # and its -wal/-shm belong to that user).
 as_server() {
-	if [ "$(id -u)" -eq 0 ] && [ -n "$SERVER_USER" ]; then
+	if [ -n "$OWNER" ]; then
 		runuser -u "$SERVER_USER" -- "$@"
 	else
 		"$@"
@@ -192,11 +394,17 @@ as_server() {
 
 # sql NAME QUERY: one value from NAME's database.
 sql() {
-	as_server sqlite3 -cmd '.timeout 5000' "${S_WORK[$1]}/data/hookbox.db" "$2" 2>/dev/null
+	as_server sqlite3 -cmd '.timeout 5000' "${S_DB[$1]}" "$2" 2>/dev/null
 }
-rows() { sql "$1" "SELECT count(*) FROM events"; }
-backlog() { sql "$1" "SELECT (SELECT count(*) FROM deliveries WHERE status IN ('pending','running','failed')) + (SELECT count(*) FROM hook_queue)"; }
-succeeded() { sql "$1" "SELECT count(*) FROM deliveries WHERE status = 'succeeded'"; }
+rows() { local n; n=$(sql "$1" "SELECT count(*) FROM ${S_TABLE[$1]}"); echo "${n:-0}"; }
+# The hooks not yet run: deliveries waiting, and events that have none
+# yet (every event of the hooks' servers has a hook). Public schema only.
+backlog() {
+	local n
+	n=$(sql "$1" "SELECT (SELECT count(*) FROM deliveries WHERE status IN ('pending','running','failed')) + (SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id))")
+	echo "${n:-0}"
+}
+succeeded() { local n; n=$(sql "$1" "SELECT count(*) FROM deliveries WHERE status = 'succeeded'"); echo "${n:-0}"; }
 
 # ---- load ----
 
@@ -297,20 +505,19 @@ rows_check() {
 	after=$(rows "$name")
 	delta=$((after - before))
 	acc=${T_ACC[$name]}
-	slack=$((CONNS * T_ROUNDS[$name]))
+	# A request answered other than 2xx, or cut off, may have been stored
+	# all the same (the sender would send it again: a duplicate).
+	slack=$((CONNS * T_ROUNDS[$name] + T_NON2XX[$name] + T_ERR[$name]))
 	if [ "$acc" -eq "$((T_OK[$name] - T_DUP[$name]))" ] && [ "$delta" -ge "$acc" ] &&
 		[ "$delta" -le $((acc + slack)) ]; then
 		verdict=OK
 	else
 		verdict=MISMATCH
 	fi
-	CHECKS+=("$what: rows +$delta, 2xx ${T_OK[$name]} (accepted $acc, duplicate ${T_DUP[$name]}), other ${T_NON2XX[$name]}, socket errors ${T_ERR[$name]}; +$((delta - acc)) rows for requests in flight when wrk stopped (at most $slack): $verdict")
+	CHECKS+=("$what: rows +$delta, 2xx ${T_OK[$name]} (accepted $acc, duplicate ${T_DUP[$name]}), other ${T_NON2XX[$name]}, socket errors ${T_ERR[$name]}; +$((delta - acc)) rows for requests in flight when wrk stopped or not answered 2xx (at most $slack): $verdict")
 	say "  check: ${CHECKS[-1]}"
 }
 
-# ---- 1. FastCGI: hookbox, the ceilings, the store limit ----
-
-srv_start fcgi lighttpd-fastcgi "$BIN" || die "lighttpd-fastcgi did not start"
 # hwm_of NAME: the largest VmHWM of its FastCGI processes, in KiB, and
 # HWM_LIST / HWM_SPLIT: all of them, and what the largest is made of.
 hwm_of() {
@@ -327,116 +534,138 @@ hwm_of() {
 	done
 	HWM=$max
 }
-if want fcgi; then
-	say "== FastCGI (lighttpd mod_fastcgi, max-procs 1, as conf/lighttpd-fastcgi.conf): hookbox (dynamic, static) | ceiling 1 thread | ceiling 8 threads | store loop"
-	srv_start ceil1 lighttpd-fastcgi "$BUILD/ceiling_fcgi" || die "ceiling did not start"
-	srv_start ceilmt lighttpd-fastcgi "$BUILD/ceiling_fcgi_mt" || die "ceiling did not start"
-	FCGI_NAMES="fcgi ceil1 ceilmt"
-	if [ -x "$STATIC_BIN" ]; then
-		srv_start fcgis lighttpd-fastcgi "$STATIC_BIN" || die "lighttpd-fastcgi (static) did not start"
-		FCGI_NAMES="fcgi fcgis ceil1 ceilmt"
-	fi
-	for n in $FCGI_NAMES; do wrk_run - "$n" unique 1; done
+
+# faster A B: whichever of two contenders had the higher median (A when B
+# was not measured).
+faster() {
+	if [ -n "${RATES[$2]:-}" ] && ge "$(med "$2")" "$(med "$1")"; then echo "$2"; else echo "$1"; fi
+}
+
+# measure ROUNDS NAME...: a 1 s warm-up each, then ROUNDS rounds taking
+# turns; then the rows check of every NAME with a database. PER_ROUND, if
+# set, is run after each round.
+PER_ROUND=
+measure() {
+	local rounds=$1 n r
+	local -A start=()
+	shift
+	for n in "$@"; do wrk_run - "$n" unique 1; done
 	sleep 0.5
-	tally_reset fcgi
-	before=$(rows fcgi)
-	if [ -x "$STATIC_BIN" ]; then
-		tally_reset fcgis
-		before_s=$(rows fcgis)
-	fi
-	for r in $(seq "$FCGI_ROUNDS"); do
-		say " round $r"
-		for n in $FCGI_NAMES; do wrk_run "$n" "$n" unique "$SECS"; done
-		storeloop_run
+	for n in "$@"; do
+		[ -n "${S_DB[$n]}" ] || continue
+		tally_reset "$n"
+		start[$n]=$(rows "$n")
 	done
+	for r in $(seq "$rounds"); do
+		say " round $r"
+		for n in "$@"; do wrk_run "$n" "$n" unique "$SECS"; done
+		[ -z "$PER_ROUND" ] || $PER_ROUND
+	done
+	for n in "$@"; do
+		[ -z "${S_DB[$n]}" ] || rows_check "$n" "${S_WHAT[$n]}" "${start[$n]}"
+	done
+	return 0
+}
+
+# phase P KIND LABEL ROUNDS: every contender behind one kind of server,
+# named P_hb (hookbox), P_hbs (its static build), P_ceil, P_store, and
+# P_php under FastCGI; under CGI the static builds of the ceiling and the
+# store limit too (P_ceils, P_stores), as a CGI program's start is most
+# of its cost. Leaves PHASE_HWM*: the hookbox FastCGI processes' VmHWM.
+phase() {
+	local p=$1 kind=$2 label=$3 rounds=$4 n
+	local -a N=()
+	if [ -z "${S_PID[${p}_hb]:-}" ]; then
+		srv_start "${p}_hb" "$kind" hookbox "$BIN" "$label: hookbox" ||
+			die "$label did not start"
+	fi
+	N+=("${p}_hb")
+	if [ "$HAVE_HB_STATIC" = 1 ]; then
+		srv_start "${p}_hbs" "$kind" hookbox "$STATIC_BIN" "$label: hookbox, static build" ||
+			die "$label did not start"
+		N+=("${p}_hbs")
+	fi
+	case $kind in
+	*-cgi)
+		srv_start "${p}_ceil" "$kind" ceiling "$BUILD/ceiling_cgi" "$label: ceiling" &&
+			N+=("${p}_ceil") || die "$label (ceiling) did not start"
+		if [ "$HAVE_STATIC" = 1 ]; then
+			srv_start "${p}_ceils" "$kind" ceiling "$BUILD/ceiling_cgi_static" "$label: ceiling, static" &&
+				N+=("${p}_ceils") || die "$label (ceiling) did not start"
+		fi
+		srv_start "${p}_store" "$kind" store "$BUILD/store_cgi" "$label: store limit" &&
+			N+=("${p}_store") || die "$label (store limit) did not start"
+		if [ "$HAVE_STATIC_STORE" = 1 ]; then
+			srv_start "${p}_stores" "$kind" store "$BUILD/store_cgi_static" "$label: store limit, static" &&
+				N+=("${p}_stores") || die "$label (store limit) did not start"
+		fi
+		;;
+	*)
+		srv_start "${p}_ceil" "$kind" ceiling "$BUILD/ceiling_fcgi" "$label: ceiling" &&
+			N+=("${p}_ceil") || die "$label (ceiling) did not start"
+		srv_start "${p}_store" "$kind" store "$BUILD/store_fcgi" "$label: store limit" &&
+			N+=("${p}_store") || die "$label (store limit) did not start"
+		srv_start "${p}_php" "$kind" php - "$label: PHP receiver" &&
+			N+=("${p}_php") || die "$label (PHP) did not start"
+		;;
+	esac
+	measure "$rounds" "${N[@]}"
+	PHASE_HWM='' PHASE_HWM_S=''
+	if [ "$kind" != "${kind%-cgi}-cgi" ]; then
+		hwm_of "${p}_hb"
+		PHASE_HWM=$HWM PHASE_HWM_LIST=$HWM_LIST PHASE_HWM_SPLIT=$HWM_SPLIT
+		if [ "$HAVE_HB_STATIC" = 1 ]; then
+			hwm_of "${p}_hbs"
+			PHASE_HWM_S=$HWM PHASE_HWM_LIST_S=$HWM_LIST PHASE_HWM_SPLIT_S=$HWM_SPLIT
+		fi
+		hwm_of "${p}_ceil"
+		PHASE_HWM_CEIL=$HWM
+	fi
+	for n in "${N[@]}"; do
+		# lighttpd's hookbox server stays for the storm and the hooks.
+		[ "$n" = lf_hb ] || srv_stop "$n"
+	done
+}
+
+# ---- 1. lighttpd FastCGI ----
+
+if want fcgi || want dup || want hooks; then
+	srv_start lf_hb lighttpd-fastcgi hookbox "$BIN" "lighttpd FastCGI: hookbox" ||
+		die "lighttpd-fastcgi did not start"
+fi
+if want fcgi; then
+	say "== lighttpd mod_fastcgi (max-procs $LIGHTTPD_PROCS): hookbox (dynamic, static) | ceiling | store limit | PHP receiver | store loop"
+	PER_ROUND=storeloop_run phase lf lighttpd-fastcgi "lighttpd FastCGI" "$FCGI_ROUNDS"
+	LF_HWM=$PHASE_HWM LF_HWM_LIST=$PHASE_HWM_LIST LF_HWM_SPLIT=$PHASE_HWM_SPLIT
+	LF_HWM_S=$PHASE_HWM_S LF_HWM_LIST_S=${PHASE_HWM_LIST_S:-} LF_HWM_SPLIT_S=${PHASE_HWM_SPLIT_S:-}
+	LF_HWM_CEIL=$PHASE_HWM_CEIL
 	# hookbox's VFS against SQLite's, at a batch's size (storeloop.c).
 	read -r _ _ _ _ VFS_SQLITE _ VFS_HOOKBOX < <("$BUILD/storeloop" --vfs "$RUN/storeloop/vfs.db" 8 30) ||
 		die "storeloop --vfs failed"
 	say "  store, 8 rows a commit: CPU per row $VFS_SQLITE µs on SQLite's VFS, $VFS_HOOKBOX µs on hookbox's"
-	rows_check fcgi "FastCGI hookbox" "$before"
-	hwm_of fcgi
-	DYN_HWM=$HWM RSS_LIST=$HWM_LIST RSS_SPLIT=$HWM_SPLIT
-	HBFCGI=fcgi HBFCGI_WHAT="cgi-bin/hookbox.fcgi" HWM_S=
-	if [ -x "$STATIC_BIN" ]; then
-		rows_check fcgis "FastCGI hookbox, static build" "$before_s"
-		hwm_of fcgis
-		HWM_S=$HWM RSS_LIST_S=$HWM_LIST RSS_SPLIT_S=$HWM_SPLIT
-		ge "$(med fcgis)" "$(med fcgi)" && HBFCGI=fcgis HBFCGI_WHAT="make static"
-		srv_stop fcgis
-	fi
-	hwm_of ceil1
-	CEIL_HWM=$HWM
-	srv_stop ceil1
-	srv_stop ceilmt
-	if ge "$(med ceilmt)" "$(med ceil1)"; then
-		CEIL=ceilmt CEIL_WHAT="8 threads over FCGX_Accept_r (faster than 1 thread: $(ratio "$(med ceil1)" "$(med ceilmt)")×)"
-	else
-		CEIL=ceil1 CEIL_WHAT="1 thread, FCGX_Accept_r loop (8 threads: $(ratio "$(med ceilmt)" "$(med ceil1)")×)"
-fi
 fi
 
-# ---- 2. plain CGI ----
+# ---- 2. Apache mod_fcgid ----
+
+if want apache-fcgid; then
+	say "== Apache mod_fcgid (install.sh's .htaccess, FcgidMaxProcessesPerClass $FCGID_LIMIT): hookbox (dynamic, static) | ceiling | store limit | PHP receiver"
+	phase af apache-fcgid "Apache mod_fcgid" "$ROUNDS"
+	AF_HWM=$PHASE_HWM AF_HWM_LIST=$PHASE_HWM_LIST AF_HWM_SPLIT=$PHASE_HWM_SPLIT
+	AF_HWM_S=$PHASE_HWM_S AF_HWM_LIST_S=${PHASE_HWM_LIST_S:-} AF_HWM_SPLIT_S=${PHASE_HWM_SPLIT_S:-}
+fi
+
+# ---- 3. lighttpd CGI ----
 
 if want cgi; then
-	say "== plain CGI (lighttpd mod_cgi): hookbox (dynamic, static) | ceiling (dynamic, static) | store limit (dynamic, static)"
-	srv_start cgi lighttpd-cgi "$BIN" || die "lighttpd-cgi did not start"
-	CGI_N="cgi"
-	if [ -x "$STATIC_BIN" ]; then
-		srv_start cgis lighttpd-cgi "$STATIC_BIN" || die "lighttpd-cgi did not start"
-		CGI_N+=" cgis"
-	fi
-	srv_start cgiceil lighttpd-cgi "$BUILD/ceiling_cgi" || die "CGI ceiling did not start"
-	CGI_N+=" cgiceil"
-	if [ "$HAVE_STATIC" = 1 ]; then
-		srv_start cgiceils lighttpd-cgi "$BUILD/ceiling_cgi_static" || die "CGI ceiling did not start"
-		CGI_N+=" cgiceils"
-	fi
-	# The store limit writes to a database hookbox made (hookbox init),
-	# owned like the others by the server's user.
-	limits="storecgi=$BUILD/store_cgi"
-	[ "$HAVE_STATIC_STORE" = 1 ] && limits+=" storecgis=$BUILD/store_cgi_static"
-	for l in $limits; do
-		n=${l%%=*}
-		srv_start "$n" lighttpd-cgi "${l#*=}" || die "CGI store limit did not start"
-		HOOKBOX_CONF=$RUN/$n/hookbox.conf "$BIN" init >/dev/null ||
-			die "hookbox init for the CGI store limit failed"
-		chown -R --reference="$RUN/$n" "$RUN/$n/data"
-		CGI_N+=" $n"
-	done
-	for n in $CGI_N; do wrk_run - "$n" unique 1; done
-	sleep 0.5
-	tally_reset cgi
-	tally_reset cgis
-	tally_reset storecgi
-	tally_reset storecgis
-	before=$(rows cgi)
-	[ -x "$STATIC_BIN" ] && before_s=$(rows cgis)
-	before_l=$(rows storecgi)
-	[ "$HAVE_STATIC_STORE" = 1 ] && before_ls=$(rows storecgis)
-	for r in $(seq "$ROUNDS"); do
-		say " round $r"
-		for n in $CGI_N; do wrk_run "$n" "$n" unique "$SECS"; done
-	done
-	rows_check cgi "CGI hookbox" "$before"
-	[ -x "$STATIC_BIN" ] && rows_check cgis "CGI hookbox, static build" "$before_s"
-	rows_check storecgi "CGI store limit" "$before_l"
-	[ "$HAVE_STATIC_STORE" = 1 ] && rows_check storecgis "CGI store limit, static build" "$before_ls"
-	for n in $CGI_N; do srv_stop "$n"; done
-	CGICEIL=cgiceil CGICEIL_WHAT="dynamically linked"
-	if [ "$HAVE_STATIC" = 1 ] && ge "$(med cgiceils)" "$(med cgiceil)"; then
-		CGICEIL=cgiceils CGICEIL_WHAT="statically linked (dynamic: $(ratio "$(med cgiceil)" "$(med cgiceils)")×)"
-	elif [ "$HAVE_STATIC" = 1 ]; then
-		CGICEIL_WHAT="dynamically linked (static: $(ratio "$(med cgiceils)" "$(med cgiceil)")×)"
-	fi
-	STORECGI=storecgi STORECGI_WHAT="dynamic"
-	if [ "$HAVE_STATIC_STORE" = 1 ] && ge "$(med storecgis)" "$(med storecgi)"; then
-		STORECGI=storecgis STORECGI_WHAT="static"
-	fi
-	# hookbox, like the ceiling, in its faster build.
-	HBCGI=cgi HBCGI_WHAT="cgi-bin/hookbox.fcgi"
-	if [ -x "$STATIC_BIN" ] && ge "$(med cgis)" "$(med cgi)"; then
-		HBCGI=cgis HBCGI_WHAT="make static"
-	fi
+	say "== lighttpd mod_cgi: hookbox | ceiling | store limit (each dynamic and static)"
+	phase lc lighttpd-cgi "lighttpd CGI" "$ROUNDS"
+fi
+
+# ---- 4. Apache CGI ----
+
+if want apache-cgi; then
+	say "== Apache mod_cgi (install.sh's .htaccess): hookbox | ceiling | store limit (each dynamic and static)"
+	phase ac apache-cgi "Apache CGI" "$ROUNDS"
 fi
 
 # ---- 3. duplicate storm ----
@@ -445,20 +674,20 @@ if want dup; then
 	say "== duplicate storm vs unique orders (hookbox FastCGI)"
 	dupbody=$(sed "s/@ID@/$PREFIX-dup/" "$TEMPLATE")
 	first=$(curl -s --noproxy '*' --max-time 30 -H 'Content-Type: application/json' \
-		--data-binary "$dupbody" "${S_URL[fcgi]}")
+		--data-binary "$dupbody" "${S_URL[lf_hb]}")
 	say "  the order, once: $first"
-	db=${S_WORK[fcgi]}/data/hookbox.db
+	db=${S_DB[lf_hb]}
 	# snapshot: rows, then the database's and the WAL's size and mtime.
-	snapshot() { printf '%s %s %s' "$(rows fcgi)" "$(stat -c '%s@%y' "$db")" "$(stat -c '%s@%y' "$db-wal" 2>/dev/null)"; }
-	tally_reset fcgi
-	before=$(rows fcgi)
+	snapshot() { printf '%s %s %s' "$(rows lf_hb)" "$(stat -c '%s@%y' "$db")" "$(stat -c '%s@%y' "$db-wal" 2>/dev/null)"; }
+	tally_reset lf_hb
+	before=$(rows lf_hb)
 	STORM_WRITES=0 STORM_LINES=()
 	for r in $(seq "$ROUNDS"); do
 		say " round $r"
-		wrk_run unique fcgi unique "$SECS"
+		wrk_run unique lf_hb unique "$SECS"
 		sleep 0.5
 		s0=$(snapshot)
-		wrk_run dup fcgi dup "$SECS"
+		wrk_run dup lf_hb dup "$SECS"
 		sleep 0.2
 		s1=$(snapshot)
 		if [ "$s0" != "$s1" ]; then
@@ -466,7 +695,7 @@ if want dup; then
 			STORM_LINES+=("round $r: before [$s0] after [$s1]")
 		fi
 	done
-	rows_check fcgi "FastCGI hookbox, unique + duplicate storm" "$before"
+	rows_check lf_hb "FastCGI hookbox, unique + duplicate storm" "$before"
 	if [ "$STORM_WRITES" -eq 0 ]; then
 		CHECKS+=("duplicate storm: events rows, database and WAL size and mtime unchanged across every storm round: OK (a duplicate costs no write)")
 	else
@@ -479,13 +708,13 @@ fi
 
 if want hooks; then
 	say "== hook /bin/true on every order vs no hook (hookbox FastCGI)"
-	srv_start hooks lighttpd-fastcgi "$BIN" /bin/true || die "lighttpd-fastcgi did not start"
+	srv_start hooks lighttpd-fastcgi hookbox "$BIN" "FastCGI hookbox with a hook" /bin/true || die "lighttpd-fastcgi did not start"
 	wrk_run - hooks unique 1
 	sleep 0.5
 	tally_reset hooks
-	tally_reset fcgi
+	tally_reset lf_hb
 	before_h=$(rows hooks)
-	before_n=$(rows fcgi)
+	before_n=$(rows lf_hb)
 	succ0=$(succeeded hooks)
 	# While the no-hook contender runs, the hook runners still working on the
 	# previous round's backlog are paused (SIGSTOP/SIGCONT, by pid), so that
@@ -501,11 +730,11 @@ if want hooks; then
 		say " round $r"
 		wrk_run hook hooks unique "$SECS"
 		runners_signal STOP
-		wrk_run nohook fcgi unique "$SECS"
+		wrk_run nohook lf_hb unique "$SECS"
 		runners_signal CONT
 	done
 	rows_check hooks "FastCGI hookbox with a hook" "$before_h"
-	rows_check fcgi "FastCGI hookbox without a hook" "$before_n"
+	rows_check lf_hb "FastCGI hookbox without a hook" "$before_n"
 
 	# drain: how fast the runners get through the backlog with no load.
 	drain() {
@@ -545,7 +774,7 @@ if want hooks; then
 	# the flood's backlog is not counted; does the backlog stay bounded?
 	PACE_SECS=$((SECS * 3))
 	say "== $HOOK_RATE events/s with a hook on each, ${PACE_SECS} s"
-	srv_start pace lighttpd-fastcgi "$BIN" /bin/true || die "lighttpd-fastcgi did not start"
+	srv_start pace lighttpd-fastcgi hookbox "$BIN" "FastCGI hookbox with a hook, paced" /bin/true || die "lighttpd-fastcgi did not start"
 	tally_reset pace
 	before_h=$(rows pace)
 	PACE_B0=$(backlog pace)
@@ -583,7 +812,7 @@ if want hooks; then
 	fi
 	srv_stop pace
 fi
-srv_stop fcgi
+srv_stop lf_hb
 
 # ---- 5. instructions per request (callgrind), beside the ceiling ----
 
@@ -608,14 +837,15 @@ if [ -n "$ONLY" ]; then
 		printf '%-10s median %9.0f /s  p50 %s  p99 %s\n' "$l" "$(med "$l")" "$(ms "${P50S[$l]}")" "$(ms "${P99S[$l]}")"
 	done | sort
 	want instr && echo "instructions per request: hookbox ${INSTR[hookbox]:-?}, ceiling ${INSTR[ceiling]:-?}"
-	want fcgi && echo "FastCGI VmHWM:$RSS_LIST KiB (the largest now: $RSS_SPLIT)"
-	want fcgi && [ -n "$HWM_S" ] && echo "FastCGI VmHWM, make static:$RSS_LIST_S KiB (the largest now: $RSS_SPLIT_S)"
+	want fcgi && echo "lighttpd FastCGI VmHWM:$LF_HWM_LIST KiB (the largest now: $LF_HWM_SPLIT); static:${LF_HWM_LIST_S:-} KiB"
+	want apache-fcgid && echo "Apache mod_fcgid VmHWM:$AF_HWM_LIST KiB (the largest now: $AF_HWM_SPLIT); static:${AF_HWM_LIST_S:-} KiB"
 	for c in "${CHECKS[@]}"; do echo "check: $c"; done
+	for c in "${LOGNOTES[@]}"; do echo "log: $c"; done
 	echo "bench: BENCH_ONLY=$ONLY, $((SECONDS - T0)) s; RESULTS.md not written"
 	exit 0
 fi
 
-# ---- 6. size ----
+# ---- 8. size ----
 
 SIZE=$(stat -c %s "$BIN")
 tmpx=$(mktemp)
@@ -628,68 +858,96 @@ yn() { if ge "$1" "$2"; then echo yes; else echo "**no**"; fi; }
 le_yn() { if ge "$2" "$1"; then echo yes; else echo "**no**"; fi; }
 row() { printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$@"; }
 rate_of() { printf '%.0f' "$(med "$1")"; }
+r() { ratio "$(med "$1")" "$(med "$2")"; }
+# crow LABEL NAME RATIO [TARGET MET]: a contender's row.
+crow() { row "$1" "$(rate_of "$2")" "$(ms "${P50S[$2]}")" "$(ms "${P99S[$2]}")" "$3" "${4:-}" "${5:-}"; }
+# cpu P NAME...: whole-machine CPU time per request of each, "a / b / c µs".
+# shellcheck disable=SC2086
+cpu() { local n out=; for n; do out+="${out:+ / }$(median ${BUSYS[$n]:-})"; done; echo "$out µs"; }
+build_of() { case $1 in *s) echo "make static" ;; *) echo "cgi-bin/hookbox.fcgi (dynamic)" ;; esac; }
 
-r_fcgi=$(ratio "$(med $HBFCGI)" "$(med $CEIL)")
-r_cgi=$(ratio "$(med $HBCGI)" "$(med $CGICEIL)")
-r_store=$(ratio "$(med fcgi)" "$(med storeloop)")
-r_dup=$(ratio "$(med dup)" "$(med unique)")
-r_hook=$(ratio "$(med hook)" "$(med nohook)")
-r_runs=$(ratio "$HOOK_DRAIN_RATE" "$HOOK_RATE")
+# hookbox's two builds in a phase, each against BASE (ceiling or limit).
+hb_rows() {
+	local p=$1 base=$2 what=$3
+	crow "… hookbox, cgi-bin/hookbox.fcgi (dynamic)" "${p}_hb" "$(r "${p}_hb" "$base") of $what"
+	[ "$HAVE_HB_STATIC" = 1 ] &&
+		crow "… hookbox, make static" "${p}_hbs" "$(r "${p}_hbs" "$base") of $what"
+	return 0
+}
 
 table() {
+	local hb ceil store php
 	row contender events/s p50 p99 ratio target met?
 	row --- ---: ---: ---: ---: --- ---
-	row "FastCGI hookbox (durable: an fsync before each answer), faster build ($HBFCGI_WHAT)" "$(rate_of $HBFCGI)" "$(ms "${P50S[$HBFCGI]}")" "$(ms "${P99S[$HBFCGI]}")" "$r_fcgi" "≥ 0.80 of ceiling" "$(yn "$r_fcgi" 0.8)"
-	row "FastCGI hookbox, cgi-bin/hookbox.fcgi (dynamic)" "$(rate_of fcgi)" "$(ms "${P50S[fcgi]}")" "$(ms "${P99S[fcgi]}")" "$(ratio "$(med fcgi)" "$(med $CEIL)")" "" ""
-	if [ -n "$HWM_S" ]; then
-		row "FastCGI hookbox, make static" "$(rate_of fcgis)" "$(ms "${P50S[fcgis]}")" "$(ms "${P99S[fcgis]}")" "$(ratio "$(med fcgis)" "$(med $CEIL)")" "" ""
-	fi
-	row "FastCGI ceiling, 1 thread" "$(rate_of ceil1)" "$(ms "${P50S[ceil1]}")" "$(ms "${P99S[ceil1]}")" "$(ratio "$(med ceil1)" "$(med $CEIL)")" "" ""
-	row "FastCGI ceiling, 8 threads" "$(rate_of ceilmt)" "$(ms "${P50S[ceilmt]}")" "$(ms "${P99S[ceilmt]}")" "$(ratio "$(med ceilmt)" "$(med $CEIL)")" "" ""
-	row "store loop, 1 INSERT per durable commit, no HTTP (commits/s; latency of one commit)" "$(rate_of storeloop)" "$(ms "${P50S[storeloop]}")" "$(ms "${P99S[storeloop]}")" "hookbox FastCGI / loop: $r_store" "(information)" ""
-	row "store, 8 rows per durable commit, no HTTP: CPU time per row (user and system) on SQLite's own VFS / on hookbox's (src/vfs.c: a commit's WAL writes in one call), taking turns in one process" "" "" "" "${VFS_SQLITE:-?} / ${VFS_HOOKBOX:-?} µs = $(ratio "${VFS_SQLITE:-0}" "${VFS_HOOKBOX:-0}")×" "(information)" ""
-	row "CGI hookbox, faster build ($HBCGI_WHAT)" "$(rate_of $HBCGI)" "$(ms "${P50S[$HBCGI]}")" "$(ms "${P99S[$HBCGI]}")" "$r_cgi" "≥ 0.70 of ceiling" "$(yn "$r_cgi" 0.7)"
-	row "CGI hookbox, cgi-bin/hookbox.fcgi (dynamic)" "$(rate_of cgi)" "$(ms "${P50S[cgi]}")" "$(ms "${P99S[cgi]}")" "$(ratio "$(med cgi)" "$(med $CGICEIL)")" "" ""
-	if [ -x "$STATIC_BIN" ]; then
-		row "CGI hookbox, make static" "$(rate_of cgis)" "$(ms "${P50S[cgis]}")" "$(ms "${P99S[cgis]}")" "$(ratio "$(med cgis)" "$(med $CGICEIL)")" "" ""
-	fi
-	row "CGI ceiling, dynamic" "$(rate_of cgiceil)" "$(ms "${P50S[cgiceil]}")" "$(ms "${P99S[cgiceil]}")" "$(ratio "$(med cgiceil)" "$(med $CGICEIL)")" "" ""
-	if [ "$HAVE_STATIC" = 1 ]; then
-		row "CGI ceiling, static" "$(rate_of cgiceils)" "$(ms "${P50S[cgiceils]}")" "$(ms "${P99S[cgiceils]}")" "$(ratio "$(med cgiceils)" "$(med $CGICEIL)")" "" ""
-	fi
-	if [ -n "${STORECGI:-}" ]; then
-		row "CGI store limit ($STORECGI_WHAT): a CGI that only opens hookbox's database, commits one INSERT with an fsync and closes (no config, JSON or checks)" "$(rate_of "$STORECGI")" "$(ms "${P50S[$STORECGI]}")" "$(ms "${P99S[$STORECGI]}")" "$(ratio "$(med "$STORECGI")" "$(med "$CGICEIL")") of ceiling; hookbox CGI / limit: $(ratio "$(med "$HBCGI")" "$(med "$STORECGI")")" "(information)" ""
-		# shellcheck disable=SC2086
-		row "CPU time of the whole machine per request, CGI (as for FastCGI below), ceiling / store limit / hookbox, each in its faster build: what the CPUs alone would allow" "" "" "" "$(median ${BUSYS[$CGICEIL]:-}) / $(median ${BUSYS[$STORECGI]:-}) / $(median ${BUSYS[$HBCGI]:-}) µs: limit $(ratio "$(median ${BUSYS[$CGICEIL]:-})" "$(median ${BUSYS[$STORECGI]:-})"), hookbox $(ratio "$(median ${BUSYS[$CGICEIL]:-})" "$(median ${BUSYS[$HBCGI]:-})") of ceiling" "(information)" ""
-	fi
-	row "FastCGI duplicate storm" "$(rate_of dup)" "$(ms "${P50S[dup]}")" "$(ms "${P99S[dup]}")" "$r_dup" "≥ 1.00 of unique" "$(yn "$r_dup" 1)"
-	row "FastCGI unique orders (alternating with the storm)" "$(rate_of unique)" "$(ms "${P50S[unique]}")" "$(ms "${P99S[unique]}")" "1.00" "" ""
-	row "FastCGI, hook /bin/true on every order" "$(rate_of hook)" "$(ms "${P50S[hook]}")" "$(ms "${P99S[hook]}")" "$r_hook" "≥ 0.70 of no hook" "$(yn "$r_hook" 0.7)"
-	row "FastCGI, no hook (alternating with the above)" "$(rate_of nohook)" "$(ms "${P50S[nohook]}")" "$(ms "${P99S[nohook]}")" "1.00" "" ""
+
+	# lighttpd FastCGI: hookbox against the ceiling.
+	hb=$(faster lf_hb lf_hbs) R_LF=$(r "$hb" lf_ceil)
+	crow "**lighttpd FastCGI** (max-procs $LIGHTTPD_PROCS): hookbox, faster build ($(build_of "$hb")), durable" "$hb" "$R_LF of ceiling" "≥ 0.65 of ceiling" "$(yn "$R_LF" 0.65)"
+	hb_rows lf lf_ceil ceiling
+	crow "… ceiling (ceiling_fcgi.c: no work)" lf_ceil 1.00
+	crow "… store limit (store_fcgi.c: one durable INSERT per request, nothing else)" lf_store "$(r lf_store lf_ceil) of ceiling; hookbox / limit: $(r "$hb" lf_store)" "(information)"
+	crow "… PHP receiver (receiver.php, php-cgi with $PHP_PROCS children)" lf_php "$(r lf_php lf_ceil) of ceiling; hookbox / PHP: $(r "$hb" lf_php)×" "(information)"
+	row "… CPU time of the whole machine per request (every process and the kernel, from /proc/stat, without idle or steal; median of the rounds): ceiling / store limit / PHP / hookbox" "" "" "" "$(cpu lf_ceil lf_store lf_php "$hb")" "(information)" ""
+	crow "store loop, 1 INSERT per durable commit, no HTTP (commits/s; latency of one commit)" storeloop "hookbox / loop: $(r "$hb" storeloop)" "(information)"
+	row "store, 8 rows per durable commit, no HTTP: CPU time per row on SQLite's own VFS / on hookbox's (src/vfs.c), taking turns in one process" "" "" "" "${VFS_SQLITE:-?} / ${VFS_HOOKBOX:-?} µs = $(ratio "${VFS_SQLITE:-0}" "${VFS_HOOKBOX:-0}")×" "(information)" ""
+
+	# Apache mod_fcgid: hookbox against the store limit and PHP.
+	hb=$(faster af_hb af_hbs) R_AF=$(r "$hb" af_store) R_AFP=$(r "$hb" af_php)
+	crow "**Apache mod_fcgid** (install.sh's .htaccess, FcgidMaxProcessesPerClass $FCGID_LIMIT): hookbox, faster build ($(build_of "$hb"))" "$hb" "$R_AF of store limit" "≥ 0.90 of store limit" "$(yn "$R_AF" 0.9)"
+	row "… the same hookbox against the PHP receiver" "" "" "" "$R_AFP×" "≥ 2× PHP" "$(yn "$R_AFP" 2)"
+	hb_rows af af_store "store limit"
+	crow "… ceiling" af_ceil "$(r af_ceil af_store) of store limit" "(information)"
+	crow "… store limit (store_fcgi.c)" af_store 1.00
+	crow "… PHP receiver (FcgidWrapper php-cgi in .htaccess)" af_php "$(r af_php af_store) of store limit" "(information)"
+	row "… CPU time of the whole machine per request: ceiling / store limit / PHP / hookbox" "" "" "" "$(cpu af_ceil af_store af_php "$hb")" "(information)" ""
+
+	# CGI: hookbox against the CGI store limit, each in its faster build.
+	for p in lc ac; do
+		hb=$(faster "${p}_hb" "${p}_hbs") ceil=$(faster "${p}_ceil" "${p}_ceils") store=$(faster "${p}_store" "${p}_stores")
+		R_CGI[$p]=$(r "$hb" "$store")
+		[ $p = lc ] && what="**lighttpd mod_cgi**" || what="**Apache mod_cgi** (install.sh's .htaccess)"
+		crow "$what: hookbox, faster build ($(build_of "$hb"))" "$hb" "${R_CGI[$p]} of store limit ($store); $(r "$hb" "$ceil") of ceiling" "≥ 0.90 of store limit" "$(yn "${R_CGI[$p]}" 0.9)"
+		hb_rows "$p" "$store" "store limit"
+		crow "… ceiling, dynamic" "${p}_ceil" "$(r "${p}_ceil" "$store") of store limit" "(information)"
+		[ "$HAVE_STATIC" = 1 ] && crow "… ceiling, static" "${p}_ceils" "$(r "${p}_ceils" "$store") of store limit" "(information)"
+		crow "… store limit, dynamic (store_cgi.c: open hookbox's database, one durable INSERT, close)" "${p}_store" "$(r "${p}_store" "$store")"
+		[ "$HAVE_STATIC_STORE" = 1 ] && crow "… store limit, static" "${p}_stores" "$(r "${p}_stores" "$store")"
+		row "… CPU time of the whole machine per request, faster builds: ceiling / store limit / hookbox" "" "" "" "$(cpu "$ceil" "$store" "$hb")" "(information)" ""
+	done
+
+	r_dup=$(r dup unique) r_hook=$(r hook nohook) r_runs=$(ratio "$HOOK_DRAIN_RATE" "$HOOK_RATE")
+	crow "lighttpd FastCGI duplicate storm" dup "$r_dup" "≥ 1.00 of unique" "$(yn "$r_dup" 1)"
+	crow "… unique orders (alternating with the storm)" unique 1.00
+	crow "lighttpd FastCGI, hook /bin/true on every order" hook "$r_hook" "≥ 0.70 of no hook" "$(yn "$r_hook" 0.7)"
+	crow "… no hook (alternating with the above)" nohook 1.00
 	row "hook runs/s while draining (backlog $HOOK_BACKLOG → $HOOK_DRAIN_LEFT in $HOOK_DRAIN_SECS s)" "$HOOK_DRAIN_RATE" "" "" "$r_runs of $HOOK_RATE/s" "≥ 1.00" "$(yn "$r_runs" 1)"
 	row "hook runs/s over the hook rounds + drain" "$HOOK_RUNS_RATE" "" "" "" "(information)" ""
 	row "$HOOK_RATE/s offered for $PACE_SECS s with a hook on each (events/s accepted); backlog each second ${PACE_SAMPLES// / → }, drained $PACE_DRAIN_SECS s after" "$(printf '%.0f' "$PACE_RATE")" "$(ms "${P50S[pace]:-0}")" "$(ms "${P99S[pace]:-0}")" "hook runs $PACE_RUNS_RATE/s" "$HOOK_RATE/s accepted, backlog ≤ 1 s of arrivals" "$PACE_MET"
-	# shellcheck disable=SC2086
-	row "CPU time of the whole machine per request, FastCGI (every process and the kernel, from /proc/stat, without idle or steal; median of the rounds), ceiling / hookbox: the ratio the machine would give if its CPUs were the only limit" "" "" "" "$(median ${BUSYS[$CEIL]:-}) / $(median ${BUSYS[$HBFCGI]:-}) µs = $(ratio "$(median ${BUSYS[$CEIL]:-})" "$(median ${BUSYS[$HBFCGI]:-})")" "(information)" ""
-	row "instructions per request under FastCGI (callgrind, user space only; moves by a few percent with how many requests share a commit, not with the machine's load), hookbox / 1-thread ceiling" "" "" "" "${INSTR[hookbox]:-?} / ${INSTR[ceiling]:-?} = $(ratio "${INSTR[hookbox]:-0}" "${INSTR[ceiling]:-0}")×" "(information)" ""
-	row "peak RSS per FastCGI process (VmHWM), cgi-bin/hookbox.fcgi (dynamic)" "" "" "" "$DYN_HWM KiB (ceiling: $CEIL_HWM KiB)" "≤ 4096 KiB" "$(le_yn "$DYN_HWM" 4096)"
-	if [ -n "$HWM_S" ]; then
-		row "peak RSS per FastCGI process (VmHWM), make static" "" "" "" "$HWM_S KiB" "≤ 4096 KiB" "$(le_yn "$HWM_S" 4096)"
+	row "instructions per request under FastCGI (callgrind, user space only), hookbox / 1-thread ceiling" "" "" "" "${INSTR[hookbox]:-?} / ${INSTR[ceiling]:-?} = $(ratio "${INSTR[hookbox]:-0}" "${INSTR[ceiling]:-0}")×" "(information)" ""
+	HWM_MAX=$LF_HWM; [ "$AF_HWM" -gt "$HWM_MAX" ] && HWM_MAX=$AF_HWM
+	row "peak RSS of a hookbox FastCGI process under load (VmHWM), cgi-bin/hookbox.fcgi (dynamic), the larger of lighttpd's and Apache's" "" "" "" "$HWM_MAX KiB (lighttpd $LF_HWM, Apache $AF_HWM; ceiling: $LF_HWM_CEIL KiB)" "≤ 4608 KiB" "$(le_yn "$HWM_MAX" 4608)"
+	if [ "$HAVE_HB_STATIC" = 1 ]; then
+		HWM_MAX_S=$LF_HWM_S; [ "$AF_HWM_S" -gt "$HWM_MAX_S" ] && HWM_MAX_S=$AF_HWM_S
+		row "… make static" "" "" "" "$HWM_MAX_S KiB (lighttpd $LF_HWM_S, Apache $AF_HWM_S)" "≤ 4608 KiB" "$(le_yn "$HWM_MAX_S" 4608)"
 	fi
 	row "binary size, cgi-bin/hookbox.fcgi" "" "" "" "$((SIZE / 1024)) KiB (stripped $((STRIPPED / 1024)) KiB)" "< 300 KiB" "$( [ "$SIZE" -lt $((300 * 1024)) ] && echo yes || echo '**no**')"
 }
+declare -A R_CGI
+
+# steal P: the median (highest) steal of the hookbox rounds of a phase.
+# shellcheck disable=SC2086
+steal() { local hb; hb=$(faster "$1_hb" "$1_hbs"); echo "$(median ${STEALS[$hb]:-})% ($(highest ${STEALS[$hb]:-})%)"; }
 
 machine() {
 	echo "- machine: $(uname -srm); $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo); $(nproc) CPUs"
 	echo "- file system of the data directory: $(df -T "$RUN" | awk 'NR == 2 { print $2 }') (BENCH_TMPDIR, default /var/tmp)"
-	echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); lighttpd $("$LIGHTTPD_BIN" -v 2>/dev/null | sed -n 's/^lighttpd\/\([^ ]*\).*/\1/p'), SQLite $(sqlite3 --version | cut -d' ' -f1), $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)"
-	echo "- load: wrk -t$WRK_THREADS -c$CONNS, $ROUNDS rounds of $SECS s per contender ($FCGI_ROUNDS in the FastCGI | ceiling phase), alternating; medians"
-	echo "- FastCGI ceiling used: $CEIL_WHAT"
-	echo "- CGI ceiling used: $CGICEIL_WHAT"
-	echo "- FastCGI processes' VmHWM at the end of the FastCGI rounds:$RSS_LIST KiB (the largest now: $RSS_SPLIT); with the hook, at the end: $HOOKS_HWM KiB"
-	[ -n "$HWM_S" ] && echo "- the same for make static:$RSS_LIST_S KiB (the largest now: $RSS_SPLIT_S)"
-	# shellcheck disable=SC2086
-	echo "- host steal time (the hypervisor giving our CPUs to other guests), median of the rounds (highest): FastCGI hookbox $(median ${STEALS[$HBFCGI]:-})% ($(highest ${STEALS[$HBFCGI]:-})%), ceiling $(median ${STEALS[$CEIL]:-})% ($(highest ${STEALS[$CEIL]:-})%); CGI hookbox $(median ${STEALS[$HBCGI]:-})%, ceiling $(median ${STEALS[$CGICEIL]:-})%"
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); lighttpd $("$LIGHTTPD_BIN" -v 2>/dev/null | sed -n 's/^lighttpd\/\([^ ]*\).*/\1/p'), Apache $("$APACHE_BIN" -v 2>/dev/null | sed -n 's/^Server version: Apache\/\([^ ]*\).*/\1/p') (prefork, as tests/lib/servers.sh runs a shared host's), PHP $("$PHP_CGI" -v 2>/dev/null | sed -n '1s/^PHP \([^ ]*\).*/\1/p'), SQLite $(sqlite3 --version | cut -d' ' -f1), $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)"
+	echo "- load: wrk -t$WRK_THREADS -c$CONNS, $ROUNDS rounds of $SECS s per contender ($FCGI_ROUNDS behind lighttpd FastCGI), alternating; medians"
+	echo "- lighttpd FastCGI: conf/lighttpd-fastcgi.conf with max-procs $LIGHTTPD_PROCS (it ships $SHIPPED_PROCS) for hookbox, the ceiling and the store limit; PHP: one php-cgi with PHP_FCGI_CHILDREN=$PHP_PROCS"
+	echo "- Apache: the site's cgi-bin with the .htaccess install.sh writes, and FcgidMaxProcessesPerClass $FCGID_LIMIT as conf/apache-fcgid.conf ships; PHP with FcgidWrapper in .htaccess under the same limit, and FcgidMaxRequestsPerProcess 500 (php-cgi's own limit)"
+	echo "- hookbox FastCGI processes' VmHWM at the end of their rounds: lighttpd$LF_HWM_LIST KiB (the largest: $LF_HWM_SPLIT), Apache$AF_HWM_LIST KiB (the largest: $AF_HWM_SPLIT); with the hook: $HOOKS_HWM KiB"
+	[ "$HAVE_HB_STATIC" = 1 ] && echo "- the same for make static: lighttpd$LF_HWM_LIST_S KiB (the largest: $LF_HWM_SPLIT_S), Apache$AF_HWM_LIST_S KiB (the largest: $AF_HWM_SPLIT_S)"
+	echo "- host steal time (the hypervisor giving our CPUs to other guests), median (highest) of hookbox's rounds: lighttpd FastCGI $(steal lf), Apache mod_fcgid $(steal af), lighttpd CGI $(steal lc), Apache CGI $(steal ac)"
 	echo "- RssFile is mostly shared libraries' code, shared with every process on the host that uses them; a static build maps only what it links"
 }
 
@@ -709,7 +967,7 @@ TABLE=$(table)
 	for c in "${CHECKS[@]}"; do echo "- $c"; done
 	echo
 	if [ ${#LOGNOTES[@]} -gt 0 ]; then
-		echo "Warm-up failures and hookbox's messages in the servers' error logs:"
+		echo "Warm-up failures and the programs' and modules' messages in the servers' error logs:"
 		echo
 		for c in "${LOGNOTES[@]}"; do echo "- $c"; done
 		echo
