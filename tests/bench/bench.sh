@@ -28,8 +28,7 @@
 #      BENCH_LIGHTTPD_PROCS (2) for hookbox, the ceiling and the store
 #      limit; PHP as a host's lighttpd runs it (one php-cgi, 4 children).
 #      Beside them the store loop (tests/bench/storeloop.c: one durable
-#      INSERT per transaction, no HTTP), and storeloop --vfs: CPU per row
-#      at 8 rows a commit on SQLite's own VFS | on hookbox's (src/vfs.c)
+#      INSERT per transaction, no HTTP).
 #   2. Apache mod_fcgid, as a shared host runs it
 #      (server_start_userdir): the program in the site's cgi-bin with the
 #      .htaccess lines install.sh writes (install.sh is run once to get
@@ -116,7 +115,7 @@ $CC $BCFLAGS -o "$BUILD/ceiling_fcgi" "$HERE/ceiling_fcgi.c" -lfcgi &&
 $CC $BCFLAGS -o "$BUILD/ceiling_cgi" "$HERE/ceiling_cgi.c" &&
 $CC $BCFLAGS -o "$BUILD/store_cgi" "$HERE/store_cgi.c" "$HERE/store_limit.c" -lsqlite3 &&
 $CC $BCFLAGS -o "$BUILD/store_fcgi" "$HERE/store_fcgi.c" "$HERE/store_limit.c" -lfcgi -lsqlite3 &&
-$CC $BCFLAGS -I"$TOP/src" -o "$BUILD/storeloop" "$HERE/storeloop.c" "$TOP/src/vfs.c" -lsqlite3
+$CC $BCFLAGS -o "$BUILD/storeloop" "$HERE/storeloop.c" -lsqlite3
 } || die "cannot build the bench programs"
 HAVE_STATIC=0
 # shellcheck disable=SC2086
@@ -639,10 +638,6 @@ if want fcgi; then
 	LF_HWM=$PHASE_HWM LF_HWM_LIST=$PHASE_HWM_LIST LF_HWM_SPLIT=$PHASE_HWM_SPLIT
 	LF_HWM_S=$PHASE_HWM_S LF_HWM_LIST_S=${PHASE_HWM_LIST_S:-} LF_HWM_SPLIT_S=${PHASE_HWM_SPLIT_S:-}
 	LF_HWM_CEIL=$PHASE_HWM_CEIL
-	# hookbox's VFS against SQLite's, at a batch's size (storeloop.c).
-	read -r _ _ _ _ VFS_SQLITE _ VFS_HOOKBOX < <("$BUILD/storeloop" --vfs "$RUN/storeloop/vfs.db" 8 30) ||
-		die "storeloop --vfs failed"
-	say "  store, 8 rows a commit: CPU per row $VFS_SQLITE µs on SQLite's VFS, $VFS_HOOKBOX µs on hookbox's"
 fi
 
 # ---- 2. Apache mod_fcgid ----
@@ -889,7 +884,6 @@ table() {
 	crow "… PHP receiver (receiver.php, php-cgi with $PHP_PROCS children)" lf_php "$(r lf_php lf_ceil) of ceiling; hookbox / PHP: $(r "$hb" lf_php)×" "(information)"
 	row "… CPU time of the whole machine per request (every process and the kernel, from /proc/stat, without idle or steal; median of the rounds): ceiling / store limit / PHP / hookbox" "" "" "" "$(cpu lf_ceil lf_store lf_php "$hb")" "(information)" ""
 	crow "store loop, 1 INSERT per durable commit, no HTTP (commits/s; latency of one commit)" storeloop "hookbox / loop: $(r "$hb" storeloop)" "(information)"
-	row "store, 8 rows per durable commit, no HTTP: CPU time per row on SQLite's own VFS / on hookbox's (src/vfs.c), taking turns in one process" "" "" "" "${VFS_SQLITE:-?} / ${VFS_HOOKBOX:-?} µs = $(ratio "${VFS_SQLITE:-0}" "${VFS_HOOKBOX:-0}")×" "(information)" ""
 
 	# Apache mod_fcgid: hookbox against the store limit and PHP.
 	hb=$(faster af_hb af_hbs) R_AF=$(r "$hb" af_store) R_AFP=$(r "$hb" af_php)

@@ -10,19 +10,8 @@
  * prints "commits N seconds S rate R p50_us P p99_us P max_us M": the
  * commit rate and the latency of one commit (BEGIN to COMMIT).
  *
- *   storeloop --vfs DB ROWS ROUNDS
- *
- * weighs hookbox's VFS (src/vfs.c: a commit's WAL writes in one call)
- * against SQLite's own: two databases, DB.0 on SQLite's VFS and DB.1 on
- * hookbox's, take turns at 100 commits of ROWS rows each, ROUNDS times,
- * and it prints "vfs rows R sqlite_us A hookbox_us B": the CPU time (user
- * and system) per row on each. Turns in one process, so that what else
- * the machine does weighs on both alike.
- *
- *   cc -O2 -I../../src -o storeloop storeloop.c ../../src/vfs.c -lsqlite3
+ *   cc -O2 -o storeloop storeloop.c -lsqlite3
  */
-#include <sys/resource.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +20,6 @@
 
 #include <sqlite3.h>
 
-#include "hookbox.h"
 
 static const char schema[] =
 "PRAGMA journal_mode=WAL;"
@@ -152,47 +140,6 @@ loop_commit(struct loop *l, int rows)
 	return -1;
 }
 
-static double
-cpu_us(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
-	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
-static int
-vfs_turns(const char *db, int rows, int rounds)
-{
-	static const char *const vfs[2] = { NULL, VFS_NAME };
-	struct loop l[2];
-	char path[2][4096];
-	double us[2] = { 0, 0 }, t;
-	int r, k, i;
-
-	vfs_setup();
-	for (k = 0; k < 2; k++) {
-		snprintf(path[k], sizeof(path[k]), "%s.%d", db, k);
-		if (loop_open(&l[k], path[k], vfs[k]) == -1)
-			return 1;
-	}
-	for (r = 0; r < rounds; r++)
-		for (k = 0; k < 2; k++) {
-			t = cpu_us();
-			for (i = 0; i < 100; i++)
-				if (loop_commit(&l[k], rows) == -1)
-					return 1;
-			us[k] += cpu_us() - t;
-		}
-	printf("vfs rows %d sqlite_us %.2f hookbox_us %.2f\n", rows,
-	    us[0] / ((double)rounds * 100 * rows),
-	    us[1] / ((double)rounds * 100 * rows));
-	for (k = 0; k < 2; k++)
-		loop_close(&l[k]);
-	return 0;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -200,12 +147,8 @@ main(int argc, char *argv[])
 	double secs, t0, t, t1, *lat = NULL;
 	long n = 0, cap = 0;
 
-	if (argc == 5 && strcmp(argv[1], "--vfs") == 0 && atoi(argv[3]) > 0 &&
-	    atoi(argv[4]) > 0)
-		return vfs_turns(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc != 3 || (secs = atof(argv[2])) <= 0) {
-		fprintf(stderr, "usage: storeloop DB SECONDS\n"
-		    "       storeloop --vfs DB ROWS ROUNDS\n");
+		fprintf(stderr, "usage: storeloop DB SECONDS\n");
 		return 2;
 	}
 	if (loop_open(&l, argv[1], NULL) == -1)
