@@ -77,11 +77,11 @@ struct loop {
 };
 
 static int
-loop_open(struct loop *l, const char *path, const char *vfs)
+loop_open(struct loop *l, const char *path)
 {
 	memset(l, 0, sizeof(*l));
 	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, vfs) != SQLITE_OK || run(l->db, schema) == -1)
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK || run(l->db, schema) == -1)
 		return -1;
 	if (sqlite3_prepare_v2(l->db, "INSERT INTO events (endpoint, provider,"
 	    " event_type, event_key, resource_id, received_at, method, query,"
@@ -151,7 +151,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "usage: storeloop DB SECONDS\n");
 		return 2;
 	}
-	if (loop_open(&l, argv[1], NULL) == -1)
+	if (loop_open(&l, argv[1]) == -1)
 		return 1;
 	t0 = now_s();
 	do {
