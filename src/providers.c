@@ -375,7 +375,8 @@ form_check(const char *q, struct answer *a)
  * The value of the first parameter called name in a checked query or
  * form, decoded into out. The `token` parameter is proof, not data, and
  * is never read. Returns 0, -1 when the name is there without a usable
- * value (empty, too long, a control byte), or 1 when it is not there.
+ * value (empty, too long, a control byte, not UTF-8), or 1 when it is not
+ * there.
  */
 static int
 form_get(const char *q, const char *want, char *out, size_t outsz)
@@ -399,6 +400,9 @@ form_get(const char *q, const char *want, char *out, size_t outsz)
 		for (i = 0; i < n; i++)
 			if ((unsigned char)dec[i] < 0x20 || dec[i] == 0x7f)
 				return -1;
+		/* As a JSON field (scalar()): it ends up in JSON too. */
+		if (hb_utf8_prefix(dec, n) != n)
+			return -1;
 		memcpy(out, dec, n + 1);
 		return 0;
 	}

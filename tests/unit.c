@@ -2409,6 +2409,7 @@ t_prov_missing_fields(void)
 		{ "quickbutik", "event_type=order.new" },
 		{ "quickbutik", "order_id=5" },
 		{ "quickbutik", "event_type=order.new&order_id=1%0a" },
+		{ "quickbutik", "event_type=order.new&order_id=%7d%ab" },
 		{ "quickbutik", "{\"event_type\":\"order.new\"}" },
 	};
 	struct event ev;
