@@ -239,7 +239,7 @@ class Server:
         ls.bind(self.path)
         ls.listen(128)	# case 11 connects 40 at once
         env = {"HOOKBOX_CONF": conf}
-        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+        for k in ("ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"):
             if k in os.environ:
                 env[k] = os.environ[k]
         self.errfile = os.path.join(self.dir, "stderr")

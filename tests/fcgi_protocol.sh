@@ -6,7 +6,7 @@
 # once, a silent client, SIGTERM. Builds nothing.
 #
 # HOOKBOX: the binary under test (default cgi-bin/hookbox.fcgi);
-# ASAN_OPTIONS / UBSAN_OPTIONS are passed through.
+# ASAN_OPTIONS / LSAN_OPTIONS / UBSAN_OPTIONS are passed through.
 #
 # Output contract: one line per case, "PASS <name>" or "FAIL <name>: <why>"
 # (tests/lib/common.sh); exits non-zero if any case failed.

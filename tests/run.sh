@@ -9,7 +9,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 export TOP
 cd "$TOP"
 
-ASAN_ENV="ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1"
+ASAN_ENV="ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 LSAN_OPTIONS=suppressions=$TOP/tests/lib/lsan.supp UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1"
 
 # name | command
 suites=(
