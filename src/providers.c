@@ -266,6 +266,21 @@ clamped(const struct event *ev, int neg)
 }
 
 /*
+ * A field's text goes into hook environments and log lines (no control
+ * byte) and into JSON (valid UTF-8).
+ */
+static int
+plain_text(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return hb_utf8_prefix(s, n) == n;
+}
+
+/*
  * A value of the body's tree as text into out: a string as it is, a
  * whole number in decimal. Anything else reads as nothing; so does a
  * string that is empty, too long for out (or MAX_FIELD_LEN), holds a
@@ -279,7 +294,7 @@ scalar(const struct event *ev, struct json_object *v, char *out,
 {
 	char num[24];
 	const char *s;
-	size_t n, i;
+	size_t n;
 	int64_t i64;
 	uint64_t u64;
 
@@ -289,12 +304,7 @@ scalar(const struct event *ev, struct json_object *v, char *out,
 	case json_type_string:
 		s = json_object_get_string(v);
 		n = (size_t)json_object_get_string_len(v);
-		if (n == 0 || n >= outsz)
-			return -1;
-		for (i = 0; i < n; i++)
-			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-				return -1;
-		if (hb_utf8_prefix(s, n) != n)
+		if (n == 0 || n >= outsz || !plain_text(s, n))
 			return -1;
 		break;
 	case json_type_int:
@@ -383,7 +393,7 @@ form_get(const char *q, const char *want, char *out, size_t outsz)
 {
 	char dec[3 * MAX_FIELD_LEN + 1];
 	const char *name, *val;
-	size_t nlen, vlen, n, wlen = strlen(want), i;
+	size_t nlen, vlen, n, wlen = strlen(want);
 
 	while (next_pair(&q, &name, &nlen, &val, &vlen)) {
 		/* %XX makes three bytes one: longer cannot be the name. */
@@ -397,11 +407,7 @@ form_get(const char *q, const char *want, char *out, size_t outsz)
 		    hb_urldecode(dec, &n, val, vlen) == -1 || n == 0 ||
 		    n >= outsz)
 			return -1;
-		for (i = 0; i < n; i++)
-			if ((unsigned char)dec[i] < 0x20 || dec[i] == 0x7f)
-				return -1;
-		/* As a JSON field (scalar()): it ends up in JSON too. */
-		if (hb_utf8_prefix(dec, n) != n)
+		if (!plain_text(dec, n))
 			return -1;
 		memcpy(out, dec, n + 1);
 		return 0;
