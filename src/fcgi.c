@@ -1,12 +1,14 @@
 /*
  * The FastCGI responder, on libfcgi: worker threads take requests with
- * FCGX_Accept_r and run each up to its one write (serve_begin); one
- * committer thread writes every write queued so far in one transaction
- * with one fsync, and only then are their answers sent (group commit).
- * A lone request never waits for a batch: the committer starts on
- * whatever is queued, waiting at most GATHER_US for requests that are
- * being read in other threads at that moment, and what arrives during a
- * commit forms the next batch.
+ * FCGX_Accept_r and run each up to its one write (serve_begin), then
+ * queue the write. The first worker to queue while no commit runs leads:
+ * in its own thread it writes every write queued by then in one
+ * transaction with one fsync, and wakes the others of the batch, whose
+ * answers are sent only then (group commit). What is queued meanwhile
+ * waits for the next leader, the first of it. A lone request never waits
+ * for a batch, and costs no switch to another thread: the leader waits
+ * at most GATHER_US, and only for requests that other workers are
+ * reading at that moment.
  *
  * libfcgi reads a request with blocking calls, so a peer that connects
  * and then says nothing, or sends its body a byte at a time, holds the
@@ -67,7 +69,9 @@ struct confref {
 struct job {
 	struct store_item *item;
 	const struct conf *conf;
-	sem_t		 done;
+	sem_t		 done;		/* posted: committed, or to lead */
+	int		 lead;		/* woken to commit the queue */
+	int		 committed;	/* by its own worker, as leader */
 	struct job	*next;
 };
 
@@ -89,17 +93,24 @@ struct worker {
 };
 
 struct fcgi {
-	pthread_mutex_t	 mu;		/* everything below */
-	pthread_cond_t	 work;		/* the queue is not empty, or stop */
+	pthread_mutex_t	 mu;		/* everything to the leader's part */
+	pthread_cond_t	 work;		/* no request is busy any more */
 	struct job	*head, *tail;
 	int		 busy;		/* requests being read, not queued */
+	int		 leading;	/* a worker is committing the queue */
 	struct confref	*cur;
 	char		 path[4096];	/* the current config's file */
 	struct timespec	 mtime;
-	int		 stopping;	/* commit what is queued, then end */
+	char		 kick[4096];	/* the config a runner starts with */
+	long long	 last_kick;
+	int		 kick_pending;
 	atomic_int	 closing;	/* the workers take no new request */
 	struct worker	 workers[FCGI_WORKERS];
 	int		 nworkers;
+	/* The leader's alone: the process's connection to the database. */
+	struct store	*st;
+	char		 db[4096];	/* st's database */
+	long long	 last_due;
 };
 
 /* libfcgi's way: a listening socket as fd 0 (FCGX_IsCGI). */
@@ -219,8 +230,8 @@ set_phase(struct worker *w, enum phase p)
 
 /*
  * A request no longer counts as busy once it is queued or needs no
- * write. The committer, gathering a batch, waits for the count to reach
- * 0. Called with f->mu held.
+ * write. The leader, gathering a batch, waits for the count to reach 0.
+ * Called with f->mu held.
  */
 static void
 unbusy(struct fcgi *f, struct worker *w)
@@ -230,30 +241,6 @@ unbusy(struct fcgi *f, struct worker *w)
 	w->counted = 0;
 	if (--f->busy == 0 && f->head != NULL)
 		pthread_cond_signal(&f->work);
-}
-
-/* Queues one write and waits until its batch is committed. */
-static void
-submit(struct fcgi *f, struct worker *w, struct store_item *it,
-    const struct conf *c)
-{
-	struct job job = { .item = it, .conf = c };
-
-	sem_init(&job.done, 0, 0);
-	pthread_mutex_lock(&f->mu);
-	if (f->tail != NULL)
-		f->tail->next = &job;
-	else {
-		f->head = &job;
-		pthread_cond_signal(&f->work);
-	}
-	f->tail = &job;
-	unbusy(f, w);
-	pthread_mutex_unlock(&f->mu);
-	/* The watchdog's signal may land here too: keep waiting. */
-	while (sem_wait(&job.done) != 0)
-		;
-	sem_destroy(&job.done);
 }
 
 /*
@@ -291,56 +278,85 @@ gather(struct fcgi *f)
 {
 	struct timespec until;
 
-	if (f->busy == 0 || f->stopping)
+	if (f->busy == 0 || atomic_load(&f->closing))
 		return;
 	until = deadline(hb_mono_us() + GATHER_US);
-	while (f->busy > 0 && !f->stopping)
+	while (f->busy > 0 && !atomic_load(&f->closing))
 		if (pthread_cond_timedwait(&f->work, &f->mu, &until) ==
 		    ETIMEDOUT)
 			break;
 }
 
-/* The committer's own state: its connection and the hook runner's kick. */
-struct committer {
-	struct store	*st;
-	char		 db[4096];	/* st's database */
-	char		 kick[4096];	/* the config a runner starts with */
-	long long	 last_kick, last_due;
-	int		 kick_pending;
-};
-
-static void
-kick(struct committer *cm)
+/*
+ * Takes the kick that is due, if any, into path (a config file, for
+ * hooks_kick, which the caller makes outside the lock: a fork is slow).
+ * Called with f->mu held; returns 1 when there is one.
+ */
+static int
+take_kick(struct fcgi *f, char path[4096])
 {
-	hooks_kick(cm->kick);
-	cm->kick_pending = 0;
-	cm->last_kick = hb_mono_ms();
+	if (!f->kick_pending || hb_mono_ms() - f->last_kick < KICK_EVERY_MS)
+		return 0;
+	memcpy(path, f->kick, sizeof(f->kick));
+	f->kick_pending = 0;
+	f->last_kick = hb_mono_ms();
+	return 1;
 }
 
-/* Writes the items of one database; notes when hooks have work. */
+/*
+ * The batch left hooks work: a runner is to start with this config. A
+ * runner goes on until no work is due, so one started a moment ago takes
+ * this batch's work too; starting one per batch would fork thousands of
+ * times a second. A kick held back here is the main thread's to make
+ * (fcgi_main).
+ */
 static void
-write_batch(struct committer *cm, const struct conf *c,
-    struct store_item *items, size_t n)
+note_kick(struct fcgi *f, const char *conf)
+{
+	char other[4096] = "", now[4096];
+	int due;
+
+	pthread_mutex_lock(&f->mu);
+	/* Another database's runner (rare: per-request configs). */
+	if (f->kick_pending && strcmp(f->kick, conf) != 0)
+		memcpy(other, f->kick, sizeof(other));
+	snprintf(f->kick, sizeof(f->kick), "%s", conf);
+	f->kick_pending = 1;
+	due = take_kick(f, now);
+	pthread_mutex_unlock(&f->mu);
+	if (other[0] != '\0')
+		hooks_kick(other);
+	if (due)
+		hooks_kick(now);
+}
+
+/*
+ * Writes the items of one database on the process's one connection,
+ * which only the leader uses; notes when hooks have work.
+ */
+static void
+write_batch(struct fcgi *f, const struct conf *c, struct store_item *items,
+    size_t n)
 {
 	size_t i;
 	int hooks = 0;
 
-	if (cm->st != NULL && strcmp(cm->db, conf_database(c)) != 0) {
-		store_close(cm->st);
-		cm->st = NULL;
+	if (f->st != NULL && strcmp(f->db, conf_database(c)) != 0) {
+		store_close(f->st);
+		f->st = NULL;
 	}
-	if (cm->st == NULL) {
+	if (f->st == NULL) {
 		struct buf err = { 0 };
 
-		snprintf(cm->db, sizeof(cm->db), "%s", conf_database(c));
-		if ((cm->st = store_open(cm->db, conf_busy_timeout(c),
+		snprintf(f->db, sizeof(f->db), "%s", conf_database(c));
+		if ((f->st = store_open(f->db, conf_busy_timeout(c),
 		    (conf_synchronous_full(c) ? STORE_SYNC_FULL : 0) |
 		    STORE_GROUP, &err)) == NULL)
 			hb_warnx("%s", err.data != NULL ? err.data : "store");
 		buf_free(&err);
 	}
-	if (cm->st != NULL)
-		store_write(cm->st, items, n);
+	if (f->st != NULL)
+		store_write(f->st, items, n);
 	else
 		for (i = 0; i < n; i++)
 			items[i].result = ST_FAIL;
@@ -349,88 +365,100 @@ write_batch(struct committer *cm, const struct conf *c,
 		    items[i].result == ST_OK)
 			hooks = 1;
 	/* Retries falling due: looked for once a second at most. */
-	if (!hooks && cm->st != NULL && hb_mono_ms() - cm->last_due >= 1000) {
-		cm->last_due = hb_mono_ms();
-		hooks = hooks_due(cm->st, c, time(NULL));
+	if (!hooks && f->st != NULL && hb_mono_ms() - f->last_due >= 1000) {
+		f->last_due = hb_mono_ms();
+		hooks = hooks_due(f->st, c, time(NULL));
 	}
 	for (i = 0; i < n; i++) {
 		if (items[i].result == ST_FAIL || items[i].result == ST_BUSY) {
 			/* A broken connection may heal on reopen. */
-			store_close(cm->st);
-			cm->st = NULL;
+			store_close(f->st);
+			f->st = NULL;
 			break;
 		}
 	}
-	if (hooks) {
-		/* Another database's runner (rare: per-request configs). */
-		if (cm->kick_pending && strcmp(cm->kick, conf_file(c)) != 0)
-			kick(cm);
-		snprintf(cm->kick, sizeof(cm->kick), "%s", conf_file(c));
-		cm->kick_pending = 1;
-	}
+	if (hooks)
+		note_kick(f, conf_file(c));
 }
 
 /*
- * The committer thread: commits each batch in one transaction, wakes its
- * requests, then starts the hook runner when the batch left work due.
- * It owns the process's only connection to the database.
+ * Commits one batch from the queue as its leader, and wakes its jobs;
+ * its own job (self) is marked, not woken. Then hands the lead to the
+ * next job queued, if any. Called and returns with f->mu held.
  */
-static void *
-committer(void *arg)
+static void
+lead(struct fcgi *f, struct job *self)
 {
-	struct fcgi *f = arg;
-	struct committer cm = { 0 };
 	struct store_item items[BATCH_MAX];
 	struct job *batch[BATCH_MAX];
+	const struct conf *c;
 	size_t n, i;
 
-	for (;;) {
-		const struct conf *c;
-
-		pthread_mutex_lock(&f->mu);
-		while (f->head == NULL && !f->stopping) {
-			struct timespec until;
-
-			if (!cm.kick_pending) {
-				pthread_cond_wait(&f->work, &f->mu);
-				continue;
-			}
-			/* A throttled kick is not forgotten: do it when due. */
-			until = deadline((cm.last_kick + KICK_EVERY_MS) * 1000);
-			if (pthread_cond_timedwait(&f->work, &f->mu, &until) ==
-			    ETIMEDOUT && f->head == NULL)
-				break;
-		}
-		if (f->head == NULL) {
-			pthread_mutex_unlock(&f->mu);
-			if (!cm.kick_pending)
-				break;		/* stopping */
-			kick(&cm);
-			continue;
-		}
-		gather(f);
-		n = take_batch(f, batch);
-		pthread_mutex_unlock(&f->mu);
-		c = batch[0]->conf;
-		for (i = 0; i < n; i++)
-			items[i] = *batch[i]->item;
-		write_batch(&cm, c, items, n);
-		/* A job lives on its worker's stack: gone once posted. */
-		for (i = 0; i < n; i++) {
-			*batch[i]->item = items[i];
-			sem_post(&batch[i]->done);
-		}
-		/*
-		 * A runner goes on until no work is due, so one started a
-		 * moment ago takes this batch's work too; starting one per
-		 * batch would fork thousands of times a second.
-		 */
-		if (cm.kick_pending &&
-		    hb_mono_ms() - cm.last_kick >= KICK_EVERY_MS)
-			kick(&cm);
+	gather(f);
+	/* Never empty: the job that leads is queued until it is taken. */
+	if (f->head == NULL || (n = take_batch(f, batch)) == 0) {
+		f->leading = 0;
+		return;
 	}
-	store_close(cm.st);
-	return NULL;
+	pthread_mutex_unlock(&f->mu);
+	c = batch[0]->conf;
+	for (i = 0; i < n; i++)
+		items[i] = *batch[i]->item;
+	write_batch(f, c, items, n);
+	/* A job lives on its worker's stack: gone once posted. */
+	for (i = 0; i < n; i++) {
+		*batch[i]->item = items[i];
+		if (batch[i] == self)
+			self->committed = 1;
+		else
+			sem_post(&batch[i]->done);
+	}
+	pthread_mutex_lock(&f->mu);
+	if (f->head != NULL) {
+		f->head->lead = 1;
+		sem_post(&f->head->done);
+	} else
+		f->leading = 0;
+}
+
+/*
+ * Queues one write and returns once its batch is committed. The first
+ * to queue while no commit runs leads: it commits what is queued by
+ * then, its own write among it, in its own thread; the rest wait to be
+ * woken with their result, or to lead the next batch. A lone request so
+ * costs no thread switch at all.
+ */
+static void
+submit(struct fcgi *f, struct worker *w, struct store_item *it,
+    const struct conf *c)
+{
+	struct job job = { .item = it, .conf = c };
+
+	sem_init(&job.done, 0, 0);
+	pthread_mutex_lock(&f->mu);
+	if (f->tail != NULL)
+		f->tail->next = &job;
+	else
+		f->head = &job;
+	f->tail = &job;
+	unbusy(f, w);
+	if (!f->leading) {
+		f->leading = 1;
+		lead(f, &job);
+	}
+	pthread_mutex_unlock(&f->mu);
+	while (!job.committed) {
+		/* The watchdog's signal may land here too: keep waiting. */
+		while (sem_wait(&job.done) != 0)
+			;
+		if (!job.lead)
+			break;
+		job.lead = 0;
+		pthread_mutex_lock(&f->mu);
+		lead(f, &job);
+		pthread_mutex_unlock(&f->mu);
+	}
+	sem_destroy(&job.done);
 }
 
 /* ---- workers ---- */
@@ -632,7 +660,7 @@ stop_workers(struct fcgi *f)
 }
 
 static int
-start(struct fcgi *f, pthread_t *committer_thread)
+start(struct fcgi *f)
 {
 	struct sigaction sa;
 	pthread_attr_t attr;
@@ -649,8 +677,6 @@ start(struct fcgi *f, pthread_t *committer_thread)
 	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
 	pthread_cond_init(&f->work, &cattr);
 	pthread_condattr_destroy(&cattr);
-	if (pthread_create(committer_thread, NULL, committer, f) != 0)
-		return -1;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, WORKER_STACK);
 	for (i = 0; i < FCGI_WORKERS; i++) {
@@ -674,8 +700,8 @@ int
 fcgi_main(void)
 {
 	struct fcgi f;
-	pthread_t committer_thread;
-	struct timespec tick = { 1, 0 };
+	long long last_watch = hb_mono_ms();
+	char path[4096];
 	sigset_t stop;
 
 	memset(&f, 0, sizeof(f));
@@ -696,22 +722,38 @@ fcgi_main(void)
 	sigaddset(&stop, SIGHUP);
 	sigaddset(&stop, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	if (start(&f, &committer_thread) == -1) {
+	if (start(&f) == -1) {
 		hb_warn("cannot start the FastCGI responder");
 		return 1;
 	}
 	for (;;) {
+		struct timespec tick;
+		long long now, wait;
+		int due;
+
+		/* A kick the leader held back (note_kick) is made here. */
+		pthread_mutex_lock(&f.mu);
+		due = take_kick(&f, path);
+		wait = f.kick_pending ? f.last_kick + KICK_EVERY_MS -
+		    hb_mono_ms() : 1000;
+		pthread_mutex_unlock(&f.mu);
+		if (due)
+			hooks_kick(path);
+		if (wait < 1)
+			wait = 1;
+		tick.tv_sec = wait / 1000;
+		tick.tv_nsec = (wait % 1000) * 1000000L;
 		if (sigtimedwait(&stop, NULL, &tick) != -1)
 			break;
-		if (errno == EAGAIN)
+		if ((now = hb_mono_ms()) - last_watch >= 1000) {
+			last_watch = now;
 			nudge(&f, 1u << W_ACCEPT | 1u << W_READ, IDLE_MS);
+		}
 	}
 	stop_workers(&f);
-	pthread_mutex_lock(&f.mu);
-	f.stopping = 1;
-	pthread_cond_signal(&f.work);
-	pthread_mutex_unlock(&f.mu);
-	pthread_join(committer_thread, NULL);
+	if (f.kick_pending)
+		hooks_kick(f.kick);
+	store_close(f.st);
 	if (f.cur != NULL) {
 		conf_free(f.cur->conf);
 		free(f.cur);
