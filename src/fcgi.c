@@ -558,7 +558,8 @@ worker(void *arg)
 	struct fcgi *f = w->f;
 	FCGX_Request req;
 
-	if (FCGX_InitRequest(&req, 0, 0) != 0)
+	/* accept() interrupted by the watchdog or a stop returns: see stop. */
+	if (FCGX_InitRequest(&req, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 		return NULL;
 	while (!atomic_load(&f->closing)) {
 		int rc;
@@ -567,6 +568,8 @@ worker(void *arg)
 		if ((rc = FCGX_Accept_r(&req)) < 0) {
 			if (atomic_load(&f->closing))
 				break;
+			if (rc == -EINTR)
+				continue;
 			hb_warnx("FastCGI: accept: %s", strerror(-rc));
 			sleep_ms(ACCEPT_PAUSE_MS);
 			continue;
@@ -626,10 +629,14 @@ nudge(struct fcgi *f, unsigned mask, long long ms)
 }
 
 /*
- * No new requests: libfcgi's accept gives up once shutdown is pending,
- * and the listening socket is let go (/dev/null takes fd 0's place, see
- * guard_stdio), so that the web server's next connection goes elsewhere.
- * The requests in progress finish, for STOP_MS at most.
+ * No new requests: the listening socket is let go (/dev/null takes fd
+ * 0's place, see guard_stdio), so that the web server's next connection
+ * goes elsewhere, and the workers waiting in accept() are interrupted
+ * (FCGI_FAIL_ACCEPT_ON_INTR) and see f->closing. The requests in progress
+ * finish, for STOP_MS at most. libfcgi's own FCGX_ShutdownPending is not
+ * used: interrupted while it checks a new connection, its accept loop
+ * then closes that connection's descriptor a second time, by then
+ * perhaps another thread's database file (seen: "disk I/O error").
  */
 static void
 stop_workers(struct fcgi *f)
@@ -638,7 +645,6 @@ stop_workers(struct fcgi *f)
 	int nul, i;
 
 	atomic_store(&f->closing, 1);
-	FCGX_ShutdownPending();
 	if ((nul = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {
 		dup2(nul, 0);
 		close(nul);
@@ -650,7 +656,7 @@ stop_workers(struct fcgi *f)
 			live += !atomic_load(&f->workers[i].done);
 		if (live == 0)
 			break;
-		/* Interrupted in accept(), a worker now sees the shutdown. */
+		/* Interrupted in accept(), a worker now sees f->closing. */
 		nudge(f, 1u << W_ACCEPT, 0);
 		if (hb_mono_ms() > until)
 			nudge(f, 1u << W_ACCEPT | 1u << W_READ, 0);
