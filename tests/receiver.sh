@@ -456,6 +456,22 @@ bad += [n for n, v in h.items() if "k-" in v and n not in kept]
 print("ok" if not bad else "wrong: " + " ".join(sorted(set(bad))))
 ')"
 
+# A header value (and a name) that is not UTF-8 is stored as valid JSON,
+# each byte that starts no UTF-8 sequence replaced by U+FFFD
+# (hb_json_string in serve.c's headers_json): any JSON reader can read it.
+printf '{"type":"orders","order_id":"T-utf8"}' >"$T/utf8.json"
+cgi POST "/catalog/$TOK_CATALOG" "" "$T/utf8.json" HTTP_X_NOTE=$'a\xff\xfeb' \
+	HTTP_X_$'\xc3'=v
+expect "a header value that is not UTF-8 is accepted" 200 accepted
+check "stored headers that were not UTF-8 are valid JSON, each bad byte U+FFFD" ok \
+	"$(sqlite3 "$DB" "SELECT headers FROM events WHERE id = $A_ID" | python3 -c '
+import json, sys
+raw = sys.stdin.buffer.read()
+h = json.loads(raw.decode("utf-8"))     # strict: invalid UTF-8 raises
+ok = h.get("x-note") == "a\ufffd\ufffdb" and h.get("x-\ufffd") == "v"
+print("ok" if ok else "wrong: %r" % h)
+' 2>&1)"
+
 # ---- 4. the CLI on the same database ----
 
 # cli ARGS...: the binary as a command, not as CGI. Its stderr is passed
