@@ -316,7 +316,7 @@ kill_children(void)
 	if (d == NULL)
 		return 0;
 	while ((e = readdir(d)) != NULL) {
-		char path[64], stat[512], *p;
+		char path[64], line[512], *p;
 		const char *errstr;
 		ssize_t got;
 		long long pid;
@@ -329,12 +329,12 @@ kill_children(void)
 		snprintf(path, sizeof(path), "/proc/%lld/stat", pid);
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 			continue;
-		got = read(fd, stat, sizeof(stat) - 1);
+		got = read(fd, line, sizeof(line) - 1);
 		close(fd);
 		if (got <= 0)
 			continue;
-		stat[got] = '\0';
-		if ((p = strrchr(stat, ')')) == NULL ||
+		line[got] = '\0';
+		if ((p = strrchr(line, ')')) == NULL ||
 		    sscanf(p + 1, " %c %d", &state, &ppid) != 2 ||
 		    ppid != self)
 			continue;
