@@ -32,7 +32,7 @@ usage(void)
 "                          refused requests, newest first\n"
 "  list --status pending|running|failed|succeeded|dead\n"
 "                          events by the state of their hook\n"
-"  show ID                 one event, whole, with its hook attempts\n"
+"  show ID [--raw]         one event, whole, with its hook attempts\n"
 "  replay ID               run an event's hook again, now\n"
 "  run                     run the hooks that are due (for cron)\n"
 "  stats                   counts by endpoint, type and hook state\n"
@@ -40,6 +40,9 @@ usage(void)
 "                          push a saved payload through the receiver,\n"
 "                          then run its hook in the foreground\n"
 "  version\n"
+"Sender text is printed with control bytes escaped (\\x1b for ESC); with\n"
+"--raw (show, list, rejects) it is printed as stored, but only to a file\n"
+"or a pipe, never to a terminal.\n"
 "The config is $HOOKBOX_CONF, else %s.\n", HOOKBOX_DEFAULT_CONF);
 	return 2;
 }
@@ -196,6 +199,93 @@ print_time(sqlite3_stmt *p, int i, char out[32])
 		hb_iso8601(out, (time_t)sqlite3_column_int64(p, i));
 }
 
+/*
+ * Sender text is written for a person at a terminal: set once by --raw
+ * (raw_arg), read by tty_text. Global because every printing helper of a
+ * command needs it and a command is one run of the program.
+ */
+static int	 raw_out;
+
+/*
+ * --raw: the stored bytes exactly as they came, for a program (od, a
+ * file, jq). Refused when stdout is a terminal, where those bytes could
+ * retitle the window, clear the screen or forge lines. Returns 0, or -1
+ * after saying why (the caller exits 2).
+ */
+static int
+raw_arg(void)
+{
+	if (isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "hookbox: --raw writes a sender's bytes as "
+		    "they are, which a terminal would obey: send them to a "
+		    "file or a pipe (e.g. | od -c), or leave out --raw\n");
+		return -1;
+	}
+	raw_out = 1;
+	return 0;
+}
+
+/*
+ * Makes n bytes a sender chose safe to show on a terminal, in b (reset
+ * first): ASCII control bytes (ESC, BEL, CR, DEL, ...) as hb_escape writes
+ * them, and the C1 controls U+0080..U+009F (8-bit CSI and OSC in some
+ * terminals) and bytes that are not UTF-8 as \xNN, so that nothing
+ * stored can move the cursor, retitle the window or forge a line. Other
+ * UTF-8 is kept, for names and text in any language. With keep_lines a
+ * newline, a tab and a backslash stay as they are (a body's or an
+ * output's lines read as written; its JSON escapes are not doubled), at
+ * the cost of "\x1b" typed as text looking like an escaped ESC: --raw
+ * tells them apart. Otherwise (one-line fields) a backslash is doubled,
+ * so an escape shown is always one that was made here. Under --raw,
+ * the bytes as they are. Returns b's text, "" when out of memory.
+ */
+static const char *
+tty_text(struct buf *b, const void *s, size_t n, int keep_lines)
+{
+	const unsigned char *p = s;
+	char tmp[8];
+	size_t i = 0, k;
+	int rc = 0;
+
+	b->len = 0;
+	if (raw_out)
+		rc |= buf_add(b, s, n);
+	while (!raw_out && i < n) {
+		if (p[i] < 0x80) {
+			if (keep_lines && (p[i] == '\n' || p[i] == '\t' ||
+			    p[i] == '\\'))
+				rc |= buf_add(b, p + i, 1);
+			else
+				rc |= buf_add(b, tmp, hb_escape(tmp,
+				    sizeof(tmp), p + i, 1));
+			i++;
+			continue;
+		}
+		/* The length its lead byte promises; valid only if whole. */
+		k = p[i] >= 0xf0 ? 4 : p[i] >= 0xe0 ? 3 : 2;
+		if (k <= n - i && hb_utf8_prefix((const char *)p + i, k) == k &&
+		    !(k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)) {
+			rc |= buf_add(b, p + i, k);
+			i += k;
+		} else {
+			snprintf(tmp, sizeof(tmp), "\\x%02x", p[i]);
+			rc |= buf_add(b, tmp, 4);
+			i++;
+		}
+	}
+	rc |= buf_add(b, "", 0);
+	return rc == 0 ? b->data : "";
+}
+
+/* tty_text of a column as text (NULL prints as ""). */
+static const char *
+tty_col(struct buf *b, sqlite3_stmt *p, int i)
+{
+	const char *s = col(p, i);	/* before its length: SQLite */
+
+	return tty_text(b, s, (size_t)sqlite3_column_bytes(p, i), 0);
+}
+
 static int
 cmd_list(int argc, char **argv)
 {
@@ -210,7 +300,10 @@ cmd_list(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = 1;
-		else if (i + 1 < argc && strcmp(argv[i], "--endpoint") == 0)
+		else if (strcmp(argv[i], "--raw") == 0) {
+			if (raw_arg() == -1)
+				return 2;
+		} else if (i + 1 < argc && strcmp(argv[i], "--endpoint") == 0)
 			endpoint = argv[++i];
 		else if (i + 1 < argc && strcmp(argv[i], "--type") == 0)
 			type = argv[++i];
@@ -261,17 +354,23 @@ cmd_list(int argc, char **argv)
 		printf("%-6s %-20s %-12s %-20s %-10s %-24s %s\n", "ID",
 		    "RECEIVED", "ENDPOINT", "TYPE", "HOOK", "KEY", "RESOURCE");
 	while ((i = sqlite3_step(p)) == SQLITE_ROW) {
+		struct buf t[4] = { { 0 } };
 		char when[32];
+		int k;
 
 		if (json) {
 			print_json_row(p);
 			continue;
 		}
 		print_time(p, 1, when);
+		/* The endpoint's name came in a URL; the rest from a body. */
 		printf("%-6lld %-20s %-12s %-20s %-10s %-24s %s\n",
-		    sqlite3_column_int64(p, 0), when, col(p, 2), col(p, 3),
+		    sqlite3_column_int64(p, 0), when, tty_col(&t[0], p, 2),
+		    tty_col(&t[1], p, 3),
 		    sqlite3_column_type(p, 9) == SQLITE_NULL ? "-" : col(p, 9),
-		    col(p, 4), col(p, 5));
+		    tty_col(&t[2], p, 4), tty_col(&t[3], p, 5));
+		for (k = 0; k < 4; k++)
+			buf_free(&t[k]);
 	}
 	rc = i == SQLITE_DONE ? 0 : 1;
 	if (rc)
@@ -288,6 +387,7 @@ static int
 show_deliveries(struct store *st, long long id)
 {
 	sqlite3_stmt *p;
+	struct buf t = { 0 };
 	int rc, n = 0;
 
 	if (sqlite3_prepare_v2(store_db(st),
@@ -312,12 +412,16 @@ show_deliveries(struct store *st, long long id)
 		    sqlite3_column_type(p, 5) == SQLITE_NULL ? "-" : col(p, 5),
 		    started, finished, next);
 		if (sqlite3_column_type(p, 6) != SQLITE_NULL)
-			printf("    error: %s\n", col(p, 6));
-		if (*col(p, 10) != '\0')
-			printf("    output:\n%s%s", col(p, 10),
-			    col(p, 10)[strlen(col(p, 10)) - 1] == '\n' ?
-			    "" : "\n");
+			printf("    error: %s\n", tty_col(&t, p, 6));
+		/* A hook's output may echo the body: sender bytes too. */
+		if (*col(p, 10) != '\0') {
+			tty_text(&t, col(p, 10),
+			    (size_t)sqlite3_column_bytes(p, 10), 1);
+			printf("    output:\n%s%s", t.data != NULL ? t.data : "",
+			    t.len > 0 && t.data[t.len - 1] == '\n' ? "" : "\n");
+		}
 	}
+	buf_free(&t);
 	sqlite3_finalize(p);
 	if (rc != SQLITE_DONE)
 		return 1;
@@ -342,15 +446,26 @@ cmd_show(int argc, char **argv)
 	static const char *const names[] = { "id", "endpoint", "provider",
 	    "event_type", "event_key", "resource_id", "received_at", "method",
 	    "query", "content_type", "remote_addr", "proof", "headers" };
+	const char *arg = NULL;
 	long long id;
 	struct conf *c;
 	struct store *st;
+	struct buf t = { 0 };
 	sqlite3_stmt *p = NULL;
 	int rc = 1, i;
 
-	if (argc != 2)
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--raw") == 0) {
+			if (raw_arg() == -1)
+				return 2;
+		} else if (arg == NULL)
+			arg = argv[i];
+		else
+			return usage();
+	}
+	if (arg == NULL)
 		return usage();
-	if (num_arg(argv[1], 1, 1LL << 62, "event id", &id) == -1)
+	if (num_arg(arg, 1, 1LL << 62, "event id", &id) == -1)
 		return 2;
 	if (cli_open(&c, &st) != 0)
 		return 1;
@@ -371,26 +486,23 @@ cmd_show(int argc, char **argv)
 		if (i == 6) {
 			print_time(p, i, when);
 			printf("%-13s %s\n", "received_at", when);
-		} else {
-			/* Sender text: escaped, so it cannot forge a line. */
-			char *esc;
-			size_t n = strlen(col(p, i)) * 4 + 8;
-
-			if ((esc = malloc(n)) == NULL)
-				goto out;
-			hb_escape(esc, n, col(p, i), strlen(col(p, i)));
-			printf("%-13s %s\n", names[i], esc);
-			free(esc);
-		}
+		} else	/* Sender text: it cannot forge a line or a field. */
+			printf("%-13s %s\n", names[i], tty_col(&t, p, i));
 	}
 	printf("body (%d bytes):\n", sqlite3_column_bytes(p, 13));
-	/* An empty blob comes back as NULL (a GET's body). */
-	if (sqlite3_column_bytes(p, 13) > 0)
-		fwrite(sqlite3_column_blob(p, 13), 1,
-		    (size_t)sqlite3_column_bytes(p, 13), stdout);
+	/* An empty blob comes back as NULL (a GET's body). Its lines stay
+	   lines for a person; under --raw, its exact bytes. */
+	if (sqlite3_column_bytes(p, 13) > 0) {
+		const void *body = sqlite3_column_blob(p, 13);
+
+		tty_text(&t, body, (size_t)sqlite3_column_bytes(p, 13), 1);
+		if (t.data != NULL)
+			fwrite(t.data, 1, t.len, stdout);
+	}
 	putchar('\n');
 	rc = show_deliveries(st, id);
  out:
+	buf_free(&t);
 	sqlite3_finalize(p);
 	store_close(st);
 	conf_free(c);
@@ -409,7 +521,10 @@ cmd_rejects(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = 1;
-		else if (i + 1 < argc && strcmp(argv[i], "--limit") == 0) {
+		else if (strcmp(argv[i], "--raw") == 0) {
+			if (raw_arg() == -1)
+				return 2;
+		} else if (i + 1 < argc && strcmp(argv[i], "--limit") == 0) {
 			if (num_arg(argv[++i], 1, 1000000, "--limit",
 			    &limit) == -1)
 				return 2;
@@ -428,20 +543,24 @@ cmd_rejects(int argc, char **argv)
 		printf("%-6s %-20s %-4s %-12s %-16s %s\n", "ID", "RECEIVED",
 		    "CODE", "ENDPOINT", "FROM", "REASON / BODY");
 	while ((i = sqlite3_step(p)) == SQLITE_ROW) {
-		char when[32], head[REJECT_BODY_BYTES * 4 + 8];
-		char ep[MAX_NAME_LEN * 4 + 8];
+		struct buf t[4] = { { 0 } };
+		char when[32];
+		int k;
 
 		if (json) {
 			print_json_row(p);
 			continue;
 		}
 		print_time(p, 1, when);
-		hb_escape(ep, sizeof(ep), col(p, 3), strlen(col(p, 3)));
-		hb_escape(head, sizeof(head), sqlite3_column_blob(p, 6),
-		    (size_t)sqlite3_column_bytes(p, 6));
+		/* The body's first bytes on one line: its newlines escaped. */
+		tty_text(&t[3], sqlite3_column_blob(p, 6),
+		    (size_t)sqlite3_column_bytes(p, 6), 0);
 		printf("%-6lld %-20s %-4d %-12s %-16s %s\n       %s\n",
 		    sqlite3_column_int64(p, 0), when, sqlite3_column_int(p, 2),
-		    ep, col(p, 4), col(p, 5), head);
+		    tty_col(&t[0], p, 3), tty_col(&t[1], p, 4),
+		    tty_col(&t[2], p, 5), t[3].data != NULL ? t[3].data : "");
+		for (k = 0; k < 4; k++)
+			buf_free(&t[k]);
 	}
 	rc = i == SQLITE_DONE ? 0 : 1;
  out:
@@ -793,14 +912,18 @@ static int
 print_counts(struct store *st, const char *title, const char *q)
 {
 	sqlite3_stmt *p;
+	struct buf t[2] = { { 0 } };
 	int rc;
 
 	if (sqlite3_prepare_v2(store_db(st), q, -1, &p, NULL) != SQLITE_OK)
 		return 1;
 	printf("%s\n", title);
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW)
-		printf("  %-14s %-24s %-10s %lld\n", col(p, 0), col(p, 1),
-		    col(p, 2), sqlite3_column_int64(p, 3));
+		printf("  %-14s %-24s %-10s %lld\n", tty_col(&t[0], p, 0),
+		    tty_col(&t[1], p, 1), col(p, 2),
+		    sqlite3_column_int64(p, 3));
+	buf_free(&t[0]);
+	buf_free(&t[1]);
 	sqlite3_finalize(p);
 	return rc == SQLITE_DONE ? 0 : 1;
 }

@@ -321,6 +321,7 @@ void		 serve_end(struct intake *, struct answer *);
 void		 serve(struct serve_ctx *, struct request *, req_reader,
 		    void *, struct answer *);
 int		 serve_cgi(void);
+int		 serve_header_secret(const char *);
 struct conf	*serve_load_conf(const char *);
 void		 serve_unconfigured(struct answer *);
 

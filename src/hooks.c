@@ -11,6 +11,7 @@
  * stays behind while retries are waiting, so that no cron job is needed;
  * `hookbox run` is the cron-driven safety net.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -44,6 +45,8 @@
 #define FLOOD_REST	9	/* then rest this many times a run's length */
 #define FLOOD_REST_MAX	1000	/* ms */
 #define FLOOD_LOOK	100	/* ms between looks at the arrivals */
+#define SWEEP_MS	5000	/* at most this long to kill a hook's leftovers */
+#define SWEEP_NAP_MS	5	/* between two looks for them */
 
 static const char hook_path[] = "PATH=/usr/local/bin:/usr/bin:/bin";
 static const char hook_lang[] = "LANG=C.UTF-8";
@@ -294,11 +297,97 @@ tail_finish(struct buf *t)
 }
 
 /*
+ * SIGKILL to every child of this process. A runner's only children are
+ * its hook and what a hook left behind (it is their subreaper), so any
+ * child found is a leftover. Found in /proc (a process's parent is the
+ * 4th field of /proc/PID/stat, after its name in parentheses, which may
+ * itself hold spaces and parentheses). A pid read here cannot be reused
+ * before we reap it: a child's pid is held until its parent waits.
+ * Returns the number of children signalled.
+ */
+static int
+kill_children(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t self = getpid();
+	int n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		char path[64], line[512], *p;
+		const char *errstr;
+		ssize_t got;
+		long long pid;
+		int fd, ppid;
+		char state;
+
+		pid = hb_strtonum(e->d_name, 1, INT_MAX, &errstr);
+		if (errstr != NULL)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%lld/stat", pid);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		got = read(fd, line, sizeof(line) - 1);
+		close(fd);
+		if (got <= 0)
+			continue;
+		line[got] = '\0';
+		if ((p = strrchr(line, ')')) == NULL ||
+		    sscanf(p + 1, " %c %d", &state, &ppid) != 2 ||
+		    ppid != self)
+			continue;
+		if (kill((pid_t)pid, SIGKILL) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Called once the hook itself is reaped: kills and reaps everything it
+ * left. The group kill in wait_hook misses a process that made a session
+ * or group of its own (setsid, setpgid); the runner is the child
+ * subreaper of its hooks (hooks_run), so such a process becomes the
+ * runner's child when its parent dies, and is found here. Each round
+ * kills every child, whose own children then come to us in turn; it ends
+ * when none is left (ECHILD), or after SWEEP_MS, for a process stuck in
+ * the kernel (the next sweep reaps it).
+ */
+static void
+sweep_leftovers(void)
+{
+	long long deadline = hb_mono_ms() + SWEEP_MS;
+	struct timespec nap = { 0, SWEEP_NAP_MS * 1000000L };
+	pid_t w;
+
+	for (;;) {
+		while ((w = waitpid(-1, NULL, WNOHANG)) > 0 ||
+		    (w == -1 && errno == EINTR))
+			;
+		if (w == -1)		/* ECHILD: nothing left */
+			return;
+		if (hb_mono_ms() > deadline) {
+			hb_warnx("hooks: a hook's leftover processes did not "
+			    "die within %d ms", SWEEP_MS);
+			return;
+		}
+		kill_children();
+		nanosleep(&nap, NULL);
+	}
+}
+
+/*
  * Waits for the hook, reading its output, until it exits or its timeout
  * passes; then TERM to the whole process group, KILL_GRACE seconds, KILL.
  * Whatever the hook left running in its group is killed once it exits,
- * so nothing it started outlives the attempt. Returns the wait status
- * and sets *timed_out.
+ * so nothing it started outlives the attempt; what left the group is
+ * killed by sweep_leftovers. The group is killed before the hook is
+ * reaped: until then its zombie holds its pid, and so the group id,
+ * which the kernel cannot give to another process; after, kill(-pid)
+ * could reach an unrelated group that got the pid meanwhile. Returns
+ * the wait status and sets *timed_out.
  */
 static int
 wait_hook(pid_t pid, int out, int timeout, struct buf *tail, int *timed_out)
@@ -306,6 +395,7 @@ wait_hook(pid_t pid, int out, int timeout, struct buf *tail, int *timed_out)
 	long long deadline = hb_mono_ms() + (long long)timeout * 1000;
 	int status = 0, exited = 0, term_sent = 0, pidfd;
 	char chunk[4096];
+	siginfo_t si;
 
 	*timed_out = 0;
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -313,8 +403,7 @@ wait_hook(pid_t pid, int out, int timeout, struct buf *tail, int *timed_out)
 		struct pollfd pfd[2];
 		long long left = deadline - hb_mono_ms();
 		nfds_t n = 0;
-		int wait_ms;
-		pid_t w;
+		int wait_ms, wr;
 
 		if (left <= 0) {
 			if (!term_sent) {
@@ -351,16 +440,20 @@ wait_hook(pid_t pid, int out, int timeout, struct buf *tail, int *timed_out)
 				out = -1;
 			}
 		}
-		w = waitpid(pid, &status, WNOHANG);
-		if (w == pid)
+		/* Seen exited, not reaped (WNOWAIT): see above. */
+		memset(&si, 0, sizeof(si));
+		wr = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG |
+		    WNOWAIT);
+		if (wr == 0 && si.si_pid == pid)
 			exited = 1;
-		else if (w == -1 && errno != EINTR)
+		else if (wr == -1 && errno != EINTR)
 			break;
 	}
-	/* Leftovers of the group die with the hook; then drain the pipe. */
+	/* Leftovers of the group die with the hook, then it is reaped. */
 	kill(-pid, SIGKILL);
-	if (!exited)
-		waitpid(pid, &status, 0);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	sweep_leftovers();
 	while (out != -1) {
 		ssize_t got = read(out, chunk, sizeof(chunk));
 
@@ -597,6 +690,16 @@ hooks_run(const struct conf *c, struct store *st, int linger)
 
 	/* A hook that dies before reading its go byte must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * What a hook starts in a session or group of its own escapes the
+	 * group kill; as the hooks' subreaper the runner inherits it when
+	 * its parent dies, and sweep_leftovers ends it. (Not a cgroup: a
+	 * shared host gives an ordinary user none.) What a hook hands to
+	 * another process tree (at, cron, a daemon it talks to) is out of
+	 * reach: see README "Write a hook".
+	 */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		hb_warn("hooks: PR_SET_CHILD_SUBREAPER");
 	for (;;) {
 		time_t now = time(NULL), next;
 

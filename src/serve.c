@@ -26,10 +26,43 @@
 extern char **environ;
 
 /*
+ * Whether a header's value is a credential, or proof made with one, that
+ * must not be kept in clear: a database copied for support or read by a
+ * hook must not hand out a token, a password or an API key. Signatures
+ * are not reusable secrets by themselves, but a signature over a body
+ * lets whoever reads it re-send that body where freshness is not signed,
+ * so they go too. name is lower case and '-' separated (request.c).
+ * Errs on the side of hiding: a name matched by mistake only loses its
+ * value, never its presence.
+ */
+int
+serve_header_secret(const char *name)
+{
+	/* Anywhere in the name: x-auth-token, stripe-signature, x-api-key,
+	   x-shopify-hmac-sha256, set-cookie, proxy-authorization. */
+	static const char *const within[] = { "token", "secret", "passw",
+	    "signature", "hmac", "api-key", "apikey", "cookie",
+	    "authorization", "credential", NULL };
+	const char *p;
+	size_t i;
+
+	for (i = 0; within[i] != NULL; i++)
+		if (strstr(name, within[i]) != NULL)
+			return 1;
+	/* "auth" at the start of a word: x-auth, x-authentication. Not
+	   inside one, so that a name such as x-oauth-client-id is kept. */
+	for (p = name; (p = strstr(p, "auth")) != NULL; p++)
+		if (p == name || p[-1] == '-')
+			return 1;
+	return 0;
+}
+
+/*
  * Headers kept with the event, for the owner to see, as one JSON object
  * (json-c; names and values made valid UTF-8, since a sender's bytes are
- * anything). Values that are secrets in themselves (static tokens,
- * credentials) are replaced. Returns a string the caller frees, or NULL.
+ * anything). Values that carry a credential (serve_header_secret) are
+ * replaced by "[redacted]", so the owner still sees that they came.
+ * Returns a string the caller frees, or NULL.
  */
 static char *
 headers_json(const struct request *r)
@@ -41,10 +74,7 @@ headers_json(const struct request *r)
 
 	for (i = 0; o != NULL && i < r->nheaders; i++) {
 		const char *n = r->headers[i].name, *val = r->headers[i].value;
-		int secret = strstr(n, "token") != NULL ||
-		    strstr(n, "secret") != NULL ||
-		    strcmp(n, "authorization") == 0 ||
-		    strcmp(n, "cookie") == 0;
+		int secret = serve_header_secret(n);
 		size_t j;
 
 		/* A name sent twice: its last value, once. */

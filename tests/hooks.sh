@@ -490,6 +490,111 @@ else
 fi
 
 # ---------------------------------------------------------------------------
+# 7b. A hook that puts a child in a session of its own (setsid) takes it
+# out of the hook's process group, out of reach of the group kill. The
+# runner is a child subreaper: when the hook dies, that child becomes the
+# runner's, and the runner kills and reaps whatever is left of the hook,
+# after a timeout and after a plain exit alike.
+if command -v setsid >/dev/null; then
+scenario
+cat >"$CONF" <<EOF
+{ "database": "$D/hookbox.db",
+  "endpoints": { "shop": { "provider": "quickbutik", "token": "$TOKEN",
+    "hooks": { "order.new":  { "run": ["$D/escape.sh"], "timeout": 2,
+                               "max_attempts": 1 },
+               "order.done": { "run": ["$D/escape-exit.sh"] } } } } }
+EOF
+hook escape.sh "setsid sleep 300 &
+echo \$! >$D/escaped.pid
+echo \$\$ >$D/escape.pid
+sleep 1000"
+# It exits only once its child has a session of its own: before that, the
+# group kill alone would end it.
+hook escape-exit.sh "setsid sleep 300 &
+c=\$!
+echo \$c >$D/escaped-exit.pid
+for i in \$(seq 200); do
+	[ \"\$(awk '{ sub(/^.*\\) /, \"\"); print \$4 }' /proc/\$c/stat)\" = \$c ] && break
+	sleep 0.05
+done
+exit 0"
+body "$D/escape.json" '{"event_type":"order.new","order_id":"setsid-1"}'
+body "$D/escape-exit.json" '{"event_type":"order.done","order_id":"setsid-2"}'
+# session_of PID: its session id (the test proves something only if the
+# child did leave the hook's session).
+session_of() { awk '{ sub(/^.*\) /, ""); print $4 }' "/proc/$1/stat" 2>/dev/null; }
+out=$(post "/shop/$TOKEN" "$D/escape.json")
+id=$(answer_id "$out")
+if wait_until 30 test -s "$D/escape.pid" && escpid=$(cat "$D/escaped.pid") &&
+    wait_until 10 eval '[ "$(session_of $escpid)" = $escpid ]'; then
+	pass setsid-child-leaves-the-hook-session
+else
+	fail setsid-child-leaves-the-hook-session "child ${escpid:-?} session $(session_of "${escpid:-0}")"
+fi
+if wait_until 90 is_status "$id" dead; then
+	hookpid=$(cat "$D/escape.pid" 2>/dev/null)
+	if [ -n "$hookpid" ] && [ -n "$escpid" ] &&
+	    wait_until 30 eval '! alive $hookpid && ! alive $escpid'; then
+		pass timeout-kills-setsid-child
+	else
+		fail timeout-kills-setsid-child "hook ${hookpid:-?} or its setsid child ${escpid:-?} still alive"
+	fi
+else
+	fail timeout-kills-setsid-child "no timeout recorded: $(attempts "$id" | tr '\n' ';')"
+fi
+out=$(post "/shop/$TOKEN" "$D/escape-exit.json")
+id=$(answer_id "$out")
+if wait_until 60 is_status "$id" succeeded && escpid=$(cat "$D/escaped-exit.pid") &&
+    wait_until 30 eval '! alive $escpid'; then
+	pass exit-kills-setsid-child
+else
+	fail exit-kills-setsid-child "status $(status "$id"), setsid child ${escpid:-?} still alive"
+fi
+fi
+
+# ---------------------------------------------------------------------------
+# 7c. The hook's group is killed before the hook is reaped: until it is
+# reaped its pid (and so its group id) cannot go to another process, so
+# kill(-pid) cannot reach an unrelated group. PID reuse itself cannot be
+# forced here; the order of the two system calls can be seen, with strace,
+# on a `replay` that runs the hook in the foreground.
+if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
+scenario
+cat >"$CONF" <<EOF
+{ "database": "$D/hookbox.db",
+  "endpoints": { "shop": { "provider": "quickbutik", "token": "$TOKEN",
+    "hooks": { "other": { "run": ["$D/quick.sh"] } } } } }
+EOF
+hook quick.sh "exit 0"
+body "$D/quick.json" '{"event_type":"order.new","order_id":"reap-1"}'
+out=$(post "/shop/$TOKEN" "$D/quick.json")
+id=$(answer_id "$out")
+# Now a hook for it: `replay` runs it in the foreground, under strace.
+sed -i 's/"other"/"order.new"/' "$CONF"
+HOOKBOX_CONF=$CONF strace -f -qq -o "$D/trace" -e trace=kill,wait4,waitid \
+	"$HOOKBOX" replay "$id" >/dev/null 2>&1
+order=$(python3 - "$D/trace" <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+kill = reap = None
+for i, l in enumerate(lines):
+    m = re.search(r'kill\(-(\d+), SIGKILL\)', l)
+    if m and kill is None:
+        kill, pid = i, m.group(1)
+if kill is None:
+    print("no kill(-pid, SIGKILL) in the trace"); sys.exit()
+for i, l in enumerate(lines):
+    if re.search(r'(wait4|waitid)\((P_PID, )?%s,' % pid, l) and \
+            'WNOWAIT' not in l and re.search(r'= %s$' % pid, l):
+        reap = i; break
+print("kill first" if reap is not None and kill < reap else
+      "reaped at line %s, group killed at line %s" % (reap, kill))
+PY
+)
+check hook-group-killed-before-reaped "kill first" "$order"
+fi
+
+# ---------------------------------------------------------------------------
 # 8. Order per resource, side by side across resources. Quickbutik events
 # order.new and order.done of one order_id share a resource.
 scenario

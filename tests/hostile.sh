@@ -346,6 +346,41 @@ if [ "$E_DELTA" -eq 1 ]; then
 	check "ESC and CR in QUERY_STRING: show forges no field or line" "" "$(forged "$A_ID")"
 fi
 
+# A terminal's escapes in a body (a Quickbutik form POST: OSC to retitle
+# the window, BEL, then clear the screen): `show` prints them escaped;
+# `show --raw` gives the exact stored bytes to a pipe, and refuses a
+# terminal (exit 2).
+printf 'event_type=order.new&order_id=ESC-1&note=\033]0;x\007\033[2J' >"$B/esc-form"
+CASES=$((CASES + 1))
+cgi POST "/shop/$TOK" "" "$B/esc-form" CONTENT_TYPE=application/x-www-form-urlencoded
+echo "# ESC, OSC and BEL in a form body: answered $CODE $A_STATUS (stored: $E_DELTA)"
+if [ "$E_DELTA" -eq 1 ]; then
+	ACCEPTED_ON_PURPOSE=$((ACCEPTED_ON_PURPOSE + 1))
+	env -i HOOKBOX_CONF="$CONF" "${SAN_ENV[@]}" "$HOOKBOX" show "$A_ID" >"$B/esc-show" 2>&1
+	if LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$B/esc-show"; then
+		fail "ESC in a body: show prints no raw control byte" "$(cat -v "$B/esc-show" | tr '\n' '|')"
+	else
+		pass "ESC in a body: show prints no raw control byte"
+	fi
+	check "ESC in a body: show prints it escaped" 1 \
+		"$(grep -cF 'note=\x1b]0;x\x07\x1b[2J' "$B/esc-show")"
+	env -i HOOKBOX_CONF="$CONF" "${SAN_ENV[@]}" "$HOOKBOX" show --raw "$A_ID" 2>/dev/null |
+		sed -n '/^body (/{n;p;q}' | head -c "$(wc -c <"$B/esc-form")" | od -An -tx1 >"$B/esc-raw"
+	check "show --raw to a pipe prints the body's exact bytes" \
+		"$(od -An -tx1 <"$B/esc-form")" "$(cat "$B/esc-raw")"
+	# script(1) gives the command a terminal for its stdout.
+	if command -v script >/dev/null; then
+		script -qec "env -i HOOKBOX_CONF='$CONF' ${SAN_ENV[*]} '$HOOKBOX' show --raw $A_ID" \
+			/dev/null >"$B/esc-tty" 2>&1 </dev/null
+		rc=$?
+		check "show --raw to a terminal is refused with exit 2" 2 "$rc"
+		check "show --raw to a terminal prints no body" 0 \
+			"$(grep -c 'ESC-1' "$B/esc-tty")"
+	fi
+else
+	fail "ESC in a body: a form POST with it is stored" "answered $CODE $A_STATUS: $BODY"
+fi
+
 # ---- signatures ----
 R=$B/reflow
 RSIG=$(hmac_hex "$SECRET" <"$R")

@@ -427,6 +427,51 @@ check "stored headers and queries hold no token or secret" "" "$leaks"
 check_match "stored headers keep the other headers" '"x-flipdish-event-type":"sale.created.v1"' \
 	"$(sql "SELECT headers FROM events WHERE endpoint = 'fdv3' LIMIT 1")"
 
+# A header that carries a credential is kept as "[redacted]": its presence
+# visible, its value gone. Headers that only describe the event stay.
+printf '{"type":"orders","order_id":"T-creds"}' >"$T/creds.json"
+cgi POST "/catalog/$TOK_CATALOG" "" "$T/creds.json" \
+	HTTP_X_API_KEY=k-apikey-1 HTTP_X_SHOP_APIKEY=k-apikey-2 \
+	HTTP_PROXY_AUTHORIZATION="Basic cHJveHk6cHc=" HTTP_X_AUTH_TOKEN=k-auth-3 \
+	HTTP_X_SHOPIFY_HMAC_SHA256=k-hmac-4 HTTP_STRIPE_SIGNATURE="t=1,v1=k-sig-5" \
+	HTTP_WEBHOOK_SIGNATURE="v1,k-sig-6" HTTP_X_HUB_SIGNATURE_256=sha256=k-sig-7 \
+	HTTP_X_WC_WEBHOOK_SIGNATURE=k-sig-8 HTTP_X_FLIPDISH_SIGNATURE=k-sig-9 \
+	HTTP_X_PASSWORD=k-pw-10 HTTP_SET_COOKIE="s=k-cookie-11" \
+	HTTP_X_FLIPDISH_EVENT_TYPE=order.created HTTP_WEBHOOK_ID=msg_kept \
+	HTTP_USER_AGENT=kept-agent/1.0
+expect "an order with credential headers is accepted" 200 accepted
+check "stored headers: every credential value redacted, its name kept, the rest in clear" ok \
+	"$(sql "SELECT headers FROM events WHERE id = $A_ID" | python3 -c '
+import json, sys
+h = json.load(sys.stdin)
+secret = ["x-api-key", "x-shop-apikey", "proxy-authorization", "x-auth-token",
+    "x-shopify-hmac-sha256", "stripe-signature", "webhook-signature",
+    "x-hub-signature-256", "x-wc-webhook-signature", "x-flipdish-signature",
+    "x-password", "set-cookie"]
+kept = {"x-flipdish-event-type": "order.created", "webhook-id": "msg_kept",
+    "user-agent": "kept-agent/1.0"}
+bad = [n for n in secret if h.get(n) != "[redacted]"]
+bad += [n for n, v in kept.items() if h.get(n) != v]
+bad += [n for n, v in h.items() if "k-" in v and n not in kept]
+print("ok" if not bad else "wrong: " + " ".join(sorted(set(bad))))
+')"
+
+# A header value (and a name) that is not UTF-8 is stored as valid JSON,
+# each byte that starts no UTF-8 sequence replaced by U+FFFD
+# (hb_json_string in serve.c's headers_json): any JSON reader can read it.
+printf '{"type":"orders","order_id":"T-utf8"}' >"$T/utf8.json"
+cgi POST "/catalog/$TOK_CATALOG" "" "$T/utf8.json" HTTP_X_NOTE=$'a\xff\xfeb' \
+	HTTP_X_$'\xc3'=v
+expect "a header value that is not UTF-8 is accepted" 200 accepted
+check "stored headers that were not UTF-8 are valid JSON, each bad byte U+FFFD" ok \
+	"$(sqlite3 "$DB" "SELECT headers FROM events WHERE id = $A_ID" | python3 -c '
+import json, sys
+raw = sys.stdin.buffer.read()
+h = json.loads(raw.decode("utf-8"))     # strict: invalid UTF-8 raises
+ok = h.get("x-note") == "a\ufffd\ufffdb" and h.get("x-\ufffd") == "v"
+print("ok" if ok else "wrong: %r" % h)
+' 2>&1)"
+
 # ---- 4. the CLI on the same database ----
 
 # cli ARGS...: the binary as a command, not as CGI. Its stderr is passed

@@ -3060,6 +3060,33 @@ t_serve_window_zero(void)
 	conf_free((struct conf *)ctx.conf);
 }
 
+/* Which header values are kept in the store, and which are credentials. */
+static void
+t_serve_header_secret(void)
+{
+	static const char *const secret[] = { "authorization",
+	    "proxy-authorization", "cookie", "set-cookie", "x-api-key",
+	    "api-key", "x-apikey", "x-shop-api-key", "x-auth-token",
+	    "x-auth", "x-authentication", "x-shopify-hmac-sha256",
+	    "stripe-signature", "webhook-signature", "x-hub-signature",
+	    "x-hub-signature-256", "x-wc-webhook-signature",
+	    "x-flipdish-signature", "signature", "x-verify-token",
+	    "x-password", "x-client-secret", "x-credentials", NULL };
+	static const char *const kept[] = { "content-type", "content-length",
+	    "user-agent", "x-flipdish-event-type", "webhook-id",
+	    "webhook-timestamp", "x-request-id", "x-forwarded-for",
+	    "x-github-event", "x-github-delivery", "x-wc-webhook-topic",
+	    "x-shopify-topic", "accept", "host", "x-oauth-client-id", NULL };
+	size_t i;
+
+	for (i = 0; secret[i] != NULL; i++)
+		if (!serve_header_secret(secret[i]))
+			note(__LINE__, "%s is kept in clear", secret[i]);
+	for (i = 0; kept[i] != NULL; i++)
+		if (serve_header_secret(kept[i]))
+			note(__LINE__, "%s is redacted", kept[i]);
+}
+
 static void
 t_serve_rejects(void)
 {
@@ -3859,6 +3886,8 @@ main(void)
 		{ "serve dedupe window 0 same second", t_serve_window_zero },
 		{ "serve dedupe window matches whole ids", t_serve_window_ids },
 		{ "serve rejects table", t_serve_rejects },
+		{ "serve: header values that carry a credential are redacted",
+		    t_serve_header_secret },
 		{ "store rejects table is bounded", t_store_rejects_bounded },
 		{ "store batch: one transaction, duplicates inside it",
 		    t_store_write_batch },
