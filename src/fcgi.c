@@ -16,17 +16,19 @@
  * FCGX_Accept_r side by side, with no lock around it (Linux lets threads
  * accept() on one socket together, and libfcgi's accept path keeps no
  * state of its own between calls), and a watchdog in the main thread
- * interrupts a worker whose read has not moved for IDLE_MS. libfcgi's
- * read() then fails with EINTR, which drops that connection, while its
- * accept() just starts again.
+ * interrupts a worker whose read has not moved for IDLE_MS, or for
+ * PRESSED_MS while connections wait (watch). libfcgi's read() then fails
+ * with EINTR, which drops that connection, while its accept() just
+ * starts again.
  *
  * The config is shared by the workers and replaced, not changed, when
  * its file changes: each request holds a reference to the one it
  * started with.
  */
 #include <errno.h>
-#include <malloc.h>
 #include <fcntl.h>
+#include <malloc.h>
+#include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -49,6 +51,8 @@
 #define GATHER_US	300	/* the longest a commit waits for more */
 #define KICK_EVERY_MS	100	/* start a hook runner at most this often */
 #define IDLE_MS		30000	/* a read that does not move is dropped */
+#define PRESSED_MS	250	/* ... or this, while connections wait */
+#define WATCH_MS	100	/* how often the watchdog looks */
 #define STOP_MS		5000	/* to finish what is in progress on SIGTERM */
 #define ACCEPT_PAUSE_MS	100	/* after accept() failed, e.g. out of fds */
 /*
@@ -629,6 +633,37 @@ nudge(struct fcgi *f, unsigned mask, long long ms)
 }
 
 /*
+ * Connections are waiting to be accepted. A worker in accept() takes one
+ * at once, so while they wait, a worker that has been in FCGX_Accept_r
+ * for a while is not in accept(): it is stuck reading a request's
+ * parameters (libfcgi gives a unix connection that sends nothing 2 s).
+ */
+static int
+pressed(void)
+{
+	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+}
+
+/*
+ * The watchdog, every WATCH_MS. A read that has not moved for IDLE_MS is
+ * dropped; while other connections wait to be accepted, one that has not
+ * moved for PRESSED_MS is: a few peers that connect and stay silent, or
+ * trickle a body through a web server that passes it on as it comes
+ * (nginx without request buffering, mod_proxy_fcgi), would otherwise
+ * hold every worker and keep genuine orders waiting behind them. A
+ * genuine web server sends a request's parameters in one go.
+ */
+static void
+watch(struct fcgi *f)
+{
+	nudge(f, 1u << W_ACCEPT | 1u << W_READ, IDLE_MS);
+	if (pressed())
+		nudge(f, 1u << W_ACCEPT | 1u << W_READ, PRESSED_MS);
+}
+
+/*
  * No new requests: the listening socket is let go (/dev/null takes fd
  * 0's place, see guard_stdio), so that the web server's next connection
  * goes elsewhere, and the workers waiting in accept() are interrupted
@@ -749,7 +784,9 @@ fcgi_main(void)
 		pthread_mutex_lock(&f.mu);
 		due = take_kick(&f, path);
 		wait = f.kick_pending ? f.last_kick + KICK_EVERY_MS -
-		    hb_mono_ms() : 1000;
+		    hb_mono_ms() : WATCH_MS;
+		if (wait > WATCH_MS)
+			wait = WATCH_MS;
 		pthread_mutex_unlock(&f.mu);
 		if (due)
 			hooks_kick(path);
@@ -759,9 +796,9 @@ fcgi_main(void)
 		tick.tv_nsec = (wait % 1000) * 1000000L;
 		if (sigtimedwait(&stop, NULL, &tick) != -1)
 			break;
-		if ((now = hb_mono_ms()) - last_watch >= 1000) {
+		if ((now = hb_mono_ms()) - last_watch >= WATCH_MS) {
 			last_watch = now;
-			nudge(&f, 1u << W_ACCEPT | 1u << W_READ, IDLE_MS);
+			watch(&f);
 		}
 	}
 	stop_workers(&f);

@@ -237,7 +237,7 @@ class Server:
         self.path = os.path.join(self.dir, "sock")
         ls = socket.socket(socket.AF_UNIX)
         ls.bind(self.path)
-        ls.listen(128)	# case 11 connects 40 at once
+        ls.listen(512)	# c_stalled_many connects 200 at once
         env = {"HOOKBOX_CONF": conf}
         for k in ("ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"):
             if k in os.environ:
@@ -719,6 +719,46 @@ def c_stalled_workers(suite, srv):
     return why
 
 
+def silent_then_order(suite, srv, n, stall, key, bound):
+    # n connections that send nothing (stall False: libfcgi itself gives
+    # such a unix connection 2 s) or half a record header (stall True),
+    # then a genuine order behind them. While connections wait to be
+    # accepted, the watchdog drops a read that has not moved for 0.25 s.
+    held = []
+    for _ in range(n):
+        c = srv.conn()
+        if stall:
+            c.send(begin()[:3])
+        held.append(c)
+    time.sleep(0.1)	# every worker has taken one by now
+    c = srv.conn()
+    c.s.settimeout(bound + 30)
+    t = time.monotonic()
+    try:
+        c.send(request(key))
+        why = accepted(c.answer())
+        took = time.monotonic() - t
+    finally:
+        c.close()
+        for h in held:
+            h.close()
+    if why:
+        return why
+    if suite.rows(key) != 1:
+        return "answered 200 but not stored"
+    print("# %s: answered after %.2f s" % (key, took))
+    return "" if took <= bound else \
+        "answered after %.1f s, want at most %g s" % (took, bound)
+
+
+def c_silent_16(suite, srv):
+    return silent_then_order(suite, srv, 16, False, "SILENT-16", 1.0)
+
+
+def c_stalled_200(suite, srv):
+    return silent_then_order(suite, srv, 200, True, "STALLED-200", 15.0)
+
+
 def c_sigterm(suite, srv):
     # Web servers stop FastCGI programs with SIGTERM and wait: nothing in
     # progress here, so it exits at once (10 s is a generous bound), 0.
@@ -809,6 +849,10 @@ def main():
          c_silent_client),
         ("more stalled reads than workers hold a request up for the "
          "watchdog's 30 s at most", c_stalled_workers),
+        ("16 silent connections delay an order by 1 s at most",
+         c_silent_16),
+        ("200 stalled connections hold an order up for 15 s at most",
+         c_stalled_200),
         ("SIGTERM: exit status 0 within 10 s", c_sigterm),
         ("SIGTERM during a request: no new connection, it is answered and "
          "stored, exit 0",
