@@ -535,13 +535,13 @@ cmd_rejects(int argc, char **argv)
 		return 1;
 	if (sqlite3_prepare_v2(store_db(st),
 	    "SELECT id, received_at, status, endpoint, remote_addr, reason,"
-	    " body_head FROM rejects ORDER BY id DESC LIMIT ?1", -1, &p,
+	    " body_head, count FROM rejects ORDER BY id DESC LIMIT ?1", -1, &p,
 	    NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_int64(p, 1, limit);
 	if (!json)
 		printf("%-6s %-20s %-4s %-12s %-16s %s\n", "ID", "RECEIVED",
-		    "CODE", "ENDPOINT", "FROM", "REASON / BODY");
+		    "CODE", "ENDPOINT", "FROM", "REASON (TIMES) / BODY");
 	while ((i = sqlite3_step(p)) == SQLITE_ROW) {
 		struct buf t[4] = { { 0 } };
 		char when[32];
@@ -555,10 +555,12 @@ cmd_rejects(int argc, char **argv)
 		/* The body's first bytes on one line: its newlines escaped. */
 		tty_text(&t[3], sqlite3_column_blob(p, 6),
 		    (size_t)sqlite3_column_bytes(p, 6), 0);
-		printf("%-6lld %-20s %-4d %-12s %-16s %s\n       %s\n",
+		/* One row stands for each refusal of its cause that second. */
+		printf("%-6lld %-20s %-4d %-12s %-16s %s (%lld)\n       %s\n",
 		    sqlite3_column_int64(p, 0), when, sqlite3_column_int(p, 2),
 		    tty_col(&t[0], p, 3), tty_col(&t[1], p, 4),
-		    tty_col(&t[2], p, 5), t[3].data != NULL ? t[3].data : "");
+		    tty_col(&t[2], p, 5), sqlite3_column_int64(p, 7),
+		    t[3].data != NULL ? t[3].data : "");
 		for (k = 0; k < 4; k++)
 			buf_free(&t[k]);
 	}

@@ -27,7 +27,7 @@
 
 #include "hookbox.h"
 
-#define SCHEMA_VERSION	2
+#define SCHEMA_VERSION	3
 #define HB_STR_(x)	#x
 #define HB_STR(x)	HB_STR_(x)
 #define DISPATCH_MAX	64	/* queued events given deliveries per claim */
@@ -105,12 +105,21 @@ static const char schema_v2[] =
 "  queued_at INTEGER NOT NULL\n"
 ");\n";
 
+/*
+ * Version 3: a reject row counts the refusals of one cause from one
+ * address in one second (insert_reject), so that a flood of refused
+ * requests makes a row a second, not a row each.
+ */
+static const char schema_v3[] =
+"ALTER TABLE rejects ADD COLUMN count INTEGER NOT NULL DEFAULT 1;\n";
+
 enum stmt {
 	S_FIND,
 	S_FIND_WINDOW,
 	S_INSERT,
 	S_QUEUE,
 	S_REJECT,
+	S_REJECT_BUMP,
 	S_REJECT_TRIM,
 	S_BEGIN,
 	S_COMMIT,
@@ -155,6 +164,15 @@ static const char *const sql[S__MAX] = {
 	/* S_REJECT */
 	"INSERT INTO rejects (received_at, endpoint, status, reason,"
 	" remote_addr, body_head) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	/*
+	 * S_REJECT_BUMP: the same cause from the same address in the same
+	 * second counts on the newest such row, looked for among the newest
+	 * rows only (a rowid range: no index to keep up).
+	 */
+	"UPDATE rejects SET count = count + 1 WHERE id = (SELECT id FROM"
+	" rejects WHERE id > (SELECT max(id) FROM rejects) - 64"
+	" AND received_at = ?1 AND endpoint = ?2 AND status = ?3"
+	" AND reason = ?4 AND remote_addr = ?5 ORDER BY id DESC LIMIT 1)",
 	/* S_REJECT_TRIM: keep the newest REJECTS_CAP rows */
 	"DELETE FROM rejects WHERE id <= (SELECT max(id) FROM rejects) - ?1",
 	"BEGIN IMMEDIATE",
@@ -514,8 +532,13 @@ store_begin(struct store *st)
 	return rc;
 }
 
+/*
+ * Commits, then (sync) fsyncs the WAL. A commit of rejects alone is not
+ * synced: they are diagnostics, and a flood of refused requests must not
+ * take the disk from orders (the next synced commit covers them too).
+ */
 static int
-store_commit(struct store *st)
+commit(struct store *st, int sync)
 {
 	int rc = exec1(st, S_COMMIT);
 
@@ -524,13 +547,21 @@ store_commit(struct store *st)
 		exec1(st, S_ROLLBACK);
 	}
 	queue_leave(st);
-	if (rc != SQLITE_OK || (rc = wal_sync(st)) != SQLITE_OK)
+	if (rc != SQLITE_OK || !sync)
+		return rc;
+	if ((rc = wal_sync(st)) != SQLITE_OK)
 		return rc;
 	if (st->ckpt_due) {
 		st->ckpt_due = 0;
 		sqlite3_wal_checkpoint(st->db, "main");
 	}
 	return SQLITE_OK;
+}
+
+static int
+store_commit(struct store *st)
+{
+	return commit(st, 1);
 }
 
 static void
@@ -642,6 +673,9 @@ migrate(sqlite3 *db, int busy_ms, struct buf *err)
 	if (v < 1 && sqlite3_exec(db, schema_v1, NULL, NULL, &msg) != SQLITE_OK)
 		goto fail_tx;
 	if (v < 2 && sqlite3_exec(db, schema_v2, NULL, NULL, &msg) != SQLITE_OK)
+		goto fail_tx;
+	/* A new database gets it too: schema_v1 is the public first form. */
+	if (v < 3 && sqlite3_exec(db, schema_v3, NULL, NULL, &msg) != SQLITE_OK)
 		goto fail_tx;
 	/* (The pragma takes no parameter; the version is ours.) */
 	if (v < SCHEMA_VERSION && sqlite3_exec(db, "PRAGMA user_version = "
@@ -921,9 +955,22 @@ insert_event(struct store *st, const struct stored_event *se, long long *id)
 static int
 insert_reject(struct store *st, const struct reject *rj)
 {
-	sqlite3_stmt *p = stmt(st, S_REJECT);
+	sqlite3_stmt *p = stmt(st, S_REJECT_BUMP);
 
 	if (p == NULL)
+		return -1;
+	sqlite3_bind_int64(p, 1, rj->now);
+	sqlite3_bind_text(p, 2, rj->endpoint != NULL ? rj->endpoint : "", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(p, 3, rj->status);
+	sqlite3_bind_text(p, 4, rj->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p, 5, rj->addr != NULL ? rj->addr : "", -1,
+	    SQLITE_STATIC);
+	if (step_done(p) == -1)
+		return -1;
+	if (sqlite3_changes(st->db) > 0)
+		return 0;
+	if ((p = stmt(st, S_REJECT)) == NULL)
 		return -1;
 	sqlite3_bind_int64(p, 1, rj->now);
 	sqlite3_bind_text(p, 2, rj->endpoint != NULL ? rj->endpoint : "", -1,
@@ -962,7 +1009,7 @@ void
 store_write(struct store *st, struct store_item *items, size_t n)
 {
 	size_t i, todo = 0;
-	int rc, rejects = 0;
+	int rc, rejects = 0, events = 0;
 
 	if (unsynced(st)) {
 		for (i = 0; i < n; i++)
@@ -977,6 +1024,8 @@ store_write(struct store *st, struct store_item *items, size_t n)
 			todo++;
 			continue;
 		}
+		/* Its answer, duplicate or not, waits for the disk. */
+		events = 1;
 		if (st->look_first && !it->se->ev->windowed) {
 			rc = find(st, it->se->endpoint, it->se->ev->key, &it->id);
 			if (rc == SQLITE_ROW) {
@@ -1023,7 +1072,7 @@ store_write(struct store *st, struct store_item *items, size_t n)
 		if (step_done(p) == -1)
 			goto fail;
 	}
-	if ((rc = store_commit(st)) == SQLITE_OK)
+	if ((rc = commit(st, events)) == SQLITE_OK)
 		return;
 	goto abort;
  fail:

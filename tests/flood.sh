@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Floods (issue 5): refused requests through lighttpd + FastCGI, sent by
-# wrk, leave the `rejects` table at its cap (1000 rows) and the database
+# wrk, leave the `rejects` table within its cap (1000 rows) and the database
 # file bounded; and the FastCGI processes that served them keep a flat
 # RSS (no leak per request).
 #
@@ -12,8 +12,8 @@
 # duration; the time each run took is printed. With FLOOD_REQUESTS lowered
 # the suite says so.
 #
-# Asserted: rejects holds exactly 1000 rows, and max(id) shows every
-# refusal was written; events holds the one stored event; the database
+# Asserted: rejects stays within 1000 rows, and the sum of its counts
+# shows every refusal was counted; events holds the one stored event; the database
 # file after all the requests is at most 1.5x its size after the warm-up
 # plus 4 pages (both checkpointed), and the WAL's high water is at most
 # 1.5x its first or what the automatic checkpoint allows (1100 pages); each FastCGI process's VmRSS grows by
@@ -162,7 +162,7 @@ flood "$warm_requests"
 declare -A rss1=()
 for p in $(fcgi_pids); do rss1[$p]=$(rss_kib "$p"); done
 wal1=$(fsize "$WORK/data/hookbox.db-wal")
-rej1=$(db_sql 'SELECT max(id) FROM rejects')
+rej1=$(db_sql 'SELECT sum(count) FROM rejects')
 # The pages in the WAL are copied back, so that the file shows its size.
 db_sql 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 db1=$(fsize "$WORK/data/hookbox.db")
@@ -172,15 +172,17 @@ flood "$rest_requests"
 declare -A rss2=()
 for p in $(fcgi_pids); do rss2[$p]=$(rss_kib "$p"); done
 wal2=$(fsize "$WORK/data/hookbox.db-wal")
-rej2=$(db_sql 'SELECT max(id) FROM rejects')
+rej2=$(db_sql 'SELECT sum(count) FROM rejects')
 db_sql 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 db2=$(fsize "$WORK/data/hookbox.db")
 echo "# after $rej2 refusals: WAL $wal2 bytes, database (checkpointed) $db2 bytes; RSS $(for p in "${!rss2[@]}"; do printf '%s:%s KiB ' "$p" "${rss2[$p]}"; done)"
 echo "# flood: $rej2 refusals in $((SECONDS - t0)) s"
 
-check "every refusal was written to rejects (max(id) >= $TOTAL)" yes "$([ "${rej2:-0}" -ge "$TOTAL" ] && echo yes || echo "no, $rej2")"
-check "rejects holds its cap of 1000 rows" 1000 "$(db_sql 'SELECT count(*) FROM rejects')"
-check "rejects keeps the newest 1000 rows" "$((rej2 - 999))" "$(db_sql 'SELECT min(id) FROM rejects')"
+check "every refusal was counted in rejects (sum(count) >= $TOTAL)" yes "$([ "${rej2:-0}" -ge "$TOTAL" ] && echo yes || echo "no, $rej2")"
+# One row a cause, address and second: a flood from one address makes a
+# few rows a second, far under the cap (the unit tests fill it).
+rows=$(db_sql 'SELECT count(*) FROM rejects')
+check "rejects stays within its cap of 1000 rows" yes "$([ "${rows:-0}" -le 1000 ] && echo yes || echo "no, $rows")"
 check "events holds only the stored event" 1 "$(db_sql 'SELECT count(*) FROM events')"
 page=4096
 check "the database file stays bounded ($db1 -> $db2 bytes)" yes \

@@ -89,7 +89,7 @@ bad() {
 	if [ -z "$why" ] && [ "$E_DELTA" -ne 0 ]; then
 		why="stored $E_DELTA event(s); answer $BODY"
 	elif [ -z "$why" ] && [ "$R_DELTA" -ne 1 ]; then
-		why="added $R_DELTA rows to rejects, want 1"
+		why="added $R_DELTA refusals to rejects, want 1"
 	fi
 	if [ -z "$why" ]; then pass "$name"; else fail "$name" "$why"; fi
 }
@@ -102,7 +102,7 @@ good() {
 	cgi "$@"
 	why=$(answer_why 200 "$status")
 	if [ -z "$why" ] && [ "$R_DELTA" -ne 0 ]; then
-		why="added $R_DELTA rows to rejects"
+		why="added $R_DELTA refusals to rejects"
 	fi
 	if [ -z "$why" ]; then pass "$name"; else fail "$name" "$why"; fi
 }
@@ -227,13 +227,13 @@ bad "CONTENT_LENGTH absent and no body is 400" 400 POST "/catalog/$TOK" "" - CON
 absent_cl() {	# NAME CODE STATUS FILE
 	local name=$1 code=$2 status=$3 file=$4 r0 e0 why
 	CASES=$((CASES + 1))
-	r0=$(db_count rejects)
+	r0=$(db_refusals)
 	e0=$(db_count events)
 	env -i GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST PATH_INFO="/catalog/$TOK" \
 		CONTENT_TYPE=application/json REMOTE_ADDR=127.0.0.1 HOOKBOX_CONF="$CONF" \
 		"${SAN_ENV[@]}" "$HOOKBOX" <"$file" >"$T/out" 2>"$T/err"
 	RC=$?
-	R_DELTA=$(( $(db_count rejects) - r0 ))
+	R_DELTA=$(( $(db_refusals) - r0 ))
 	E_DELTA=$(( $(db_count events) - e0 ))
 	parse_answer "$T/out"
 	why=$(answer_why "$code" "$status")
@@ -589,7 +589,7 @@ fcgi_names=("FastCGI: QUERY_STRING of 1 MiB is 400|400"
 	"FastCGI: JSON nested 10,000 deep is 400|400"
 	"FastCGI: 64 KiB of binary garbage is 400|400"
 	"FastCGI: after all that, a valid event is accepted|200")
-r0=$(db_count rejects)
+r0=$(db_refusals)
 e0=$(db_count events)
 HOOKBOX_CONF=$CONF "$PY" "$TOP/tests/lib/fcgi_client.py" "$HOOKBOX" "$T/fcgi.jsonl" "$T/fcgi.out" "$T/fcgi.err" >"$T/fcgi.log" 2>&1
 frc=$?
@@ -610,7 +610,7 @@ check "FastCGI: the process lived through them" "" "$([ "$frc" -eq 1 ] && cat "$
 check "FastCGI: the process stops on SIGTERM (as web servers stop it)" "" "$([ "$frc" -eq 2 ] && cat "$T/fcgi.log")"
 check "FastCGI: no sanitizer report" "" "$(grep -m1 -E "$SAN_PATTERN" "$T/fcgi.err")"
 check "FastCGI: one event stored (the valid one)" 1 "$(( $(db_count events) - e0 ))"
-check "FastCGI: one reject per refusal" $(( ${#fcgi_names[@]} - 1 )) "$(( $(db_count rejects) - r0 ))"
+check "FastCGI: one reject per refusal" $(( ${#fcgi_names[@]} - 1 )) "$(( $(db_refusals) - r0 ))"
 ACCEPTED_ON_PURPOSE=$((ACCEPTED_ON_PURPOSE + 1))
 
 # ---- nothing lost: the known event, the count, the file ----

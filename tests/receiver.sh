@@ -94,9 +94,9 @@ expect() {
 	done
 	if [ -z "$why" ] && [ "$DB" = "$MAIN_DB" ]; then
 		if [ "${code:0:1}" = 4 ] && [ "$R_DELTA" -ne 1 ]; then
-			why="a $code added $R_DELTA rows to rejects, want 1"
+			why="a $code added $R_DELTA refusals to rejects, want 1"
 		elif [ "${code:0:1}" != 4 ] && [ "$R_DELTA" -ne 0 ]; then
-			why="a $code added $R_DELTA rows to rejects, want 0"
+			why="a $code added $R_DELTA refusals to rejects, want 0"
 		fi
 	fi
 	[ "$DB" = "$MAIN_DB" ] && [ "${CODE:0:1}" = 4 ] && n4xx=$((n4xx + 1))
@@ -408,8 +408,9 @@ wait "$LOCK_PID" 2>/dev/null
 cgi POST "/catalog/$TOK_CATALOG" "" "$T/order2.json"
 expect "after the lock is released the same request is accepted" 200 accepted
 
-# Every 4xx above is in `rejects`, and only those.
-check "rejects holds one row per 4xx answer" "$n4xx" "$(sql 'SELECT count(*) FROM rejects')"
+# Every 4xx above is counted in `rejects`, and only those (a row stands
+# for each refusal of its cause, address and second).
+check "rejects counts one refusal per 4xx answer" "$n4xx" "$(sql 'SELECT sum(count) FROM rejects')"
 check "rejects keep the reason" 0 "$(sql "SELECT count(*) FROM rejects WHERE reason = ''")"
 check "rejects keep the address of a wrong token" 127.0.0.1 \
 	"$(sql "SELECT DISTINCT remote_addr FROM rejects WHERE status = 401")"

@@ -3777,6 +3777,81 @@ t_store_claim_durable(void)
 	buf_free(&path);
 }
 
+/*
+ * Refused requests are diagnostics: a batch of rejects alone commits
+ * without an fsync, and the same cause from the same address in the same
+ * second counts on one row. An event in the batch still waits for the
+ * disk, a duplicate found by a look first too.
+ */
+static void
+t_store_rejects_cheap(void)
+{
+	struct buf err = { 0 }, path = { 0 };
+	struct reject a = { .endpoint = "catalog", .status = 401,
+	    .reason = "wrong token", .addr = "192.0.2.1", .now = 1000 };
+	struct reject b = a;
+	struct request r;
+	struct event ev;
+	struct stored_event se;
+	struct store_item it[3];
+	struct store *st = NULL;
+	int i, syncs;
+
+	b.addr = "192.0.2.2";
+	memset(&r, 0, sizeof(r));
+	r.method_name = (char *)"POST";
+	r.query = r.content_type = r.remote_addr = (char *)"";
+	buf_add(&r.body, "{}", 2);
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.type, sizeof(ev.type), "order");
+	snprintf(ev.key, sizeof(ev.key), "k1");
+	se = (struct stored_event){ .endpoint = "catalog",
+	    .provider = "flipsnack", .ev = &ev, .req = &r, .query = "",
+	    .headers = "{}", .now = 1000 };
+	buf_printf(&path, "%s/rejects-cheap.db", tmpdir);
+	if ((st = store_open(path.data, 1000, STORE_SYNC_FULL, &err)) ==
+	    NULL) {
+		note(__LINE__, "store_open: %s", err.data ? err.data : "");
+		goto out;
+	}
+	syncs = wal_syncs;
+	for (i = 0; i < 5; i++) {
+		it[0] = (struct store_item){ .rj = &a };
+		store_write(st, it, 1);
+	}
+	it[0] = (struct store_item){ .rj = &b };
+	store_write(st, it, 1);
+	a.now++;			/* the next second: a row of its own */
+	it[0] = (struct store_item){ .rj = &a };
+	store_write(st, it, 1);
+	EXPECT_INT(wal_syncs, syncs);
+	EXPECT_INT(sound_count(path.data, SQLITE_OPEN_READONLY,
+	    "SELECT count(*) FROM rejects"), 3);
+	EXPECT_INT(sound_count(path.data, SQLITE_OPEN_READONLY,
+	    "SELECT count FROM rejects WHERE remote_addr = '192.0.2.1'"
+	    " AND received_at = 1000"), 5);
+	EXPECT_INT(sound_count(path.data, SQLITE_OPEN_READONLY,
+	    "SELECT sum(count) FROM rejects"), 7);
+	/* With an event, the batch is synced. */
+	it[0] = (struct store_item){ .rj = &a };
+	it[1] = (struct store_item){ .se = &se };
+	store_write(st, it, 2);
+	EXPECT_INT(it[1].result, ST_OK);
+	EXPECT(wal_syncs > syncs);
+	/* A redelivery found by a look first, beside a reject: synced. */
+	syncs = wal_syncs;
+	it[0] = (struct store_item){ .rj = &b };
+	it[1] = (struct store_item){ .se = &se };
+	store_write(st, it, 2);
+	EXPECT_INT(it[1].result, ST_DUPLICATE);
+	EXPECT(wal_syncs > syncs);
+ out:
+	store_close(st);
+	buf_free(&r.body);
+	buf_free(&err);
+	buf_free(&path);
+}
+
 /* ---- main ---- */
 
 static int
@@ -3900,6 +3975,8 @@ main(void)
 		    "whole transaction", t_store_full_undoes_transaction },
 		{ "store: a hook's claim fsyncs the WAL first, once for the "
 		    "events read before it", t_store_claim_durable },
+		{ "store: rejects alone commit without an fsync, one row a "
+		    "cause, address and second", t_store_rejects_cheap },
 		{ "store: a batch a full disk failed does not fail the next one",
 		    t_store_full_then_room },
 	};

@@ -41,10 +41,20 @@ db_count() {
 	fi
 }
 
-# db_counts: "REJECTS EVENTS" in one look.
+# db_refusals: the refusals rejects counts (one row stands for each of
+# its cause, address and second).
+db_refusals() {
+	if [ -f "$DB" ]; then
+		sqlite3 "$DB" "SELECT coalesce(sum(count), 0) FROM rejects" 2>/dev/null || echo -1
+	else
+		echo 0
+	fi
+}
+
+# db_counts: "REFUSALS EVENTS" in one look.
 db_counts() {
 	if [ -f "$DB" ]; then
-		sqlite3 -separator ' ' "$DB" "SELECT (SELECT count(*) FROM rejects), (SELECT count(*) FROM events)" 2>/dev/null || echo -1 -1
+		sqlite3 -separator ' ' "$DB" "SELECT (SELECT coalesce(sum(count), 0) FROM rejects), (SELECT count(*) FROM events)" 2>/dev/null || echo -1 -1
 	else
 		echo 0 0
 	fi
@@ -55,7 +65,8 @@ db_counts() {
 # arguments override earlier ones (CONTENT_LENGTH=..., or NAME= to unset
 # nothing: env -i keeps the last). Sets RC, CODE, HDRS, BODY, A_STATUS,
 # A_ID, A_ERROR (A_STATUS=INVALID unless the body is one JSON object),
-# R_DELTA and E_DELTA (rows added to rejects and to events).
+# R_DELTA and E_DELTA (refusals counted in rejects, a row standing for
+# each of its cause, address and second; rows added to events).
 cgi() {
 	local method=$1 path=$2 query=$3 file=$4 r0 e0 r1 e1
 	shift 4
