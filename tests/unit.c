@@ -1152,7 +1152,7 @@ t_flipdish_forms(void)
 	fd_hex(hex, t, body, 0);
 	snprintf(hdr, sizeof(hdr), "t=%s,sha256=%s", t, hex);
 	EXPECT_INT(fd_verify(hdr, body, FD_NOW, &m), 1);
-	EXPECT_STR(m, "flipdish-v3 hmac(body)");
+	EXPECT_STR(m, "flipdish-v3 hmac(body), freshness unproven");
 	/* Milliseconds, as Flipdish sends them, and upper-case hex. */
 	fd_hex(hex, ms, body, 1);
 	upcase(hex);
@@ -1177,10 +1177,21 @@ t_flipdish_time(void)
 	EXPECT(m == NULL);
 	EXPECT_INT(fd_verify(hdr, body, FD_NOW - 301, &m), 0);
 	EXPECT(m == NULL);
-	/* The body-only form is held to the same window. */
+	/* A t.body MAC with a t that is not a time proves nothing. */
+	fd_hex(hex, "yesterday", body, 1);
+	snprintf(hdr, sizeof(hdr), "t=yesterday,sha256=%s", hex);
+	EXPECT_INT(fd_verify(hdr, body, FD_NOW, &m), 0);
+	/*
+	 * Under the body-only MAC t is not signed, so it proves no
+	 * freshness either way: not checked, and the proof says so (a
+	 * replay is caught by the event key instead).
+	 */
 	fd_hex(hex, t, body, 0);
 	snprintf(hdr, sizeof(hdr), "t=%s,sha256=%s", t, hex);
-	EXPECT_INT(fd_verify(hdr, body, FD_NOW + 301, &m), 0);
+	EXPECT_INT(fd_verify(hdr, body, FD_NOW + 301, &m), 1);
+	EXPECT_STR(m, "flipdish-v3 hmac(body), freshness unproven");
+	EXPECT_INT(fd_verify(hdr, body, FD_NOW + 86400 * 365, &m), 1);
+	EXPECT_STR(m, "flipdish-v3 hmac(body), freshness unproven");
 }
 
 static void
@@ -2134,6 +2145,138 @@ t_prov_flipdish_variants(void)
 	EXPECT_INT(norm("flipdish", "REQUEST_METHOD=POST", NULL, NULL,
 	    "{\"Order\":{}}", 12, &ev, &a), -1);
 	EXPECT_INT(a.outcome, OUT_BAD_REQUEST);
+}
+
+/*
+ * A Flipdish request through verify then normalise, as serve_begin()
+ * runs them: sig is X-Flipdish-Signature (NULL: none), hdr_type is
+ * X-Flipdish-Event-Type, vt is X-Verify-Token. The endpoint has both
+ * FD_SECRET and the verify token "vt-ok". Returns 0, or -1.
+ */
+static int
+fd_request(const char *body, const char *sig, const char *hdr_type,
+    const char *vt, time_t now, struct event *ev, struct answer *a)
+{
+	struct endpoint ep;
+	struct request r;
+	struct buf s = { 0 }, h = { 0 }, v = { 0 };
+	char cl[64];
+	int rc = -1;
+
+	memset(&ep, 0, sizeof(ep));
+	memset(ev, 0, sizeof(*ev));
+	ep.name = "x";
+	ep.dedupe_window = 300;
+	ep.secret = FD_SECRET;
+	ep.verify_token = "vt-ok";
+	ep.provider = prov_find("flipdish");
+	buf_printf(&s, sig != NULL ? "HTTP_X_FLIPDISH_SIGNATURE=%s" :
+	    "X_NONE1=%s", sig != NULL ? sig : "");
+	buf_printf(&h, "HTTP_X_FLIPDISH_EVENT_TYPE=%s", hdr_type);
+	buf_printf(&v, vt != NULL ? "HTTP_X_VERIFY_TOKEN=%s" : "X_NONE2=%s",
+	    vt != NULL ? vt : "");
+	snprintf(cl, sizeof(cl), "CONTENT_LENGTH=%zu", strlen(body));
+	if (mkreq(&r, a, VARS("REQUEST_METHOD=POST", "PATH_INFO=/x", cl,
+	    "CONTENT_TYPE=application/json", s.data, h.data, v.data)) == 0) {
+		buf_add(&r.body, body, strlen(body));
+		if (ep.provider->verify(&ep, &r, now, ev, a) == 0)
+			rc = ep.provider->normalise(&ep, &r, ev, a);
+		prov_event_free(ev);
+	}
+	req_free(&r);
+	buf_free(&s);
+	buf_free(&h);
+	buf_free(&v);
+	return rc;
+}
+
+/*
+ * Issue 24: one captured signed request, re-sent 250 s later under other
+ * X-Flipdish-Event-Type headers, keeps the body's type and its key, so
+ * the store sees a duplicate; an id-less signed body is keyed on the
+ * body alone, and one with no type is not typed by the header.
+ */
+static void
+t_prov_flipdish_signed(void)
+{
+	static const char typed[] = "{\"detail-type\":\"sale.created.v1\","
+	    "\"detail\":{\"properties\":{\"saleId\":\"3N356\"}}}";
+	static const char bare[] = "{\"saleId\":\"3N357\"}";
+	static const char *const forms[] = { "tbody", "body" };
+	char t[32], hex[65], sig[160], hexkey[65], first[MAX_FIELD_LEN];
+	struct event ev;
+	struct answer a;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		/* Captured at FD_NOW - 250, replayed at FD_NOW. */
+		hb_iso8601(t, FD_NOW - 250);
+		fd_hex(hex, t, typed, i == 0);
+		snprintf(sig, sizeof(sig), "t=%s,sha256=%s", t, hex);
+		if (fd_request(typed, sig, "sale.created.v1", NULL, FD_NOW - 250,
+		    &ev, &a) != 0) {
+			note(__LINE__, "%s: original refused: %s", forms[i],
+			    a.error);
+			continue;
+		}
+		snprintf(first, sizeof(first), "%s", ev.key);
+		if (fd_request(typed, sig, "order.refunded", NULL, FD_NOW,
+		    &ev, &a) != 0) {
+			note(__LINE__, "%s: replay refused: %s", forms[i],
+			    a.error);
+			continue;
+		}
+		EXPECT_STR(ev.type, "sale.created.v1");
+		EXPECT_STR(ev.key, first);
+		EXPECT(strncmp(ev.proof, "flipdish-v3 ", 12) == 0);
+	}
+	/* Signed, no type and no id: untyped, keyed on the body alone. */
+	hb_sha256_hex(hexkey, bare, strlen(bare));
+	hb_iso8601(t, FD_NOW);
+	fd_hex(hex, t, bare, 1);
+	snprintf(sig, sizeof(sig), "t=%s,sha256=%s", t, hex);
+	if (fd_request(bare, sig, "sale.created.v1", NULL, FD_NOW, &ev,
+	    &a) == 0) {
+		EXPECT_STR(ev.type, "flipdish.untyped");
+		EXPECT(strncmp(ev.key, "sha256:", 7) == 0);
+		EXPECT_STR(ev.key + 7, hexkey);
+		EXPECT_STR(ev.resource, "3N357");
+	} else
+		note(__LINE__, "bare signed body refused: %s", a.error);
+	if (fd_request(bare, sig, "order.refunded", NULL, FD_NOW, &ev,
+	    &a) == 0) {
+		EXPECT_STR(ev.type, "flipdish.untyped");
+		EXPECT_STR(ev.key + 7, hexkey);
+	} else
+		note(__LINE__, "bare signed body refused: %s", a.error);
+	/* A signed body's own type wins over the header even when fresh. */
+	fd_hex(hex, t, typed, 1);
+	snprintf(sig, sizeof(sig), "t=%s,sha256=%s", t, hex);
+	if (fd_request(typed, sig, "menu.published.v1", NULL, FD_NOW, &ev,
+	    &a) == 0)
+		EXPECT_STR(ev.type, "sale.created.v1");
+	else
+		note(__LINE__, "signed body refused: %s", a.error);
+	/* Unsigned by design (X-Verify-Token): the header may fill a gap. */
+	if (fd_request(bare, NULL, "sale.created.v1", "vt-ok", FD_NOW, &ev,
+	    &a) == 0) {
+		EXPECT_STR(ev.type, "sale.created.v1");
+		EXPECT_STR(ev.proof, "x-verify-token");
+	} else
+		note(__LINE__, "legacy bare body refused: %s", a.error);
+	/* ... but not override the body's own type. */
+	if (fd_request(typed, NULL, "order.refunded", "vt-ok", FD_NOW, &ev,
+	    &a) == 0)
+		EXPECT_STR(ev.type, "sale.created.v1");
+	else
+		note(__LINE__, "legacy typed body refused: %s", a.error);
+	/* A stale t under the t.body MAC is still refused. */
+	hb_iso8601(t, FD_NOW - CLOCK_SKEW_SECS - 1);
+	fd_hex(hex, t, typed, 1);
+	snprintf(sig, sizeof(sig), "t=%s,sha256=%s", t, hex);
+	EXPECT_INT(fd_request(typed, sig, "sale.created.v1", NULL, FD_NOW,
+	    &ev, &a), -1);
+	EXPECT_INT(a.outcome, OUT_UNAUTHORIZED);
 }
 
 /*
@@ -3866,6 +4009,7 @@ main(void)
 		{ "providers quickbutik GET", t_prov_quickbutik_get },
 		{ "providers quickbutik POST", t_prov_quickbutik_post },
 		{ "providers flipdish variants", t_prov_flipdish_variants },
+		{ "providers flipdish signed type and key", t_prov_flipdish_signed },
 		{ "providers fliplink variants", t_prov_fliplink_variants },
 		{ "providers standard", t_prov_standard },
 		{ "providers bad bodies", t_prov_bad_bodies },
