@@ -100,6 +100,7 @@ struct endpoint {
 	const char	*key_pointer;
 	const char	*resource_pointer;
 	const char	*signature_header;
+	int		 proof_none;	/* "proof": "none": open on purpose */
 	int		 dedupe_window;
 	struct hook	*hooks;
 	size_t		 nhooks;

@@ -527,6 +527,21 @@ out=$(CONF=$T/badkey.conf cli check 2>&1); rc=$?
 check "check exits non-zero for an unknown key" 1 "$([ "$rc" -ne 0 ] && echo 1 || echo 0)"
 check_match "check names the unknown key" "endpoints\.catalog\.colour" "$out"
 
+# Issue 24: an endpoint nothing proves is a config error naming it,
+# unless it says "proof": "none", which check warns about and explains.
+sed 's/"shop":     { "provider": "quickbutik", "token": "[^"]*" }/"shop": { "provider": "quickbutik" }/' \
+	"$T/main.conf" >"$T/open.conf"
+out=$(CONF=$T/open.conf cli check 2>&1); rc=$?
+check "check exits non-zero for an endpoint with no proof" 1 "$([ "$rc" -ne 0 ] && echo 1 || echo 0)"
+check_match "check names the open endpoint and says why" \
+	"endpoints\.shop: has no proof at all: anyone who learns its URL can store events and run its hooks" "$out"
+sed 's/"shop":     { "provider": "quickbutik", "token": "[^"]*" }/"shop": { "provider": "quickbutik", "proof": "none" }/' \
+	"$T/main.conf" >"$T/open.conf"
+out=$(CONF=$T/open.conf cli check 2>&1); rc=$?
+check "check exits 0 for \"proof\": \"none\"" 0 "$rc"
+check_match "check warns what \"proof\": \"none\" allows" \
+	'warning: endpoint shop has "proof": "none": anyone who learns its URL .* can store events in it and run its hooks' "$out"
+
 out=$(cli list 2>&1); rc=$?
 check "list exits 0" 0 "$rc"
 check_match "list shows events" "6a1f0c2e9b7d4e55" "$out"

@@ -1271,7 +1271,9 @@ static const char good_conf[] =
 "    \"catalog\": { \"provider\": \"flipsnack\", \"token\": \"tok-1.a_b~c\",\n"
 "      \"hooks\": { \"order\": { \"run\": [\"/bin/true\", \"--new\"],\n"
 "                 \"timeout\": 60, \"retry_delay\": 5, \"max_attempts\": 3 } } },\n"
-"    \"shop\": { \"provider\": \"quickbutik\", \"dedupe_window\": 0 },\n"
+"    // open on purpose: no token\n"
+"    \"shop\": { \"provider\": \"quickbutik\", \"dedupe_window\": 0,\n"
+"      \"proof\": \"none\" },\n"
 "    \"pay\": { \"provider\": \"reflow\", \"secret\": \"s\" }\n"
 "  }\n"
 "}\n";
@@ -1318,6 +1320,7 @@ t_conf_valid(void)
 	if ((ep = conf_endpoint(c, "shop")) != NULL) {
 		EXPECT_INT(ep->dedupe_window, 0);
 		EXPECT(ep->token == NULL);
+		EXPECT_INT(ep->proof_none, 1);
 		EXPECT_INT(ep->nhooks, 0);
 	} else
 		note(__LINE__, "no endpoint shop");
@@ -1337,7 +1340,7 @@ t_conf_defaults(void)
 	const struct endpoint *ep;
 	const char *path = tmpfile_with("min.conf",
 	    "{\"database\":\"x.db\",\"endpoints\":{\"a\":{\"provider\":"
-	    "\"fliplink\",\"hooks\":{\"*\":{\"run\":[\"/bin/true\"]}}}}}",
+	    "\"fliplink\",\"token\":\"t\",\"hooks\":{\"*\":{\"run\":[\"/bin/true\"]}}}}}",
 	    0600);
 
 	if ((c = conf_load(path, &err)) == NULL) {
@@ -1381,7 +1384,8 @@ conf_refused(int line, const char *file, const char *text, int check_exec,
 
 #define CONF_HEAD	"{ \"database\": \"x.db\", "
 #define EP_X(body)	CONF_HEAD "\"endpoints\": { \"x\": " body " } }\n"
-#define HOOK(body)	EP_X("{ \"provider\": \"flipsnack\", \"hooks\": " \
+#define HOOK(body)	EP_X("{ \"provider\": \"flipsnack\", \"token\": " \
+			    "\"t\", \"hooks\": " \
 			    "{ \"order\": " body " } }")
 
 static void
@@ -1444,6 +1448,125 @@ t_conf_provider(void)
 	    0, "endpoints.x.secret");
 	conf_refused(__LINE__, "p5.conf", EP_X("{ \"provider\": \"generic\", "
 	    "\"signature_header\": \"X-Sig\" }"), 0, "endpoints.x.secret");
+}
+
+/* Loads text and expects it to load. */
+static void
+conf_loads(int line, const char *file, const char *text)
+{
+	struct buf err = { 0 };
+	struct conf *c;
+
+	if ((c = conf_load(tmpfile_with(file, text, 0600), &err)) == NULL)
+		note(line, "%s refused: %s", file, err.data ? err.data : "");
+	conf_free(c);
+	buf_free(&err);
+}
+
+/*
+ * Issue 24: an endpoint nothing proves is an error naming it, unless it
+ * says "proof": "none"; a key its preset never checks is no proof.
+ */
+static void
+t_conf_no_proof(void)
+{
+	static const char *const open[] = {
+		"{ \"provider\": \"flipsnack\" }",
+		"{ \"provider\": \"fliplink\" }",
+		"{ \"provider\": \"quickbutik\" }",
+		"{ \"provider\": \"flipdish\" }",
+		"{ \"provider\": \"generic\" }",
+		/* keys these presets never read */
+		"{ \"provider\": \"flipsnack\", \"secret\": \"s\" }",
+		"{ \"provider\": \"quickbutik\", \"verify_token\": \"v\" }",
+		"{ \"provider\": \"generic\", \"secret\": \"s\" }",
+		NULL
+	};
+	struct buf text = { 0 };
+	size_t i;
+
+	for (i = 0; open[i] != NULL; i++) {
+		buf_free(&text);
+		buf_printf(&text, EP_X("%s"), open[i]);
+		conf_refused(__LINE__, "np.conf", text.data, 0, "endpoints.x");
+		conf_refused(__LINE__, "np.conf", text.data, 0, "proof");
+	}
+	buf_free(&text);
+	conf_loads(__LINE__, "pn1.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"proof\": \"none\" }"));
+	conf_loads(__LINE__, "pn2.conf", EP_X("{ \"provider\": \"generic\", "
+	    "\"proof\": \"none\" }"));
+	conf_loads(__LINE__, "pn3.conf", EP_X("{ \"provider\": \"flipdish\", "
+	    "\"proof\": \"none\" }"));
+	conf_loads(__LINE__, "pp1.conf", EP_X("{ \"provider\": \"flipdish\", "
+	    "\"secret\": \"s\" }"));
+	conf_loads(__LINE__, "pp2.conf", EP_X("{ \"provider\": \"flipdish\", "
+	    "\"verify_token\": \"v\" }"));
+	conf_loads(__LINE__, "pp3.conf", EP_X("{ \"provider\": \"generic\", "
+	    "\"secret\": \"s\", \"signature_header\": \"X-Sig\" }"));
+	conf_loads(__LINE__, "pp4.conf", EP_X("{ \"provider\": \"quickbutik\", "
+	    "\"token\": \"t\" }"));
+	/* Only "none", and not beside a proof. */
+	conf_refused(__LINE__, "pb1.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"proof\": \"token\" }"), 0, "endpoints.x.proof");
+	conf_refused(__LINE__, "pb2.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"proof\": \"\" }"), 0, "endpoints.x.proof");
+	conf_refused(__LINE__, "pb3.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"proof\": true }"), 0, "endpoints.x.proof");
+	conf_refused(__LINE__, "pb4.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"token\": \"t\", \"proof\": \"none\" }"), 0, "endpoints.x");
+}
+
+/*
+ * Issue 24: a secret-bearing key that is empty, only white space, padded
+ * with white space, holds a control byte, or is a bare whsec_ prefix is
+ * an error naming the key, for every preset that reads it.
+ */
+static void
+t_conf_secret_text(void)
+{
+	static const char *const bad[] = {
+		"", " ", "   ", "\\t", "\\n", " \\r\\n ", "whsec_",
+		" s3cret", "s3cret ", "s3cret\\n", "s3\\u0001cret", NULL
+	};
+	static const struct { const char *prov, *key, *extra; } keys[] = {
+		{ "reflow", "secret", "" },
+		{ "flipdish", "secret", "" },
+		{ "flipdish", "verify_token", "" },
+		{ "generic", "secret", ", \"signature_header\": \"X-Sig\"" },
+		{ "standard", "secret", "" },
+		{ "flipsnack", "token", "" },
+		{ "quickbutik", "token", "" },
+		{ "generic", "token", "" },
+	};
+	struct buf text = { 0 }, want = { 0 };
+	size_t i, k;
+
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		buf_free(&want);
+		buf_printf(&want, "endpoints.x.%s", keys[k].key);
+		for (i = 0; bad[i] != NULL; i++) {
+			/* A URL token has no whsec_ form: it is only short. */
+			if (strcmp(keys[k].key, "token") == 0 &&
+			    strcmp(bad[i], "whsec_") == 0)
+				continue;
+			buf_free(&text);
+			buf_printf(&text, EP_X("{ \"provider\": \"%s\", "
+			    "\"%s\": \"%s\"%s }"), keys[k].prov, keys[k].key,
+			    bad[i], keys[k].extra);
+			conf_refused(__LINE__, "st.conf", text.data, 0,
+			    want.data);
+		}
+	}
+	/* The control: a plain value of each loads. */
+	conf_loads(__LINE__, "sg1.conf", EP_X("{ \"provider\": \"reflow\", "
+	    "\"secret\": \"s3cret\" }"));
+	conf_loads(__LINE__, "sg2.conf", EP_X("{ \"provider\": \"flipdish\", "
+	    "\"secret\": \"s3cret\", \"verify_token\": \"v-tok\" }"));
+	conf_loads(__LINE__, "sg3.conf", EP_X("{ \"provider\": \"generic\", "
+	    "\"secret\": \"a b\", \"signature_header\": \"X-Sig\" }"));
+	buf_free(&text);
+	buf_free(&want);
 }
 
 #define STD_EP(keys)	EP_X("{ \"provider\": \"standard\", " keys " }")
@@ -1649,12 +1772,12 @@ t_conf_match_hook(void)
 	struct conf *c;
 	const char *path = tmpfile_with("match.conf", CONF_HEAD
 	    "\"endpoints\": {"
-	    " \"x\": { \"provider\": \"fliplink\", \"hooks\": {"
+	    " \"x\": { \"provider\": \"fliplink\", \"token\": \"t\", \"hooks\": {"
 	    "  \"*\": { \"run\": [\"/bin/any\"] },"
 	    "  \"order.*\": { \"run\": [\"/bin/order-any\"] },"
 	    "  \"order.item.*\": { \"run\": [\"/bin/order-item\"] },"
 	    "  \"order.created\": { \"run\": [\"/bin/created\"] } } },"
-	    " \"y\": { \"provider\": \"fliplink\", \"hooks\": {"
+	    " \"y\": { \"provider\": \"fliplink\", \"token\": \"t\", \"hooks\": {"
 	    "  \"order.*\": { \"run\": [\"/bin/order-any\"] } } } } }", 0600);
 
 	if ((c = conf_load(path, &err)) == NULL) {
@@ -3986,6 +4109,8 @@ main(void)
 		{ "config wrong types", t_conf_wrong_types },
 		{ "config provider and secrets", t_conf_provider },
 		{ "config standard secret and public_key", t_conf_std_keys },
+		{ "config an endpoint with no proof", t_conf_no_proof },
+		{ "config empty, blank or padded secrets", t_conf_secret_text },
 		{ "config token and name chars", t_conf_token_chars },
 		{ "config hook paths", t_conf_hook_paths },
 		{ "config relative database", t_conf_relative_database },
