@@ -615,11 +615,13 @@ cmd_check(void)
 			    ep->name);
 			warnings++;
 		}
-		if (ep->token == NULL && ep->secret == NULL &&
-		    ep->verify_token == NULL) {
-			printf("warning: endpoint %s has no proof at all: "
-			    "anyone who finds the URL can post events; add a "
-			    "\"token\"\n", ep->name);
+		/* The config refuses an open endpoint unless it says so. */
+		if (ep->proof_none) {
+			printf("warning: endpoint %s has \"proof\": \"none\": "
+			    "anyone who learns its URL (from a log, a referrer, "
+			    "a shared screenshot) can store events in it and "
+			    "run its hooks; add a long random \"token\" unless "
+			    "that is what you want\n", ep->name);
 			warnings++;
 		}
 	}

@@ -309,8 +309,72 @@ load_hook(struct conf *c, struct hook *h, const char *pattern,
 static const char *const endpoint_keys[] = {
 	"provider", "token", "secret", "public_key", "verify_token", "hooks",
 	"dedupe_window", "type_pointer", "key_pointer", "resource_pointer",
-	"signature_header", NULL
+	"signature_header", "proof", NULL
 };
+
+/*
+ * Whether the endpoint's keys make a sender prove itself: a URL token
+ * (any preset), or a key its preset actually checks. A secret a preset
+ * never reads (Flipsnack, FlipLink, Quickbutik; generic without
+ * signature_header) proves nothing, so it does not count.
+ */
+static int
+has_proof(const struct endpoint *ep)
+{
+	const char *p = ep->provider->name;
+
+	if (ep->token != NULL)
+		return 1;
+	if (strcmp(p, "flipdish") == 0)
+		return ep->secret != NULL || ep->verify_token != NULL;
+	if (strcmp(p, "reflow") == 0)
+		return ep->secret != NULL;
+	if (strcmp(p, "standard") == 0)
+		return ep->secret != NULL || ep->public_key != NULL;
+	if (strcmp(p, "generic") == 0)
+		return ep->secret != NULL && ep->signature_header != NULL;
+	return 0;
+}
+
+/*
+ * A secret or verify token that can be read but proves nothing useful,
+ * or cannot be what the sender shows: only white space (json-c keeps
+ * it, and anyone can send it), white space or a control byte at either
+ * end or inside (a paste that took a line break with it would answer
+ * 401 to every genuine request), or a bare "whsec_" prefix (a secret
+ * copied without its body). Empty strings are get_str()'s. Returns 0,
+ * or -1 after recording an error naming the key.
+ */
+static int
+check_secret_text(const char *val, const char *path, const char *key,
+    struct buf *err)
+{
+	char where[320];
+	const char *why = NULL;
+	size_t i, n = strlen(val), ws = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)val[i];
+
+		if (isspace(ch))
+			ws++;
+		else if (iscntrl(ch) && why == NULL)
+			why = "holds a control character: copy it again";
+	}
+	if (n > 0 && ws == n)
+		why = "is only white space: paste the real value";
+	else if (n > 0 && (isspace((unsigned char)val[0]) ||
+	    isspace((unsigned char)val[n - 1])))
+		why = "begins or ends with white space or a line break: "
+		    "copy it again without them";
+	else if (strcmp(val, "whsec_") == 0)
+		why = "is only the whsec_ prefix: paste the whole secret";
+	if (why == NULL)
+		return 0;
+	snprintf(where, sizeof(where), "%s%s", path, key);
+	conf_error(err, where, "%s", why);
+	return -1;
+}
 
 /*
  * Standard Webhooks keys are decoded here, once, so that a key that
@@ -354,6 +418,29 @@ check_std_keys(const struct endpoint *ep, const char *path, struct buf *err)
 		bad = -1;
 	}
 	return bad;
+}
+
+/* "proof": only "none" is a value: it marks an endpoint open on purpose. */
+static int
+get_proof(struct json_object *obj, const char *path, struct endpoint *ep,
+    struct buf *err)
+{
+	const char *v = NULL;
+	char where[320];
+
+	if (get_str(obj, "proof", path, &v, err) == -1)
+		return -1;
+	if (v == NULL)
+		return 0;
+	if (strcmp(v, "none") != 0) {
+		snprintf(where, sizeof(where), "%sproof", path);
+		conf_error(err, where, "the only value is \"none\" (an "
+		    "endpoint open to anyone who learns its URL); leave it "
+		    "out when a token or secret proves the sender");
+		return -1;
+	}
+	ep->proof_none = 1;
+	return 0;
 }
 
 static int
@@ -404,6 +491,14 @@ load_endpoint(struct conf *c, struct endpoint *ep, const char *name,
 	    get_str(obj, "signature_header", path, &ep->signature_header,
 	    err) == -1)
 		bad = -1;
+	if (ep->secret != NULL &&
+	    check_secret_text(ep->secret, path, "secret", err) == -1)
+		bad = -1;
+	if (ep->verify_token != NULL && check_secret_text(ep->verify_token,
+	    path, "verify_token", err) == -1)
+		bad = -1;
+	if (get_proof(obj, path, ep, err) == -1)
+		bad = -1;
 	if (ep->token != NULL && !valid_token(ep->token)) {
 		snprintf(where, sizeof(where), "%stoken", path);
 		conf_error(err, where, "use up to 256 letters, digits, "
@@ -438,6 +533,31 @@ load_endpoint(struct conf *c, struct endpoint *ep, const char *name,
 		conf_error(err, where, "is missing: signature_header needs "
 		    "the signing secret");
 		bad = -1;
+	}
+
+	/*
+	 * No proof at all means anyone who learns the URL (a log, a
+	 * referrer, a screenshot) can store events and run the hooks: an
+	 * error unless the config says so on purpose.
+	 */
+	if (ep->provider != NULL) {
+		snprintf(where, sizeof(where), "endpoints.%s", name);
+		if (!has_proof(ep) && !ep->proof_none) {
+			conf_error(err, where, "has no proof at all: anyone "
+			    "who learns its URL can store events and run its "
+			    "hooks; add a long random \"token\"%s, or say "
+			    "\"proof\": \"none\" if that is meant",
+			    strcmp(ep->provider->name, "flipdish") == 0 ?
+			    " or the v3 \"secret\"" :
+			    strcmp(ep->provider->name, "generic") == 0 ?
+			    " or \"secret\" with \"signature_header\"" : "");
+			bad = -1;
+		} else if (has_proof(ep) && ep->proof_none) {
+			conf_error(err, where, "says \"proof\": \"none\" "
+			    "but has a token or secret that proves the sender: "
+			    "remove one of them");
+			bad = -1;
+		}
 	}
 
 	if (!json_object_object_get_ex(obj, "hooks", &hooks))

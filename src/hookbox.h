@@ -100,6 +100,7 @@ struct endpoint {
 	const char	*key_pointer;
 	const char	*resource_pointer;
 	const char	*signature_header;
+	int		 proof_none;	/* "proof": "none": open on purpose */
 	int		 dedupe_window;
 	struct hook	*hooks;
 	size_t		 nhooks;
@@ -217,6 +218,14 @@ int	 verify_std_secret(const char *, unsigned char [STD_SECRET_MAX],
 int	 verify_std_public_key(const char *, unsigned char [32]);
 enum std_proof verify_standard(const char *, const char *, const char *,
 	    const char *, const char *, const void *, size_t, time_t);
+/*
+ * What verify_flipdish() says matched, stored as the event's proof. Both
+ * begin with FD_PROOF_SIGNED, by which the normaliser knows that the body
+ * is signed and that no unsigned header may decide its type or key.
+ */
+#define FD_PROOF_SIGNED	"flipdish-v3 "
+#define FD_PROOF_TBODY	FD_PROOF_SIGNED "hmac(t.body)"
+#define FD_PROOF_BODY	FD_PROOF_SIGNED "hmac(body), freshness unproven"
 int	 verify_flipdish(const char *, const char *, const void *, size_t,
 	    time_t, const char **);
 int	 verify_path_token(const struct request *, const char *);

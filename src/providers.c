@@ -652,6 +652,9 @@ norm_fliplink(const struct endpoint *ep, const struct request *r,
 
 static const char zero_guid[] = "00000000-0000-0000-0000-000000000000";
 
+/* The type of a signed body that names none (see norm_flipdish). */
+#define FD_UNTYPED	"flipdish.untyped"
+
 static int
 norm_flipdish(const struct endpoint *ep, const struct request *r,
     struct event *ev, struct answer *a)
@@ -675,17 +678,24 @@ norm_flipdish(const struct endpoint *ep, const struct request *r,
 		NULL
 	};
 	const char *h = req_header(r, "x-flipdish-event-type");
+	int is_signed;
 	size_t i;
 
 	(void)ep;
 	if (json_body(r, ev, a) == -1)
 		return -1;
-	if (h != NULL && *h != '\0')
-		snprintf(ev->type, sizeof(ev->type), "%s", h);
-	else if (field(ev, "/detail-type", ev->type,
-	    sizeof(ev->type)) == -1 &&
-	    field(ev, "/EventName", ev->type,
-	    sizeof(ev->type)) == -1) {
+	/*
+	 * verify_flipdish_req() ran first. An X-Flipdish-Signature covers
+	 * the body (and maybe t) but never X-Flipdish-Event-Type, so under
+	 * a signature the type and the key come from the body alone: else
+	 * one captured request could be re-sent as any other event type,
+	 * and an id-less one as a new event each time.
+	 */
+	is_signed = strncmp(ev->proof, FD_PROOF_SIGNED,
+	    strlen(FD_PROOF_SIGNED)) == 0;
+	if (field(ev, "/detail-type", ev->type, sizeof(ev->type)) == -1 &&
+	    field(ev, "/EventName", ev->type, sizeof(ev->type)) == -1) {
+		ev->type[0] = '\0';
 		for (i = 0; shapes[i].field != NULL; i++)
 			if (json_object_object_get_ex(ev->json,
 			    shapes[i].field, NULL)) {
@@ -694,14 +704,33 @@ norm_flipdish(const struct endpoint *ep, const struct request *r,
 				break;
 			}
 	}
-	if (need_type(ev, a, "X-Flipdish-Event-Type, detail-type or "
-	    "EventName") == -1)
+	/*
+	 * A signed body with no type of its own (PROVIDERS.md 3b: some
+	 * v3 examples are bare properties) is stored, not refused, so that
+	 * no order is lost, but under FD_UNTYPED: the header's claim stays
+	 * in the stored headers for a person to read, and decides no hook.
+	 * Unsigned requests (legacy X-Verify-Token, or "proof": "none")
+	 * have nothing signed to prefer, so the header may fill the gap.
+	 */
+	if (ev->type[0] == '\0') {
+		if (is_signed)
+			snprintf(ev->type, sizeof(ev->type), "%s", FD_UNTYPED);
+		else if (h != NULL && *h != '\0')
+			snprintf(ev->type, sizeof(ev->type), "%s", h);
+	}
+	if (need_type(ev, a, "detail-type or EventName in the body, or "
+	    "X-Flipdish-Event-Type on an unsigned request") == -1)
 		return -1;
+	/*
+	 * The key: the body's own event id, else a SHA-256. Signed, of the
+	 * body alone, so that a replay under any header is a duplicate;
+	 * unsigned, of type and body as before, keeping existing keys.
+	 */
 	if (field(ev, "/detail/metadata/id", ev->key,
 	    sizeof(ev->key)) == -1 &&
 	    (field(ev, "/FlipdishEventId", ev->key,
 	    sizeof(ev->key)) == -1 || strcmp(ev->key, zero_guid) == 0) &&
-	    body_key(ev, ev->type, r) == -1)
+	    body_key(ev, is_signed ? "" : ev->type, r) == -1)
 		return -1;
 	first_pointer(ev, resources, ev->resource, sizeof(ev->resource));
 	return 0;

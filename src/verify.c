@@ -242,7 +242,13 @@ out:
  * The signed message is UNCONFIRMED (PROVIDERS.md 3b): HMAC over
  * "<t>.<body>" is tried first, then over the body alone, and *matched
  * says which one held, so a real delivery shows which form Flipdish uses.
- * A t more than CLOCK_SKEW_SECS from now is refused. Returns 1 if proven.
+ *
+ * Freshness is claimed only from a t the MAC covers: under "<t>.<body>"
+ * a t more than CLOCK_SKEW_SECS from now is refused; under the body alone
+ * t is whatever the sender wrote, so it is not checked at all and
+ * *matched says that freshness is unproven (a replay of such a request
+ * is then caught by the event key, which the normaliser takes from the
+ * signed body). Returns 1 if proven.
  */
 int
 verify_flipdish(const char *secret, const char *header, const void *body,
@@ -280,23 +286,26 @@ verify_flipdish(const char *secret, const char *header, const void *body,
 	if (tbuf[0] == '\0' || hexsig[0] == '\0' ||
 	    unhex(got, sizeof(got), hexsig, 64) == -1)
 		return 0;
-	if ((t = hb_parse_iso8601(tbuf)) == -1 ||
-	    t < now - CLOCK_SKEW_SECS || t > now + CLOCK_SKEW_SECS)
-		return 0;
 	if (buf_printf(&msg, "%s.", tbuf) == 0 && buf_add(&msg, body, len) == 0) {
 		hb_hmac_sha256(mac, secret, strlen(secret), msg.data, msg.len);
 		if (sodium_memcmp(got, mac, sizeof(mac)) == 0) {
-			*matched = "flipdish-v3 hmac(t.body)";
+			/* t is signed: now it may speak for freshness. */
+			if ((t = hb_parse_iso8601(tbuf)) == -1 ||
+			    t < now - CLOCK_SKEW_SECS ||
+			    t > now + CLOCK_SKEW_SECS)
+				goto out;
+			*matched = FD_PROOF_TBODY;
 			ok = 1;
+			goto out;
 		}
 	}
-	if (!ok) {
-		hb_hmac_sha256(mac, secret, strlen(secret), body, len);
-		if (sodium_memcmp(got, mac, sizeof(mac)) == 0) {
-			*matched = "flipdish-v3 hmac(body)";
-			ok = 1;
-		}
+	hb_hmac_sha256(mac, secret, strlen(secret), body, len);
+	if (sodium_memcmp(got, mac, sizeof(mac)) == 0) {
+		*matched = FD_PROOF_BODY;
+		ok = 1;
 	}
+out:
+	sodium_memzero(mac, sizeof(mac));
 	buf_free(&msg);
 	return ok;
 }

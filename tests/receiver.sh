@@ -234,8 +234,33 @@ sed 's/0d1f8e2a-5b6c-4d7e-8f90-a1b2c3d4e5f6/0d1f8e2a-5b6c-4d7e-8f90-a1b2c3d4e5f7
 cgi POST /fdv3 "" "$T/sale2.json" HTTP_X_FLIPDISH_EVENT_TYPE=sale.created.v1 \
 	HTTP_X_FLIPDISH_SIGNATURE="$(flipdish_sig "$T/sale2.json" body)"
 expect "flipdish v3 signed over the body alone" 200 accepted
-check "flipdish v3 body-alone proof recorded" "flipdish-v3 hmac(body)" \
+check "flipdish v3 body-alone proof recorded" "flipdish-v3 hmac(body), freshness unproven" \
 	"$(sql "SELECT proof FROM events WHERE id = ${A_ID:-0}")"
+
+# Issue 24: one captured signed request, re-sent 250 s later under other
+# X-Flipdish-Event-Types, is the same event: a duplicate of it, stored
+# under the body's type. In both signed forms, and for an id-less body.
+printf '{"saleId":"3N356","note":"no type, no id"}' >"$T/bare.json"
+for form in tbody body; do
+	for f in "$T/sale2.json" "$T/bare.json"; do
+		sed "s/3N356/3N$form/; s/a1b2c3d4e5f7/a1b2c3d4e5f7-$form/" "$f" >"$T/cap.json"
+		ts=$(date -u -d '-250 sec' +%Y-%m-%dT%H:%M:%S.%3NZ)
+		sig=$(flipdish_sig "$T/cap.json" $form "$ts")
+		cgi POST /fdv3 "" "$T/cap.json" HTTP_X_FLIPDISH_EVENT_TYPE=sale.created.v1 \
+			HTTP_X_FLIPDISH_SIGNATURE="$sig"
+		expect "flipdish $form $(basename "$f"): the captured request" 200 accepted
+		first=$A_ID
+		want=$(sql "SELECT event_type FROM events WHERE id = ${first:-0}")
+		for other in order.refunded sale.created.v1; do
+			cgi POST /fdv3 "" "$T/cap.json" HTTP_X_FLIPDISH_EVENT_TYPE=$other \
+				HTTP_X_FLIPDISH_SIGNATURE="$sig"
+			expect "flipdish $form $(basename "$f"): replayed as $other is a duplicate" 200 duplicate
+			check "flipdish $form $(basename "$f"): replay as $other has the first id" "$first" "$A_ID"
+		done
+		check "flipdish $form $(basename "$f"): the stored type is the body's" \
+			"$([ "$f" = "$T/bare.json" ] && echo flipdish.untyped || echo sale.created.v1)" "$want"
+	done
+done
 
 cgi POST /fdv3 "" "$T/sale2.json" HTTP_X_FLIPDISH_EVENT_TYPE=sale.created.v1 \
 	HTTP_X_FLIPDISH_SIGNATURE="$(flipdish_sig "$T/sale2.json" tbody "$(date -u -d '-10 min' +%Y-%m-%dT%H:%M:%S.%3NZ)")"
@@ -502,6 +527,21 @@ sed 's/"provider": "flipsnack",/"provider": "flipsnack", "colour": "red",/' \
 out=$(CONF=$T/badkey.conf cli check 2>&1); rc=$?
 check "check exits non-zero for an unknown key" 1 "$([ "$rc" -ne 0 ] && echo 1 || echo 0)"
 check_match "check names the unknown key" "endpoints\.catalog\.colour" "$out"
+
+# Issue 24: an endpoint nothing proves is a config error naming it,
+# unless it says "proof": "none", which check warns about and explains.
+sed 's/"shop":     { "provider": "quickbutik", "token": "[^"]*" }/"shop": { "provider": "quickbutik" }/' \
+	"$T/main.conf" >"$T/open.conf"
+out=$(CONF=$T/open.conf cli check 2>&1); rc=$?
+check "check exits non-zero for an endpoint with no proof" 1 "$([ "$rc" -ne 0 ] && echo 1 || echo 0)"
+check_match "check names the open endpoint and says why" \
+	"endpoints\.shop: has no proof at all: anyone who learns its URL can store events and run its hooks" "$out"
+sed 's/"shop":     { "provider": "quickbutik", "token": "[^"]*" }/"shop": { "provider": "quickbutik", "proof": "none" }/' \
+	"$T/main.conf" >"$T/open.conf"
+out=$(CONF=$T/open.conf cli check 2>&1); rc=$?
+check "check exits 0 for \"proof\": \"none\"" 0 "$rc"
+check_match "check warns what \"proof\": \"none\" allows" \
+	'warning: endpoint shop has "proof": "none": anyone who learns its URL .* can store events in it and run its hooks' "$out"
 
 out=$(cli list 2>&1); rc=$?
 check "list exits 0" 0 "$rc"

@@ -1152,7 +1152,7 @@ t_flipdish_forms(void)
 	fd_hex(hex, t, body, 0);
 	snprintf(hdr, sizeof(hdr), "t=%s,sha256=%s", t, hex);
 	EXPECT_INT(fd_verify(hdr, body, FD_NOW, &m), 1);
-	EXPECT_STR(m, "flipdish-v3 hmac(body)");
+	EXPECT_STR(m, "flipdish-v3 hmac(body), freshness unproven");
 	/* Milliseconds, as Flipdish sends them, and upper-case hex. */
 	fd_hex(hex, ms, body, 1);
 	upcase(hex);
@@ -1177,10 +1177,21 @@ t_flipdish_time(void)
 	EXPECT(m == NULL);
 	EXPECT_INT(fd_verify(hdr, body, FD_NOW - 301, &m), 0);
 	EXPECT(m == NULL);
-	/* The body-only form is held to the same window. */
+	/* A t.body MAC with a t that is not a time proves nothing. */
+	fd_hex(hex, "yesterday", body, 1);
+	snprintf(hdr, sizeof(hdr), "t=yesterday,sha256=%s", hex);
+	EXPECT_INT(fd_verify(hdr, body, FD_NOW, &m), 0);
+	/*
+	 * Under the body-only MAC t is not signed, so it proves no
+	 * freshness either way: not checked, and the proof says so (a
+	 * replay is caught by the event key instead).
+	 */
 	fd_hex(hex, t, body, 0);
 	snprintf(hdr, sizeof(hdr), "t=%s,sha256=%s", t, hex);
-	EXPECT_INT(fd_verify(hdr, body, FD_NOW + 301, &m), 0);
+	EXPECT_INT(fd_verify(hdr, body, FD_NOW + 301, &m), 1);
+	EXPECT_STR(m, "flipdish-v3 hmac(body), freshness unproven");
+	EXPECT_INT(fd_verify(hdr, body, FD_NOW + 86400 * 365, &m), 1);
+	EXPECT_STR(m, "flipdish-v3 hmac(body), freshness unproven");
 }
 
 static void
@@ -1260,7 +1271,9 @@ static const char good_conf[] =
 "    \"catalog\": { \"provider\": \"flipsnack\", \"token\": \"tok-1.a_b~c\",\n"
 "      \"hooks\": { \"order\": { \"run\": [\"/bin/true\", \"--new\"],\n"
 "                 \"timeout\": 60, \"retry_delay\": 5, \"max_attempts\": 3 } } },\n"
-"    \"shop\": { \"provider\": \"quickbutik\", \"dedupe_window\": 0 },\n"
+"    // open on purpose: no token\n"
+"    \"shop\": { \"provider\": \"quickbutik\", \"dedupe_window\": 0,\n"
+"      \"proof\": \"none\" },\n"
 "    \"pay\": { \"provider\": \"reflow\", \"secret\": \"s\" }\n"
 "  }\n"
 "}\n";
@@ -1307,6 +1320,7 @@ t_conf_valid(void)
 	if ((ep = conf_endpoint(c, "shop")) != NULL) {
 		EXPECT_INT(ep->dedupe_window, 0);
 		EXPECT(ep->token == NULL);
+		EXPECT_INT(ep->proof_none, 1);
 		EXPECT_INT(ep->nhooks, 0);
 	} else
 		note(__LINE__, "no endpoint shop");
@@ -1326,7 +1340,7 @@ t_conf_defaults(void)
 	const struct endpoint *ep;
 	const char *path = tmpfile_with("min.conf",
 	    "{\"database\":\"x.db\",\"endpoints\":{\"a\":{\"provider\":"
-	    "\"fliplink\",\"hooks\":{\"*\":{\"run\":[\"/bin/true\"]}}}}}",
+	    "\"fliplink\",\"token\":\"t\",\"hooks\":{\"*\":{\"run\":[\"/bin/true\"]}}}}}",
 	    0600);
 
 	if ((c = conf_load(path, &err)) == NULL) {
@@ -1370,7 +1384,8 @@ conf_refused(int line, const char *file, const char *text, int check_exec,
 
 #define CONF_HEAD	"{ \"database\": \"x.db\", "
 #define EP_X(body)	CONF_HEAD "\"endpoints\": { \"x\": " body " } }\n"
-#define HOOK(body)	EP_X("{ \"provider\": \"flipsnack\", \"hooks\": " \
+#define HOOK(body)	EP_X("{ \"provider\": \"flipsnack\", \"token\": " \
+			    "\"t\", \"hooks\": " \
 			    "{ \"order\": " body " } }")
 
 static void
@@ -1433,6 +1448,125 @@ t_conf_provider(void)
 	    0, "endpoints.x.secret");
 	conf_refused(__LINE__, "p5.conf", EP_X("{ \"provider\": \"generic\", "
 	    "\"signature_header\": \"X-Sig\" }"), 0, "endpoints.x.secret");
+}
+
+/* Loads text and expects it to load. */
+static void
+conf_loads(int line, const char *file, const char *text)
+{
+	struct buf err = { 0 };
+	struct conf *c;
+
+	if ((c = conf_load(tmpfile_with(file, text, 0600), &err)) == NULL)
+		note(line, "%s refused: %s", file, err.data ? err.data : "");
+	conf_free(c);
+	buf_free(&err);
+}
+
+/*
+ * Issue 24: an endpoint nothing proves is an error naming it, unless it
+ * says "proof": "none"; a key its preset never checks is no proof.
+ */
+static void
+t_conf_no_proof(void)
+{
+	static const char *const open[] = {
+		"{ \"provider\": \"flipsnack\" }",
+		"{ \"provider\": \"fliplink\" }",
+		"{ \"provider\": \"quickbutik\" }",
+		"{ \"provider\": \"flipdish\" }",
+		"{ \"provider\": \"generic\" }",
+		/* keys these presets never read */
+		"{ \"provider\": \"flipsnack\", \"secret\": \"s\" }",
+		"{ \"provider\": \"quickbutik\", \"verify_token\": \"v\" }",
+		"{ \"provider\": \"generic\", \"secret\": \"s\" }",
+		NULL
+	};
+	struct buf text = { 0 };
+	size_t i;
+
+	for (i = 0; open[i] != NULL; i++) {
+		buf_free(&text);
+		buf_printf(&text, EP_X("%s"), open[i]);
+		conf_refused(__LINE__, "np.conf", text.data, 0, "endpoints.x");
+		conf_refused(__LINE__, "np.conf", text.data, 0, "proof");
+	}
+	buf_free(&text);
+	conf_loads(__LINE__, "pn1.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"proof\": \"none\" }"));
+	conf_loads(__LINE__, "pn2.conf", EP_X("{ \"provider\": \"generic\", "
+	    "\"proof\": \"none\" }"));
+	conf_loads(__LINE__, "pn3.conf", EP_X("{ \"provider\": \"flipdish\", "
+	    "\"proof\": \"none\" }"));
+	conf_loads(__LINE__, "pp1.conf", EP_X("{ \"provider\": \"flipdish\", "
+	    "\"secret\": \"s\" }"));
+	conf_loads(__LINE__, "pp2.conf", EP_X("{ \"provider\": \"flipdish\", "
+	    "\"verify_token\": \"v\" }"));
+	conf_loads(__LINE__, "pp3.conf", EP_X("{ \"provider\": \"generic\", "
+	    "\"secret\": \"s\", \"signature_header\": \"X-Sig\" }"));
+	conf_loads(__LINE__, "pp4.conf", EP_X("{ \"provider\": \"quickbutik\", "
+	    "\"token\": \"t\" }"));
+	/* Only "none", and not beside a proof. */
+	conf_refused(__LINE__, "pb1.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"proof\": \"token\" }"), 0, "endpoints.x.proof");
+	conf_refused(__LINE__, "pb2.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"proof\": \"\" }"), 0, "endpoints.x.proof");
+	conf_refused(__LINE__, "pb3.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"proof\": true }"), 0, "endpoints.x.proof");
+	conf_refused(__LINE__, "pb4.conf", EP_X("{ \"provider\": \"flipsnack\", "
+	    "\"token\": \"t\", \"proof\": \"none\" }"), 0, "endpoints.x");
+}
+
+/*
+ * Issue 24: a secret-bearing key that is empty, only white space, padded
+ * with white space, holds a control byte, or is a bare whsec_ prefix is
+ * an error naming the key, for every preset that reads it.
+ */
+static void
+t_conf_secret_text(void)
+{
+	static const char *const bad[] = {
+		"", " ", "   ", "\\t", "\\n", " \\r\\n ", "whsec_",
+		" s3cret", "s3cret ", "s3cret\\n", "s3\\u0001cret", NULL
+	};
+	static const struct { const char *prov, *key, *extra; } keys[] = {
+		{ "reflow", "secret", "" },
+		{ "flipdish", "secret", "" },
+		{ "flipdish", "verify_token", "" },
+		{ "generic", "secret", ", \"signature_header\": \"X-Sig\"" },
+		{ "standard", "secret", "" },
+		{ "flipsnack", "token", "" },
+		{ "quickbutik", "token", "" },
+		{ "generic", "token", "" },
+	};
+	struct buf text = { 0 }, want = { 0 };
+	size_t i, k;
+
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		buf_free(&want);
+		buf_printf(&want, "endpoints.x.%s", keys[k].key);
+		for (i = 0; bad[i] != NULL; i++) {
+			/* A URL token has no whsec_ form: it is only short. */
+			if (strcmp(keys[k].key, "token") == 0 &&
+			    strcmp(bad[i], "whsec_") == 0)
+				continue;
+			buf_free(&text);
+			buf_printf(&text, EP_X("{ \"provider\": \"%s\", "
+			    "\"%s\": \"%s\"%s }"), keys[k].prov, keys[k].key,
+			    bad[i], keys[k].extra);
+			conf_refused(__LINE__, "st.conf", text.data, 0,
+			    want.data);
+		}
+	}
+	/* The control: a plain value of each loads. */
+	conf_loads(__LINE__, "sg1.conf", EP_X("{ \"provider\": \"reflow\", "
+	    "\"secret\": \"s3cret\" }"));
+	conf_loads(__LINE__, "sg2.conf", EP_X("{ \"provider\": \"flipdish\", "
+	    "\"secret\": \"s3cret\", \"verify_token\": \"v-tok\" }"));
+	conf_loads(__LINE__, "sg3.conf", EP_X("{ \"provider\": \"generic\", "
+	    "\"secret\": \"a b\", \"signature_header\": \"X-Sig\" }"));
+	buf_free(&text);
+	buf_free(&want);
 }
 
 #define STD_EP(keys)	EP_X("{ \"provider\": \"standard\", " keys " }")
@@ -1638,12 +1772,12 @@ t_conf_match_hook(void)
 	struct conf *c;
 	const char *path = tmpfile_with("match.conf", CONF_HEAD
 	    "\"endpoints\": {"
-	    " \"x\": { \"provider\": \"fliplink\", \"hooks\": {"
+	    " \"x\": { \"provider\": \"fliplink\", \"token\": \"t\", \"hooks\": {"
 	    "  \"*\": { \"run\": [\"/bin/any\"] },"
 	    "  \"order.*\": { \"run\": [\"/bin/order-any\"] },"
 	    "  \"order.item.*\": { \"run\": [\"/bin/order-item\"] },"
 	    "  \"order.created\": { \"run\": [\"/bin/created\"] } } },"
-	    " \"y\": { \"provider\": \"fliplink\", \"hooks\": {"
+	    " \"y\": { \"provider\": \"fliplink\", \"token\": \"t\", \"hooks\": {"
 	    "  \"order.*\": { \"run\": [\"/bin/order-any\"] } } } } }", 0600);
 
 	if ((c = conf_load(path, &err)) == NULL) {
@@ -2134,6 +2268,138 @@ t_prov_flipdish_variants(void)
 	EXPECT_INT(norm("flipdish", "REQUEST_METHOD=POST", NULL, NULL,
 	    "{\"Order\":{}}", 12, &ev, &a), -1);
 	EXPECT_INT(a.outcome, OUT_BAD_REQUEST);
+}
+
+/*
+ * A Flipdish request through verify then normalise, as serve_begin()
+ * runs them: sig is X-Flipdish-Signature (NULL: none), hdr_type is
+ * X-Flipdish-Event-Type, vt is X-Verify-Token. The endpoint has both
+ * FD_SECRET and the verify token "vt-ok". Returns 0, or -1.
+ */
+static int
+fd_request(const char *body, const char *sig, const char *hdr_type,
+    const char *vt, time_t now, struct event *ev, struct answer *a)
+{
+	struct endpoint ep;
+	struct request r;
+	struct buf s = { 0 }, h = { 0 }, v = { 0 };
+	char cl[64];
+	int rc = -1;
+
+	memset(&ep, 0, sizeof(ep));
+	memset(ev, 0, sizeof(*ev));
+	ep.name = "x";
+	ep.dedupe_window = 300;
+	ep.secret = FD_SECRET;
+	ep.verify_token = "vt-ok";
+	ep.provider = prov_find("flipdish");
+	buf_printf(&s, sig != NULL ? "HTTP_X_FLIPDISH_SIGNATURE=%s" :
+	    "X_NONE1=%s", sig != NULL ? sig : "");
+	buf_printf(&h, "HTTP_X_FLIPDISH_EVENT_TYPE=%s", hdr_type);
+	buf_printf(&v, vt != NULL ? "HTTP_X_VERIFY_TOKEN=%s" : "X_NONE2=%s",
+	    vt != NULL ? vt : "");
+	snprintf(cl, sizeof(cl), "CONTENT_LENGTH=%zu", strlen(body));
+	if (mkreq(&r, a, VARS("REQUEST_METHOD=POST", "PATH_INFO=/x", cl,
+	    "CONTENT_TYPE=application/json", s.data, h.data, v.data)) == 0) {
+		buf_add(&r.body, body, strlen(body));
+		if (ep.provider->verify(&ep, &r, now, ev, a) == 0)
+			rc = ep.provider->normalise(&ep, &r, ev, a);
+		prov_event_free(ev);
+	}
+	req_free(&r);
+	buf_free(&s);
+	buf_free(&h);
+	buf_free(&v);
+	return rc;
+}
+
+/*
+ * Issue 24: one captured signed request, re-sent 250 s later under other
+ * X-Flipdish-Event-Type headers, keeps the body's type and its key, so
+ * the store sees a duplicate; an id-less signed body is keyed on the
+ * body alone, and one with no type is not typed by the header.
+ */
+static void
+t_prov_flipdish_signed(void)
+{
+	static const char typed[] = "{\"detail-type\":\"sale.created.v1\","
+	    "\"detail\":{\"properties\":{\"saleId\":\"3N356\"}}}";
+	static const char bare[] = "{\"saleId\":\"3N357\"}";
+	static const char *const forms[] = { "tbody", "body" };
+	char t[32], hex[65], sig[160], hexkey[65], first[MAX_FIELD_LEN];
+	struct event ev;
+	struct answer a;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		/* Captured at FD_NOW - 250, replayed at FD_NOW. */
+		hb_iso8601(t, FD_NOW - 250);
+		fd_hex(hex, t, typed, i == 0);
+		snprintf(sig, sizeof(sig), "t=%s,sha256=%s", t, hex);
+		if (fd_request(typed, sig, "sale.created.v1", NULL, FD_NOW - 250,
+		    &ev, &a) != 0) {
+			note(__LINE__, "%s: original refused: %s", forms[i],
+			    a.error);
+			continue;
+		}
+		snprintf(first, sizeof(first), "%s", ev.key);
+		if (fd_request(typed, sig, "order.refunded", NULL, FD_NOW,
+		    &ev, &a) != 0) {
+			note(__LINE__, "%s: replay refused: %s", forms[i],
+			    a.error);
+			continue;
+		}
+		EXPECT_STR(ev.type, "sale.created.v1");
+		EXPECT_STR(ev.key, first);
+		EXPECT(strncmp(ev.proof, "flipdish-v3 ", 12) == 0);
+	}
+	/* Signed, no type and no id: untyped, keyed on the body alone. */
+	hb_sha256_hex(hexkey, bare, strlen(bare));
+	hb_iso8601(t, FD_NOW);
+	fd_hex(hex, t, bare, 1);
+	snprintf(sig, sizeof(sig), "t=%s,sha256=%s", t, hex);
+	if (fd_request(bare, sig, "sale.created.v1", NULL, FD_NOW, &ev,
+	    &a) == 0) {
+		EXPECT_STR(ev.type, "flipdish.untyped");
+		EXPECT(strncmp(ev.key, "sha256:", 7) == 0);
+		EXPECT_STR(ev.key + 7, hexkey);
+		EXPECT_STR(ev.resource, "3N357");
+	} else
+		note(__LINE__, "bare signed body refused: %s", a.error);
+	if (fd_request(bare, sig, "order.refunded", NULL, FD_NOW, &ev,
+	    &a) == 0) {
+		EXPECT_STR(ev.type, "flipdish.untyped");
+		EXPECT_STR(ev.key + 7, hexkey);
+	} else
+		note(__LINE__, "bare signed body refused: %s", a.error);
+	/* A signed body's own type wins over the header even when fresh. */
+	fd_hex(hex, t, typed, 1);
+	snprintf(sig, sizeof(sig), "t=%s,sha256=%s", t, hex);
+	if (fd_request(typed, sig, "menu.published.v1", NULL, FD_NOW, &ev,
+	    &a) == 0)
+		EXPECT_STR(ev.type, "sale.created.v1");
+	else
+		note(__LINE__, "signed body refused: %s", a.error);
+	/* Unsigned by design (X-Verify-Token): the header may fill a gap. */
+	if (fd_request(bare, NULL, "sale.created.v1", "vt-ok", FD_NOW, &ev,
+	    &a) == 0) {
+		EXPECT_STR(ev.type, "sale.created.v1");
+		EXPECT_STR(ev.proof, "x-verify-token");
+	} else
+		note(__LINE__, "legacy bare body refused: %s", a.error);
+	/* ... but not override the body's own type. */
+	if (fd_request(typed, NULL, "order.refunded", "vt-ok", FD_NOW, &ev,
+	    &a) == 0)
+		EXPECT_STR(ev.type, "sale.created.v1");
+	else
+		note(__LINE__, "legacy typed body refused: %s", a.error);
+	/* A stale t under the t.body MAC is still refused. */
+	hb_iso8601(t, FD_NOW - CLOCK_SKEW_SECS - 1);
+	fd_hex(hex, t, typed, 1);
+	snprintf(sig, sizeof(sig), "t=%s,sha256=%s", t, hex);
+	EXPECT_INT(fd_request(typed, sig, "sale.created.v1", NULL, FD_NOW,
+	    &ev, &a), -1);
+	EXPECT_INT(a.outcome, OUT_UNAUTHORIZED);
 }
 
 /*
@@ -3918,6 +4184,8 @@ main(void)
 		{ "config wrong types", t_conf_wrong_types },
 		{ "config provider and secrets", t_conf_provider },
 		{ "config standard secret and public_key", t_conf_std_keys },
+		{ "config an endpoint with no proof", t_conf_no_proof },
+		{ "config empty, blank or padded secrets", t_conf_secret_text },
 		{ "config token and name chars", t_conf_token_chars },
 		{ "config hook paths", t_conf_hook_paths },
 		{ "config relative database", t_conf_relative_database },
@@ -3941,6 +4209,7 @@ main(void)
 		{ "providers quickbutik GET", t_prov_quickbutik_get },
 		{ "providers quickbutik POST", t_prov_quickbutik_post },
 		{ "providers flipdish variants", t_prov_flipdish_variants },
+		{ "providers flipdish signed type and key", t_prov_flipdish_signed },
 		{ "providers fliplink variants", t_prov_fliplink_variants },
 		{ "providers standard", t_prov_standard },
 		{ "providers bad bodies", t_prov_bad_bodies },
