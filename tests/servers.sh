@@ -132,5 +132,43 @@ for kind in $(server_kinds); do
 	rm -rf "$WORK"
 done
 
+# nginx keeping its connections to hookbox, as conf/nginx.conf says to set
+# it up if at all: nginx closes an idle one after 20 s, before hookbox's 30 s
+# idle limit closes it, so a POST after a 31 s pause finds no half-closed
+# connection (nginx does not retry a POST; that race is a 502). Checks that
+# the connection is kept, that requests on a kept connection work, and that
+# the pause costs nothing. About 35 s.
+kept_conns() {
+	ss -x 2>/dev/null | grep -F -c "$WORK/run/hookbox.sock "
+}
+case " $(server_kinds) " in
+*" nginx-fastcgi "*)
+	kind=nginx-fastcgi-kept
+	setup
+	if ! SERVER_NGINX_KEEPALIVE=20s server_start nginx-fastcgi "$WORK" "$HOOKBOX" "$HOOKBOX_CONF"; then
+		fail "$kind: start" "the server did not start"
+	else
+		touch "$WORK/out/release"
+		url=$SERVER_URL/catalog/$TOKEN
+		check "$kind: accepted" '200 {"status":"accepted","id":1}' "$(post "$url" "$FIX")"
+		check "$kind: duplicate on the kept connection" '200 {"status":"duplicate","id":1}' "$(post "$url" "$FIX")"
+		if [ "$(kept_conns)" -ge 1 ]; then
+			pass "$kind: nginx keeps its connection to hookbox"
+		else
+			fail "$kind: nginx keeps its connection to hookbox" "no connection to the socket after the requests"
+		fi
+		sleep 31
+		check "$kind: a POST after 31 s idle" '200 {"status":"duplicate","id":1}' "$(post "$url" "$FIX")"
+		if grep -q -E 'upstream prematurely closed|recv\(\) failed|Connection reset' "$SERVER_LOG"; then
+			fail "$kind: no broken upstream connection" "$(grep -E 'upstream|recv' "$SERVER_LOG" | head -5)"
+		else
+			pass "$kind: no broken upstream connection"
+		fi
+		server_stop
+	fi
+	rm -rf "$WORK"
+	;;
+esac
+
 # Cases report by their PASS/FAIL lines; clean-up is not a case.
 exit 0

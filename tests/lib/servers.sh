@@ -29,6 +29,9 @@
 #     SERVER_PID, SERVER_KIND, SERVER_LOG (the error log: the server's, and
 #     the program's stderr, e.g. sanitizer reports), SERVER_WORKDIR and
 #     SERVER_START_SECONDS.
+#     SERVER_NGINX_KEEPALIVE=20s (nginx-fastcgi): connections to hookbox are
+#       kept (fastcgi_keep_conn on, an upstream with keepalive) and closed by
+#       nginx after that long idle.
 #     Returns non-zero, with the end of the logs on stderr, if it did not come
 #     up. The server is detached from the caller (own session, not a child of
 #     the caller's shell): stop it with server_stop, e.g. from an EXIT trap.
@@ -284,8 +287,20 @@ _server_nginx_conf() {
 	root $work/docroot;
 
 	EOF
-	_server_render nginx.conf "$work" "$conf" || return 1
-	printf '}\n}\n'
+	if [ -z "${SERVER_NGINX_KEEPALIVE:-}" ]; then
+		_server_render nginx.conf "$work" "$conf" || return 1
+		printf '}\n}\n'
+		return 0
+	fi
+	# SERVER_NGINX_KEEPALIVE=20s: the snippet as conf/nginx.conf says to
+	# change it for kept connections, to test that advice.
+	_server_render nginx.conf "$work" "$conf" | sed \
+		-e 's|fastcgi_keep_conn off;|fastcgi_keep_conn on;|' \
+		-e "s|fastcgi_pass unix:$work/run/hookbox.sock;|fastcgi_pass hookbox_kept;|" ||
+		return 1
+	printf '}\n'
+	printf 'upstream hookbox_kept {\nserver unix:%s;\nkeepalive 4;\nkeepalive_timeout %s;\n}\n}\n' \
+		"$work/run/hookbox.sock" "$SERVER_NGINX_KEEPALIVE"
 }
 
 # _server_spawn_fcgi WORKDIR CONF: hookbox (the copy in WORKDIR) on
