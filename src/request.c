@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hookbox.h"
 
@@ -227,8 +228,20 @@ derive_path(const char **meta, char *tmp, size_t tmpsz)
 
 	if (pi != NULL && *pi != '\0')
 		return pi;
-	/* Origin form only: an absolute URL or "*" names no script. */
-	if (uri == NULL || uri[0] != '/')
+	if (uri == NULL)
+		return "";
+	/*
+	 * A request line in absolute form (RFC 9112 section 3.2.2): Apache
+	 * passes it on as it came, nginx passes only its path. The server
+	 * has routed by that path; the scheme and host name no script.
+	 */
+	if (strncasecmp(uri, "http://", 7) == 0 ||
+	    strncasecmp(uri, "https://", 8) == 0) {
+		uri = strstr(uri, "://") + 3;
+		uri += strcspn(uri, "/?");
+	}
+	/* Origin form, then: "*" or anything else names no script. */
+	if (uri[0] != '/')
 		return "";
 	n = strcspn(uri, "?");
 	/* The script's part and the endpoint's, each at most this long. */

@@ -1871,8 +1871,7 @@ derived(const char *pi, const char *sn, const char *uri, const char *want)
 		EXPECT_INT(rc, 0);
 		EXPECT_STR(r.path, want);
 	}
-	if (rc == 0)
-		req_free(&r);
+	req_free(&r);		/* a refused request holds memory too */
 	buf_free(&v[0]);
 	buf_free(&v[1]);
 	buf_free(&v[2]);
@@ -1930,8 +1929,18 @@ t_req_server_forms(void)
 	    "/cgi-bin/hookbox.fcgiX/catalog/tok", "");
 	/* A location that does not name the program cannot be placed. */
 	derived(NULL, "/hooks/catalog/tok", "/hooks/catalog/tok", "");
+	/* Absolute form, as Apache passes it on: the path counts. */
+	derived(NULL, "/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "http://h:80/cgi-bin/hookbox.fcgi/catalog/tok?x=1", "/catalog/tok");
+	derived(NULL, NULL, "HTTPS://h/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "/catalog/tok");
+	derived(NULL, NULL, "http://h?/cgi-bin/hookbox.fcgi/catalog/tok", "");
+	derived(NULL, NULL, "http://h", "");
+	derived(NULL, NULL, "http:/h/cgi-bin/hookbox.fcgi/catalog/tok", "");
+	derived(NULL, NULL, "ftp://h/cgi-bin/hookbox.fcgi/catalog/tok", "");
+	derived(NULL, NULL, "http://h/cgi-bin/hookbox.fcgi/../catalog/tok",
+	    NULL);
 	/* Not origin form. */
-	derived(NULL, NULL, "http://h/cgi-bin/hookbox.fcgi/catalog/tok", "");
 	derived(NULL, NULL, "*", "");
 	derived(NULL, NULL, "", "");
 

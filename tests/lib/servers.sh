@@ -546,7 +546,7 @@ _server_kill() {
 	# An empty PID: no server, only what spawn-fcgi started.
 	[ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null || true
 	for i in $(seq 1 100); do
-		[ -n "$pid" ] && _server_alive "$pid" || break
+		{ [ -n "$pid" ] && _server_alive "$pid"; } || break
 		sleep 0.1
 	done
 	if [ -n "$pid" ] && _server_alive "$pid"; then
