@@ -25,7 +25,7 @@ ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 
 DEBIAN_BUILD_PKGS = build-essential pkg-config libfcgi-dev libjson-c-dev \
 		    libsqlite3-dev libsodium-dev
-DEBIAN_TEST_PKGS  = lighttpd apache2 libapache2-mod-fcgid curl sqlite3 \
+DEBIAN_TEST_PKGS  = lighttpd apache2 libapache2-mod-fcgid nginx spawn-fcgi curl sqlite3 \
 		    python3 wrk valgrind clang libclang-rt-14-dev
 
 .PHONY: all deps test-deps run test check-asan unit static fuzz clean

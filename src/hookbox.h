@@ -145,6 +145,7 @@ struct request {
 /* Reads up to n bytes; returns bytes read, 0 at end, -1 on error. */
 typedef long	(*req_reader)(void *, char *, size_t);
 struct answer;
+void		 req_set_script(const char *);
 int		 req_from_env(struct request *, char **, struct answer *);
 int		 req_read_body(struct request *, long long, req_reader, void *,
 		    struct answer *);

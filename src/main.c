@@ -31,6 +31,8 @@ int
 main(int argc, char *argv[])
 {
 	guard_stdio();
+	/* The URL component naming the script, where PATH_INFO is missing. */
+	req_set_script(argc > 0 ? argv[0] : NULL);
 	/*
 	 * Before anything can verify a request: libsodium picks its code
 	 * for this CPU and opens its random source here. Without it no

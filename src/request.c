@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hookbox.h"
 
@@ -141,8 +142,80 @@ keep_limited(struct request *r, const char *s, size_t max)
 }
 
 /*
- * Some servers leave PATH_INFO empty for a prefix match; the path is then
- * what follows SCRIPT_NAME in REQUEST_URI, up to the query.
+ * The file name this program was started as (argv[0] without its
+ * directory), set by main: the URL component that names the script when
+ * the web server does not say where the script's part of the URL ends.
+ */
+static const char *script_file;
+
+void
+req_set_script(const char *argv0)
+{
+	const char *slash;
+
+	script_file = NULL;
+	if (argv0 == NULL)
+		return;
+	slash = strrchr(argv0, '/');
+	if (slash != NULL)
+		argv0 = slash + 1;
+	/* An empty or absurd name could only match by accident. */
+	if (*argv0 != '\0' && strlen(argv0) <= MAX_NAME_LEN)
+		script_file = argv0;
+}
+
+/*
+ * Checks every component of the raw URL path p[0..n) (after its leading
+ * '/'), and finds where the component naming this program ends. Returns
+ * that offset, 0 when no component names it, or -1 for a path hookbox
+ * will not guess at: a component that does not decode, an encoded '/',
+ * "." or ".." (also encoded), or an empty one ("//") other than a
+ * trailing slash. The web server matched its location on the path after
+ * it had decoded and normalised it; this one is raw, and a path whose
+ * two readings can differ is refused rather than read one way here and
+ * another way there.
+ */
+static long
+uri_scan(const char *p, size_t n)
+{
+	char comp[MAX_PATH_LEN + 1];
+	size_t i = 1, j, len;
+	long found = 0;
+
+	while (i <= n) {
+		for (j = i; j < n && p[j] != '/'; j++)
+			;
+		if (j - i > MAX_PATH_LEN ||
+		    hb_urldecode(comp, &len, p + i, j - i) == -1)
+			return -1;
+		if ((len == 0 && j < n) || memchr(comp, '/', len) != NULL ||
+		    strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0)
+			return -1;
+		if (found == 0 && script_file != NULL &&
+		    strcmp(comp, script_file) == 0)
+			found = (long)j;
+		i = j + 1;
+	}
+	return found;
+}
+
+/*
+ * The endpoint path, "/<endpoint>[/<token>]" or "", from PATH_INFO when
+ * the server sets it (lighttpd, Apache mod_fcgid and mod_cgi, CGI).
+ *
+ * Otherwise it is what follows the script's part of REQUEST_URI, up to the
+ * query, percent-decoded. Some servers leave PATH_INFO empty for a prefix
+ * match and set SCRIPT_NAME to that prefix. nginx with its stock
+ * fastcgi_params, and Apache mod_proxy_fcgi without proxy-fcgi-pathinfo,
+ * send no PATH_INFO and put the whole (decoded, normalised) path in
+ * SCRIPT_NAME; there the script's part ends with the component that names
+ * this program (/cgi-bin/hookbox.fcgi), and the first such component
+ * counts: the location the server matched starts the path.
+ *
+ * Returns the path, "" when the URL cannot be placed (a 404 that says
+ * how the URL is made), or NULL for a path that is too long or that
+ * uri_scan refuses. The part after the script has the limits PATH_INFO
+ * has: MAX_PATH_LEN bytes, raw.
  */
 static const char *
 derive_path(const char **meta, char *tmp, size_t tmpsz)
@@ -150,21 +223,43 @@ derive_path(const char **meta, char *tmp, size_t tmpsz)
 	const char *pi = meta[M_PATH_INFO];
 	const char *uri = meta[M_REQUEST_URI];
 	const char *sn = meta[M_SCRIPT_NAME];
-	size_t snlen, n;
-	const char *q;
+	size_t snlen = sn != NULL ? strlen(sn) : 0, n, start;
+	long named;
 
 	if (pi != NULL && *pi != '\0')
 		return pi;
-	if (uri == NULL || sn == NULL || (snlen = strlen(sn)) == 0 ||
-	    strncmp(uri, sn, snlen) != 0)
+	if (uri == NULL)
 		return "";
-	uri += snlen;
-	q = strchr(uri, '?');
-	n = q != NULL ? (size_t)(q - uri) : strlen(uri);
+	/*
+	 * A request line in absolute form (RFC 9112 section 3.2.2): Apache
+	 * passes it on as it came, nginx passes only its path. The server
+	 * has routed by that path; the scheme and host name no script.
+	 */
+	if (strncasecmp(uri, "http://", 7) == 0 ||
+	    strncasecmp(uri, "https://", 8) == 0) {
+		uri = strstr(uri, "://") + 3;
+		uri += strcspn(uri, "/?");
+	}
+	/* Origin form, then: "*" or anything else names no script. */
+	if (uri[0] != '/')
+		return "";
+	n = strcspn(uri, "?");
+	/* The script's part and the endpoint's, each at most this long. */
+	if (n > 2 * MAX_PATH_LEN || (named = uri_scan(uri, n)) == -1)
+		return NULL;
+	/* SCRIPT_NAME a prefix of the path, ending at a component. */
+	if (snlen > 0 && snlen < n && strncmp(uri, sn, snlen) == 0 &&
+	    uri[snlen] == '/')
+		start = snlen;
+	else if (named > 0)
+		start = (size_t)named;
+	else
+		return "";
+	n -= start;
 	if (n >= tmpsz)
 		return NULL;
 	/* REQUEST_URI is still percent-encoded; PATH_INFO is not. */
-	if (hb_urldecode(tmp, &n, uri, n) == -1)
+	if (hb_urldecode(tmp, &n, uri + start, n) == -1)
 		return NULL;
 	return tmp;
 }
@@ -207,8 +302,9 @@ req_from_env(struct request *r, char **envp, struct answer *a)
 
 	if ((path = derive_path(meta, pathbuf, sizeof(pathbuf))) == NULL ||
 	    (r->path = keep_limited(r, path, MAX_PATH_LEN)) == NULL) {
-		answer_set(a, OUT_NOT_FOUND, "the URL path is too long or "
-		    "badly encoded");
+		answer_set(a, OUT_NOT_FOUND, "the URL path is too long, "
+		    "badly encoded, or holds \"..\", \".\", \"//\" or an "
+		    "encoded \"/\"");
 		return -1;
 	}
 	if ((r->query = keep_limited(r, meta[M_QUERY_STRING],

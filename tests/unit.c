@@ -1975,6 +1975,162 @@ t_req_derived_path(void)
 	req_free(&r);
 }
 
+/* path: the endpoint path req_from_env finds, or NULL for its 404. */
+static void
+derived(const char *pi, const char *sn, const char *uri, const char *want)
+{
+	struct buf v[3] = { { 0 } };
+	const char *env[5];
+	struct request r;
+	struct answer a;
+	size_t n = 0;
+	int rc;
+
+	env[n++] = "REQUEST_METHOD=POST";
+	if (pi != NULL)
+		env[n++] = buf_printf(&v[0], "PATH_INFO=%s", pi) == -1 ? "" :
+		    v[0].data;
+	if (sn != NULL)
+		env[n++] = buf_printf(&v[1], "SCRIPT_NAME=%s", sn) == -1 ?
+		    "" : v[1].data;
+	if (uri != NULL)
+		env[n++] = buf_printf(&v[2], "REQUEST_URI=%s", uri) == -1 ?
+		    "" : v[2].data;
+	env[n] = NULL;
+	rc = mkreq(&r, &a, env);
+	if (want == NULL) {
+		EXPECT_INT(rc, -1);
+		EXPECT_INT(a.outcome, OUT_NOT_FOUND);
+	} else {
+		EXPECT_INT(rc, 0);
+		EXPECT_STR(r.path, want);
+	}
+	req_free(&r);		/* a refused request holds memory too */
+	buf_free(&v[0]);
+	buf_free(&v[1]);
+	buf_free(&v[2]);
+}
+
+/*
+ * The four ways servers hand over the endpoint (DESIGN.md), and what a
+ * sender can put in REQUEST_URI when PATH_INFO is missing.
+ */
+static void
+t_req_server_forms(void)
+{
+	struct buf big = { 0 };
+	size_t i;
+
+	req_set_script("/home/shop/public_html/cgi-bin/hookbox.fcgi");
+	/* lighttpd mod_fastcgi, Apache mod_fcgid and mod_cgi: PATH_INFO. */
+	derived("/catalog/tok", "/cgi-bin/hookbox.fcgi",
+	    "/cgi-bin/hookbox.fcgi/catalog/tok?x=1", "/catalog/tok");
+	/* PATH_INFO wins even over a REQUEST_URI that says otherwise. */
+	derived("/catalog/tok", "/cgi-bin/hookbox.fcgi",
+	    "/cgi-bin/hookbox.fcgi/other/x", "/catalog/tok");
+	/* nginx, stock fastcgi_params: SCRIPT_NAME is the whole decoded
+	   path, REQUEST_URI the raw one with its query. */
+	derived(NULL, "/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "/cgi-bin/hookbox.fcgi/catalog/tok?token=1", "/catalog/tok");
+	derived(NULL, "/cgi-bin/hookbox.fcgi/catalog/t-k",
+	    "/cgi-bin/hookbox.fcgi/cat%61log/t%2Dk", "/catalog/t-k");
+	derived(NULL, "/cgi-bin/hookbox.fcgi/catalog",
+	    "/cgi-bin/hookbox.fcgi/catalog", "/catalog");
+	derived(NULL, "/cgi-bin/hookbox.fcgi/catalog/",
+	    "/cgi-bin/hookbox.fcgi/catalog/", "/catalog/");
+	derived(NULL, "/cgi-bin/hookbox.fcgi", "/cgi-bin/hookbox.fcgi", "");
+	derived(NULL, "/cgi-bin/hookbox.fcgi/", "/cgi-bin/hookbox.fcgi/",
+	    "/");
+	/* Apache mod_proxy_fcgi without proxy-fcgi-pathinfo: the same, and
+	   PATH_INFO may come empty. */
+	derived("", "/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "/cgi-bin/hookbox.fcgi/catalog/tok", "/catalog/tok");
+	/* Deeper, and the script's name encoded. */
+	derived(NULL, "/shop/x/hookbox.fcgi/catalog/tok",
+	    "/shop/x/hookbox%2Efcgi/catalog/tok", "/catalog/tok");
+	/* REQUEST_URI not starting with SCRIPT_NAME: the name decides. */
+	derived(NULL, "/elsewhere", "/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "/catalog/tok");
+	derived(NULL, NULL, "/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "/catalog/tok");
+	/* The first component naming the program is the script. */
+	derived(NULL, NULL, "/cgi-bin/hookbox.fcgi/hookbox.fcgi/tok",
+	    "/hookbox.fcgi/tok");
+	/* Only a whole component names it. */
+	derived(NULL, NULL, "/cgi-bin/hookbox.fcgiX/catalog/tok", "");
+	derived(NULL, NULL, "/cgi-bin/xhookbox.fcgi/catalog/tok", "");
+	derived(NULL, "/cgi-bin/hookbox.fcgi",
+	    "/cgi-bin/hookbox.fcgiX/catalog/tok", "");
+	/* A location that does not name the program cannot be placed. */
+	derived(NULL, "/hooks/catalog/tok", "/hooks/catalog/tok", "");
+	/* Absolute form, as Apache passes it on: the path counts. */
+	derived(NULL, "/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "http://h:80/cgi-bin/hookbox.fcgi/catalog/tok?x=1", "/catalog/tok");
+	derived(NULL, NULL, "HTTPS://h/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "/catalog/tok");
+	derived(NULL, NULL, "http://h?/cgi-bin/hookbox.fcgi/catalog/tok", "");
+	derived(NULL, NULL, "http://h", "");
+	derived(NULL, NULL, "http:/h/cgi-bin/hookbox.fcgi/catalog/tok", "");
+	derived(NULL, NULL, "ftp://h/cgi-bin/hookbox.fcgi/catalog/tok", "");
+	derived(NULL, NULL, "http://h/cgi-bin/hookbox.fcgi/../catalog/tok",
+	    NULL);
+	/* Not origin form. */
+	derived(NULL, NULL, "*", "");
+	derived(NULL, NULL, "", "");
+
+	/* Hostile: what the server normalised and we would read raw. */
+	derived(NULL, "/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "/cgi-bin/hookbox.fcgi/x/../catalog/tok", NULL);
+	derived(NULL, "/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "/cgi-bin/hookbox.fcgi/x/%2e%2E/catalog/tok", NULL);
+	derived(NULL, "/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "/cgi-bin/hookbox.fcgi/./catalog/tok", NULL);
+	derived(NULL, "/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "/cgi-bin/x/../hookbox.fcgi/catalog/tok", NULL);
+	derived(NULL, "/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "/cgi-bin/hookbox.fcgi//catalog/tok", NULL);
+	derived(NULL, "/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "//cgi-bin/hookbox.fcgi/catalog/tok", NULL);
+	derived(NULL, "/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "/cgi-bin/hookbox.fcgi/catalog%2Ftok", NULL);
+	derived(NULL, "/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "/cgi-bin%2fhookbox.fcgi/catalog/tok", NULL);
+	derived(NULL, NULL, "/cgi-bin/hookbox.fcgi/catalog/t%00k", NULL);
+	derived(NULL, NULL, "/cgi-bin/hookbox.fcgi/catalog/t%zzk", NULL);
+	derived(NULL, NULL, "/cgi-bin/hookbox.fcgi/catalog/tok%", NULL);
+	/* The same refusals with the old SCRIPT_NAME-prefix reading. */
+	derived("", "/cgi-bin/hookbox.fcgi",
+	    "/cgi-bin/hookbox.fcgi/../catalog/tok", NULL);
+	derived("", "/cgi-bin/hookbox.fcgi",
+	    "/cgi-bin/hookbox.fcgi/catalog%2Ftok", NULL);
+
+	/* Limits: the endpoint's part at most MAX_PATH_LEN bytes raw. */
+	buf_printf(&big, "/cgi-bin/hookbox.fcgi/");
+	for (i = 1; i < MAX_PATH_LEN; i++)
+		buf_add(&big, "a", 1);
+	derived(NULL, NULL, big.data, big.data + 21);
+	buf_add(&big, "a", 1);
+	derived(NULL, NULL, big.data, NULL);
+	/* A long script part, then the whole path over its limit. */
+	big.len = 0;
+	buf_add(&big, "", 0);
+	for (i = 0; i <= MAX_PATH_LEN; i++)
+		buf_add(&big, "/b", 2);
+	derived(NULL, NULL, big.data, NULL);
+	buf_free(&big);
+
+	/* Without the program's name only SCRIPT_NAME can place the path. */
+	req_set_script(NULL);
+	derived(NULL, "/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "/cgi-bin/hookbox.fcgi/catalog/tok", "");
+	derived(NULL, "/cgi-bin/hookbox.fcgi",
+	    "/cgi-bin/hookbox.fcgi/catalog/tok", "/catalog/tok");
+	req_set_script("hookbox.fcgi");
+	derived(NULL, NULL, "/cgi-bin/hookbox.fcgi/catalog/tok",
+	    "/catalog/tok");
+	req_set_script(NULL);
+}
+
 static void
 t_req_body(void)
 {
@@ -4198,6 +4354,7 @@ main(void)
 		{ "request limits", t_req_limits },
 		{ "request header line breaks", t_req_crlf },
 		{ "request path from REQUEST_URI", t_req_derived_path },
+		{ "request path as each server sends it", t_req_server_forms },
 		{ "request body", t_req_body },
 		{ "request body short", t_req_body_short },
 		{ "request body too large", t_req_body_too_large },

@@ -130,7 +130,10 @@ static void serve(void)
 
 	/* The servers should put the program's stderr in their error log
 	 * (where sanitizer reports will be looked for). */
-	fprintf(stderr, "echo_fcgi stderr: %s\n", param("PATH_INFO") ? param("PATH_INFO") : "-");
+	/* nginx and mod_proxy_fcgi send no PATH_INFO: the whole URI then. */
+	fprintf(stderr, "echo_fcgi stderr: %s\n",
+		param("PATH_INFO") && *param("PATH_INFO") ? param("PATH_INFO") :
+		param("REQUEST_URI") ? param("REQUEST_URI") : "-");
 	fflush(stderr);
 
 	outlen = 0;

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Start and stop real web servers (lighttpd, Apache) on a free loopback port,
-# serving one hookbox binary as FastCGI or as plain CGI.
+# Start and stop real web servers (lighttpd, Apache, nginx) on a free loopback
+# port, serving one hookbox binary as FastCGI or as plain CGI.
 #
 #   . tests/lib/common.sh
 #   . tests/lib/servers.sh
@@ -13,22 +13,30 @@
 #   done
 #
 # server_start KIND WORKDIR BINARY CONF
-#     KIND: lighttpd-fastcgi | lighttpd-cgi | apache-fcgid | apache-cgi.
+#     KIND: lighttpd-fastcgi | lighttpd-cgi | apache-fcgid | apache-cgi |
+#       nginx-fastcgi | apache-proxy-fcgi. The last two do not start the
+#       program themselves: spawn-fcgi starts it first, on WORKDIR/run/
+#       hookbox.sock, with HOOKBOX_CONF (and the sanitizer options) as its
+#       whole environment, as conf/nginx.conf and conf/apache-proxy-fcgi.conf
+#       tell users to.
 #     WORKDIR: an empty directory owned by the test. Everything goes there:
 #       docroot/  cgi-bin/hookbox.fcgi (a copy of BINARY)  run/ (pid file,
 #       sockets, mutexes)  logs/ (error.log, access.log)  tmp/
-#       and the server config (lighttpd.conf or apache2.conf).
+#       and the server config (lighttpd.conf, apache2.conf or nginx.conf).
 #     CONF: absolute path of the hookbox config; the program gets it as
 #       HOOKBOX_CONF, plus ASAN_OPTIONS / UBSAN_OPTIONS if they are set here.
 #     On success sets SERVER_URL (http://127.0.0.1:PORT/cgi-bin/hookbox.fcgi),
 #     SERVER_PID, SERVER_KIND, SERVER_LOG (the error log: the server's, and
 #     the program's stderr, e.g. sanitizer reports), SERVER_WORKDIR and
 #     SERVER_START_SECONDS.
+#     SERVER_NGINX_KEEPALIVE=20s (nginx-fastcgi): connections to hookbox are
+#       kept (fastcgi_keep_conn on, an upstream with keepalive) and closed by
+#       nginx after that long idle.
 #     Returns non-zero, with the end of the logs on stderr, if it did not come
 #     up. The server is detached from the caller (own session, not a child of
 #     the caller's shell): stop it with server_stop, e.g. from an EXIT trap.
 # server_stop      stop it and any hookbox processes left over; returns 0.
-# server_kinds     the four kinds.
+# server_kinds     the six kinds (or $SERVER_KINDS, to run fewer).
 # server_require   install what is missing (as root) or say what is missing.
 # server_start_userdir KIND WORKDIR DOCROOT [USER]
 #     Apache as a shared web host runs it, for testing install.sh: see the
@@ -60,11 +68,16 @@ APACHE_MODULES=${APACHE_MODULES:-/usr/lib/apache2/modules}
 # Where the servers live on Debian; the commands are looked up in PATH first.
 LIGHTTPD_BIN=${LIGHTTPD_BIN:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
 APACHE_BIN=${APACHE_BIN:-$(command -v apache2 || echo /usr/sbin/apache2)}
+NGINX_BIN=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
+SPAWN_FCGI_BIN=${SPAWN_FCGI_BIN:-$(command -v spawn-fcgi || echo /usr/bin/spawn-fcgi)}
+# The stock parameters conf/nginx.conf includes, as Debian's nginx ships them.
+NGINX_FASTCGI_PARAMS=${NGINX_FASTCGI_PARAMS:-/etc/nginx/fastcgi_params}
 
 # The placeholders used in conf/*.conf.
 _SERVER_PH_CGIBIN=/home/shop/public_html/cgi-bin
 _SERVER_PH_CONF=/home/shop/hookbox/conf/hookbox.conf
 _SERVER_PH_RUN=/run/lighttpd
+_SERVER_PH_SOCKDIR=/run/hookbox	# spawn-fcgi's socket (nginx, mod_proxy_fcgi)
 
 # _server_drop: 0 when the server must switch to SERVER_USER.
 _server_drop() {
@@ -72,7 +85,8 @@ _server_drop() {
 }
 
 server_kinds() {
-	echo lighttpd-fastcgi lighttpd-cgi apache-fcgid apache-cgi
+	# SERVER_KINDS narrows a run to some of them.
+	echo "${SERVER_KINDS:-lighttpd-fastcgi lighttpd-cgi apache-fcgid apache-cgi nginx-fastcgi apache-proxy-fcgi}"
 }
 
 server_require() {
@@ -80,6 +94,8 @@ server_require() {
 	[ -x "$LIGHTTPD_BIN" ] || missing+=(lighttpd)
 	[ -x "$APACHE_BIN" ] || missing+=(apache2)
 	[ -f "$APACHE_MODULES/mod_fcgid.so" ] || missing+=(libapache2-mod-fcgid)
+	{ [ -x "$NGINX_BIN" ] && [ -r "$NGINX_FASTCGI_PARAMS" ]; } || missing+=(nginx)
+	[ -x "$SPAWN_FCGI_BIN" ] || missing+=(spawn-fcgi)
 	command -v curl >/dev/null 2>&1 || missing+=(curl)
 	[ ${#missing[@]} -eq 0 ] && return 0
 
@@ -97,6 +113,8 @@ server_require() {
 	# port 80; that does not bother us (we use our own config and port).
 	LIGHTTPD_BIN=$(command -v lighttpd || echo /usr/sbin/lighttpd)
 	APACHE_BIN=$(command -v apache2 || echo /usr/sbin/apache2)
+	NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
+	SPAWN_FCGI_BIN=$(command -v spawn-fcgi || echo /usr/bin/spawn-fcgi)
 }
 
 # _server_render TEMPLATE WORKDIR CONF: print conf/TEMPLATE with the
@@ -109,6 +127,9 @@ _server_render() {
 	while IFS= read -r line || [ -n "$line" ]; do
 		# The replacement is quoted so that bash 5.2 does not treat "&" in
 		# it as "the matched text".
+		# The socket's directory first: "/run/hookbox" would also
+		# match inside what the others become.
+		line=${line//"$_SERVER_PH_SOCKDIR"/"$work/run"}
 		line=${line//"$_SERVER_PH_CGIBIN"/"$work/cgi-bin"}
 		line=${line//"$_SERVER_PH_CONF"/"$conf"}
 		line=${line//"$_SERVER_PH_RUN"/"$work/run"}
@@ -217,6 +238,10 @@ _server_apache_conf() {
 		printf 'LoadModule cgi_module "%s/mod_cgi.so"\n' "$m"
 		printf 'LoadModule env_module "%s/mod_env.so"\n' "$m"
 		;;
+	apache-proxy-fcgi)
+		printf 'LoadModule proxy_module "%s/mod_proxy.so"\n' "$m"
+		printf 'LoadModule proxy_fcgi_module "%s/mod_proxy_fcgi.so"\n' "$m"
+		;;
 	apache-fcgid)
 		printf 'LoadModule fcgid_module "%s/mod_fcgid.so"\n' "$m"
 		# Sockets and the process table of mod_fcgid, in WORKDIR.
@@ -228,6 +253,81 @@ _server_apache_conf() {
 	esac
 	echo
 	_server_render "$kind.conf" "$work" "$conf"
+}
+
+# Server-level part of the nginx config: a complete, minimal server that
+# reads nothing of /etc/nginx but a copy of its stock fastcgi_params (which
+# the snippet includes by a path relative to this config).
+_server_nginx_conf() {
+	local kind=$1 work=$2 conf=$3 port=$4 line
+	cat <<-EOF
+	# Generated by tests/lib/servers.sh for $kind; header + conf/nginx.conf.
+	daemon off;
+	master_process on;
+	worker_processes 1;
+	pid $work/run/nginx.pid;
+	error_log $work/logs/error.log warn;
+	EOF
+	if _server_drop; then
+		printf 'user %s %s;\n' "$SERVER_USER" "$(id -gn "$SERVER_USER")"
+	fi
+	cat <<-EOF
+	events { worker_connections 256; }
+	http {
+	access_log $work/logs/access.log;
+	# Not nginx's built-in paths under /var: all of it in WORKDIR.
+	client_body_temp_path $work/tmp/body;
+	fastcgi_temp_path $work/tmp/fastcgi;
+	proxy_temp_path $work/tmp/proxy;
+	uwsgi_temp_path $work/tmp/uwsgi;
+	scgi_temp_path $work/tmp/scgi;
+	server {
+	listen 127.0.0.1:$port;
+	server_name 127.0.0.1;
+	root $work/docroot;
+
+	EOF
+	if [ -z "${SERVER_NGINX_KEEPALIVE:-}" ]; then
+		_server_render nginx.conf "$work" "$conf" || return 1
+		printf '}\n}\n'
+		return 0
+	fi
+	# SERVER_NGINX_KEEPALIVE=20s: the snippet as conf/nginx.conf says to
+	# change it for kept connections, to test that advice.
+	_server_render nginx.conf "$work" "$conf" | sed \
+		-e 's|fastcgi_keep_conn off;|fastcgi_keep_conn on;|' \
+		-e "s|fastcgi_pass unix:$work/run/hookbox.sock;|fastcgi_pass hookbox_kept;|" ||
+		return 1
+	printf '}\n'
+	printf 'upstream hookbox_kept {\nserver unix:%s;\nkeepalive 4;\nkeepalive_timeout %s;\n}\n}\n' \
+		"$work/run/hookbox.sock" "$SERVER_NGINX_KEEPALIVE"
+}
+
+# _server_spawn_fcgi WORKDIR CONF: hookbox (the copy in WORKDIR) on
+# WORKDIR/run/hookbox.sock under spawn-fcgi, detached as the servers are,
+# as the server user when root; its stderr goes to the error log. Waits
+# for the socket. spawn-fcgi -n becomes the program, which _server_leftovers
+# then finds by its argv[0].
+_server_spawn_fcgi() {
+	local work=$1 conf=$2 sock=$1/run/hookbox.sock var
+	local -a env=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+		"HOOKBOX_CONF=$conf") who=()
+	for var in ASAN_OPTIONS UBSAN_OPTIONS; do
+		[ -n "${!var-}" ] && env+=("$var=${!var}")
+	done
+	if _server_drop; then
+		who=(-u "$SERVER_USER" -U "$SERVER_USER" -G "$(id -gn "$SERVER_USER")")
+	fi
+	rm -f "$sock"
+	(
+		setsid env -i "${env[@]}" "$SPAWN_FCGI_BIN" -n -s "$sock" -M 0660 \
+			"${who[@]}" -- "$work/cgi-bin/hookbox.fcgi" \
+			</dev/null >>"$work/logs/error.log" 2>&1 &
+	)
+	wait_for test -S "$sock" || {
+		echo "servers.sh: spawn-fcgi did not create $sock" >&2
+		return 1
+	}
 }
 
 # _server_alive PID: running, and not a zombie waiting to be reaped (the
@@ -267,7 +367,7 @@ server_start() {
 		server_stop	# it died by itself; clear up after it
 	fi
 	case $kind in
-	lighttpd-fastcgi | lighttpd-cgi | apache-fcgid | apache-cgi) ;;
+	lighttpd-fastcgi | lighttpd-cgi | apache-fcgid | apache-cgi | nginx-fastcgi | apache-proxy-fcgi) ;;
 	*) echo "servers.sh: unknown kind '$kind' (want one of: $(server_kinds))" >&2; return 2 ;;
 	esac
 	[ -d "$work" ] || { echo "servers.sh: no such directory: $work" >&2; return 2; }
@@ -310,6 +410,24 @@ server_start() {
 		fi
 	fi
 
+	# nginx and mod_proxy_fcgi connect to a program that is already running.
+	case $kind in
+	nginx-fastcgi | apache-proxy-fcgi)
+		: >"$work/logs/error.log"
+		if _server_drop; then
+			chown "$SERVER_USER:$(id -gn "$SERVER_USER")" "$work/logs/error.log"
+		fi
+		if ! _server_spawn_fcgi "$work" "$conf"; then
+			tail -n 20 "$work/logs/error.log" >&2 2>/dev/null
+			_server_kill "" "$work"
+			return 1
+		fi
+		;;
+	esac
+	if [ "$kind" = nginx-fastcgi ]; then
+		install -m 0644 "$NGINX_FASTCGI_PARAMS" "$work/fastcgi_params" || return 1
+	fi
+
 	# If the server dies at once, retry with another port: the one free_port
 	# gave us may have been taken in the meantime. (If it died for another
 	# reason all attempts fail the same way, quickly, and the log says why.)
@@ -328,9 +446,17 @@ server_start() {
 			_server_apache_conf "$kind" "$work" "$conf" "$port" >"$cfg" || return 1
 			cmd=("$APACHE_BIN" -f "$cfg" -DFOREGROUND)
 			;;
+		nginx-*)
+			cfg=$work/nginx.conf
+			_server_nginx_conf "$kind" "$work" "$conf" "$port" >"$cfg" || return 1
+			# -e: nginx opens its built-in error log before reading the
+			# config otherwise.
+			cmd=("$NGINX_BIN" -p "$work/" -e "$work/logs/error.log" -c "$cfg")
+			;;
 		esac
 		# Empty log per attempt. It must belong to the server user: lighttpd
-		# opens its error log after dropping root.
+		# opens its error log after dropping root. (Not truncated but
+		# emptied: spawn-fcgi's program appends to it already.)
 		: >"$work/logs/error.log"
 		if _server_drop; then
 			chown "$SERVER_USER:$(id -gn "$SERVER_USER")" "$work/logs/error.log"
@@ -404,7 +530,9 @@ _server_leftovers() {
 		fi
 		for arg in "${argv[@]}"; do
 			case $arg in
-			"$work/lighttpd.conf" | "$work/apache2.conf") echo "$pid"; break ;;
+			"$work/lighttpd.conf" | "$work/apache2.conf" | "$work/nginx.conf") echo "$pid"; break ;;
+			# nginx's master rewrites its command line into one string.
+			*" -c $work/nginx.conf"*) echo "$pid"; break ;;
 			esac
 		done
 	done
@@ -415,12 +543,13 @@ _server_kill() {
 	local pid=$1 work=$2 i
 	local -a left
 	# "|| true" here and below: safe for callers running with set -e.
-	kill -TERM "$pid" 2>/dev/null || true
+	# An empty PID: no server, only what spawn-fcgi started.
+	[ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null || true
 	for i in $(seq 1 100); do
-		_server_alive "$pid" || break
+		{ [ -n "$pid" ] && _server_alive "$pid"; } || break
 		sleep 0.1
 	done
-	if _server_alive "$pid"; then
+	if [ -n "$pid" ] && _server_alive "$pid"; then
 		echo "servers.sh: server $pid ignored TERM for 10 s; killing it" >&2
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
