@@ -952,6 +952,19 @@ insert_event(struct store *st, const struct stored_event *se, long long *id)
 	return step_done(p) == -1 ? -1 : ST_OK;
 }
 
+/* A reject's cause and source, ?1 to ?5 of S_REJECT_BUMP and S_REJECT. */
+static void
+bind_reject(sqlite3_stmt *p, const struct reject *rj)
+{
+	sqlite3_bind_int64(p, 1, rj->now);
+	sqlite3_bind_text(p, 2, rj->endpoint != NULL ? rj->endpoint : "", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(p, 3, rj->status);
+	sqlite3_bind_text(p, 4, rj->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p, 5, rj->addr != NULL ? rj->addr : "", -1,
+	    SQLITE_STATIC);
+}
+
 static int
 insert_reject(struct store *st, const struct reject *rj)
 {
@@ -959,26 +972,14 @@ insert_reject(struct store *st, const struct reject *rj)
 
 	if (p == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, rj->now);
-	sqlite3_bind_text(p, 2, rj->endpoint != NULL ? rj->endpoint : "", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int(p, 3, rj->status);
-	sqlite3_bind_text(p, 4, rj->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 5, rj->addr != NULL ? rj->addr : "", -1,
-	    SQLITE_STATIC);
+	bind_reject(p, rj);
 	if (step_done(p) == -1)
 		return -1;
 	if (sqlite3_changes(st->db) > 0)
 		return 0;
 	if ((p = stmt(st, S_REJECT)) == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, rj->now);
-	sqlite3_bind_text(p, 2, rj->endpoint != NULL ? rj->endpoint : "", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int(p, 3, rj->status);
-	sqlite3_bind_text(p, 4, rj->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 5, rj->addr != NULL ? rj->addr : "", -1,
-	    SQLITE_STATIC);
+	bind_reject(p, rj);
 	sqlite3_bind_blob(p, 6, rj->body != NULL ? rj->body : "",
 	    (int)(rj->len > REJECT_BODY_BYTES ? REJECT_BODY_BYTES : rj->len),
 	    SQLITE_STATIC);
