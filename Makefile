@@ -30,7 +30,7 @@ DEBIAN_TEST_PKGS  = lighttpd apache2 libapache2-mod-fcgid nginx spawn-fcgi curl 
 
 .PHONY: all deps test-deps run test check-asan unit static fuzz clean
 
-all: deps $(BIN)
+all: $(BIN)
 
 $(BIN): $(SRCS) $(HDRS) Makefile
 	$(CC) $(ALL_CFLAGS) -o $@ $(SRCS) $(PKG_LIBS) $(LDFLAGS)
@@ -55,7 +55,7 @@ $(ASAN_DIR)/unit: tests/unit.c $(LIBSRCS) $(HDRS) Makefile
 # would need its shared NSS modules at run time: hookbox resolves no host
 # names, and a hook's HOME falls back to "/" without them.
 STATIC	= cgi-bin/hookbox-static.fcgi
-static: deps $(STATIC)
+static: $(STATIC)
 
 $(STATIC): $(SRCS) $(HDRS) Makefile
 	@mkdir -p build
@@ -66,14 +66,16 @@ $(STATIC): $(SRCS) $(HDRS) Makefile
 	    -e ': in function' build/static.log >&2; \
 	    [ $$rc -eq 0 ] && mv $@.tmp $@
 
-# Installs what is missing when root; otherwise says what to install.
+# A plain `make` only builds. These install what is missing when root,
+# otherwise say what to install; `make run`, `make test` and `make bench`
+# call them first.
 deps:
 	@sh tests/lib/deps.sh $(DEBIAN_BUILD_PKGS)
 
 test-deps:
 	@sh tests/lib/deps.sh $(DEBIAN_BUILD_PKGS) $(DEBIAN_TEST_PKGS)
 
-run: all test-deps
+run: test-deps all
 	@bash tests/run-demo.sh
 
 test: test-deps $(BIN) $(STATIC) build/unit $(ASAN_DIR)/hookbox.fcgi $(ASAN_DIR)/unit
@@ -92,5 +94,5 @@ clean:
 
 # Speed, side by side with the ceilings (tests/bench/bench.sh); not a test.
 .PHONY: bench
-bench: all $(STATIC)
+bench: test-deps all $(STATIC)
 	@bash tests/bench/bench.sh

@@ -270,8 +270,6 @@ struct store_item {
 	long long	 id;
 };
 void		 store_write(struct store *, struct store_item *, size_t);
-enum store_err	 store_event(struct store *, const struct stored_event *,
-		    long long *);
 void		 store_reject(struct store *, const struct reject *);
 int		 store_check(struct store *, struct buf *);
 void		*store_db(struct store *);

@@ -147,124 +147,141 @@ enum stmt {
 };
 
 static const char *const sql[S__MAX] = {
-	/* S_FIND */
-	"SELECT id FROM events WHERE endpoint = ?1 AND event_key = ?2",
-	/* S_FIND_WINDOW: the newest occurrence of an id-less signal */
-	"SELECT id, received_at FROM events WHERE endpoint = ?1"
-	" AND event_key >= ?2 || '@' AND event_key < ?2 || 'A'"
-	" ORDER BY id DESC LIMIT 1",
-	/* S_INSERT */
-	"INSERT INTO events (endpoint, provider, event_type, event_key,"
-	" resource_id, received_at, method, query, content_type, headers,"
-	" body, remote_addr, proof)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-	" ON CONFLICT (endpoint, event_key) DO NOTHING",
-	/* S_QUEUE */
-	"INSERT INTO hook_queue (event_id, hook, queued_at) VALUES (?1, ?2, ?3)",
-	/* S_REJECT */
-	"INSERT INTO rejects (received_at, endpoint, status, reason,"
-	" remote_addr, body_head) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_FIND] =
+	    "SELECT id FROM events WHERE endpoint = ?1 AND event_key = ?2",
+	/* The newest occurrence of an id-less signal */
+	[S_FIND_WINDOW] =
+	    "SELECT id, received_at FROM events WHERE endpoint = ?1"
+	    " AND event_key >= ?2 || '@' AND event_key < ?2 || 'A'"
+	    " ORDER BY id DESC LIMIT 1",
+	[S_INSERT] =
+	    "INSERT INTO events (endpoint, provider, event_type, event_key,"
+	    " resource_id, received_at, method, query, content_type, headers,"
+	    " body, remote_addr, proof)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+	    " ON CONFLICT (endpoint, event_key) DO NOTHING",
+	[S_QUEUE] =
+	    "INSERT INTO hook_queue (event_id, hook, queued_at) VALUES (?1, ?2, ?3)",
+	[S_REJECT] =
+	    "INSERT INTO rejects (received_at, endpoint, status, reason,"
+	    " remote_addr, body_head) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	/*
-	 * S_REJECT_BUMP: the same cause from the same address in the same
+	 * The same cause from the same address in the same
 	 * second counts on the newest such row, looked for among the newest
 	 * rows only (a rowid range: no index to keep up).
 	 */
-	"UPDATE rejects SET count = count + 1 WHERE id = (SELECT id FROM"
-	" rejects WHERE id > (SELECT max(id) FROM rejects) - 64"
-	" AND received_at = ?1 AND endpoint = ?2 AND status = ?3"
-	" AND reason = ?4 AND remote_addr = ?5 ORDER BY id DESC LIMIT 1)",
-	/* S_REJECT_TRIM: keep the newest REJECTS_CAP rows */
-	"DELETE FROM rejects WHERE id <= (SELECT max(id) FROM rejects) - ?1",
-	"BEGIN IMMEDIATE",
-	"COMMIT",
-	"ROLLBACK",
-	/* S_EXPIRED: attempts whose runner stopped without finishing */
-	"SELECT id, pid, pid_start FROM deliveries WHERE status = 'running'"
-	" AND lease_until < ?1",
-	/* S_RECOVER: such an attempt failed; it is retried at once */
-	"UPDATE deliveries SET status = 'failed', finished_at = ?2,"
-	" next_attempt_at = ?2, lease_until = NULL,"
-	" error = 'the runner stopped during this attempt' WHERE id = ?1",
-	/* S_RUNNING */
-	"SELECT count(*) FROM deliveries WHERE status = 'running'",
+	[S_REJECT_BUMP] =
+	    "UPDATE rejects SET count = count + 1 WHERE id = (SELECT id FROM"
+	    " rejects WHERE id > (SELECT max(id) FROM rejects) - 64"
+	    " AND received_at = ?1 AND endpoint = ?2 AND status = ?3"
+	    " AND reason = ?4 AND remote_addr = ?5 ORDER BY id DESC LIMIT 1)",
+	/* Keep the newest REJECTS_CAP rows */
+	[S_REJECT_TRIM] =
+	    "DELETE FROM rejects WHERE id <= (SELECT max(id) FROM rejects) - ?1",
+	[S_BEGIN] =
+	    "BEGIN IMMEDIATE",
+	[S_COMMIT] =
+	    "COMMIT",
+	[S_ROLLBACK] =
+	    "ROLLBACK",
+	/* Attempts whose runner stopped without finishing */
+	[S_EXPIRED] =
+	    "SELECT id, pid, pid_start FROM deliveries WHERE status = 'running'"
+	    " AND lease_until < ?1",
+	/* Such an attempt failed; it is retried at once */
+	[S_RECOVER] =
+	    "UPDATE deliveries SET status = 'failed', finished_at = ?2,"
+	    " next_attempt_at = ?2, lease_until = NULL,"
+	    " error = 'the runner stopped during this attempt' WHERE id = ?1",
+	[S_RUNNING] =
+	    "SELECT count(*) FROM deliveries WHERE status = 'running'",
 	/*
-	 * S_CANDIDATE: the oldest due delivery whose resource is free: no
+	 * The oldest due delivery whose resource is free: no
 	 * other attempt of the same endpoint and resource is running, and
 	 * none of an earlier event is still waiting (DESIGN.md "Hooks":
 	 * order per resource). The partial index yields waiting rows in id
 	 * order, so the first that qualifies ends the scan, however long
 	 * the backlog.
 	 */
-	"SELECT d.id, d.event_id, d.attempt, d.status, d.hook, e.endpoint,"
-	" e.provider, e.event_type, e.event_key, e.resource_id,"
-	" e.received_at, e.method, e.query, e.body"
-	" FROM deliveries d INDEXED BY deliveries_waiting"
-	" JOIN events e ON e.id = d.event_id"
-	" WHERE d.status IN ('pending', 'failed')"
-	" AND d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?1"
-	" AND (d.resource_id = '' OR NOT EXISTS (SELECT 1 FROM deliveries o"
-	"  WHERE o.endpoint = d.endpoint AND o.resource_id = d.resource_id"
-	"  AND o.id <> d.id AND (o.status = 'running' OR"
-	"  (o.status IN ('pending', 'failed') AND o.next_attempt_at IS NOT NULL"
-	"  AND o.event_id < d.event_id))))"
-	" ORDER BY d.id LIMIT 1",
-	/* S_CLAIM_PENDING */
-	"UPDATE deliveries SET status = 'running', started_at = ?2,"
-	" lease_until = ?3, next_attempt_at = NULL WHERE id = ?1",
-	/* S_CLAIM_SUPERSEDE: a failed attempt's retry is starting */
-	"UPDATE deliveries SET next_attempt_at = NULL WHERE id = ?1",
-	/* S_CLAIM_RETRY */
-	"INSERT INTO deliveries (event_id, endpoint, resource_id, hook,"
-	" attempt, status, created_at, started_at, lease_until)"
-	" SELECT event_id, endpoint, resource_id, hook, attempt + 1,"
-	" 'running', ?2, ?2, ?3 FROM deliveries WHERE id = ?1",
-	/* S_STARTED */
-	"UPDATE deliveries SET pid = ?2, pid_start = ?4, lease_until = ?3"
-	" WHERE id = ?1",
-	/* S_FINISH */
-	"UPDATE deliveries SET status = ?2, exit_code = ?3, signal = ?4,"
-	" output = ?5, error = ?6, finished_at = ?7, next_attempt_at = ?8,"
-	" lease_until = NULL WHERE id = ?1 AND status = 'running'",
-	/* S_DUE: is there work a runner could start now? */
-	"SELECT (EXISTS (SELECT 1 FROM hook_queue)"
-	" OR EXISTS (SELECT 1 FROM deliveries WHERE"
-	"  status IN ('pending', 'failed') AND next_attempt_at <= ?1)"
-	" OR EXISTS (SELECT 1 FROM deliveries WHERE status = 'running'"
-	"  AND lease_until < ?1))"
-	" AND (SELECT count(*) FROM deliveries WHERE status = 'running') < ?2",
-	/* S_NEXT_DUE (1, long past, while events wait in the queue) */
-	"SELECT CASE WHEN EXISTS (SELECT 1 FROM hook_queue) THEN 1 ELSE"
-	" (SELECT min(next_attempt_at) FROM deliveries"
-	" WHERE status IN ('pending', 'failed') AND next_attempt_at IS NOT NULL)"
-	" END",
-	/* S_NEWEST: the newest event (the end of the rowid b-tree) */
-	"SELECT max(id) FROM events",
-	/* S_LATEST: an event's newest delivery */
-	"SELECT id, status, next_attempt_at FROM deliveries WHERE event_id = ?1"
-	" ORDER BY id DESC LIMIT 1",
-	/* S_REQUEUE */
-	"UPDATE deliveries SET next_attempt_at = ?2 WHERE id = ?1",
-	/* S_REPLAY */
-	"INSERT INTO deliveries (event_id, endpoint, resource_id, hook,"
-	" attempt, status, next_attempt_at, created_at)"
-	" SELECT id, endpoint, resource_id, ?2, 1, 'pending', ?3, ?3"
-	" FROM events WHERE id = ?1",
-	/* S_QUEUE_UPTO: the last of the next ?1 queued events */
-	"SELECT max(id) FROM (SELECT id FROM hook_queue ORDER BY id LIMIT ?1)",
+	[S_CANDIDATE] =
+	    "SELECT d.id, d.event_id, d.attempt, d.status, d.hook, e.endpoint,"
+	    " e.provider, e.event_type, e.event_key, e.resource_id,"
+	    " e.received_at, e.method, e.query, e.body"
+	    " FROM deliveries d INDEXED BY deliveries_waiting"
+	    " JOIN events e ON e.id = d.event_id"
+	    " WHERE d.status IN ('pending', 'failed')"
+	    " AND d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?1"
+	    " AND (d.resource_id = '' OR NOT EXISTS (SELECT 1 FROM deliveries o"
+	    "  WHERE o.endpoint = d.endpoint AND o.resource_id = d.resource_id"
+	    "  AND o.id <> d.id AND (o.status = 'running' OR"
+	    "  (o.status IN ('pending', 'failed') AND o.next_attempt_at IS NOT NULL"
+	    "  AND o.event_id < d.event_id))))"
+	    " ORDER BY d.id LIMIT 1",
+	[S_CLAIM_PENDING] =
+	    "UPDATE deliveries SET status = 'running', started_at = ?2,"
+	    " lease_until = ?3, next_attempt_at = NULL WHERE id = ?1",
+	/* A failed attempt's retry is starting */
+	[S_CLAIM_SUPERSEDE] =
+	    "UPDATE deliveries SET next_attempt_at = NULL WHERE id = ?1",
+	[S_CLAIM_RETRY] =
+	    "INSERT INTO deliveries (event_id, endpoint, resource_id, hook,"
+	    " attempt, status, created_at, started_at, lease_until)"
+	    " SELECT event_id, endpoint, resource_id, hook, attempt + 1,"
+	    " 'running', ?2, ?2, ?3 FROM deliveries WHERE id = ?1",
+	[S_STARTED] =
+	    "UPDATE deliveries SET pid = ?2, pid_start = ?4, lease_until = ?3"
+	    " WHERE id = ?1",
+	[S_FINISH] =
+	    "UPDATE deliveries SET status = ?2, exit_code = ?3, signal = ?4,"
+	    " output = ?5, error = ?6, finished_at = ?7, next_attempt_at = ?8,"
+	    " lease_until = NULL WHERE id = ?1 AND status = 'running'",
+	/* Is there work a runner could start now? */
+	[S_DUE] =
+	    "SELECT (EXISTS (SELECT 1 FROM hook_queue)"
+	    " OR EXISTS (SELECT 1 FROM deliveries WHERE"
+	    "  status IN ('pending', 'failed') AND next_attempt_at <= ?1)"
+	    " OR EXISTS (SELECT 1 FROM deliveries WHERE status = 'running'"
+	    "  AND lease_until < ?1))"
+	    " AND (SELECT count(*) FROM deliveries WHERE status = 'running') < ?2",
+	/* (1, long past, while events wait in the queue) */
+	[S_NEXT_DUE] =
+	    "SELECT CASE WHEN EXISTS (SELECT 1 FROM hook_queue) THEN 1 ELSE"
+	    " (SELECT min(next_attempt_at) FROM deliveries"
+	    " WHERE status IN ('pending', 'failed') AND next_attempt_at IS NOT NULL)"
+	    " END",
+	/* The newest event (the end of the rowid b-tree) */
+	[S_NEWEST] =
+	    "SELECT max(id) FROM events",
+	/* An event's newest delivery */
+	[S_LATEST] =
+	    "SELECT id, status, next_attempt_at FROM deliveries WHERE event_id = ?1"
+	    " ORDER BY id DESC LIMIT 1",
+	[S_REQUEUE] =
+	    "UPDATE deliveries SET next_attempt_at = ?2 WHERE id = ?1",
+	[S_REPLAY] =
+	    "INSERT INTO deliveries (event_id, endpoint, resource_id, hook,"
+	    " attempt, status, next_attempt_at, created_at)"
+	    " SELECT id, endpoint, resource_id, ?2, 1, 'pending', ?3, ?3"
+	    " FROM events WHERE id = ?1",
+	/* The last of the next ?1 queued events */
+	[S_QUEUE_UPTO] =
+	    "SELECT max(id) FROM (SELECT id FROM hook_queue ORDER BY id LIMIT ?1)",
 	/*
-	 * S_DISPATCH: their deliveries, in the order they arrived (so a
+	 * Their deliveries, in the order they arrived (so a
 	 * resource's events keep their order). An event pruned meanwhile
 	 * has none.
 	 */
-	"INSERT INTO deliveries (event_id, endpoint, resource_id, hook,"
-	" attempt, status, next_attempt_at, created_at)"
-	" SELECT q.event_id, e.endpoint, e.resource_id, q.hook, 1, 'pending',"
-	" q.queued_at, q.queued_at FROM hook_queue q JOIN events e"
-	" ON e.id = q.event_id WHERE q.id <= ?1 ORDER BY q.id",
-	/* S_UNQUEUE */
-	"DELETE FROM hook_queue WHERE id <= ?1",
-	/* S_QUEUED: is this event still queued? (the CLI's; a short scan) */
-	"SELECT 1 FROM hook_queue WHERE event_id = ?1",
+	[S_DISPATCH] =
+	    "INSERT INTO deliveries (event_id, endpoint, resource_id, hook,"
+	    " attempt, status, next_attempt_at, created_at)"
+	    " SELECT q.event_id, e.endpoint, e.resource_id, q.hook, 1, 'pending',"
+	    " q.queued_at, q.queued_at FROM hook_queue q JOIN events e"
+	    " ON e.id = q.event_id WHERE q.id <= ?1 ORDER BY q.id",
+	[S_UNQUEUE] =
+	    "DELETE FROM hook_queue WHERE id <= ?1",
+	/* Is this event still queued? (the CLI's; a short scan) */
+	[S_QUEUED] =
+	    "SELECT 1 FROM hook_queue WHERE event_id = ?1",
 };
 
 /*
@@ -1090,16 +1107,6 @@ store_write(struct store *st, struct store_item *items, size_t n)
 		if (items[i].se != NULL && (items[i].result == ST_OK ||
 		    items[i].result == ST_DUPLICATE))
 			items[i].result = classify(rc);
-}
-
-enum store_err
-store_event(struct store *st, const struct stored_event *se, long long *id)
-{
-	struct store_item it = { .se = se };
-
-	store_write(st, &it, 1);
-	*id = it.id;
-	return it.result;
 }
 
 void
