@@ -587,13 +587,17 @@ warn_mode(const char *what, const char *path, int *warnings)
 }
 
 static int
-cmd_check(void)
+cmd_check(int argc, char **argv)
 {
 	struct conf *c;
 	struct store *st;
 	struct buf err = { 0 };
 	size_t i;
 	int warnings = 0, errors = 0;
+
+	(void)argv;
+	if (argc != 1)
+		return usage();
 
 	if ((c = cli_conf(1)) == NULL)
 		return 1;
@@ -641,11 +645,15 @@ cmd_check(void)
 }
 
 static int
-cmd_init(void)
+cmd_init(int argc, char **argv)
 {
 	struct conf *c;
 	struct buf err = { 0 };
 	int rc = 0;
+
+	(void)argv;
+	if (argc != 1)
+		return usage();
 
 	umask(077);
 	if ((c = cli_conf(0)) == NULL)
@@ -839,13 +847,19 @@ sign(const struct endpoint *ep, const struct buf *body, time_t now,
  * keep their own durable commits.
  */
 static int
-cmd_run(int linger)
+cmd_run(int argc, char **argv)
 {
 	struct buf err = { 0 };
 	struct conf *c;
 	struct store *st;
-	int n;
+	int n, linger;
 
+	if (argc == 1)
+		linger = 0;
+	else if (argc == 2 && strcmp(argv[1], "--linger") == 0)
+		linger = 1;
+	else
+		return usage();
 	if ((c = cli_conf(0)) == NULL)
 		return 1;
 	if ((st = store_open(conf_database(c), conf_busy_timeout(c),
@@ -934,11 +948,15 @@ print_counts(struct store *st, const char *title, const char *q)
 
 /* Events by endpoint and type; hooks by the state of each event's newest attempt. */
 static int
-cmd_stats(void)
+cmd_stats(int argc, char **argv)
 {
 	struct conf *c;
 	struct store *st;
 	int rc;
+
+	(void)argv;
+	if (argc != 1)
+		return usage();
 
 	if (cli_open(&c, &st) != 0)
 		return 1;
@@ -1072,40 +1090,46 @@ cmd_simulate(int argc, char **argv)
 	return rc;
 }
 
+static int
+cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("hookbox %s\n", HOOKBOX_VERSION);
+	return 0;
+}
+
+/* Each takes its own name as argv[0], as a program would. */
+static const struct command {
+	const char	*name;
+	int		(*run)(int, char **);
+} commands[] = {
+	{ "init", cmd_init },
+	{ "check", cmd_check },
+	{ "list", cmd_list },
+	{ "show", cmd_show },
+	{ "rejects", cmd_rejects },
+	{ "simulate", cmd_simulate },
+	{ "run", cmd_run },
+	{ "replay", cmd_replay },
+	{ "stats", cmd_stats },
+	{ "version", cmd_version },
+	{ "--version", cmd_version },
+};
+
 int
 cli_main(int argc, char **argv)
 {
 	const char *cmd;
+	size_t i;
 
 	if (argc < 2)
 		return usage();
 	cmd = argv[1];
 	argc--;
 	argv++;
-	if (strcmp(cmd, "init") == 0 && argc == 1)
-		return cmd_init();
-	if (strcmp(cmd, "check") == 0 && argc == 1)
-		return cmd_check();
-	if (strcmp(cmd, "list") == 0)
-		return cmd_list(argc, argv);
-	if (strcmp(cmd, "show") == 0)
-		return cmd_show(argc, argv);
-	if (strcmp(cmd, "rejects") == 0)
-		return cmd_rejects(argc, argv);
-	if (strcmp(cmd, "simulate") == 0)
-		return cmd_simulate(argc, argv);
-	if (strcmp(cmd, "run") == 0 && argc == 1)
-		return cmd_run(0);
-	if (strcmp(cmd, "run") == 0 && argc == 2 &&
-	    strcmp(argv[1], "--linger") == 0)
-		return cmd_run(1);
-	if (strcmp(cmd, "replay") == 0)
-		return cmd_replay(argc, argv);
-	if (strcmp(cmd, "stats") == 0 && argc == 1)
-		return cmd_stats();
-	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-		printf("hookbox %s\n", HOOKBOX_VERSION);
-		return 0;
-	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].run(argc, argv);
 	return usage();
 }
