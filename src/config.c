@@ -379,7 +379,7 @@ check_secret_text(const char *val, const char *path, const char *key,
 /*
  * Standard Webhooks keys are decoded here, once, so that a key that
  * could never verify anything is a config error naming it rather than a
- * 401 on every request (standard-webhooks.md: whsec_ secrets, whpk_
+ * 401 on every request (the Standard Webhooks spec: whsec_ secrets, whpk_
  * public keys). Returns 0, or -1 after recording the errors.
  */
 static int

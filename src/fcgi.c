@@ -514,8 +514,8 @@ serve_request(struct fcgi *f, struct worker *w, FCGX_Request *req)
 	memset(&in, 0, sizeof(in));
 	if (req->role != FCGI_RESPONDER) {
 		/*
-		 * An authorizer or filter: not what hookbox is. A 500 (not a
-		 * 200, which would authorize) and nothing stored.
+		 * An authorizer or filter: not what hookbox is. A 400 (never
+		 * a 200, which would authorize) and nothing stored.
 		 */
 		hb_warnx("FastCGI role %d refused: hookbox is a responder",
 		    req->role);

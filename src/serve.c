@@ -5,8 +5,8 @@
  *
  * serve_begin() takes a request up to its one write and serve_end()
  * decides the answer from it; neither sends anything. serve_cgi() here
- * feeds them a request from environ and stdin, fcgi_main() in fcgi.c the
- * requests of a FastCGI round (their writes in one transaction); both
+ * feeds them a request from environ and stdin, fcgi.c's workers the
+ * FastCGI requests (their writes grouped into one transaction); both
  * send the answers, and only then start the hook runner, so a hook never
  * delays the sender's 2xx.
  */
@@ -264,7 +264,7 @@ serve_begin(struct serve_ctx *ctx, struct request *r, req_reader rd,
 	rc = ep->provider->normalise(ep, r, ev, a);
 	/*
 	 * The fields are out of the body's tree now. serve_end() would free
-	 * it too, but a FastCGI round holds many intakes at once, and each
+	 * it too, but a FastCGI process holds many intakes at once, and each
 	 * tree is several times its body.
 	 */
 	prov_event_free(ev);

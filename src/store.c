@@ -743,7 +743,11 @@ store_open(const char *path, int busy_ms, int flags, struct buf *err)
 	}
 	strcpy(st->marker, path);
 	strcat(st->marker, ".fsync-failed");
-	/* One thread uses a connection (the FastCGI loop, or a CGI process). */
+	/*
+	 * One thread at a time uses a connection: a CGI process's, or the
+	 * FastCGI leader of the moment (fcgi.c hands the lead on under its
+	 * mutex).
+	 */
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
 	    NULL);
@@ -1005,14 +1009,14 @@ insert_reject(struct store *st, const struct reject *rj)
 
 /*
  * Writes a batch of items in one transaction: one fsync for all of them
- * (group commit, for the FastCGI loop), or for one (CGI). Each
+ * (group commit, for the FastCGI leader), or for one (CGI). Each
  * event's result is ST_OK with its new id, ST_DUPLICATE with the stored
  * id, or ST_BUSY / ST_FAIL when nothing of the batch was committed (the
  * sender gets 503 and retries). Rejects are kept best effort.
  *
  * Redeliveries are found by reads before any write lock is taken, so
  * that a CGI process answering a retry never queues behind writers. The
- * FastCGI loop (STORE_GROUP) is its process's only writer and has
+ * FastCGI leader (STORE_GROUP) is its process's only writer and has
  * nobody to queue behind: its batches go straight to the write
  * transaction, where INSERT ... ON CONFLICT DO NOTHING finds them, which
  * spares every new event a look of its own (and a read transaction, with

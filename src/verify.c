@@ -133,7 +133,7 @@ verify_std_secret(const char *secret, unsigned char key[STD_SECRET_MAX],
 
 /*
  * A Standard Webhooks public key: "whpk_" and the base64 of the 32 bytes
- * of an Ed25519 public key (standard-webhooks.md, "Signature scheme").
+ * of an Ed25519 public key (the Standard Webhooks spec, "Signature scheme").
  * The prefix is required, so that a whsec_ or whsk_ pasted here is
  * refused rather than read as a key. Returns 0, or -1.
  */
