@@ -16,6 +16,8 @@ SRCS	 = src/main.c src/serve.c src/fcgi.c src/request.c src/answer.c \
 	   src/hooks.c src/config.c src/cli.c src/util.c src/buf.c
 LIBSRCS	 = $(filter-out src/main.c,$(SRCS))
 HDRS	 = src/hookbox.h
+# The unit tests: a harness and one file of cases per module.
+UNIT_SRCS = $(wildcard tests/unit/*.c)
 BIN	 = cgi-bin/hookbox.fcgi
 
 # The sanitizer build lives apart so that both can exist at once.
@@ -35,19 +37,19 @@ all: $(BIN)
 $(BIN): $(SRCS) $(HDRS) Makefile
 	$(CC) $(ALL_CFLAGS) -o $@ $(SRCS) $(PKG_LIBS) $(LDFLAGS)
 
-build/unit: tests/unit.c $(LIBSRCS) $(HDRS) Makefile
+build/unit: $(UNIT_SRCS) tests/unit/unit.h $(LIBSRCS) $(HDRS) Makefile
 	@mkdir -p build
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ tests/unit.c $(LIBSRCS) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $(UNIT_SRCS) $(LIBSRCS) $(PKG_LIBS)
 
 $(ASAN_DIR)/hookbox.fcgi: $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(ASAN_DIR)
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) \
 	    $(PKG_CFLAGS) $(ASAN_FLAGS) -o $@ $(SRCS) $(PKG_LIBS)
 
-$(ASAN_DIR)/unit: tests/unit.c $(LIBSRCS) $(HDRS) Makefile
+$(ASAN_DIR)/unit: $(UNIT_SRCS) tests/unit/unit.h $(LIBSRCS) $(HDRS) Makefile
 	@mkdir -p $(ASAN_DIR)
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) \
-	    $(PKG_CFLAGS) $(ASAN_FLAGS) -Isrc -o $@ tests/unit.c $(LIBSRCS) \
+	    $(PKG_CFLAGS) $(ASAN_FLAGS) -Isrc -o $@ $(UNIT_SRCS) $(LIBSRCS) \
 	    $(PKG_LIBS)
 
 # One self-contained binary for hosts without the libraries (install.sh
