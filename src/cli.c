@@ -1,5 +1,6 @@
 /*
- * The command line: the same binary with a subcommand (DESIGN.md "CLI").
+ * The command line: the same binary with a subcommand (README.md, "Look
+ * at what arrived", lists them).
  * Reading commands query the public schema with prepared statements;
  * writing ones go through the store and the runner like a request does.
  */

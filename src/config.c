@@ -811,9 +811,10 @@ conf_endpoint(const struct conf *c, const char *name)
 }
 
 /*
- * DESIGN.md "Hooks": the most specific match runs. An exact type wins,
- * then the longest "prefix.*" whose prefix starts the type at a dot
- * boundary, then "*". Returns NULL when nothing matches.
+ * The most specific match runs (README.md, "Write a hook"), so that a
+ * catch-all never takes an event a hook was written for: an exact type
+ * wins, then the longest "prefix.*" whose prefix starts the type at a
+ * dot boundary, then "*". Returns NULL when nothing matches.
  */
 const struct hook *
 conf_match_hook(const struct endpoint *ep, const char *type)
