@@ -752,9 +752,10 @@ fcgi_main(void)
 	memset(&f, 0, sizeof(f));
 	/*
 	 * glibc gives each thread that allocates an arena of its own, and
-	 * each kept about 84 KiB of a FastCGI process's peak memory under
-	 * load; with one arena the peak was 400 KiB lower at the same speed
-	 * (each thread still has its cache of small chunks).
+	 * each arena holds on to memory of its own; with one arena for all
+	 * the workers a FastCGI process's peak memory under load is lower at
+	 * the same speed (figures: tests/bench/RESULTS.md, "Measurements
+	 * behind the code"). Each thread still has its cache of small chunks.
 	 */
 	mallopt(M_ARENA_MAX, 1);
 	umask(077);
