@@ -1,5 +1,6 @@
 /*
- * The one place that turns an outcome into HTTP: DESIGN.md "Answers".
+ * The one place that turns an outcome into HTTP, as README.md's "Answers"
+ * table has it.
  * Every answer is JSON with "status"; errors add "error", a sentence the
  * sender's operator can act on. Nothing else in hookbox prints a status.
  */

@@ -1,5 +1,6 @@
 /*
- * The command line: the same binary with a subcommand (DESIGN.md "CLI").
+ * The command line: the same binary with a subcommand (README.md, "Look
+ * at what arrived", lists them).
  * Reading commands query the public schema with prepared statements;
  * writing ones go through the store and the runner like a request does.
  */
@@ -613,10 +614,10 @@ cmd_check(int argc, char **argv)
 		for (h = 0; h < ep->nhooks; h++)
 			printf("  hook %s -> %s\n", ep->hooks[h].pattern,
 			    ep->hooks[h].argv[0]);
-		if (ep->token != NULL && strlen(ep->token) < 16) {
+		if (ep->token != NULL && strlen(ep->token) < MIN_TOKEN_LEN) {
 			printf("warning: endpoint %s: the token is shorter "
-			    "than 16 characters; use a long random one\n",
-			    ep->name);
+			    "than %d characters; use a long random one\n",
+			    ep->name, MIN_TOKEN_LEN);
 			warnings++;
 		}
 		/* The config refuses an open endpoint unless it says so. */
@@ -743,7 +744,7 @@ static int
 env_header(char **env, size_t *n, size_t max, const char *h)
 {
 	const char *colon = strchr(h, ':');
-	char name[128];
+	char name[HEADER_NAME_SIZE];
 	size_t i, len;
 
 	if (colon == NULL || (len = (size_t)(colon - h)) == 0 ||

@@ -19,8 +19,6 @@
 
 #include "hookbox.h"
 
-#define CONF_MAX_BYTES	(1024 * 1024)
-
 struct conf {
 	char			*file;
 	char			*dir;		/* the config's folder, absolute */
@@ -79,7 +77,7 @@ valid_token(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > 256)
+	if (n == 0 || n > MAX_TOKEN_LEN)
 		return 0;
 	for (; *s; s++)
 		if (!isalnum((unsigned char)*s) && strchr("-._~", *s) == NULL)
@@ -242,9 +240,9 @@ load_hook(struct conf *c, struct hook *h, const char *pattern,
 	int bad = 0;
 
 	h->pattern = pattern;
-	h->timeout = 30;
-	h->retry_delay = 30;
-	h->max_attempts = 8;
+	h->timeout = HOOK_TIMEOUT_DEFAULT;
+	h->retry_delay = HOOK_RETRY_DELAY_DEFAULT;
+	h->max_attempts = HOOK_MAX_ATTEMPTS_DEFAULT;
 	if (!valid_pattern(pattern)) {
 		snprintf(where, sizeof(where), "%s", path);
 		conf_error(err, where, "is not an event type, \"prefix.*\" "
@@ -259,15 +257,18 @@ load_hook(struct conf *c, struct hook *h, const char *pattern,
 	if (check_keys(obj, where, hook_keys, err) == -1)
 		bad = -1;
 	v = h->timeout;
-	if (get_int(obj, "timeout", where, 1, 86400, &v, err) == -1)
+	if (get_int(obj, "timeout", where, HOOK_TIMEOUT_MIN,
+	    HOOK_TIMEOUT_MAX, &v, err) == -1)
 		bad = -1;
 	h->timeout = (int)v;
 	v = h->retry_delay;
-	if (get_int(obj, "retry_delay", where, 1, 86400, &v, err) == -1)
+	if (get_int(obj, "retry_delay", where, HOOK_RETRY_DELAY_MIN,
+	    HOOK_RETRY_DELAY_MAX, &v, err) == -1)
 		bad = -1;
 	h->retry_delay = (int)v;
 	v = h->max_attempts;
-	if (get_int(obj, "max_attempts", where, 1, 100, &v, err) == -1)
+	if (get_int(obj, "max_attempts", where, HOOK_MAX_ATTEMPTS_MIN,
+	    HOOK_MAX_ATTEMPTS_MAX, &v, err) == -1)
 		bad = -1;
 	h->max_attempts = (int)v;
 
@@ -278,7 +279,7 @@ load_hook(struct conf *c, struct hook *h, const char *pattern,
 		return -1;
 	}
 	if (!json_object_is_type(run, json_type_array) ||
-	    (n = json_object_array_length(run)) == 0 || n > 64) {
+	    (n = json_object_array_length(run)) == 0 || n > MAX_HOOK_ARGV) {
 		conf_error(err, where, "must be a non-empty array of strings "
 		    "(the program and its arguments)");
 		return -1;
@@ -400,10 +401,13 @@ check_std_keys(const struct endpoint *ep, const char *path, struct buf *err)
 	if (ep->secret != NULL && verify_std_secret(ep->secret, key,
 	    &n) == -1) {
 		snprintf(where, sizeof(where), "%ssecret", path);
-		conf_error(err, where, "%s", strncmp(ep->secret, "whpk_", 5)
-		    == 0 ? "is a public key: put it in public_key" :
-		    "must be whsec_ and the base64 of the secret, "
-		    "as the sender shows it (1 to 256 bytes)");
+		if (strncmp(ep->secret, "whpk_", 5) == 0)
+			conf_error(err, where, "is a public key: put it in "
+			    "public_key");
+		else
+			conf_error(err, where, "must be whsec_ and the base64 "
+			    "of the secret, as the sender shows it (1 to %d "
+			    "bytes)", STD_SECRET_MAX);
 		bad = -1;
 	}
 	sodium_memzero(key, sizeof(key));
@@ -454,12 +458,12 @@ load_endpoint(struct conf *c, struct endpoint *ep, const char *name,
 	int bad = 0;
 
 	ep->name = name;
-	ep->dedupe_window = 300;
+	ep->dedupe_window = DEDUPE_WINDOW_DEFAULT;
 	snprintf(path, sizeof(path), "endpoints.%s.", name);
 	if (!valid_name(name)) {
 		snprintf(where, sizeof(where), "endpoints.%s", name);
-		conf_error(err, where, "endpoint names are 1 to 64 letters, "
-		    "digits, '-' or '_'");
+		conf_error(err, where, "endpoint names are 1 to %d letters, "
+		    "digits, '-' or '_'", MAX_NAME_LEN);
 		bad = -1;
 	}
 	if (!json_object_is_type(obj, json_type_object)) {
@@ -501,12 +505,14 @@ load_endpoint(struct conf *c, struct endpoint *ep, const char *name,
 		bad = -1;
 	if (ep->token != NULL && !valid_token(ep->token)) {
 		snprintf(where, sizeof(where), "%stoken", path);
-		conf_error(err, where, "use up to 256 letters, digits, "
-		    "'-', '.', '_' or '~' (it travels in the URL)");
+		conf_error(err, where, "use up to %d letters, digits, "
+		    "'-', '.', '_' or '~' (it travels in the URL)",
+		    MAX_TOKEN_LEN);
 		bad = -1;
 	}
 	v = ep->dedupe_window;
-	if (get_int(obj, "dedupe_window", path, 0, 86400 * 30, &v, err) == -1)
+	if (get_int(obj, "dedupe_window", path, DEDUPE_WINDOW_MIN,
+	    DEDUPE_WINDOW_MAX, &v, err) == -1)
 		bad = -1;
 	ep->dedupe_window = (int)v;
 
@@ -608,16 +614,18 @@ load_top(struct conf *c, int check_exec, struct buf *err)
 	} else
 		c->database = resolve(c, c->database);
 	v = MAX_BODY_DEFAULT;
-	if (get_int(c->root, "max_body_bytes", "", 1024, MAX_BODY_CEILING, &v,
-	    err) == -1)
+	if (get_int(c->root, "max_body_bytes", "", MAX_BODY_MIN,
+	    MAX_BODY_CEILING, &v, err) == -1)
 		bad = -1;
 	c->max_body = v;
-	v = 4;
-	if (get_int(c->root, "max_running_hooks", "", 1, 256, &v, err) == -1)
+	v = MAX_RUNNING_HOOKS_DEFAULT;
+	if (get_int(c->root, "max_running_hooks", "", MAX_RUNNING_HOOKS_MIN,
+	    MAX_RUNNING_HOOKS_MAX, &v, err) == -1)
 		bad = -1;
 	c->max_running = (int)v;
-	v = 5000;
-	if (get_int(c->root, "busy_timeout_ms", "", 0, 60000, &v, err) == -1)
+	v = BUSY_TIMEOUT_MS_DEFAULT;
+	if (get_int(c->root, "busy_timeout_ms", "", BUSY_TIMEOUT_MS_MIN,
+	    BUSY_TIMEOUT_MS_MAX, &v, err) == -1)
 		bad = -1;
 	c->busy_timeout = (int)v;
 	c->sync_full = 1;
@@ -803,9 +811,10 @@ conf_endpoint(const struct conf *c, const char *name)
 }
 
 /*
- * DESIGN.md "Hooks": the most specific match runs. An exact type wins,
- * then the longest "prefix.*" whose prefix starts the type at a dot
- * boundary, then "*". Returns NULL when nothing matches.
+ * The most specific match runs (README.md, "Write a hook"), so that a
+ * catch-all never takes an event a hook was written for: an exact type
+ * wins, then the longest "prefix.*" whose prefix starts the type at a
+ * dot boundary, then "*". Returns NULL when nothing matches.
  */
 const struct hook *
 conf_match_hook(const struct endpoint *ep, const char *type)

@@ -50,6 +50,7 @@
 #define WORKER_STACK	(256 * 1024)
 #define GATHER_US	300	/* the longest a commit waits for more */
 #define KICK_EVERY_MS	100	/* start a hook runner at most this often */
+#define DUE_EVERY_MS	1000	/* look for retries falling due this often */
 #define IDLE_MS		30000	/* a read that does not move is dropped */
 #define PRESSED_MS	250	/* ... or this, while connections wait */
 #define WATCH_MS	100	/* how often the watchdog looks */
@@ -63,6 +64,7 @@
  */
 #define PARAMS_MAX	(4 * 1024 * 1024)
 #define INTERRUPT	SIGUSR2	/* the watchdog's: ends a blocked read */
+#define PATH_SIZE	4096	/* a config's or database's path, with its NUL */
 
 struct confref {
 	struct conf	*conf;
@@ -104,9 +106,9 @@ struct fcgi {
 	int		 busy;		/* requests being read, not queued */
 	int		 leading;	/* a worker is committing the queue */
 	struct confref	*cur;
-	char		 path[4096];	/* the current config's file */
+	char		 path[PATH_SIZE];	/* the current config's file */
 	struct timespec	 mtime;
-	char		 kick[4096];	/* the config a runner starts with */
+	char		 kick[PATH_SIZE];	/* the config a runner starts with */
 	long long	 last_kick;
 	int		 kick_pending;
 	atomic_int	 closing;	/* the workers take no new request */
@@ -114,7 +116,7 @@ struct fcgi {
 	int		 nworkers;
 	/* The leader's alone: the process's connection to the database. */
 	struct store	*st;
-	char		 db[4096];	/* st's database */
+	char		 db[PATH_SIZE];	/* st's database */
 	long long	 last_due;
 };
 
@@ -298,7 +300,7 @@ gather(struct fcgi *f)
  * Called with f->mu held; returns 1 when there is one.
  */
 static int
-take_kick(struct fcgi *f, char path[4096])
+take_kick(struct fcgi *f, char path[PATH_SIZE])
 {
 	if (!f->kick_pending || hb_mono_ms() - f->last_kick < KICK_EVERY_MS)
 		return 0;
@@ -318,7 +320,7 @@ take_kick(struct fcgi *f, char path[4096])
 static void
 note_kick(struct fcgi *f, const char *conf)
 {
-	char other[4096] = "", now[4096];
+	char other[PATH_SIZE] = "", now[PATH_SIZE];
 	int due;
 
 	pthread_mutex_lock(&f->mu);
@@ -369,8 +371,9 @@ write_batch(struct fcgi *f, const struct conf *c, struct store_item *items,
 		if (items[i].se != NULL && items[i].se->hook != NULL &&
 		    items[i].result == ST_OK)
 			hooks = 1;
-	/* Retries falling due: looked for once a second at most. */
-	if (!hooks && f->st != NULL && hb_mono_ms() - f->last_due >= 1000) {
+	/* Retries falling due: looked for once in DUE_EVERY_MS at most. */
+	if (!hooks && f->st != NULL &&
+	    hb_mono_ms() - f->last_due >= DUE_EVERY_MS) {
 		f->last_due = hb_mono_ms();
 		hooks = hooks_due(f->st, c, time(NULL));
 	}
@@ -743,15 +746,16 @@ fcgi_main(void)
 {
 	struct fcgi f;
 	long long last_watch = hb_mono_ms();
-	char path[4096];
+	char path[PATH_SIZE];
 	sigset_t stop;
 
 	memset(&f, 0, sizeof(f));
 	/*
 	 * glibc gives each thread that allocates an arena of its own, and
-	 * each kept about 84 KiB of a FastCGI process's peak memory under
-	 * load; with one arena the peak was 400 KiB lower at the same speed
-	 * (each thread still has its cache of small chunks).
+	 * each arena holds on to memory of its own; with one arena for all
+	 * the workers a FastCGI process's peak memory under load is lower at
+	 * the same speed (figures: tests/bench/RESULTS.md, "Measurements
+	 * behind the code"). Each thread still has its cache of small chunks.
 	 */
 	mallopt(M_ARENA_MAX, 1);
 	umask(077);

@@ -22,26 +22,74 @@
 #endif
 
 /*
- * Limits. Each input has one; each is checked before anything is allocated
- * for it.
+ * Limits, each named once, here, as SQLite's sqliteLimit.h names its own.
+ * A value the config may set has its _DEFAULT beside the _MIN and _MAX
+ * the config accepts (config.c refuses anything outside them, naming the
+ * key); README.md's "Config" table quotes the defaults. Every input has a
+ * fixed limit, checked before anything is allocated for it (README.md,
+ * "Limits"). A module's own tuning, which no user meets as a limit
+ * (fcgi.c's workers and watchdog, hooks.c's rests, store.c's WAL), is
+ * named at the top of its file.
  */
-#define MAX_BODY_DEFAULT	(1024 * 1024)	/* max_body_bytes default */
-#define MAX_BODY_CEILING	(64 * 1024 * 1024) /* max_body_bytes may not exceed */
+
+/* The config file, and the values it may set. */
+#define CONF_MAX_BYTES		(1024 * 1024)	/* the config file itself */
+/* max_body_bytes: a larger body is a 413 before it is read. */
+#define MAX_BODY_DEFAULT	(1024 * 1024)
+#define MAX_BODY_MIN		1024
+#define MAX_BODY_CEILING	(64 * 1024 * 1024) /* its maximum */
+/* max_running_hooks: hooks running at once, across all processes. */
+#define MAX_RUNNING_HOOKS_DEFAULT 4
+#define MAX_RUNNING_HOOKS_MIN	1
+#define MAX_RUNNING_HOOKS_MAX	256
+/* busy_timeout_ms: a request's wait for the database before its 503. */
+#define BUSY_TIMEOUT_MS_DEFAULT	5000
+#define BUSY_TIMEOUT_MS_MIN	0
+#define BUSY_TIMEOUT_MS_MAX	60000
+/* endpoints.NAME.dedupe_window: seconds an id-less repeat is a duplicate. */
+#define DEDUPE_WINDOW_DEFAULT	300
+#define DEDUPE_WINDOW_MIN	0
+#define DEDUPE_WINDOW_MAX	(86400 * 30)
+/* endpoints.NAME.hooks.TYPE.timeout: seconds a hook may run. */
+#define HOOK_TIMEOUT_DEFAULT	30
+#define HOOK_TIMEOUT_MIN	1
+#define HOOK_TIMEOUT_MAX	86400
+/* ... retry_delay: seconds before the first retry, doubling after each. */
+#define HOOK_RETRY_DELAY_DEFAULT 30
+#define HOOK_RETRY_DELAY_MIN	1
+#define HOOK_RETRY_DELAY_MAX	86400
+/* ... max_attempts: runs before a delivery is dead. */
+#define HOOK_MAX_ATTEMPTS_DEFAULT 8
+#define HOOK_MAX_ATTEMPTS_MIN	1
+#define HOOK_MAX_ATTEMPTS_MAX	100
+#define MAX_HOOK_ARGV		64		/* ... run: program and arguments */
+/* endpoints.NAME.token: 1 to MAX_TOKEN_LEN URL-safe characters. */
+#define MAX_TOKEN_LEN		256
+#define MIN_TOKEN_LEN		16		/* `check` warns about shorter */
+#define MAX_NAME_LEN		64		/* endpoint names; the script's name */
+
+/* A request. */
+#define MAX_METHOD_LEN		16		/* REQUEST_METHOD: longer is OTHER */
+#define MAX_ADDR_LEN		64		/* REMOTE_ADDR: longer is "?" */
 #define MAX_QUERY_LEN		8192		/* QUERY_STRING bytes */
 #define MAX_QUERY_PARAMS	64		/* name=value pairs in a query or form */
 #define MAX_PATH_LEN		1024		/* PATH_INFO bytes */
 #define MAX_HEADER_LEN		8192		/* one header value */
 #define MAX_HEADERS		64		/* HTTP_* variables kept */
+#define HEADER_NAME_SIZE	128		/* a header name copied, with its NUL */
 #define MAX_JSON_DEPTH		64		/* nesting of a JSON body */
 #define MAX_JSON_OBJECTS	10000		/* objects in a JSON body */
 #define MAX_JSON_VALUES		50000		/* values in a JSON body */
-#define MAX_NAME_LEN		64		/* endpoint and hook names */
-#define MAX_FIELD_LEN		512		/* event type, key, resource id */
+#define MAX_FIELD_LEN		512		/* event type, key, resource id, + NUL */
+#define MAX_EVENT_TYPE_LEN	128		/* but an event type at most this */
+#define MAX_WEBHOOK_ID_LEN	256		/* Standard Webhooks' webhook-id */
+#define CLOCK_SKEW_SECS		300		/* signed timestamps, either way */
+
+/* What is kept, and how hookbox answers and runs hooks. */
 #define REJECTS_CAP		1000		/* rows kept in `rejects` */
 #define REJECT_BODY_BYTES	256		/* body bytes kept per reject */
 #define RETRY_AFTER_SECS	30		/* Retry-After on 503 */
 #define RUNNER_NICE		19		/* hooks' CPU priority */
-#define CLOCK_SKEW_SECS		300		/* signed timestamps, either way */
 
 /* util.c */
 void	 hb_warn(const char *, ...) __attribute__((format(printf, 1, 2)));

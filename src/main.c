@@ -1,7 +1,10 @@
 /*
- * One binary, three ways to run (DESIGN.md): a FastCGI responder when
- * the web server hands us a listening socket (libfcgi decides), a CGI
- * program when it sets GATEWAY_INTERFACE, and otherwise the command line.
+ * One binary, three ways to run, so that the one file install.sh copies
+ * into cgi-bin works under whichever the host offers and is also the
+ * command line (README.md, "Install on a web host"): a FastCGI responder
+ * when the web server hands us a listening socket (libfcgi decides), a
+ * CGI program when it sets GATEWAY_INTERFACE (RFC 3875 section 4.1.4),
+ * and otherwise the command line.
  */
 #include <fcntl.h>
 #include <signal.h>

@@ -290,11 +290,11 @@ req_from_env(struct request *r, char **envp, struct answer *a)
 		return -1;
 	}
 	/* First, so that even a refused request says where it came from. */
-	if ((r->remote_addr = keep_limited(r, meta[M_REMOTE_ADDR], 64)) ==
-	    NULL)
+	if ((r->remote_addr = keep_limited(r, meta[M_REMOTE_ADDR],
+	    MAX_ADDR_LEN)) == NULL)
 		r->remote_addr = keep(r, "?", 1);
 	m = meta[M_REQUEST_METHOD];
-	if (m == NULL || strlen(m) > 16)
+	if (m == NULL || strlen(m) > MAX_METHOD_LEN)
 		m = "OTHER";	/* answered 405 with Allow, once routed */
 	r->method_name = keep(r, m, strlen(m));
 	r->method = strcmp(m, "GET") == 0 ? REQ_GET :

@@ -207,8 +207,9 @@ store_outcome(enum store_err e)
 }
 
 /*
- * Every 4xx is kept in the bounded `rejects` table (DESIGN.md): a 4xx
- * is decided before the store, so its row is this request's one write.
+ * Every 4xx is kept in the bounded `rejects` table (README.md, "Answers"
+ * and "Database"): a 4xx is decided before the store, so its row is this
+ * request's one write.
  */
 static void
 reject_item(struct intake *in, const struct request *r, const char *ep,

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The hook runner, end to end (DESIGN.md "Hooks"): the binary is run as a CGI
-# program the way a web server runs it, and the hooks are small scripts that
-# record what they saw. Every assertion is about order and outcome, never
-# about how long something took: bounds on waits are only safety nets.
+# The hook runner, end to end (README.md, "Write a hook"): the binary is run
+# as a CGI program the way a web server runs it, and the hooks are small
+# scripts that record what they saw. Every assertion is about order and
+# outcome, never about how long something took: bounds on waits are only
+# safety nets.
 #
 # HOOKBOX: the binary under test (default cgi-bin/hookbox.fcgi).
 # ASAN_OPTIONS / UBSAN_OPTIONS are passed through to the CGI and CLI runs.

@@ -4,7 +4,7 @@
 # the binary run as CGI (like receiver.sh), and a few things only a
 # FastCGI front end could pass (tests/lib/fcgi_client.py).
 #
-# Every case answers its documented 4xx (DESIGN.md "Answers": never a 2xx
+# Every case answers its documented 4xx (README.md, "Answers": never a 2xx
 # for garbage, never a 5xx, never a crash or a sanitizer report), stores no
 # event and adds one row to `rejects`. An event stored first stays intact,
 # and PRAGMA integrity_check is ok at the end. Then hooks: payloads full of

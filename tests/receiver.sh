@@ -319,7 +319,7 @@ cgi POST /std "" "$T/std.json" HTTP_WEBHOOK_ID=msg_v1a_5 HTTP_WEBHOOK_TIMESTAMP=
 	HTTP_WEBHOOK_SIGNATURE="$(std_v1a_sig msg_v1a_5 "$ts" "$T/std.json")"
 expect "standard webhooks v1a to a secret-only endpoint is 401" 401 rejected
 
-# ---- 3. the answers table (DESIGN.md "Answers") ----
+# ---- 3. the answers table (README.md, "Answers") ----
 
 printf '{"type":"orders","order_id":"T-1"}' >"$T/order1.json"
 printf '{"type":"orders","order_id":"T-2"}' >"$T/order2.json"

@@ -52,7 +52,10 @@
 # Only hookbox's URL scheme, its config and `hookbox init` are relied on,
 # so that whatever binary `make` built can be measured.
 #
-# Writes the table, the checks and the machine to tests/bench/RESULTS.md.
+# Writes the table, the checks and the machine to tests/bench/RESULTS.md,
+# above its last section, "Measurements behind the code": that one is
+# written by hand (the figures that code comments point to, where the code
+# keeps only the reason) and kept as it is from run to run.
 #
 # Knobs (environment): BENCH_ROUNDS (3), BENCH_FCGI_ROUNDS (BENCH_ROUNDS + 2,
 # for the lighttpd FastCGI phase, whose ceiling ratio is the headline),
@@ -84,6 +87,7 @@ BIN=$TOP/cgi-bin/hookbox.fcgi
 STATIC_BIN=$TOP/cgi-bin/hookbox-static.fcgi
 HERE=$TOP/tests/bench
 OUT=$HERE/RESULTS.md
+KEEP_TITLE='Measurements behind the code'
 BUILD=$TOP/build/bench
 LUA=$HERE/orders.lua
 TEMPLATE=$HERE/order.json
@@ -946,11 +950,14 @@ machine() {
 }
 
 TABLE=$(table)
+# The hand-written last section, from its heading to the end of the file.
+KEPT=$(sed -n "/^## $KEEP_TITLE\$/,\$p" "$OUT" 2>/dev/null)
 {
 	echo "# make bench: latest results"
 	echo
 	echo "Written by tests/bench/bench.sh. Each ratio compares contenders measured"
-	echo "side by side in this one run (alternating rounds, medians)."
+	echo "side by side in this one run (alternating rounds, medians). The last"
+	echo "section, \"$KEEP_TITLE\", is written by hand and kept from run to run."
 	echo
 	machine
 	echo
@@ -967,6 +974,10 @@ TABLE=$(table)
 		echo
 	fi
 	echo "Bench time: $((SECONDS - T0)) s."
+	if [ -n "$KEPT" ]; then
+		echo
+		echo "$KEPT"
+	fi
 } >"$OUT"
 echo
 machine

@@ -12,7 +12,8 @@
  * from above: synchronous=NORMAL with the WAL's fsync after the write lock
  * is let go (under FULL, concurrent writers take turns at the disk), and
  * short naps while another process writes (SQLite's own busy handler
- * sleeps up to 100 ms and gave a p99 over a second). Like hookbox, it
+ * sleeps up to 100 ms at a time, which made the slowest answers far
+ * slower: RESULTS.md, "Measurements behind the code"). Like hookbox, it
  * keeps the WAL between processes and checkpoints (and empties) it at
  * close only once it is longer than 128 frames: a process that opens the
  * database alone rebuilds the WAL's index by reading all of it, and a

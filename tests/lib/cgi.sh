@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # The binary as a web server runs a CGI program (an empty environment plus
 # the CGI meta-variables, the body on stdin, the answer on stdout), and a
-# judge of its answer against DESIGN.md "Answers". Sourced, after
+# judge of its answer against README.md's "Answers" table. Sourced, after
 # common.sh, by receiver.sh, hostile.sh, faults.sh, concurrency.sh and
 # leaks.sh.
 #
