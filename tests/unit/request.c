@@ -201,7 +201,7 @@ derived(const char *pi, const char *sn, const char *uri, const char *want)
 }
 
 /*
- * The four ways servers hand over the endpoint (DESIGN.md), and what a
+ * The four ways servers hand over the endpoint (README "Install on a web host"), and what a
  * sender can put in REQUEST_URI when PATH_INFO is missing.
  */
 static void

@@ -95,7 +95,7 @@ t_serve_dedupe(void)
 	conf_free((struct conf *)ctx.conf);
 }
 
-/* DESIGN.md: id-less signals are duplicates only within dedupe_window. */
+/* README "Config", dedupe_window: id-less signals are duplicates only within dedupe_window. */
 static void
 t_serve_window(void)
 {

@@ -3,7 +3,8 @@
  */
 #include "unit.h"
 
-/* DESIGN.md: "A flood cannot grow it without bound." */
+/* README "Answers": the rejects table keeps its newest rows only, so a
+ * flood cannot grow it without bound. */
 static void
 t_store_rejects_bounded(void)
 {
