@@ -101,6 +101,16 @@ void	 hb_hmac_sha256(unsigned char [32], const void *, size_t,
 void	 hb_sha256_hex(char [65], const void *, size_t);
 int	 hb_base64_any(unsigned char *, size_t, size_t *, const char *, size_t);
 int	 hb_urldecode(char *, size_t *, const char *, size_t);
+/* One name=value pair of a query or a urlencoded form, as sent. */
+struct hb_param {
+	const char	*name;		/* the pair: name[0..len) */
+	size_t		 len;
+	size_t		 nlen;		/* its name, undecoded */
+	const char	*value;		/* after the first '=', undecoded */
+	size_t		 vlen;
+};
+int	 hb_query_next(const char **, struct hb_param *);
+int	 hb_param_is(const struct hb_param *, const char *);
 time_t	 hb_parse_iso8601(const char *);
 void	 hb_iso8601(char [32], time_t);
 char	*hb_strndup(const char *, size_t);
@@ -256,6 +266,7 @@ struct json_object *prov_query_object(const char *, struct answer *);
 void		 prov_event_free(struct event *);
 
 /* verify.c */
+#define QUERY_TOKEN	"token"	/* the query parameter of the URL token */
 int	 verify_token(const struct endpoint *, const struct request *,
 	    struct answer *);
 int	 verify_hmac_hex(const char *, const void *, size_t, const char *);

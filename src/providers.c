@@ -341,29 +341,6 @@ scalar(const struct event *ev, struct json_object *v, char *out,
 	return 0;
 }
 
-/* The next non-empty name=value of a query or form, undecoded. */
-static int
-next_pair(const char **qp, const char **name, size_t *nlen,
-    const char **val, size_t *vlen)
-{
-	const char *q = *qp, *amp, *eq;
-	size_t len;
-
-	while (q != NULL && *q == '&')
-		q++;
-	if (q == NULL || *q == '\0')
-		return 0;
-	amp = strchr(q, '&');
-	len = amp != NULL ? (size_t)(amp - q) : strlen(q);
-	eq = memchr(q, '=', len);
-	*name = q;
-	*nlen = eq != NULL ? (size_t)(eq - q) : len;
-	*val = eq != NULL ? eq + 1 : q + len;
-	*vlen = eq != NULL ? len - *nlen - 1 : 0;
-	*qp = q + len;
-	return 1;
-}
-
 /*
  * A query or form must be at most MAX_QUERY_PARAMS pairs, each
  * percent-encoded properly. Returns 0, or -1 with a 400.
@@ -371,17 +348,17 @@ next_pair(const char **qp, const char **name, size_t *nlen,
 static int
 form_check(const char *q, struct answer *a)
 {
-	const char *name, *val;
-	size_t nlen, vlen, n, npairs = 0;
+	struct hb_param p;
+	size_t n, npairs = 0;
 
-	while (next_pair(&q, &name, &nlen, &val, &vlen)) {
+	while (hb_query_next(&q, &p)) {
 		if (++npairs > MAX_QUERY_PARAMS) {
 			answer_set(a, OUT_BAD_REQUEST, "more than %d "
 			    "parameters", MAX_QUERY_PARAMS);
 			return -1;
 		}
-		if (hb_urldecode(NULL, &n, name, nlen) == -1 ||
-		    hb_urldecode(NULL, &n, val, vlen) == -1) {
+		if (hb_urldecode(NULL, &n, p.name, p.nlen) == -1 ||
+		    hb_urldecode(NULL, &n, p.value, p.vlen) == -1) {
 			answer_set(a, OUT_BAD_REQUEST, "a parameter is badly "
 			    "percent-encoded");
 			return -1;
@@ -392,28 +369,24 @@ form_check(const char *q, struct answer *a)
 
 /*
  * The value of the first parameter called name in a checked query or
- * form, decoded into out. The `token` parameter is proof, not data, and
- * is never read. Returns 0, -1 when the name is there without a usable
- * value (empty, too long, a control byte, not UTF-8), or 1 when it is not
- * there.
+ * form, decoded into out. The token parameter (QUERY_TOKEN) is proof,
+ * not data, and is never read. Returns 0, -1 when the name is there
+ * without a usable value (empty, too long, a control byte, not UTF-8), or
+ * 1 when it is not there.
  */
 static int
 form_get(const char *q, const char *want, char *out, size_t outsz)
 {
 	char dec[3 * MAX_FIELD_LEN + 1];
-	const char *name, *val;
-	size_t nlen, vlen, n, wlen = strlen(want);
+	struct hb_param p;
+	size_t n;
 
-	while (next_pair(&q, &name, &nlen, &val, &vlen)) {
-		/* %XX makes three bytes one: longer cannot be the name. */
-		if (nlen >= sizeof(dec) ||
-		    hb_urldecode(dec, &n, name, nlen) == -1 ||
-		    strcmp(dec, "token") == 0)
+	while (hb_query_next(&q, &p)) {
+		if (hb_param_is(&p, QUERY_TOKEN) || !hb_param_is(&p, want))
 			continue;
-		if (n != wlen || memcmp(dec, want, n) != 0)
-			continue;
-		if (vlen >= sizeof(dec) || outsz > MAX_FIELD_LEN ||
-		    hb_urldecode(dec, &n, val, vlen) == -1 || n == 0 ||
+		/* %XX makes three bytes one: longer cannot fit out. */
+		if (p.vlen >= sizeof(dec) || outsz > MAX_FIELD_LEN ||
+		    hb_urldecode(dec, &n, p.value, p.vlen) == -1 || n == 0 ||
 		    n >= outsz)
 			return -1;
 		if (!plain_text(dec, n))
@@ -466,18 +439,18 @@ field(const struct event *ev, const char *ptr, char *out, size_t outsz)
 
 /*
  * Turns "a=1&b=two" into {"a":"1","b":"two"}, decoded, for the stdin of
- * a GET's hook (hooks.c): the parameters as field() reads them, `token`
- * left out, the first of repeated names winning. Names and values are
- * made valid UTF-8 (hb_json_string): a query is whatever the sender
- * wrote. Returns the object, or NULL with a 400 answer (a 503 without
- * memory).
+ * a GET's hook (hooks.c): the parameters as field() reads them, the
+ * token (QUERY_TOKEN) left out, the first of repeated names winning.
+ * Names and values are made valid UTF-8 (hb_json_string): a query is
+ * whatever the sender wrote. Returns the object, or NULL with a 400
+ * answer (a 503 without memory).
  */
 struct json_object *
 prov_query_object(const char *q, struct answer *a)
 {
 	struct json_object *o, *v = NULL;
 	struct buf key = { 0 };
-	const char *name, *val;
+	struct hb_param p;
 	size_t nlen, vlen;
 	char *n = NULL, *dv = NULL;
 
@@ -485,14 +458,15 @@ prov_query_object(const char *q, struct answer *a)
 		return NULL;
 	if ((o = json_object_new_object()) == NULL)
 		goto oom;
-	while (next_pair(&q, &name, &nlen, &val, &vlen)) {
-		if ((n = malloc(nlen + 1)) == NULL ||
-		    (dv = malloc(vlen + 1)) == NULL)
+	while (hb_query_next(&q, &p)) {
+		if (hb_param_is(&p, QUERY_TOKEN))
+			continue;
+		if ((n = malloc(p.nlen + 1)) == NULL ||
+		    (dv = malloc(p.vlen + 1)) == NULL)
 			goto oom;
 		/* form_check() decoded each already: these cannot fail. */
-		if (hb_urldecode(n, &nlen, name, nlen) == 0 &&
-		    hb_urldecode(dv, &vlen, val, vlen) == 0 &&
-		    strcmp(n, "token") != 0) {
+		if (hb_urldecode(n, &nlen, p.name, p.nlen) == 0 &&
+		    hb_urldecode(dv, &vlen, p.value, p.vlen) == 0) {
 			key.len = 0;
 			/* A name is a C string: it ends at a decoded NUL. */
 			if (hb_utf8_fix(&key, n, strlen(n)) == -1)

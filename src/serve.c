@@ -103,26 +103,24 @@ headers_json(const struct request *r)
 	return text;
 }
 
-/* The query without its token=… parameter, which is a secret. */
+/*
+ * The query without its token parameter, which is a secret: every pair
+ * whose decoded name is the one verify_path_token() reads the token
+ * from, with or without a value, so that no spelling of it is kept.
+ */
 static char *
 query_redacted(const char *q)
 {
 	struct buf b = { 0 };
+	struct hb_param p;
 
 	buf_add(&b, "", 0);
-	while (q != NULL && *q != '\0') {
-		const char *amp = strchr(q, '&');
-		size_t len = amp != NULL ? (size_t)(amp - q) : strlen(q);
-
-		if (len > 0 && strncmp(q, "token=", 6) != 0 &&
-		    !(len == 5 && strncmp(q, "token", 5) == 0)) {
-			if (b.len > 0)
-				buf_add(&b, "&", 1);
-			buf_add(&b, q, len);
-		}
-		q += len;
-		if (*q == '&')
-			q++;
+	while (hb_query_next(&q, &p)) {
+		if (hb_param_is(&p, QUERY_TOKEN))
+			continue;
+		if (b.len > 0)
+			buf_add(&b, "&", 1);
+		buf_add(&b, p.name, p.len);
 	}
 	return b.data;
 }

@@ -214,6 +214,32 @@ hexval(int c)
 }
 
 /*
+ * One byte of application/x-www-form-urlencoded text at src[*i]: '+' is
+ * a space, %XX a byte. Moves *i past it. Returns the byte, or -1 for a
+ * bad escape or a decoded NUL (names and values become C strings).
+ */
+static int
+url_byte(const char *src, size_t len, size_t *i)
+{
+	int c = (unsigned char)src[*i], hi, lo;
+
+	if (c == '+')
+		c = ' ';
+	else if (c == '%') {
+		if (*i + 2 >= len)
+			return -1;
+		hi = hexval((unsigned char)src[*i + 1]);
+		lo = hexval((unsigned char)src[*i + 2]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		c = hi << 4 | lo;
+		*i += 2;
+	}
+	(*i)++;
+	return c == 0 ? -1 : c;
+}
+
+/*
  * application/x-www-form-urlencoded decoding of src[0..len) into dst
  * (at least len + 1 bytes): '+' is a space, %XX a byte. A decoded NUL is
  * refused, since names and values become C strings. Returns 0 or -1.
@@ -222,26 +248,11 @@ hexval(int c)
 int
 hb_urldecode(char *dst, size_t *dstlen, const char *src, size_t len)
 {
-	size_t i, o = 0;
+	size_t i = 0, o = 0;
+	int c;
 
-	for (i = 0; i < len; i++) {
-		int c = (unsigned char)src[i];
-
-		if (c == '+')
-			c = ' ';
-		else if (c == '%') {
-			int hi, lo;
-
-			if (i + 2 >= len)
-				return -1;
-			hi = hexval((unsigned char)src[i + 1]);
-			lo = hexval((unsigned char)src[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			c = hi << 4 | lo;
-			i += 2;
-		}
-		if (c == 0)
+	while (i < len) {
+		if ((c = url_byte(src, len, &i)) == -1)
 			return -1;
 		if (dst != NULL)
 			dst[o] = (char)c;
@@ -251,6 +262,53 @@ hb_urldecode(char *dst, size_t *dstlen, const char *src, size_t len)
 		dst[o] = '\0';
 	*dstlen = o;
 	return 0;
+}
+
+/*
+ * The one splitter of a query string or a urlencoded form, for all who
+ * read one (the token's check, its redaction, the presets' fields): the
+ * next non-empty pair at *q, split at '&', its name ending at the first
+ * '='. The spans are the bytes as sent; whoever uses a value decodes it,
+ * and a name is compared decoded (hb_param_is), so that every reader
+ * agrees on which pair is which. Moves *q past the pair. Returns 1, or 0
+ * at the end.
+ */
+int
+hb_query_next(const char **q, struct hb_param *p)
+{
+	const char *s = *q, *eq;
+
+	while (s != NULL && *s == '&')
+		s++;
+	if (s == NULL || *s == '\0')
+		return 0;
+	p->name = s;
+	p->len = strcspn(s, "&");
+	eq = memchr(s, '=', p->len);
+	p->nlen = eq != NULL ? (size_t)(eq - s) : p->len;
+	p->value = eq != NULL ? eq + 1 : s + p->len;
+	p->vlen = eq != NULL ? p->len - p->nlen - 1 : 0;
+	*q = s + p->len;
+	return 1;
+}
+
+/*
+ * Whether a pair's name, decoded, is want: "%74oken" and "token" are one
+ * name. A badly encoded name is no name at all, and matches nothing.
+ */
+int
+hb_param_is(const struct hb_param *p, const char *want)
+{
+	size_t i = 0;
+	int c;
+
+	while (i < p->nlen) {
+		if ((c = url_byte(p->name, p->nlen, &i)) == -1 ||
+		    (unsigned char)*want != c)
+			return 0;
+		want++;
+	}
+	return *want == '\0';
 }
 
 /*

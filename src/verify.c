@@ -27,14 +27,18 @@ same_secret(const char *got, size_t glen, const char *want, size_t wlen)
 }
 
 /*
- * DESIGN.md "URL -> endpoint": the token is the last path segment
- * (/<endpoint>/<token>) or the `token` query parameter. Returns 1 when
- * the request carries the endpoint's token.
+ * The token is the last path segment (/<endpoint>/<token>) or the
+ * `token` query parameter (README, "Install on a web host": the URL of
+ * an endpoint). The parameter is found by its decoded name, as the
+ * redaction of the stored query finds it (serve.c), so that
+ * "%74oken=..." is the token for both. Returns 1 when the request
+ * carries the endpoint's token.
  */
 int
 verify_path_token(const struct request *r, const char *token)
 {
-	const char *slash, *q;
+	struct hb_param p;
+	const char *slash, *q = r->query;
 	char *val;
 	size_t n, tlen = strlen(token);
 	int ok = 0;
@@ -44,18 +48,14 @@ verify_path_token(const struct request *r, const char *token)
 	if (slash != NULL && same_secret(slash + 1, strlen(slash + 1), token,
 	    tlen))
 		return 1;
-	for (q = r->query; q != NULL && *q != '\0'; ) {
-		const char *amp = strchr(q, '&');
-		size_t len = amp != NULL ? (size_t)(amp - q) : strlen(q);
-
-		if (len > 6 && strncmp(q, "token=", 6) == 0 &&
-		    (val = malloc(len)) != NULL) {
-			if (hb_urldecode(val, &n, q + 6, len - 6) == 0 &&
-			    same_secret(val, n, token, tlen))
-				ok = 1;
-			free(val);
-		}
-		q = amp != NULL ? amp + 1 : q + len;
+	while (hb_query_next(&q, &p)) {
+		if (!hb_param_is(&p, QUERY_TOKEN) ||
+		    (val = malloc(p.vlen + 1)) == NULL)
+			continue;
+		if (hb_urldecode(val, &n, p.value, p.vlen) == 0 &&
+		    same_secret(val, n, token, tlen))
+			ok = 1;
+		free(val);
 	}
 	return ok;
 }

@@ -278,6 +278,94 @@ t_urldecode_bad(void)
 			note(__LINE__, "[%s] accepted as [%s]", *s, out);
 }
 
+/*
+ * The one query splitter: pairs split at '&' (empty ones skipped), a
+ * name at its first '=', spans as sent; names compared decoded.
+ */
+static void
+t_query_next(void)
+{
+	static const struct {
+		const char *name, *value;	/* value NULL: no '=' */
+	} want[] = {
+		{ "a", "1" }, { "b", "" }, { "c", NULL }, { "%74oken", "x%3Dy" },
+		{ "d", "e=f" }, { "", "g" }, { "t+k", "%zz" },
+	};
+	const char *q = "&a=1&b=&&c&%74oken=x%3Dy&d=e=f&=g&t+k=%zz&";
+	struct hb_param p;
+	size_t i = 0;
+
+	while (hb_query_next(&q, &p)) {
+		if (i == sizeof(want) / sizeof(want[0])) {
+			note(__LINE__, "a pair too many: [%.*s]", (int)p.len,
+			    p.name);
+			break;
+		}
+		if (p.nlen != strlen(want[i].name) ||
+		    memcmp(p.name, want[i].name, p.nlen) != 0)
+			note(__LINE__, "pair %zu: name [%.*s], want [%s]", i,
+			    (int)p.nlen, p.name, want[i].name);
+		if (want[i].value == NULL ? p.vlen != 0 ||
+		    p.len != p.nlen : p.vlen != strlen(want[i].value) ||
+		    memcmp(p.value, want[i].value, p.vlen) != 0 ||
+		    p.len != p.nlen + 1 + p.vlen)
+			note(__LINE__, "pair %zu: value [%.*s], want [%s]", i,
+			    (int)p.vlen, p.value, want[i].value ?
+			    want[i].value : "(none)");
+		i++;
+	}
+	EXPECT_INT(i, sizeof(want) / sizeof(want[0]));
+	EXPECT_STR(q, "&");	/* at the end, only separators are left */
+	q = NULL;
+	EXPECT_INT(hb_query_next(&q, &p), 0);
+	q = "";
+	EXPECT_INT(hb_query_next(&q, &p), 0);
+	q = "&&&";
+	EXPECT_INT(hb_query_next(&q, &p), 0);
+}
+
+static void
+t_param_is(void)
+{
+	static const struct {
+		const char *pair, *name;
+		int is;
+	} cases[] = {
+		{ "token=x", "token", 1 },
+		{ "token", "token", 1 },
+		{ "%74oken=x", "token", 1 },
+		{ "%74%6F%6b%65%6E=x", "token", 1 },
+		{ "tok%65n", "token", 1 },
+		{ "tokenx=x", "token", 0 },
+		{ "toke=x", "token", 0 },
+		{ "Token=x", "token", 0 },
+		{ "token%20=x", "token", 0 },
+		{ "token+=x", "token", 0 },
+		{ "%7token=x", "token", 0 },	/* a bad escape: no name */
+		{ "token%=x", "token", 0 },
+		{ "token%00=x", "token", 0 },
+		{ "to%00ken=x", "token", 0 },
+		{ "a+b=1", "a b", 1 },
+		{ "=x", "", 1 },
+		{ "%2F=x", "/", 1 },
+	};
+	struct hb_param p;
+	const char *q;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		q = cases[i].pair;
+		if (!hb_query_next(&q, &p)) {
+			note(__LINE__, "[%s]: no pair", cases[i].pair);
+			continue;
+		}
+		if (hb_param_is(&p, cases[i].name) != cases[i].is)
+			note(__LINE__, "[%s] is [%s]: %d, want %d",
+			    cases[i].pair, cases[i].name, !cases[i].is,
+			    cases[i].is);
+	}
+}
+
 static void
 t_iso8601(void)
 {
@@ -440,6 +528,8 @@ const struct unit_case util_cases[] = {
 	{ "util base64 round trip", t_base64_roundtrip },
 	{ "util urldecode", t_urldecode },
 	{ "util urldecode bad escapes and %00", t_urldecode_bad },
+	{ "util query splitter: pairs as sent", t_query_next },
+	{ "util query splitter: names compared decoded", t_param_is },
 	{ "util iso8601", t_iso8601 },
 	{ "util iso8601 junk", t_iso8601_junk },
 	{ "util sha256 and hmac vectors", t_sha256_hmac },
