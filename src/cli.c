@@ -764,83 +764,6 @@ env_header(char **env, size_t *n, size_t max, const char *h)
 }
 
 /*
- * A Standard Webhooks endpoint proven by its public key alone: v1a is
- * signed with the sender's private key, which hookbox never holds.
- */
-static int
-cannot_sign(const struct endpoint *ep)
-{
-	fprintf(stderr, "hookbox: simulate cannot sign for endpoint %s: it "
-	    "has only a public_key, and v1a signatures are made with the "
-	    "sender's private key, which hookbox never has. Pass a request "
-	    "the sender signed with --unsigned and --header for webhook-id, "
-	    "webhook-timestamp and webhook-signature, or add the endpoint's "
-	    "whsec_ secret to sign v1.\n", ep->name);
-	return -1;
-}
-
-static int
-sign(const struct endpoint *ep, const struct buf *body, time_t now,
-    char **env, size_t *n, size_t max)
-{
-	unsigned char mac[32], key[STD_SECRET_MAX];
-	char hex[65], b64[sodium_base64_ENCODED_LEN(32,
-	    sodium_base64_VARIANT_ORIGINAL)], ts[32], msgid[32], iso[32];
-	struct buf msg = { 0 };
-	size_t klen;
-	const char *name = ep->provider->name, *secret = ep->secret;
-	int rc = 0;
-
-	if (secret == NULL && strcmp(name, "standard") == 0)
-		return cannot_sign(ep);
-	if (secret == NULL)
-		return 0;
-	if (strcmp(name, "reflow") == 0 || (strcmp(name, "generic") == 0 &&
-	    ep->signature_header != NULL)) {
-		struct buf h = { 0 };
-
-		hb_hmac_sha256(mac, secret, strlen(secret), body->data,
-		    body->len);
-		sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
-		buf_printf(&h, "%s: %s", strcmp(name, "reflow") == 0 ?
-		    "Signature" : ep->signature_header, hex);
-		rc = h.data != NULL ? env_header(env, n, max, h.data) : -1;
-		buf_free(&h);
-		return rc;
-	}
-	if (strcmp(name, "flipdish") == 0) {
-		hb_iso8601(iso, now);
-		buf_printf(&msg, "%s.", iso);
-		buf_add(&msg, body->data, body->len);
-		hb_hmac_sha256(mac, secret, strlen(secret), msg.data, msg.len);
-		buf_free(&msg);
-		sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
-		return env_add(env, n, max, "HTTP_X_FLIPDISH_SIGNATURE=t=%s,"
-		    "sha256=%s", iso, hex);
-	}
-	if (strcmp(name, "standard") == 0) {
-		/* conf_load refused a secret that does not decode. */
-		if (verify_std_secret(secret, key, &klen) == -1)
-			return -1;
-		snprintf(ts, sizeof(ts), "%lld", (long long)now);
-		snprintf(msgid, sizeof(msgid), "msg_sim%lld", (long long)now);
-		buf_printf(&msg, "%s.%s.", msgid, ts);
-		buf_add(&msg, body->data, body->len);
-		hb_hmac_sha256(mac, key, klen, msg.data, msg.len);
-		sodium_memzero(key, sizeof(key));
-		buf_free(&msg);
-		sodium_bin2base64(b64, sizeof(b64), mac, sizeof(mac),
-		    sodium_base64_VARIANT_ORIGINAL);
-		rc |= env_add(env, n, max, "HTTP_WEBHOOK_ID=%s%s", msgid, "");
-		rc |= env_add(env, n, max, "HTTP_WEBHOOK_TIMESTAMP=%s%s", ts,
-		    "");
-		rc |= env_add(env, n, max, "HTTP_WEBHOOK_SIGNATURE=v1,%s%s",
-		    b64, "");
-	}
-	return rc;
-}
-
-/*
  * `run --linger` is how the receiver starts a runner (hooks_kick). The
  * runner's own bookkeeping (claims, results) is written without waiting
  * for the disk: after a power cut a hook may run once more, which hooks
@@ -987,105 +910,201 @@ cmd_stats(int argc, char **argv)
 
 #define SIM_ENV	(MAX_HEADERS + 16)
 
+/* One `simulate`: its arguments, then the request it builds. */
+struct sim {
+	const char	*endpoint, *file, *get;
+	const char	*headers[MAX_HEADERS];
+	size_t		 nh;
+	long long	 now;		/* --now, else 0 */
+	int		 unsigned_;	/* --unsigned */
+	char		*env[SIM_ENV + 1];
+	size_t		 n;
+	struct buf	 body;
+};
+
+/* Returns 0, or usage()'s 2 after saying how to call it. */
 static int
-cmd_simulate(int argc, char **argv)
+sim_args(int argc, char **argv, struct sim *s)
 {
-	char *env[SIM_ENV + 1] = { NULL };
-	const char *endpoint, *file = NULL, *get = NULL;
-	const char *headers[MAX_HEADERS];
-	size_t nh = 0, n = 0, i;
-	struct serve_ctx ctx = { 0 };
-	struct sim_reader rd = { 0 };
-	struct buf body = { 0 }, out = { 0 }, len = { 0 }, path = { 0 };
-	struct request r;
-	struct answer a;
-	const struct endpoint *ep;
-	long long now = 0;
-	int unsigned_ = 0, rc = 2, k;
+	int k;
 
 	if (argc < 2)
 		return usage();
-	endpoint = argv[1];
+	s->endpoint = argv[1];
 	for (k = 2; k < argc; k++) {
 		if (k + 1 < argc && strcmp(argv[k], "--header") == 0) {
-			if (nh == MAX_HEADERS)
+			if (s->nh == MAX_HEADERS)
 				return usage();
-			headers[nh++] = argv[++k];
+			s->headers[s->nh++] = argv[++k];
 		} else if (k + 1 < argc && strcmp(argv[k], "--get") == 0)
-			get = argv[++k];
+			s->get = argv[++k];
 		else if (k + 1 < argc && strcmp(argv[k], "--now") == 0) {
-			if (num_arg(argv[++k], 1, 1LL << 40, "--now", &now) == -1)
+			if (num_arg(argv[++k], 1, 1LL << 40, "--now",
+			    &s->now) == -1)
 				return 2;
 		} else if (strcmp(argv[k], "--unsigned") == 0)
-			unsigned_ = 1;
-		else if (file == NULL && argv[k][0] != '-')
-			file = argv[k];
-		else if (file == NULL && strcmp(argv[k], "-") == 0)
-			file = argv[k];
+			s->unsigned_ = 1;
+		else if (s->file == NULL && argv[k][0] != '-')
+			s->file = argv[k];
+		else if (s->file == NULL && strcmp(argv[k], "-") == 0)
+			s->file = argv[k];
 		else
 			return usage();
 	}
-	if (file == NULL && get == NULL)
+	if (s->file == NULL && s->get == NULL)
 		return usage();
-	if ((ctx.conf = cli_conf(0)) == NULL)
-		return 1;
-	if ((ep = conf_endpoint(ctx.conf, endpoint)) == NULL) {
-		fprintf(stderr, "hookbox: no endpoint %s in %s\n", endpoint,
-		    conf_file(ctx.conf));
-		goto out;
+	return 0;
+}
+
+/*
+ * The body from FILE (or stdin). A saved Quickbutik signal (a .query
+ * file) is a query string: it is sent as a GET, with no body.
+ */
+static int
+sim_body(struct sim *s)
+{
+	size_t n;
+
+	if (s->file == NULL)
+		return 0;
+	if (read_input(s->file, &s->body) == -1)
+		return -1;
+	n = strlen(s->file);
+	if (s->get == NULL && n > 6 && strcmp(s->file + n - 6, ".query") == 0) {
+		s->get = s->body.data;
+		s->body.len = 0;
 	}
-	if (file != NULL && read_input(file, &body) == -1)
+	return 0;
+}
+
+/*
+ * The CGI meta-variables a web server would set, with the endpoint's own
+ * token in the path (the owner runs this), then the --header ones.
+ */
+static int
+sim_env(struct sim *s, const struct endpoint *ep)
+{
+	struct buf len = { 0 }, path = { 0 };
+	size_t i;
+	int rc = -1;
+
+	if (buf_printf(&len, "%zu", s->body.len) == -1 ||
+	    buf_printf(&path, "%s%s", ep->token != NULL ? "/" : "",
+	    ep->token != NULL ? ep->token : "") == -1)
 		goto out;
-	/* A saved Quickbutik signal is a query string: send it as a GET. */
-	if (get == NULL && file != NULL && strlen(file) > 6 &&
-	    strcmp(file + strlen(file) - 6, ".query") == 0) {
-		get = body.data;
-		body.len = 0;
-	}
-	ctx.now = now ? (time_t)now : time(NULL);
-	buf_printf(&len, "%zu", body.len);
-	/* The owner runs this: the endpoint's own token goes in the path. */
-	buf_printf(&path, "%s%s", ep->token != NULL ? "/" : "",
-	    ep->token != NULL ? ep->token : "");
-	if (env_add(env, &n, SIM_ENV, "GATEWAY_INTERFACE=%s%s", "CGI/1.1", "")
-	    || env_add(env, &n, SIM_ENV, "REQUEST_METHOD=%s%s",
-	    get != NULL && body.len == 0 ? "GET" : "POST", "")
-	    || env_add(env, &n, SIM_ENV, "PATH_INFO=/%s%s", ep->name,
+	if (env_add(s->env, &s->n, SIM_ENV, "GATEWAY_INTERFACE=%s%s",
+	    "CGI/1.1", "")
+	    || env_add(s->env, &s->n, SIM_ENV, "REQUEST_METHOD=%s%s",
+	    s->get != NULL && s->body.len == 0 ? "GET" : "POST", "")
+	    || env_add(s->env, &s->n, SIM_ENV, "PATH_INFO=/%s%s", ep->name,
 	    path.data)
-	    || env_add(env, &n, SIM_ENV, "QUERY_STRING=%s%s",
-	    get != NULL ? get : "", "")
-	    || env_add(env, &n, SIM_ENV, "REMOTE_ADDR=%s%s", "simulate", "")
-	    || env_add(env, &n, SIM_ENV, "CONTENT_LENGTH=%s%s", len.data, ""))
+	    || env_add(s->env, &s->n, SIM_ENV, "QUERY_STRING=%s%s",
+	    s->get != NULL ? s->get : "", "")
+	    || env_add(s->env, &s->n, SIM_ENV, "REMOTE_ADDR=%s%s", "simulate",
+	    "")
+	    || env_add(s->env, &s->n, SIM_ENV, "CONTENT_LENGTH=%s%s", len.data,
+	    ""))
 		goto out;
-	for (i = 0; i < nh; i++)
-		if (env_header(env, &n, SIM_ENV, headers[i]) == -1)
+	for (i = 0; i < s->nh; i++)
+		if (env_header(s->env, &s->n, SIM_ENV, s->headers[i]) == -1)
 			goto out;
-	if (body.len > 0 && env_add(env, &n, SIM_ENV, "CONTENT_TYPE=%s%s",
-	    "application/json", "") == -1)
+	if (s->body.len > 0 && env_add(s->env, &s->n, SIM_ENV,
+	    "CONTENT_TYPE=%s%s", "application/json", "") == -1)
 		goto out;
-	if (!unsigned_ && sign(ep, &body, ctx.now, env, &n, SIM_ENV) == -1)
-		goto out;
+	rc = 0;
+ out:
+	buf_free(&len);
+	buf_free(&path);
+	return rc;
+}
+
+/*
+ * The headers that prove the request, made by the endpoint's provider
+ * with the configured secret (its row's sign), as its platform would.
+ */
+static int
+sim_sign(struct sim *s, const struct endpoint *ep, time_t now)
+{
+	struct buf h = { 0 }, why = { 0 };
+	char *line, *next;
+	int rc = 0;
+
+	if (s->unsigned_ || ep->provider->sign == NULL)
+		return 0;
+	if (ep->provider->sign(ep, s->body.data, s->body.len, now, &h,
+	    &why) == -1) {
+		fprintf(stderr, "hookbox: simulate cannot sign for endpoint "
+		    "%s: %s\n", ep->name, why.data != NULL ? why.data : "");
+		rc = -1;
+	}
+	for (line = h.data; rc == 0 && line != NULL && *line != '\0';
+	    line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		rc = env_header(s->env, &s->n, SIM_ENV, line);
+	}
+	buf_free(&h);
+	buf_free(&why);
+	return rc;
+}
+
+/*
+ * The request through the same serve() as a real one; prints the answer,
+ * then runs the hook it is due, here and now (the owner is trying a
+ * hook script). Returns the exit status: 0 for a 2xx.
+ */
+static int
+sim_serve(struct serve_ctx *ctx, struct sim *s)
+{
+	struct sim_reader rd = { 0 };
+	struct buf out = { 0 };
+	struct request r;
+	struct answer a;
 
 	memset(&a, 0, sizeof(a));
-	req_from_env(&r, env, &a);
-	rd.data = body.data;
-	rd.len = body.len;
-	serve(&ctx, &r, sim_read, &rd, &a);
+	req_from_env(&r, s->env, &a);
+	rd.data = s->body.data;
+	rd.len = s->body.len;
+	serve(ctx, &r, sim_read, &rd, &a);
 	answer_format(&a, &out, 0);
 	printf("%d %s", answer_status(a.outcome), out.data);
 	fflush(stdout);
 	req_free(&r);
-	/* The owner is trying a hook script: run it here and now. */
-	if (a.hooks_due && ctx.store != NULL)
-		hooks_run(ctx.conf, ctx.store, 0);
-	rc = answer_status(a.outcome) / 100 == 2 ? 0 : 1;
- out:
-	for (i = 0; i < n; i++)
-		free(env[i]);
-	buf_free(&body);
 	buf_free(&out);
-	buf_free(&len);
-	buf_free(&path);
+	if (a.hooks_due && ctx->store != NULL)
+		hooks_run(ctx->conf, ctx->store, 0);
+	return answer_status(a.outcome) / 100 == 2 ? 0 : 1;
+}
+
+static int
+cmd_simulate(int argc, char **argv)
+{
+	struct serve_ctx ctx = { 0 };
+	struct sim s;
+	const struct endpoint *ep;
+	size_t i;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	if ((rc = sim_args(argc, argv, &s)) != 0)
+		return rc;
+	if ((ctx.conf = cli_conf(0)) == NULL)
+		return 1;
+	rc = 2;
+	if ((ep = conf_endpoint(ctx.conf, s.endpoint)) == NULL) {
+		fprintf(stderr, "hookbox: no endpoint %s in %s\n", s.endpoint,
+		    conf_file(ctx.conf));
+		goto out;
+	}
+	ctx.now = s.now ? (time_t)s.now : time(NULL);
+	if (sim_body(&s) == -1 || sim_env(&s, ep) == -1 ||
+	    sim_sign(&s, ep, ctx.now) == -1)
+		goto out;
+	rc = sim_serve(&ctx, &s);
+ out:
+	for (i = 0; i < s.n; i++)
+		free(s.env[i]);
+	buf_free(&s.body);
 	store_close(ctx.store);
 	conf_free((struct conf *)ctx.conf);
 	return rc;

@@ -315,26 +315,22 @@ static const char *const endpoint_keys[] = {
 
 /*
  * Whether the endpoint's keys make a sender prove itself: a URL token
- * (any preset), or a key its preset actually checks. A secret a preset
- * never reads (Flipsnack, FlipLink, Quickbutik; generic without
- * signature_header) proves nothing, so it does not count.
+ * (any preset), or a key its preset actually checks (its row's flags). A
+ * secret a preset never reads (Flipsnack, FlipLink, Quickbutik; generic
+ * without signature_header) proves nothing, so it does not count.
  */
 static int
 has_proof(const struct endpoint *ep)
 {
-	const char *p = ep->provider->name;
+	unsigned f = ep->provider->flags;
 
 	if (ep->token != NULL)
 		return 1;
-	if (strcmp(p, "flipdish") == 0)
-		return ep->secret != NULL || ep->verify_token != NULL;
-	if (strcmp(p, "reflow") == 0)
-		return ep->secret != NULL;
-	if (strcmp(p, "standard") == 0)
-		return ep->secret != NULL || ep->public_key != NULL;
-	if (strcmp(p, "generic") == 0)
-		return ep->secret != NULL && ep->signature_header != NULL;
-	return 0;
+	if ((f & PROV_SECRET) && ep->secret != NULL &&
+	    (!(f & PROV_SIG_HEADER) || ep->signature_header != NULL))
+		return 1;
+	return ((f & PROV_PUBLIC_KEY) && ep->public_key != NULL) ||
+	    ((f & PROV_VERIFY_TOKEN) && ep->verify_token != NULL);
 }
 
 /*
@@ -378,28 +374,34 @@ check_secret_text(const char *val, const char *path, const char *key,
 }
 
 /*
- * Standard Webhooks keys are decoded here, once, so that a key that
- * could never verify anything is a config error naming it rather than a
- * 401 on every request (the Standard Webhooks spec: whsec_ secrets, whpk_
- * public keys). Returns 0, or -1 after recording the errors.
+ * The keys an endpoint's preset reads, as its row's flags say: a preset
+ * whose every request is signed needs its key, rather than trust what it
+ * cannot check; Standard Webhooks keys are decoded here, once, so that a
+ * key that could never verify anything is a config error naming it
+ * rather than a 401 on every request (the Standard Webhooks spec: whsec_
+ * secrets, whpk_ public keys); and a public key is refused where nothing
+ * reads one. Returns 0, or -1 after recording the errors.
  */
 static int
-check_std_keys(const struct endpoint *ep, const char *path, struct buf *err)
+check_prov_keys(const struct endpoint *ep, const char *path, struct buf *err)
 {
 	unsigned char key[STD_SECRET_MAX], pk[32];
-	char where[320];
+	unsigned f = ep->provider->flags;
+	char where[320], names[256];
 	size_t n;
 	int bad = 0;
 
-	if (ep->secret == NULL && ep->public_key == NULL) {
+	if ((f & PROV_SIGNED) && ep->secret == NULL &&
+	    (!(f & PROV_PUBLIC_KEY) || ep->public_key == NULL)) {
 		snprintf(where, sizeof(where), "%ssecret", path);
-		conf_error(err, where, "is missing: standard webhooks are "
-		    "signed, paste the signing secret (whsec_...) here, or the "
-		    "public key (whpk_...) as public_key");
-		return -1;
+		conf_error(err, where, "is missing: %s webhooks are signed, "
+		    "paste the signing secret%s here%s", ep->provider->name,
+		    f & PROV_WHSEC ? " (whsec_...)" : "", f & PROV_PUBLIC_KEY ?
+		    ", or the public key (whpk_...) as public_key" : "");
+		bad = -1;
 	}
-	if (ep->secret != NULL && verify_std_secret(ep->secret, key,
-	    &n) == -1) {
+	if ((f & PROV_WHSEC) && ep->secret != NULL &&
+	    verify_std_secret(ep->secret, key, &n) == -1) {
 		snprintf(where, sizeof(where), "%ssecret", path);
 		if (strncmp(ep->secret, "whpk_", 5) == 0)
 			conf_error(err, where, "is a public key: put it in "
@@ -411,14 +413,21 @@ check_std_keys(const struct endpoint *ep, const char *path, struct buf *err)
 		bad = -1;
 	}
 	sodium_memzero(key, sizeof(key));
-	if (ep->public_key != NULL && verify_std_public_key(ep->public_key,
-	    pk) == -1) {
+	if ((f & PROV_PUBLIC_KEY) && ep->public_key != NULL &&
+	    verify_std_public_key(ep->public_key, pk) == -1) {
 		snprintf(where, sizeof(where), "%spublic_key", path);
 		conf_error(err, where, "%s", strncmp(ep->public_key, "whsk_",
 		    5) == 0 ? "is the sender's private signing key: paste "
 		    "the public key (whpk_...) and keep whsk_ secret" :
 		    "must be whpk_ and the base64 of a 32-byte Ed25519 "
 		    "public key");
+		bad = -1;
+	}
+	if (!(f & PROV_PUBLIC_KEY) && ep->public_key != NULL) {
+		snprintf(where, sizeof(where), "%spublic_key", path);
+		conf_error(err, where, "only the %s provider verifies "
+		    "signatures with a public key (v1a)",
+		    prov_names(names, sizeof(names), PROV_PUBLIC_KEY));
 		bad = -1;
 	}
 	return bad;
@@ -453,7 +462,7 @@ load_endpoint(struct conf *c, struct endpoint *ep, const char *name,
 {
 	struct json_object *hooks;
 	const char *prov = NULL;
-	char path[256], where[320];
+	char path[256], where[320], names[512];
 	long long v;
 	int bad = 0;
 
@@ -477,11 +486,12 @@ load_endpoint(struct conf *c, struct endpoint *ep, const char *name,
 		bad = -1;
 	snprintf(where, sizeof(where), "%sprovider", path);
 	if (prov == NULL) {
-		conf_error(err, where, "is missing (one of: %s)", prov_names());
+		conf_error(err, where, "is missing (one of: %s)",
+		    prov_names(names, sizeof(names), 0));
 		bad = -1;
 	} else if ((ep->provider = prov_find(prov)) == NULL) {
 		buf_printf(err, "%s: unknown provider \"%s\" (one of: %s)\n",
-		    where, prov, prov_names());
+		    where, prov, prov_names(names, sizeof(names), 0));
 		bad = -1;
 	}
 	if (get_str(obj, "token", path, &ep->token, err) == -1 ||
@@ -516,24 +526,8 @@ load_endpoint(struct conf *c, struct endpoint *ep, const char *name,
 		bad = -1;
 	ep->dedupe_window = (int)v;
 
-	/* Presets that sign need their secret: refuse rather than trust. */
-	if (ep->provider != NULL && strcmp(ep->provider->name, "standard") ==
-	    0 && check_std_keys(ep, path, err) == -1)
+	if (ep->provider != NULL && check_prov_keys(ep, path, err) == -1)
 		bad = -1;
-	if (ep->provider != NULL && ep->secret == NULL &&
-	    strcmp(ep->provider->name, "reflow") == 0) {
-		snprintf(where, sizeof(where), "%ssecret", path);
-		conf_error(err, where, "is missing: %s webhooks are signed, "
-		    "paste the signing secret here", ep->provider->name);
-		bad = -1;
-	}
-	if (ep->public_key != NULL && ep->provider != NULL &&
-	    strcmp(ep->provider->name, "standard") != 0) {
-		snprintf(where, sizeof(where), "%spublic_key", path);
-		conf_error(err, where, "only the standard provider verifies "
-		    "signatures with a public key (v1a)");
-		bad = -1;
-	}
 	if (ep->signature_header != NULL && ep->secret == NULL) {
 		snprintf(where, sizeof(where), "%ssecret", path);
 		conf_error(err, where, "is missing: signature_header needs "
@@ -551,12 +545,11 @@ load_endpoint(struct conf *c, struct endpoint *ep, const char *name,
 		if (!has_proof(ep) && !ep->proof_none) {
 			conf_error(err, where, "has no proof at all: anyone "
 			    "who learns its URL can store events and run its "
-			    "hooks; add a long random \"token\"%s, or say "
+			    "hooks; add a long random \"token\"%s%s, or say "
 			    "\"proof\": \"none\" if that is meant",
-			    strcmp(ep->provider->name, "flipdish") == 0 ?
-			    " or the v3 \"secret\"" :
-			    strcmp(ep->provider->name, "generic") == 0 ?
-			    " or \"secret\" with \"signature_header\"" : "");
+			    ep->provider->proof_hint != NULL ? " or " : "",
+			    ep->provider->proof_hint != NULL ?
+			    ep->provider->proof_hint : "");
 			bad = -1;
 		} else if (has_proof(ep) && ep->proof_none) {
 			conf_error(err, where, "says \"proof\": \"none\" "

@@ -249,19 +249,54 @@ struct event {
 	const char	*body;		/* json's text */
 	size_t		 body_len;
 };
+/*
+ * A platform is one row of providers[] (providers.c): what the rest of
+ * hookbox asks of a platform, it asks of the row. The flags say which
+ * endpoint keys the row's verify reads, so that the config can require
+ * them, refuse the ones it never reads and tell which make a proof.
+ */
+#define PROV_SECRET	0x01	/* "secret" proves a sender */
+#define PROV_SIGNED	0x02	/* every request is signed: an endpoint
+				   needs its secret (or public_key) */
+#define PROV_WHSEC	0x04	/* "secret" is whsec_ and base64, decoded
+				   when the config loads (Standard Webhooks) */
+#define PROV_PUBLIC_KEY	0x08	/* "public_key" (whpk_, Ed25519) proves one */
+#define PROV_VERIFY_TOKEN 0x10	/* "verify_token" (a static header) proves one */
+#define PROV_SIG_HEADER	0x20	/* "secret" proves only with the
+				   "signature_header" that carries its MAC */
 struct provider {
 	const char	*name;
 	unsigned	 methods;	/* 1 << REQ_GET | 1 << REQ_POST */
 	const char	*allow;		/* Allow header for 405 */
+	unsigned	 flags;		/* PROV_* */
+	const char	*proof_hint;	/* for a config error: what proves a
+					   sender besides a URL token, or NULL */
+	/*
+	 * Each callback gets the endpoint, and through ep->provider its
+	 * own row, so that rows which differ only in data (a header's
+	 * name, a signed template) can share one.
+	 */
 	int		(*normalise)(const struct endpoint *,
 			    const struct request *, struct event *,
 			    struct answer *);
+	/* NULL: the URL token is the only proof. */
 	int		(*verify)(const struct endpoint *,
 			    const struct request *, time_t, struct event *,
 			    struct answer *);
+	/*
+	 * verify's inverse, for `hookbox simulate` and the round-trip test:
+	 * appends to headers, one "Name: value\n" line each, what makes
+	 * body, sent at now, pass verify for the endpoint. Returns 0 (and
+	 * adds nothing when the endpoint has no key that signs: the request
+	 * then goes as it is), or -1 with a sentence in why. NULL exactly
+	 * when verify is.
+	 */
+	int		(*sign)(const struct endpoint *, const void *, size_t,
+			    time_t, struct buf *, struct buf *);
 };
 const struct provider *prov_find(const char *);
-const char	*prov_names(void);
+const struct provider *prov_at(size_t);
+const char	*prov_names(char *, size_t, unsigned);
 struct json_object *prov_query_object(const char *, struct answer *);
 void		 prov_event_free(struct event *);
 

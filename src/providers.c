@@ -545,6 +545,32 @@ body_key(struct event *ev, const char *prefix, const struct request *r)
 	return rc;
 }
 
+/* A signer's answer when a buffer could not grow. */
+static int
+no_memory(struct buf *why)
+{
+	buf_addstr(why, "out of memory");
+	return -1;
+}
+
+/*
+ * The header "<name>: <hex HMAC-SHA256 of the body>", as Reflow and a
+ * generic sender sign (verify_hmac_hex reads it).
+ */
+static int
+sign_hex(const char *name, const char *secret, const void *body,
+    size_t len, struct buf *headers, struct buf *why)
+{
+	unsigned char mac[32];
+	char hex[65];
+
+	hb_hmac_sha256(mac, secret, strlen(secret), body, len);
+	sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+	if (buf_printf(headers, "%s: %s\n", name, hex) == -1)
+		return no_memory(why);
+	return 0;
+}
+
 /* ---- flipsnack: PROVIDERS.md 1 ---- */
 
 static int
@@ -745,6 +771,37 @@ verify_flipdish_req(const struct endpoint *ep, const struct request *r,
 	return 0;
 }
 
+/*
+ * Signs as Flipdish v3 does, in the form that proves freshness too:
+ * t=<ISO-8601 now>, HMAC over "<t>.<body>" (verify_flipdish). A legacy
+ * endpoint (verify_token alone) has nothing to sign with: its token is
+ * a header the sender adds.
+ */
+static int
+sign_flipdish(const struct endpoint *ep, const void *body, size_t len,
+    time_t now, struct buf *headers, struct buf *why)
+{
+	struct buf msg = { 0 };
+	unsigned char mac[32];
+	char iso[32], hex[65];
+	int rc;
+
+	if (ep->secret == NULL)
+		return 0;
+	hb_iso8601(iso, now);
+	rc = buf_printf(&msg, "%s.", iso);
+	rc |= buf_add(&msg, body, len);
+	if (rc == 0) {
+		hb_hmac_sha256(mac, ep->secret, strlen(ep->secret), msg.data,
+		    msg.len);
+		sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+		rc = buf_printf(headers, "X-Flipdish-Signature: t=%s,"
+		    "sha256=%s\n", iso, hex);
+	}
+	buf_free(&msg);
+	return rc == 0 ? 0 : no_memory(why);
+}
+
 /* ---- reflow: PROVIDERS.md 4 ---- */
 
 static int
@@ -779,6 +836,16 @@ verify_reflow(const struct endpoint *ep, const struct request *r,
 	answer_set(a, OUT_UNAUTHORIZED, "the Signature header is missing or "
 	    "does not match the body");
 	return -1;
+}
+
+static int
+sign_reflow(const struct endpoint *ep, const void *body, size_t len,
+    time_t now, struct buf *headers, struct buf *why)
+{
+	(void)now;
+	if (ep->secret == NULL)
+		return 0;
+	return sign_hex("Signature", ep->secret, body, len, headers, why);
 }
 
 /* ---- quickbutik: PROVIDERS.md 5 ---- */
@@ -911,6 +978,52 @@ verify_standard_req(const struct endpoint *ep, const struct request *r,
 	return -1;
 }
 
+/*
+ * Signs as a Standard Webhooks sender does with the whsec_ secret: a
+ * v1 entry over "<webhook-id>.<webhook-timestamp>.<body>", the id made
+ * from now. An endpoint with only a public key cannot be signed for.
+ */
+static int
+sign_standard(const struct endpoint *ep, const void *body, size_t len,
+    time_t now, struct buf *headers, struct buf *why)
+{
+	unsigned char key[STD_SECRET_MAX], mac[32];
+	char b64[sodium_base64_ENCODED_LEN(32,
+	    sodium_base64_VARIANT_ORIGINAL)], id[32];
+	struct buf msg = { 0 };
+	size_t klen;
+	int rc;
+
+	if (ep->secret == NULL) {
+		buf_addstr(why, "it has only a public_key, and v1a signatures "
+		    "are made with the sender's private key, which hookbox "
+		    "never has. Pass a request the sender signed with "
+		    "--unsigned and --header for webhook-id, "
+		    "webhook-timestamp and webhook-signature, or add the "
+		    "endpoint's whsec_ secret to sign v1.");
+		return -1;
+	}
+	/* conf_load refused a secret that does not decode. */
+	if (verify_std_secret(ep->secret, key, &klen) == -1) {
+		buf_addstr(why, "its secret is not whsec_ and base64");
+		return -1;
+	}
+	snprintf(id, sizeof(id), "msg_sim%lld", (long long)now);
+	rc = buf_printf(&msg, "%s.%lld.", id, (long long)now);
+	rc |= buf_add(&msg, body, len);
+	if (rc == 0) {
+		hb_hmac_sha256(mac, key, klen, msg.data, msg.len);
+		sodium_bin2base64(b64, sizeof(b64), mac, sizeof(mac),
+		    sodium_base64_VARIANT_ORIGINAL);
+		rc = buf_printf(headers, "webhook-id: %s\n"
+		    "webhook-timestamp: %lld\nwebhook-signature: v1,%s\n", id,
+		    (long long)now, b64);
+	}
+	sodium_memzero(key, sizeof(key));
+	buf_free(&msg);
+	return rc == 0 ? 0 : no_memory(why);
+}
+
 /* ---- generic: JSON or a form, pointers from the config ---- */
 
 static int
@@ -951,34 +1064,90 @@ verify_generic(const struct endpoint *ep, const struct request *r,
 	return -1;
 }
 
+/* The endpoint's signature_header, when it has one. */
+static int
+sign_generic(const struct endpoint *ep, const void *body, size_t len,
+    time_t now, struct buf *headers, struct buf *why)
+{
+	(void)now;
+	if (ep->secret == NULL || ep->signature_header == NULL)
+		return 0;
+	return sign_hex(ep->signature_header, ep->secret, body, len, headers,
+	    why);
+}
+
 #define M_GET	(1u << REQ_GET)
 #define M_POST	(1u << REQ_POST)
 
+/*
+ * The platforms, one row each. Adding one means a row here, its
+ * normaliser (and verifier and signer, if it signs), a fixture and its
+ * expected output (tests/fixtures/README.md).
+ */
 static const struct provider providers[] = {
-	{ "flipsnack", M_POST, "POST", norm_flipsnack, NULL },
-	{ "fliplink", M_POST, "POST", norm_fliplink, NULL },
-	{ "flipdish", M_POST, "POST", norm_flipdish, verify_flipdish_req },
-	{ "reflow", M_POST, "POST", norm_reflow, verify_reflow },
-	{ "quickbutik", M_GET | M_POST, "GET, POST", norm_quickbutik, NULL },
-	{ "standard", M_POST, "POST", norm_standard, verify_standard_req },
-	{ "generic", M_POST, "POST", norm_generic, verify_generic },
-	{ NULL, 0, NULL, NULL, NULL }
+	{ .name = "flipsnack", .methods = M_POST, .allow = "POST",
+	  .normalise = norm_flipsnack },
+	{ .name = "fliplink", .methods = M_POST, .allow = "POST",
+	  .normalise = norm_fliplink },
+	{ .name = "flipdish", .methods = M_POST, .allow = "POST",
+	  .flags = PROV_SECRET | PROV_VERIFY_TOKEN,
+	  .proof_hint = "the v3 \"secret\"",
+	  .normalise = norm_flipdish, .verify = verify_flipdish_req,
+	  .sign = sign_flipdish },
+	{ .name = "reflow", .methods = M_POST, .allow = "POST",
+	  .flags = PROV_SECRET | PROV_SIGNED,
+	  .normalise = norm_reflow, .verify = verify_reflow,
+	  .sign = sign_reflow },
+	{ .name = "quickbutik", .methods = M_GET | M_POST,
+	  .allow = "GET, POST", .normalise = norm_quickbutik },
+	{ .name = "standard", .methods = M_POST, .allow = "POST",
+	  .flags = PROV_SECRET | PROV_SIGNED | PROV_WHSEC | PROV_PUBLIC_KEY,
+	  .normalise = norm_standard, .verify = verify_standard_req,
+	  .sign = sign_standard },
+	{ .name = "generic", .methods = M_POST, .allow = "POST",
+	  .flags = PROV_SECRET | PROV_SIG_HEADER,
+	  .proof_hint = "\"secret\" with \"signature_header\"",
+	  .normalise = norm_generic, .verify = verify_generic,
+	  .sign = sign_generic },
 };
+
+#define NPROVIDERS	(sizeof(providers) / sizeof(providers[0]))
 
 const struct provider *
 prov_find(const char *name)
 {
-	const struct provider *p;
+	size_t i;
 
-	for (p = providers; p->name != NULL; p++)
-		if (strcmp(p->name, name) == 0)
-			return p;
+	for (i = 0; i < NPROVIDERS; i++)
+		if (strcmp(providers[i].name, name) == 0)
+			return &providers[i];
 	return NULL;
 }
 
-const char *
-prov_names(void)
+/* The i-th row, or NULL past the last: for loops over the table. */
+const struct provider *
+prov_at(size_t i)
 {
-	return "flipsnack, fliplink, flipdish, reflow, quickbutik, standard, "
-	    "generic";
+	return i < NPROVIDERS ? &providers[i] : NULL;
+}
+
+/*
+ * The names of the rows that have every one of flags (0: all rows),
+ * in table order, ", " between them, into buf (cut to fit). Returns buf.
+ */
+const char *
+prov_names(char *buf, size_t bufsz, unsigned flags)
+{
+	size_t i, n = 0;
+
+	if (bufsz == 0)
+		return buf;
+	buf[0] = '\0';
+	for (i = 0; i < NPROVIDERS && n < bufsz; i++) {
+		if ((providers[i].flags & flags) != flags)
+			continue;
+		n += (size_t)snprintf(buf + n, bufsz - n, "%s%s",
+		    n > 0 ? ", " : "", providers[i].name);
+	}
+	return buf;
 }
