@@ -1,11 +1,14 @@
 /*
  * The provider presets: which methods each platform uses, where its event
  * type, idempotency key and resource id are, and how it proves itself.
- * DESIGN.md "Providers" is the table; PROVIDERS.md has the sources. Where
- * a fact is UNCONFIRMED every documented variant is accepted.
+ * README "Connect a platform" is the table for users; each section below
+ * cites the platform's own documentation, and tests/fixtures/README.md
+ * lists the same pages beside the fixtures made from them. Where a fact
+ * is UNCONFIRMED every documented variant is accepted.
  *
- * Adding a platform means adding a normaliser (and a verifier if it
- * signs) and one row to `providers[]` at the bottom.
+ * Adding a platform means one row of `providers[]` at the bottom, with
+ * its normaliser (and a verifier and a signer if it signs), a fixture and
+ * its expected output (tests/fixtures/README.md, "Adding a platform").
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -571,7 +574,10 @@ sign_hex(const char *name, const char *secret, const void *body,
 	return 0;
 }
 
-/* ---- flipsnack: PROVIDERS.md 1 ---- */
+/*
+ * ---- flipsnack: https://developers.flipsnack.com/webhooks/orders ----
+ * (fixtures flipsnack-orders.json, flipsnack-order-help-article.json)
+ */
 
 static int
 norm_flipsnack(const struct endpoint *ep, const struct request *r,
@@ -597,7 +603,11 @@ norm_flipsnack(const struct endpoint *ep, const struct request *r,
 	return 0;
 }
 
-/* ---- fliplink: PROVIDERS.md 2, all UNCONFIRMED, so tolerant ---- */
+/*
+ * ---- fliplink: all UNCONFIRMED, so tolerant ----
+ * FlipLink publishes no payload format (https://fliplink.me/glossary/webhook
+ * names the events); fixture fliplink-lead.captured.json is synthetic.
+ */
 
 #define RESOURCE_TRIES	16	/* data.*_id names looked at */
 
@@ -648,7 +658,13 @@ norm_fliplink(const struct endpoint *ep, const struct request *r,
 	return 0;
 }
 
-/* ---- flipdish: PROVIDERS.md 3a (legacy) and 3b (v3) ---- */
+/*
+ * ---- flipdish ----
+ * Legacy: https://developers.flipdish.com/docs/using-webhooks (fixture
+ * flipdish-order.created.json); v3:
+ * https://developers.flipdish.com/v3.0/docs/webhooks-v3 (fixture
+ * flipdish-sale.created.v1.json).
+ */
 
 static const char zero_guid[] = "00000000-0000-0000-0000-000000000000";
 
@@ -705,8 +721,9 @@ norm_flipdish(const struct endpoint *ep, const struct request *r,
 			}
 	}
 	/*
-	 * A signed body with no type of its own (PROVIDERS.md 3b: some
-	 * v3 examples are bare properties) is stored, not refused, so that
+	 * A signed body with no type of its own (some of the v3 event
+	 * examples are bare properties: the event schemas linked from the
+	 * v3 page above) is stored, not refused, so that
 	 * no order is lost, but under FD_UNTYPED: the header's claim stays
 	 * in the stored headers for a person to read, and decides no hook.
 	 * Unsigned requests (legacy X-Verify-Token, or "proof": "none")
@@ -802,7 +819,11 @@ sign_flipdish(const struct endpoint *ep, const void *body, size_t len,
 	return rc == 0 ? 0 : no_memory(why);
 }
 
-/* ---- reflow: PROVIDERS.md 4 ---- */
+/*
+ * ---- reflow: https://reflowhq.com/docs/api/webhooks-integration ----
+ * (fixtures reflow-*.json; their Signature test vectors are in
+ * tests/fixtures/README.md)
+ */
 
 static int
 norm_reflow(const struct endpoint *ep, const struct request *r,
@@ -848,7 +869,10 @@ sign_reflow(const struct endpoint *ep, const void *body, size_t len,
 	return sign_hex("Signature", ep->secret, body, len, headers, why);
 }
 
-/* ---- quickbutik: PROVIDERS.md 5 ---- */
+/*
+ * ---- quickbutik: https://quickbutik.dev/webhooks/introduction ----
+ * (fixtures quickbutik-*.query)
+ */
 
 /*
  * Quickbutik documents GET with a query; its tutorial POSTs. Parameters

@@ -238,8 +238,9 @@ out:
 }
 
 /*
- * Flipdish webhooks v3: "X-Flipdish-Signature: t=<ISO-8601>,sha256=<hex>".
- * The signed message is UNCONFIRMED (PROVIDERS.md 3b): HMAC over
+ * Flipdish webhooks v3: "X-Flipdish-Signature: t=<ISO-8601>,sha256=<hex>"
+ * (https://developers.flipdish.com/v3.0/docs/webhooks-v3). The signed
+ * message is UNCONFIRMED (tests/fixtures/README.md): HMAC over
  * "<t>.<body>" is tried first, then over the body alone, and *matched
  * says which one held, so a real delivery shows which form Flipdish uses.
  *
