@@ -1,10 +1,11 @@
 /*
  * The provider presets: which methods each platform uses, where its event
  * type, idempotency key and resource id are, and how it proves itself.
- * README "Connect a platform" is the table for users; each section below
- * cites the platform's own documentation, and tests/fixtures/README.md
- * lists the same pages beside the fixtures made from them. Where a fact
- * is UNCONFIRMED every documented variant is accepted.
+ * README "What each preset reads" is the table of it, and "Connect a
+ * platform" says where each URL goes; each section below cites the
+ * platform's own documentation, and tests/fixtures/README.md lists the
+ * same pages beside the fixtures made from them. Where a fact is
+ * UNCONFIRMED every documented variant is accepted.
  *
  * Adding a platform means one row of `providers[]` at the bottom, with
  * its normaliser (and a verifier and a signer if it signs), a fixture and
@@ -512,7 +513,7 @@ first_pointer(const struct event *ev, const char *const *ptrs, char *out,
 static int
 valid_type(const char *t)
 {
-	if (*t == '\0' || strlen(t) > 128)
+	if (*t == '\0' || strlen(t) > MAX_EVENT_TYPE_LEN)
 		return 0;
 	for (; *t; t++)
 		if (!isgraph((unsigned char)*t))

@@ -201,7 +201,7 @@ verify_standard(const char *secret, const char *public_key, const char *id,
 	long long t;
 
 	if (id == NULL || ts == NULL || header == NULL ||
-	    strlen(header) > MAX_SIG_LEN || strlen(id) > 256)
+	    strlen(header) > MAX_SIG_LEN || strlen(id) > MAX_WEBHOOK_ID_LEN)
 		return STD_NONE;
 	t = hb_strtonum(ts, 0, 1LL << 40, &errstr);
 	if (errstr != NULL || t < (long long)now - CLOCK_SKEW_SECS ||

@@ -127,7 +127,7 @@ static int
 header_var(const char *line, char **vars, size_t *n)
 {
 	const char *colon = strchr(line, ':');
-	char name[128];
+	char name[HEADER_NAME_SIZE];
 	size_t i, len;
 
 	if (colon == NULL || (len = (size_t)(colon - line)) == 0 ||
