@@ -23,6 +23,8 @@
 static int
 usage(void)
 {
+	char names[512];
+
 	fprintf(stderr,
 "usage: hookbox COMMAND [ARGS]\n"
 "  init                    create or upgrade the database\n"
@@ -44,7 +46,8 @@ usage(void)
 "Sender text is printed with control bytes escaped (\\x1b for ESC); with\n"
 "--raw (show, list, rejects) it is printed as stored, but only to a file\n"
 "or a pipe, never to a terminal.\n"
-"The config is $HOOKBOX_CONF, else %s.\n", HOOKBOX_DEFAULT_CONF);
+"The config is $HOOKBOX_CONF, else %s.\n"
+"Providers: %s.\n", HOOKBOX_DEFAULT_CONF, prov_names(names, sizeof(names), 0));
 	return 2;
 }
 
