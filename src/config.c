@@ -310,8 +310,17 @@ load_hook(struct conf *c, struct hook *h, const char *pattern,
 static const char *const endpoint_keys[] = {
 	"provider", "token", "secret", "public_key", "verify_token", "hooks",
 	"dedupe_window", "type_pointer", "key_pointer", "resource_pointer",
-	"signature_header", "proof", NULL
+	"signature_header", "proof", "tolerance", "notification_url", "scheme",
+	NULL
 };
+
+/* Whether the endpoint verifies Ed25519 signatures with "public_key". */
+static int
+reads_public_key(const struct endpoint *ep)
+{
+	return (ep->provider->flags & PROV_PUBLIC_KEY) || (ep->scheme != NULL &&
+	    (ep->scheme->mac == MAC_ED25519 || ep->scheme->ed_key != NULL));
+}
 
 /*
  * Whether the endpoint's keys make a sender prove itself: a URL token
@@ -327,9 +336,9 @@ has_proof(const struct endpoint *ep)
 	if (ep->token != NULL)
 		return 1;
 	if ((f & PROV_SECRET) && ep->secret != NULL &&
-	    (!(f & PROV_SIG_HEADER) || ep->signature_header != NULL))
+	    (!(f & PROV_SIG_HEADER) || ep->scheme != NULL))
 		return 1;
-	return ((f & PROV_PUBLIC_KEY) && ep->public_key != NULL) ||
+	return (reads_public_key(ep) && ep->public_key != NULL) ||
 	    ((f & PROV_VERIFY_TOKEN) && ep->verify_token != NULL);
 }
 
@@ -392,7 +401,7 @@ check_prov_keys(const struct endpoint *ep, const char *path, struct buf *err)
 	int bad = 0;
 
 	if ((f & PROV_SIGNED) && ep->secret == NULL &&
-	    (!(f & PROV_PUBLIC_KEY) || ep->public_key == NULL)) {
+	    (!reads_public_key(ep) || ep->public_key == NULL)) {
 		snprintf(where, sizeof(where), "%ssecret", path);
 		conf_error(err, where, "is missing: %s webhooks are signed, "
 		    "paste the signing secret%s here%s", ep->provider->name,
@@ -400,20 +409,30 @@ check_prov_keys(const struct endpoint *ep, const char *path, struct buf *err)
 		    ", or the public key (whpk_...) as public_key" : "");
 		bad = -1;
 	}
-	if ((f & PROV_WHSEC) && ep->secret != NULL &&
-	    verify_std_secret(ep->secret, key, &n) == -1) {
+	/*
+	 * A secret that can make no key under the endpoint's scheme (a
+	 * whsec_ one that is not base64), or a public key pasted as the
+	 * secret, would answer 401 to every genuine request, or sign with
+	 * less than it seems: an error naming it, and the receiver answers
+	 * 503 until it is fixed.
+	 */
+	if (ep->secret != NULL && strncmp(ep->secret, "whpk_", 5) == 0) {
 		snprintf(where, sizeof(where), "%ssecret", path);
-		if (strncmp(ep->secret, "whpk_", 5) == 0)
-			conf_error(err, where, "is a public key: put it in "
-			    "public_key");
-		else
-			conf_error(err, where, "must be whsec_ and the base64 "
-			    "of the secret, as the sender shows it (1 to %d "
-			    "bytes)", STD_SECRET_MAX);
+		conf_error(err, where, "%s", reads_public_key(ep) ? "is a "
+		    "public key: put it in public_key" : "is a public key "
+		    "(whpk_...), not a signing secret: paste the secret the "
+		    "sender shows");
+		bad = -1;
+	} else if (ep->secret != NULL && ep->scheme != NULL &&
+	    scheme_key(ep->scheme, ep->secret, key, &n) == NULL) {
+		snprintf(where, sizeof(where), "%ssecret", path);
+		conf_error(err, where, "must be whsec_ and the base64 "
+		    "of the secret, as the sender shows it (1 to %d "
+		    "bytes)", STD_SECRET_MAX);
 		bad = -1;
 	}
 	sodium_memzero(key, sizeof(key));
-	if ((f & PROV_PUBLIC_KEY) && ep->public_key != NULL &&
+	if (reads_public_key(ep) && ep->public_key != NULL &&
 	    verify_std_public_key(ep->public_key, pk) == -1) {
 		snprintf(where, sizeof(where), "%spublic_key", path);
 		conf_error(err, where, "%s", strncmp(ep->public_key, "whsk_",
@@ -423,10 +442,11 @@ check_prov_keys(const struct endpoint *ep, const char *path, struct buf *err)
 		    "public key");
 		bad = -1;
 	}
-	if (!(f & PROV_PUBLIC_KEY) && ep->public_key != NULL) {
+	if (!reads_public_key(ep) && ep->public_key != NULL) {
 		snprintf(where, sizeof(where), "%spublic_key", path);
 		conf_error(err, where, "only the %s provider verifies "
-		    "signatures with a public key (v1a)",
+		    "signatures with a public key (v1a), and generic with an "
+		    "ed25519 \"scheme\"",
 		    prov_names(names, sizeof(names), PROV_PUBLIC_KEY));
 		bad = -1;
 	}
@@ -454,6 +474,345 @@ get_proof(struct json_object *obj, const char *path, struct endpoint *ep,
 	}
 	ep->proof_none = 1;
 	return 0;
+}
+
+/* A string made here, kept as long as the conf. Returns it, or NULL. */
+static const char *
+keep(struct conf *c, const char *text)
+{
+	struct json_object *o = json_object_new_string(text);
+
+	if (o == NULL || json_object_array_add(c->owned, o) != 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return json_object_get_string(o);
+}
+
+/* A header's name, as "X-Signature": letters, digits and '-'. */
+static int
+valid_header_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= HEADER_NAME_SIZE)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-')
+			return 0;
+	return 1;
+}
+
+/* name in lower case, kept with the conf (headers are matched so). */
+static const char *
+keep_lower(struct conf *c, const char *name)
+{
+	char low[HEADER_NAME_SIZE];
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < sizeof(low); i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	low[i] = '\0';
+	return keep(c, low);
+}
+
+/*
+ * One of a closed set of words at key of obj, into *out (its index);
+ * absent leaves *out. Returns 0, or -1 after recording an error.
+ */
+static int
+get_word(struct json_object *obj, const char *key, const char *path,
+    const char *const *words, int *out, struct buf *err)
+{
+	const char *v = NULL;
+	char where[320];
+	struct buf list = { 0 };
+	int i;
+
+	if (get_str(obj, key, path, &v, err) == -1)
+		return -1;
+	if (v == NULL)
+		return 0;
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(v, words[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	for (i = 0; words[i] != NULL; i++)
+		buf_printf(&list, "%s\"%s\"", i > 0 ? ", " : "", words[i]);
+	snprintf(where, sizeof(where), "%s%s", path, key);
+	conf_error(err, where, "must be one of %s", list.data);
+	buf_free(&list);
+	return -1;
+}
+
+static const char *const scheme_keys[] = {
+	"header", "split", "separator", "prefix", "timestamp_key",
+	"signature_key", "timestamp_header", "id_header", "signed", "mac",
+	"encoding", "secret_form", "timestamp", NULL
+};
+
+/*
+ * generic's "scheme" spelt out (README "Signature schemes"): an object
+ * that makes a row of the same table the presets use, owned by the
+ * endpoint. Returns 0, or -1 after recording the errors.
+ */
+static int
+load_own_scheme(struct conf *c, struct endpoint *ep, struct json_object *obj,
+    const char *path, struct buf *err)
+{
+	static const char *const splits[] = { "whole", "pairs", "tagged",
+	    NULL };
+	static const char *const macs[] = { "hmac-sha256", "ed25519", NULL };
+	static const char *const encs[] = { "hex", "base64", NULL };
+	static const char *const forms[] = { "raw", "whsec", NULL };
+	static const char *const times[] = { "unix", "iso8601", NULL };
+	struct scheme *s;
+	const char *header = NULL, *sep = NULL, *p;
+	char where[400], proof[96];
+	int split = SPLIT_WHOLE, mac = MAC_HMAC_SHA256, enc = ENC_HEX;
+	int form = KEY_RAW, tm = TIME_UNIX, bad = 0;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return -1;
+	ep->own_scheme = s;
+	snprintf(where, sizeof(where), "%sscheme.", path);
+	if (check_keys(obj, where, scheme_keys, err) == -1)
+		bad = -1;
+	if (get_str(obj, "header", where, &header, err) == -1 ||
+	    get_str(obj, "separator", where, &sep, err) == -1 ||
+	    get_str(obj, "prefix", where, &s->prefix, err) == -1 ||
+	    get_str(obj, "timestamp_key", where, &s->t_key, err) == -1 ||
+	    get_str(obj, "signature_key", where, &s->sig_key, err) == -1 ||
+	    get_str(obj, "timestamp_header", where, &s->t_header, err) == -1 ||
+	    get_str(obj, "id_header", where, &s->id_header, err) == -1 ||
+	    get_str(obj, "signed", where, &s->signed_text, err) == -1 ||
+	    get_word(obj, "split", where, splits, &split, err) == -1 ||
+	    get_word(obj, "mac", where, macs, &mac, err) == -1 ||
+	    get_word(obj, "encoding", where, encs, &enc, err) == -1 ||
+	    get_word(obj, "secret_form", where, forms, &form, err) == -1 ||
+	    get_word(obj, "timestamp", where, times, &tm, err) == -1)
+		bad = -1;
+	s->name = ep->name;
+	s->split = (enum sig_split)split;
+	s->mac = (enum sig_mac)mac;
+	s->enc = (enum sig_enc)enc;
+	s->key = (enum sig_key)form;
+	s->time = (enum sig_time)tm;
+	s->sep = s->split == SPLIT_TAGGED ? ' ' : ',';
+	if (s->signed_text == NULL)
+		s->signed_text = "{body}";
+	if (header == NULL || !valid_header_name(header)) {
+		snprintf(where, sizeof(where), "%sscheme.header", path);
+		conf_error(err, where, "%s", header == NULL ? "is missing (the "
+		    "header that carries the signature)" : "must be a "
+		    "header's name: letters, digits and '-'");
+		bad = -1;
+	} else
+		s->header = keep_lower(c, header);
+	if (sep != NULL && (strlen(sep) != 1 || isalnum((unsigned char)*sep) ||
+	    *sep == '=')) {
+		snprintf(where, sizeof(where), "%sscheme.separator", path);
+		conf_error(err, where, "must be one character that is no "
+		    "letter, digit or '='");
+		bad = -1;
+	} else if (sep != NULL)
+		s->sep = *sep;
+	if (s->split != SPLIT_WHOLE && s->sig_key == NULL) {
+		snprintf(where, sizeof(where), "%sscheme.signature_key", path);
+		conf_error(err, where, "is missing: the key (\"pairs\") or "
+		    "tag (\"tagged\") before each signature, as \"v1\"");
+		bad = -1;
+	}
+	if (s->t_key != NULL && s->split != SPLIT_PAIRS) {
+		snprintf(where, sizeof(where), "%sscheme.timestamp_key", path);
+		conf_error(err, where, "is read only with \"split\": "
+		    "\"pairs\"");
+		bad = -1;
+	}
+	if (s->t_header != NULL && !valid_header_name(s->t_header)) {
+		snprintf(where, sizeof(where), "%sscheme.timestamp_header",
+		    path);
+		conf_error(err, where, "must be a header's name");
+		bad = -1;
+	} else if (s->t_header != NULL)
+		s->t_header = keep_lower(c, s->t_header);
+	if (s->id_header != NULL && !valid_header_name(s->id_header)) {
+		snprintf(where, sizeof(where), "%sscheme.id_header", path);
+		conf_error(err, where, "must be a header's name");
+		bad = -1;
+	} else if (s->id_header != NULL)
+		s->id_header = keep_lower(c, s->id_header);
+	/* The template: {t}, {id}, {url} and {body}, each with its source. */
+	snprintf(where, sizeof(where), "%sscheme.signed", path);
+	for (p = s->signed_text; (p = strchr(p, '{')) != NULL; p++)
+		if (strncmp(p, "{t}", 3) != 0 && strncmp(p, "{id}", 4) != 0 &&
+		    strncmp(p, "{url}", 5) != 0 &&
+		    strncmp(p, "{body}", 6) != 0) {
+			conf_error(err, where, "knows only {t}, {id}, {url} "
+			    "and {body}");
+			bad = -1;
+			break;
+		}
+	if (!scheme_has(s, "{body}")) {
+		conf_error(err, where, "must hold {body}");
+		bad = -1;
+	}
+	if (scheme_has(s, "{t}") && s->t_key == NULL && s->t_header == NULL) {
+		conf_error(err, where, "holds {t}: say where it is, "
+		    "\"timestamp_key\" or \"timestamp_header\"");
+		bad = -1;
+	}
+	if (scheme_has(s, "{id}") && s->id_header == NULL) {
+		conf_error(err, where, "holds {id}: say where it is, "
+		    "\"id_header\"");
+		bad = -1;
+	}
+	snprintf(proof, sizeof(proof), "%s %.48s", s->mac == MAC_ED25519 ?
+	    "ed25519" : "hmac", s->header != NULL ? s->header : "");
+	if ((s->proof = keep(c, proof)) == NULL)
+		bad = -1;
+	ep->scheme = s;
+	return bad;
+}
+
+/*
+ * The scheme that verifies the endpoint: its row's, or for generic a
+ * row named by "scheme", one spelt out there, or the HMAC of the body in
+ * "signature_header". With a named row, "signature_header" renames its
+ * header. Returns 0, or -1 after recording the errors.
+ */
+static int
+load_scheme(struct conf *c, struct endpoint *ep, struct json_object *obj,
+    const char *path, struct buf *err)
+{
+	struct json_object *v;
+	const struct scheme *row;
+	char where[320];
+
+	snprintf(where, sizeof(where), "%sscheme", path);
+	ep->scheme = ep->provider->scheme;
+	if (!json_object_object_get_ex(obj, "scheme", &v)) {
+		if (ep->signature_header != NULL &&
+		    (ep->provider->flags & PROV_SIG_HEADER))
+			ep->scheme = &schemes[SCH_HMAC];
+		return 0;
+	}
+	if (!(ep->provider->flags & PROV_SCHEME)) {
+		conf_error(err, where, "only generic endpoints take a scheme; "
+		    "%s has its own", ep->provider->name);
+		return -1;
+	}
+	if (json_object_is_type(v, json_type_object)) {
+		if (ep->signature_header != NULL) {
+			snprintf(where, sizeof(where), "%ssignature_header",
+			    path);
+			conf_error(err, where, "name the header in the "
+			    "scheme's \"header\" instead");
+			return -1;
+		}
+		return load_own_scheme(c, ep, v, path, err);
+	}
+	if (!json_object_is_type(v, json_type_string) ||
+	    (row = scheme_find(json_object_get_string(v))) == NULL) {
+		struct buf names = { 0 };
+		size_t i;
+
+		for (i = 0; i < SCH__MAX; i++)
+			if (!schemes[i].internal)
+				buf_printf(&names, "%s\"%s\"", names.len ? ", " :
+				    "", schemes[i].name);
+		conf_error(err, where, "must be a scheme's name (%s) or an "
+		    "object that spells one out", names.data);
+		buf_free(&names);
+		return -1;
+	}
+	ep->scheme = row;
+	if (row->header == NULL && ep->signature_header == NULL) {
+		snprintf(where, sizeof(where), "%ssignature_header", path);
+		conf_error(err, where, "is missing: the %s scheme reads the "
+		    "header it names", row->name);
+		return -1;
+	}
+	if (row->header != NULL && ep->signature_header != NULL) {
+		struct scheme *s;
+
+		if (!valid_header_name(ep->signature_header)) {
+			snprintf(where, sizeof(where), "%ssignature_header",
+			    path);
+			conf_error(err, where, "must be a header's name");
+			return -1;
+		}
+		if ((s = malloc(sizeof(*s))) == NULL)
+			return -1;
+		*s = *row;
+		s->header = keep_lower(c, ep->signature_header);
+		s->header_alt = NULL;
+		ep->own_scheme = s;
+		ep->scheme = s;
+	}
+	return 0;
+}
+
+/*
+ * "tolerance" where a timestamp is signed, and "notification_url" where
+ * the URL is: required by the rows that sign it (Square), refused
+ * elsewhere. The URL must be the one entered in the platform, as it is:
+ * it is never taken from a request. Returns 0, or -1 after errors.
+ */
+static int
+load_time_and_url(struct endpoint *ep, struct json_object *obj,
+    const char *path, struct buf *err)
+{
+	const struct scheme *s = ep->scheme;
+	char where[320];
+	long long v = TOLERANCE_DEFAULT;
+	const char *u;
+	int bad = 0;
+
+	if (get_int(obj, "tolerance", path, TOLERANCE_MIN, TOLERANCE_MAX, &v,
+	    err) == -1)
+		bad = -1;
+	ep->tolerance = (int)v;
+	if (json_object_object_get_ex(obj, "tolerance", NULL) &&
+	    (s == NULL || !scheme_has(s, "{t}"))) {
+		snprintf(where, sizeof(where), "%stolerance", path);
+		conf_error(err, where, "only a scheme that signs a timestamp "
+		    "reads it (stripe, paddle, standard, flipdish, or a "
+		    "generic scheme with {t})");
+		bad = -1;
+	}
+	if (get_str(obj, "notification_url", path, &ep->notification_url,
+	    err) == -1)
+		return -1;
+	snprintf(where, sizeof(where), "%snotification_url", path);
+	if (s != NULL && scheme_has(s, "{url}") && ep->notification_url == NULL &&
+	    (ep->secret != NULL || (ep->provider->flags & PROV_URL))) {
+		conf_error(err, where, "is missing: %s signs the URL its "
+		    "notifications go to; paste it exactly as entered there",
+		    ep->provider->name);
+		bad = -1;
+	} else if (ep->notification_url != NULL &&
+	    (s == NULL || !scheme_has(s, "{url}"))) {
+		conf_error(err, where, "only a scheme that signs the URL reads "
+		    "it (square, or a generic scheme with {url})");
+		bad = -1;
+	} else if ((u = ep->notification_url) != NULL) {
+		size_t i, n = strlen(u);
+		int ok = n <= MAX_URL_LEN && (strncmp(u, "https://", 8) == 0 ||
+		    strncmp(u, "http://", 7) == 0);
+
+		for (i = 0; ok && i < n; i++)
+			if (!isgraph((unsigned char)u[i]))
+				ok = 0;
+		if (!ok) {
+			conf_error(err, where, "must be the whole https:// URL "
+			    "(at most %d characters, no spaces), exactly as "
+			    "entered in the platform", MAX_URL_LEN);
+			bad = -1;
+		}
+	}
+	return bad;
 }
 
 static int
@@ -526,12 +885,24 @@ load_endpoint(struct conf *c, struct endpoint *ep, const char *name,
 		bad = -1;
 	ep->dedupe_window = (int)v;
 
+	if (ep->provider != NULL && (load_scheme(c, ep, obj, path,
+	    err) == -1 || load_time_and_url(ep, obj, path, err) == -1))
+		bad = -1;
 	if (ep->provider != NULL && check_prov_keys(ep, path, err) == -1)
 		bad = -1;
 	if (ep->signature_header != NULL && ep->secret == NULL) {
 		snprintf(where, sizeof(where), "%ssecret", path);
 		conf_error(err, where, "is missing: signature_header needs "
 		    "the signing secret");
+		bad = -1;
+	} else if (ep->provider != NULL && ep->scheme != NULL &&
+	    (ep->provider->flags & PROV_SCHEME) &&
+	    (ep->scheme->mac == MAC_ED25519 ? ep->public_key == NULL :
+	    ep->secret == NULL && (ep->scheme->ed_key == NULL ||
+	    ep->public_key == NULL))) {
+		snprintf(where, sizeof(where), "%s%s", path,
+		    ep->scheme->mac == MAC_ED25519 ? "public_key" : "secret");
+		conf_error(err, where, "is missing: the scheme needs it");
 		bad = -1;
 	}
 
@@ -754,6 +1125,7 @@ conf_free(struct conf *c)
 	if (c == NULL)
 		return;
 	for (i = 0; i < c->nendpoints; i++) {
+		free(c->endpoints[i].own_scheme);
 		for (j = 0; j < c->endpoints[i].nhooks; j++)
 			free(c->endpoints[i].hooks[j].argv);
 		free(c->endpoints[i].hooks);

@@ -66,6 +66,15 @@
 /* endpoints.NAME.token: 1 to MAX_TOKEN_LEN URL-safe characters. */
 #define MAX_TOKEN_LEN		256
 #define MIN_TOKEN_LEN		16		/* `check` warns about shorter */
+#define MIN_SECRET_LEN		24		/* a secret's bytes: `check` warns
+						   about shorter */
+/* endpoints.NAME.tolerance: seconds a signed timestamp may be from now,
+   either way (schemes whose signed text holds {t}). */
+#define TOLERANCE_DEFAULT	300
+#define TOLERANCE_MIN		1
+#define TOLERANCE_MAX		86400
+/* endpoints.NAME.notification_url: Square's signed URL, as entered. */
+#define MAX_URL_LEN		2048
 #define MAX_NAME_LEN		64		/* endpoint names; the script's name */
 
 /* A request. */
@@ -83,7 +92,8 @@
 #define MAX_FIELD_LEN		512		/* event type, key, resource id, + NUL */
 #define MAX_EVENT_TYPE_LEN	128		/* but an event type at most this */
 #define MAX_WEBHOOK_ID_LEN	256		/* Standard Webhooks' webhook-id */
-#define CLOCK_SKEW_SECS		300		/* signed timestamps, either way */
+#define CLOCK_SKEW_SECS		TOLERANCE_DEFAULT /* signed timestamps, either
+						   way, unless "tolerance" */
 
 /* What is kept, and how hookbox answers and runs hooks. */
 #define REJECTS_CAP		1000		/* rows kept in `rejects` */
@@ -158,6 +168,11 @@ struct endpoint {
 	const char	*key_pointer;
 	const char	*resource_pointer;
 	const char	*signature_header;
+	const char	*notification_url; /* square: part of the signed text */
+	const struct scheme *scheme;	/* what verifies it: its row's, or
+					   generic's "scheme" (or NULL) */
+	struct scheme	*own_scheme;	/* generic's spelt-out scheme: owned */
+	int		 tolerance;	/* seconds, for a signed timestamp */
 	int		 proof_none;	/* "proof": "none": open on purpose */
 	int		 dedupe_window;
 	struct hook	*hooks;
@@ -215,6 +230,7 @@ enum outcome {
 	OUT_NONE,		/* not decided yet */
 	OUT_ACCEPTED,		/* 200 accepted */
 	OUT_DUPLICATE,		/* 200 duplicate */
+	OUT_PING,		/* 200 ping: a platform's test, not stored */
 	OUT_BAD_REQUEST,	/* 400 */
 	OUT_UNAUTHORIZED,	/* 401 */
 	OUT_NOT_FOUND,		/* 404 */
@@ -241,6 +257,8 @@ struct event {
 	char		 key[MAX_FIELD_LEN];
 	char		 resource[MAX_FIELD_LEN];
 	int		 windowed;	/* id-less: dedupe within a window */
+	int		 body_signed;	/* a verify proved the body by a MAC
+					   or a signature (not a token) */
 	char		 proof[64];	/* how the sender proved itself */
 	/* Where fields are read, in this order; NULL when not there. */
 	const char	*query;		/* the query's name=value pairs */
@@ -264,6 +282,20 @@ struct event {
 #define PROV_VERIFY_TOKEN 0x10	/* "verify_token" (a static header) proves one */
 #define PROV_SIG_HEADER	0x20	/* "secret" proves only with the
 				   "signature_header" that carries its MAC */
+#define PROV_URL	0x40	/* "notification_url" is part of the signed
+				   text: required (Square) */
+#define PROV_SCHEME	0x80	/* "scheme" names or spells one (generic) */
+/*
+ * Where a row reads a field (struct provider's type_from, key_from,
+ * resource_from): each source a JSON pointer ("/data/id") or, not
+ * starting with '/', a header's name in lower case; the first that
+ * yields wins.
+ */
+#define READ_ACTION	0x01	/* the type, then "." and the body's
+				   "action" when it has one (GitHub) */
+#define READ_KEY_HASH	0x02	/* the key, then ":" and the SHA-256 of
+				   the body (WooCommerce's delivery id is
+				   not unique) */
 struct provider {
 	const char	*name;
 	unsigned	 methods;	/* 1 << REQ_GET | 1 << REQ_POST */
@@ -271,6 +303,12 @@ struct provider {
 	unsigned	 flags;		/* PROV_* */
 	const char	*proof_hint;	/* for a config error: what proves a
 					   sender besides a URL token, or NULL */
+	const struct scheme *scheme;	/* how its senders sign, or NULL */
+	/* Where norm_row() reads the fields (READ_* above), or NULL. */
+	const char *const *type_from;
+	const char *const *key_from;
+	const char *const *resource_from;
+	unsigned	 read;		/* READ_* */
 	/*
 	 * Each callback gets the endpoint, and through ep->provider its
 	 * own row, so that rows which differ only in data (a header's
@@ -297,17 +335,84 @@ struct provider {
 const struct provider *prov_find(const char *);
 const struct provider *prov_at(size_t);
 const char	*prov_names(char *, size_t, unsigned);
+
 struct json_object *prov_query_object(const char *, struct answer *);
 void		 prov_event_free(struct event *);
 
 /* verify.c */
 #define QUERY_TOKEN	"token"	/* the query parameter of the URL token */
+#define STD_SECRET_MAX	256	/* bytes of a secret, decoded (whsec_) or
+				   as given */
+/*
+ * A signature scheme, as data (README "Signature schemes"): which header
+ * carries the proof and how it splits, what is signed (a template over
+ * {t}, {id}, {url} and {body}), the MAC and its encoding, and the secret's
+ * form. verify_scheme() runs any row; the rows are providers.c's.
+ */
+enum sig_split {
+	SPLIT_WHOLE,		/* "<prefix><sig>", several split by sep */
+	SPLIT_PAIRS,		/* "t=<t>,v1=<sig>,v1=<sig>" (sep, '=') */
+	SPLIT_TAGGED		/* "v1,<sig> v1a,<sig>" (sep, ',') */
+};
+enum sig_mac { MAC_HMAC_SHA256, MAC_ED25519 };
+enum sig_enc { ENC_HEX, ENC_BASE64, ENC_HEX_OR_BASE64 };
+enum sig_key { KEY_RAW, KEY_WHSEC };
+enum sig_time { TIME_UNIX, TIME_ISO8601 };
+struct scheme {
+	const char	*name;		/* "stripe": generic's "scheme" */
+	const char	*header;	/* lower case; NULL: signature_header */
+	const char	*header_alt;	/* read when header is absent */
+	enum sig_split	 split;
+	char		 sep;		/* between entries */
+	const char	*prefix;	/* WHOLE: may precede each entry */
+	const char	*t_key;		/* PAIRS: the timestamp's key */
+	const char	*sig_key;	/* PAIRS: a MAC's key; TAGGED: its tag */
+	const char	*ed_key;	/* TAGGED: an Ed25519 signature's tag */
+	const char	*t_header;	/* {t} from a header (Standard) */
+	const char	*t_header_alt;
+	const char	*id_header;	/* {id} from a header (Standard) */
+	const char	*id_header_alt;
+	const char	*signed_text;	/* "{t}.{body}" */
+	enum sig_mac	 mac;		/* of sig_key's entries */
+	enum sig_enc	 enc;
+	enum sig_key	 key;
+	enum sig_time	 time;
+	const char	*proof;		/* stored as the event's proof */
+	const char	*proof_ed;	/* ... when ed_key's entry matched */
+	int		 internal;	/* not a name generic's "scheme" takes */
+};
+/* What a request offers a scheme: its headers' values, body and clock. */
+struct sig_input {
+	const char	*sig;		/* the signature header's value */
+	const char	*t;		/* t_header's value */
+	const char	*id;		/* id_header's value */
+	const char	*url;		/* the endpoint's notification_url */
+	const void	*body;
+	size_t		 len;
+	time_t		 now;
+	int		 tolerance;	/* seconds either way, for {t} */
+};
+enum sig_result { SIG_NONE = 0, SIG_MAC, SIG_ED25519 };
+/* The rows (verify.c): generic's "scheme" names one, a preset points at one. */
+enum scheme_id {
+	SCH_HMAC, SCH_REFLOW, SCH_STANDARD, SCH_FLIPDISH, SCH_FLIPDISH_BODY,
+	SCH_WOOCOMMERCE, SCH_SHOPIFY, SCH_STRIPE, SCH_PADDLE, SCH_SQUARE,
+	SCH_GITHUB, SCH_MOLLIE, SCH__MAX
+};
+extern const struct scheme schemes[SCH__MAX];
+const struct scheme *scheme_find(const char *);
+int	 scheme_has(const struct scheme *, const char *);
+const unsigned char *scheme_key(const struct scheme *, const char *,
+	    unsigned char [STD_SECRET_MAX], size_t *);
+int	 scheme_message(const struct scheme *, const char *, const char *,
+	    const char *, const void *, size_t, struct buf *);
+enum sig_result verify_scheme(const struct scheme *, const char *,
+	    const char *, const struct sig_input *);
 int	 verify_token(const struct endpoint *, const struct request *,
 	    struct answer *);
 int	 verify_hmac_hex(const char *, const void *, size_t, const char *);
 /* Which Standard Webhooks entry proved a request. */
 enum std_proof { STD_NONE = 0, STD_V1, STD_V1A };
-#define STD_SECRET_MAX	256	/* bytes of a decoded whsec_ secret */
 int	 verify_std_secret(const char *, unsigned char [STD_SECRET_MAX],
 	    size_t *);
 int	 verify_std_public_key(const char *, unsigned char [32]);
@@ -323,6 +428,8 @@ enum std_proof verify_standard(const char *, const char *, const char *,
 #define FD_PROOF_BODY	FD_PROOF_SIGNED "hmac(body), freshness unproven"
 int	 verify_flipdish(const char *, const char *, const void *, size_t,
 	    time_t, const char **);
+int	 verify_flipdish_tol(const char *, const char *, const void *, size_t,
+	    time_t, int, const char **);
 int	 verify_path_token(const struct request *, const char *);
 
 /* store.c */

@@ -23,6 +23,13 @@
 
 #include "hookbox.h"
 
+/* The tolerance of the endpoint's signed timestamps, in seconds. */
+static int
+tolerance(const struct endpoint *ep)
+{
+	return ep->tolerance > 0 ? ep->tolerance : TOLERANCE_DEFAULT;
+}
+
 static int
 json_ws(char c)
 {
@@ -173,6 +180,25 @@ json_body(const struct request *r, struct event *ev, struct answer *a)
 		answer_set(a, OUT_BAD_REQUEST, "the body is not valid JSON: "
 		    "%s, at byte %zu", json_tokener_error_desc(e), at);
 	return -1;
+}
+
+/*
+ * json_body(), except that a body a signature proved may be empty (only
+ * white space): it is stored with no fields read (type_or_untyped).
+ */
+static int
+signed_json_body(const struct request *r, struct event *ev,
+    struct answer *a)
+{
+	size_t i;
+
+	if (ev->body_signed) {
+		for (i = 0; i < r->body.len && json_ws(r->body.data[i]); i++)
+			;
+		if (i == r->body.len)
+			return 0;
+	}
+	return json_body(r, ev, a);
 }
 
 /* Releases what normalising kept: the body's tree. */
@@ -531,6 +557,29 @@ need_type(struct event *ev, struct answer *a, const char *where)
 	return -1;
 }
 
+/*
+ * The one fallback type (README "What each preset reads"): a request
+ * whose body a signature proved is stored even when it names no type
+ * hookbox can read, as "<provider>.untyped", so that no order is lost
+ * and a sender that proved itself is not made to retry and give up.
+ * Only a `*` or "<provider>.*" hook runs for it. An unsigned request has
+ * nothing proven to keep: where, else, says what is missing (a 400).
+ */
+static int
+type_or_untyped(const struct endpoint *ep, struct event *ev,
+    struct answer *a, const char *where)
+{
+	if (ev->type[0] != '\0' && valid_type(ev->type))
+		return 0;
+	if (ev->body_signed) {
+		snprintf(ev->type, sizeof(ev->type), "%s.untyped",
+		    ep->provider->name);
+		return 0;
+	}
+	ev->type[0] = '\0';
+	return need_type(ev, a, where);
+}
+
 /* SHA-256 of the body, hex: the key of events that carry no id. */
 static int
 body_key(struct event *ev, const char *prefix, const struct request *r)
@@ -555,24 +604,6 @@ no_memory(struct buf *why)
 {
 	buf_addstr(why, "out of memory");
 	return -1;
-}
-
-/*
- * The header "<name>: <hex HMAC-SHA256 of the body>", as Reflow and a
- * generic sender sign (verify_hmac_hex reads it).
- */
-static int
-sign_hex(const char *name, const char *secret, const void *body,
-    size_t len, struct buf *headers, struct buf *why)
-{
-	unsigned char mac[32];
-	char hex[65];
-
-	hb_hmac_sha256(mac, secret, strlen(secret), body, len);
-	sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
-	if (buf_printf(headers, "%s: %s\n", name, hex) == -1)
-		return no_memory(why);
-	return 0;
 }
 
 /*
@@ -669,9 +700,6 @@ norm_fliplink(const struct endpoint *ep, const struct request *r,
 
 static const char zero_guid[] = "00000000-0000-0000-0000-000000000000";
 
-/* The type of a signed body that names none (see norm_flipdish). */
-#define FD_UNTYPED	"flipdish.untyped"
-
 static int
 norm_flipdish(const struct endpoint *ep, const struct request *r,
     struct event *ev, struct answer *a)
@@ -698,8 +726,7 @@ norm_flipdish(const struct endpoint *ep, const struct request *r,
 	int is_signed;
 	size_t i;
 
-	(void)ep;
-	if (json_body(r, ev, a) == -1)
+	if (signed_json_body(r, ev, a) == -1)
 		return -1;
 	/*
 	 * verify_flipdish_req() ran first. An X-Flipdish-Signature covers
@@ -725,19 +752,15 @@ norm_flipdish(const struct endpoint *ep, const struct request *r,
 	 * A signed body with no type of its own (some of the v3 event
 	 * examples are bare properties: the event schemas linked from the
 	 * v3 page above) is stored, not refused, so that
-	 * no order is lost, but under FD_UNTYPED: the header's claim stays
+	 * no order is lost, but as flipdish.untyped (type_or_untyped): the header's claim stays
 	 * in the stored headers for a person to read, and decides no hook.
 	 * Unsigned requests (legacy X-Verify-Token, or "proof": "none")
 	 * have nothing signed to prefer, so the header may fill the gap.
 	 */
-	if (ev->type[0] == '\0') {
-		if (is_signed)
-			snprintf(ev->type, sizeof(ev->type), "%s", FD_UNTYPED);
-		else if (h != NULL && *h != '\0')
-			snprintf(ev->type, sizeof(ev->type), "%s", h);
-	}
-	if (need_type(ev, a, "detail-type or EventName in the body, or "
-	    "X-Flipdish-Event-Type on an unsigned request") == -1)
+	if (ev->type[0] == '\0' && !is_signed && h != NULL && *h != '\0')
+		snprintf(ev->type, sizeof(ev->type), "%s", h);
+	if (type_or_untyped(ep, ev, a, "detail-type or EventName in the "
+	    "body, or X-Flipdish-Event-Type on an unsigned request") == -1)
 		return -1;
 	/*
 	 * The key: the body's own event id, else a SHA-256. Signed, of the
@@ -763,14 +786,15 @@ verify_flipdish_req(const struct endpoint *ep, const struct request *r,
 	const char *matched;
 
 	if (ep->secret != NULL && sig != NULL) {
-		if (verify_flipdish(ep->secret, sig, r->body.data, r->body.len,
-		    now, &matched)) {
+		if (verify_flipdish_tol(ep->secret, sig, r->body.data,
+		    r->body.len, now, tolerance(ep), &matched)) {
 			snprintf(ev->proof, sizeof(ev->proof), "%s", matched);
+			ev->body_signed = 1;
 			return 0;
 		}
 		answer_set(a, OUT_UNAUTHORIZED, "X-Flipdish-Signature does not "
 		    "match the body, or its t= is more than %d s from now",
-		    CLOCK_SKEW_SECS);
+		    tolerance(ep));
 		return -1;
 	}
 	/* The config makes verify_token non-empty; lengths are no secret. */
@@ -790,34 +814,287 @@ verify_flipdish_req(const struct endpoint *ep, const struct request *r,
 }
 
 /*
- * Signs as Flipdish v3 does, in the form that proves freshness too:
- * t=<ISO-8601 now>, HMAC over "<t>.<body>" (verify_flipdish). A legacy
- * endpoint (verify_token alone) has nothing to sign with: its token is
- * a header the sender adds.
+ * ---- the rows' own readers: schemes and sources as data ----
+ */
+
+/* A header by a name as the config or a row gives it (any case). */
+static const char *
+header_named(const struct request *r, const char *name)
+{
+	char low[HEADER_NAME_SIZE];
+	size_t i;
+
+	if (name == NULL || strlen(name) >= sizeof(low))
+		return NULL;
+	for (i = 0; name[i] != '\0'; i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	low[i] = '\0';
+	return req_header(r, low);
+}
+
+static const char *
+header_or_alt(const struct request *r, const char *name, const char *alt)
+{
+	const char *v = header_named(r, name);
+
+	return v != NULL || alt == NULL ? v : header_named(r, alt);
+}
+
+/* The signature header's name: the row's, else the endpoint's own. */
+static const char *
+sig_header_name(const struct endpoint *ep, const struct scheme *s)
+{
+	return s->header != NULL ? s->header : ep->signature_header;
+}
+
+/*
+ * Where a source (a row's or the config's) reads a field: a JSON pointer
+ * into the body (or a query's or form's parameter, field()), or, not
+ * starting with '/', a header. The same checks hold for both: not empty,
+ * shorter than out, no control byte, valid UTF-8. Returns 0, or -1
+ * leaving out as it was.
  */
 static int
-sign_flipdish(const struct endpoint *ep, const void *body, size_t len,
+source(const struct event *ev, const struct request *r, const char *src,
+    char *out, size_t outsz)
+{
+	const char *v;
+	size_t n;
+
+	if (*src == '/')
+		return field(ev, src, out, outsz);
+	if ((v = header_named(r, src)) == NULL || (n = strlen(v)) == 0 ||
+	    n >= outsz || n >= MAX_FIELD_LEN || !plain_text(v, n))
+		return -1;
+	memcpy(out, v, n + 1);
+	return 0;
+}
+
+/* The first source of a NULL-terminated list that yields a value. */
+static int
+first_source(const struct event *ev, const struct request *r,
+    const char *const *srcs, char *out, size_t outsz)
+{
+	for (; srcs != NULL && *srcs != NULL; srcs++)
+		if (source(ev, r, *srcs, out, outsz) == 0)
+			return 0;
+	return -1;
+}
+
+/* What a request offers the endpoint's scheme. */
+static void
+sig_input(const struct endpoint *ep, const struct scheme *s,
+    const struct request *r, time_t now, struct sig_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->sig = header_or_alt(r, sig_header_name(ep, s), s->header_alt);
+	if (s->t_header != NULL)
+		in->t = header_or_alt(r, s->t_header, s->t_header_alt);
+	if (s->id_header != NULL)
+		in->id = header_or_alt(r, s->id_header, s->id_header_alt);
+	in->url = ep->notification_url;
+	in->body = r->body.data;
+	in->len = r->body.len;
+	in->now = now;
+	in->tolerance = tolerance(ep);
+}
+
+/*
+ * The verify of every row that signs by a scheme (ep->scheme: its row's,
+ * or generic's): one signature that matches proves the request, and the
+ * row's proof is stored. An endpoint with no scheme (generic without one)
+ * has only its URL token. Returns 0, or -1 with a 401.
+ */
+static int
+verify_row(const struct endpoint *ep, const struct request *r, time_t now,
+    struct event *ev, struct answer *a)
+{
+	const struct scheme *s = ep->scheme;
+	struct sig_input in;
+	enum sig_result res;
+
+	if (s == NULL)
+		return 0;
+	sig_input(ep, s, r, now, &in);
+	if ((res = verify_scheme(s, ep->secret, ep->public_key, &in)) !=
+	    SIG_NONE) {
+		if (s == &schemes[SCH_HMAC])
+			snprintf(ev->proof, sizeof(ev->proof), "hmac %.48s",
+			    in.sig != NULL ? sig_header_name(ep, s) : "");
+		else
+			snprintf(ev->proof, sizeof(ev->proof), "%s",
+			    res == SIG_ED25519 && s->proof_ed != NULL ?
+			    s->proof_ed : s->proof);
+		/* The HMAC row's proof names the header as configured. */
+		if (s == &schemes[SCH_HMAC]) {
+			size_t i;
+
+			for (i = 0; ev->proof[i] != '\0'; i++)
+				ev->proof[i] = (char)tolower(
+				    (unsigned char)ev->proof[i]);
+		}
+		ev->body_signed = 1;
+		return 0;
+	}
+	if (s == &schemes[SCH_STANDARD])
+		answer_set(a, OUT_UNAUTHORIZED, "webhook-signature is missing "
+		    "or does not match, or webhook-timestamp is more than %d s "
+		    "from now", tolerance(ep));
+	else if (scheme_has(s, "{t}"))
+		answer_set(a, OUT_UNAUTHORIZED, "the %s header is missing or "
+		    "does not match the body, or its timestamp is more than "
+		    "%d s from now", sig_header_name(ep, s), tolerance(ep));
+	else if (scheme_has(s, "{url}"))
+		answer_set(a, OUT_UNAUTHORIZED, "the %s header is missing or "
+		    "does not match the notification_url and the body",
+		    sig_header_name(ep, s));
+	else
+		answer_set(a, OUT_UNAUTHORIZED, "the %s header is missing or "
+		    "does not match the body", s == &schemes[SCH_REFLOW] ?
+		    "Signature" : sig_header_name(ep, s));
+	return -1;
+}
+
+/* The encoding of a MAC, as the scheme's senders write it. */
+static void
+encode(const struct scheme *s, const unsigned char mac[32], char *out,
+    size_t outsz)
+{
+	if (s->enc == ENC_BASE64)
+		sodium_bin2base64(out, outsz, mac, 32,
+		    sodium_base64_VARIANT_ORIGINAL);
+	else
+		sodium_bin2hex(out, outsz, mac, 32);
+}
+
+/*
+ * verify_row's inverse, for every scheme row: the headers its senders
+ * add, signed with the endpoint's secret at now (an id made from now
+ * where the scheme signs one). Nothing when the endpoint has no secret
+ * (its requests then go as they are); an Ed25519 scheme cannot be signed
+ * for, since that takes the sender's private key.
+ */
+static int
+sign_row(const struct endpoint *ep, const void *body, size_t len,
     time_t now, struct buf *headers, struct buf *why)
 {
+	const struct scheme *s = ep->scheme;
+	unsigned char kbuf[STD_SECRET_MAX], mac[32];
+	const unsigned char *key;
+	char enc[sodium_base64_ENCODED_LEN(32,
+	    sodium_base64_VARIANT_ORIGINAL) + 65], t[32], id[32];
 	struct buf msg = { 0 };
-	unsigned char mac[32];
-	char iso[32], hex[65];
-	int rc;
+	size_t klen;
+	int rc = 0;
 
-	if (ep->secret == NULL)
+	if (s == NULL)
 		return 0;
-	hb_iso8601(iso, now);
-	rc = buf_printf(&msg, "%s.", iso);
-	rc |= buf_add(&msg, body, len);
-	if (rc == 0) {
-		hb_hmac_sha256(mac, ep->secret, strlen(ep->secret), msg.data,
-		    msg.len);
-		sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
-		rc = buf_printf(headers, "X-Flipdish-Signature: t=%s,"
-		    "sha256=%s\n", iso, hex);
+	if (ep->secret == NULL || s->mac == MAC_ED25519) {
+		if (ep->public_key == NULL)
+			return 0;
+		buf_addstr(why, "it has only a public_key, and v1a signatures "
+		    "are made with the sender's private key, which hookbox "
+		    "never has. Pass a request the sender signed with "
+		    "--unsigned and --header for the headers it signs, or add "
+		    "the endpoint's secret to sign with it.");
+		return -1;
 	}
+	if ((key = scheme_key(s, ep->secret, kbuf, &klen)) == NULL) {
+		buf_addstr(why, "its secret does not decode");
+		return -1;
+	}
+	if (s->time == TIME_ISO8601)
+		hb_iso8601(t, now);
+	else
+		snprintf(t, sizeof(t), "%lld", (long long)now);
+	snprintf(id, sizeof(id), "msg_sim%lld", (long long)now);
+	if (scheme_message(s, t, id, ep->notification_url, body, len,
+	    &msg) == -1) {
+		buf_free(&msg);
+		sodium_memzero(kbuf, sizeof(kbuf));
+		if (ep->notification_url == NULL && scheme_has(s, "{url}")) {
+			buf_addstr(why, "it has no notification_url");
+			return -1;
+		}
+		return no_memory(why);
+	}
+	hb_hmac_sha256(mac, key, klen, msg.data, msg.len);
+	sodium_memzero(kbuf, sizeof(kbuf));
 	buf_free(&msg);
+	encode(s, mac, enc, sizeof(enc));
+	if (s->id_header != NULL)
+		rc |= buf_printf(headers, "%s: %s\n", s->id_header, id);
+	if (s->t_header != NULL)
+		rc |= buf_printf(headers, "%s: %s\n", s->t_header, t);
+	switch (s->split) {
+	case SPLIT_WHOLE:
+		rc |= buf_printf(headers, "%s: %s%s\n", sig_header_name(ep, s),
+		    s->prefix != NULL && s != &schemes[SCH_HMAC] &&
+		    s != &schemes[SCH_REFLOW] ? s->prefix : "", enc);
+		break;
+	case SPLIT_PAIRS:
+		if (s->t_key != NULL)
+			rc |= buf_printf(headers, "%s: %s=%s%c%s=%s\n",
+			    sig_header_name(ep, s), s->t_key, t, s->sep,
+			    s->sig_key, enc);
+		else
+			rc |= buf_printf(headers, "%s: %s=%s\n",
+			    sig_header_name(ep, s), s->sig_key, enc);
+		break;
+	case SPLIT_TAGGED:
+		rc |= buf_printf(headers, "%s: %s,%s\n", sig_header_name(ep, s),
+		    s->sig_key, enc);
+		break;
+	}
+	sodium_memzero(mac, sizeof(mac));
 	return rc == 0 ? 0 : no_memory(why);
+}
+
+/*
+ * The normaliser of the rows that are data (woocommerce, shopify,
+ * stripe, paddle, square, github, and mollie's next-gen events): the
+ * type, key and resource from the row's sources, in order. The type is
+ * the row's fallback (type_or_untyped) when a signed body names none;
+ * the key, the SHA-256 of the body when no source has one; READ_ACTION
+ * appends the body's "action" to the type (GitHub: "issues.opened"), and
+ * READ_KEY_HASH the SHA-256 of the body to the key (WooCommerce's
+ * delivery id is the same for two deliveries in one second).
+ */
+static int
+norm_row(const struct endpoint *ep, const struct request *r,
+    struct event *ev, struct answer *a)
+{
+	const struct provider *p = ep->provider;
+	char act[MAX_FIELD_LEN], hex[65];
+	size_t n;
+
+	if (signed_json_body(r, ev, a) == -1)
+		return -1;
+	if (first_source(ev, r, p->type_from, ev->type,
+	    sizeof(ev->type)) == 0 && (p->read & READ_ACTION) &&
+	    field(ev, "/action", act, sizeof(act)) == 0) {
+		n = strlen(ev->type);
+		/* Too long for a type: the platform's type alone. */
+		if (n + 1 + strlen(act) <= MAX_EVENT_TYPE_LEN)
+			snprintf(ev->type + n, sizeof(ev->type) - n, ".%s", act);
+	}
+	if (type_or_untyped(ep, ev, a, p->type_from != NULL &&
+	    p->type_from[0] != NULL ? p->type_from[0] : "type") == -1)
+		return -1;
+	if (first_source(ev, r, p->key_from, ev->key, sizeof(ev->key)) == 0 &&
+	    (p->read & READ_KEY_HASH)) {
+		hb_sha256_hex(hex, r->body.data, r->body.len);
+		n = strlen(ev->key);
+		if (n + 1 + 64 >= sizeof(ev->key))
+			ev->key[0] = '\0';
+		else
+			snprintf(ev->key + n, sizeof(ev->key) - n, ":%s", hex);
+	}
+	if (ev->key[0] == '\0' && body_key(ev, "", r) == -1)
+		return -1;
+	first_source(ev, r, p->resource_from, ev->resource,
+	    sizeof(ev->resource));
+	return 0;
 }
 
 /*
@@ -830,44 +1107,23 @@ static int
 norm_reflow(const struct endpoint *ep, const struct request *r,
     struct event *ev, struct answer *a)
 {
-	(void)ep;
-	if (json_body(r, ev, a) == -1)
+	if (signed_json_body(r, ev, a) == -1)
 		return -1;
 	field(ev, "/type", ev->type, sizeof(ev->type));
-	if (need_type(ev, a, "type") == -1)
+	if (type_or_untyped(ep, ev, a, "type") == -1)
 		return -1;
 	if (field(ev, "/id", ev->key, sizeof(ev->key)) == -1) {
-		answer_set(a, OUT_BAD_REQUEST, "required field missing: id");
-		return -1;
+		if (!ev->body_signed) {
+			answer_set(a, OUT_BAD_REQUEST, "required field "
+			    "missing: id");
+			return -1;
+		}
+		if (body_key(ev, "", r) == -1)
+			return -1;
 	}
 	field(ev, "/data/object/id", ev->resource,
 	    sizeof(ev->resource));
 	return 0;
-}
-
-static int
-verify_reflow(const struct endpoint *ep, const struct request *r,
-    time_t now, struct event *ev, struct answer *a)
-{
-	(void)now;
-	if (verify_hmac_hex(ep->secret, r->body.data, r->body.len,
-	    req_header(r, "signature"))) {
-		snprintf(ev->proof, sizeof(ev->proof), "reflow hmac");
-		return 0;
-	}
-	answer_set(a, OUT_UNAUTHORIZED, "the Signature header is missing or "
-	    "does not match the body");
-	return -1;
-}
-
-static int
-sign_reflow(const struct endpoint *ep, const void *body, size_t len,
-    time_t now, struct buf *headers, struct buf *why)
-{
-	(void)now;
-	if (ep->secret == NULL)
-		return 0;
-	return sign_hex("Signature", ep->secret, body, len, headers, why);
 }
 
 /*
@@ -920,40 +1176,30 @@ norm_quickbutik(const struct endpoint *ep, const struct request *r,
 
 /* ---- standard: standardwebhooks.com ---- */
 
-static const char *
-std_header(const struct request *r, const char *name)
-{
-	char alt[64];
-	const char *v = req_header(r, name);
-
-	/* Svix, the reference implementation, sends svix-* names. */
-	if (v == NULL) {
-		snprintf(alt, sizeof(alt), "svix-%s", name + 8);
-		v = req_header(r, alt);
-	}
-	return v;
-}
-
 static int
 norm_pointers(const struct endpoint *ep, const struct request *r,
     struct event *ev, struct answer *a, const char *deftype)
 {
 	const char *tp = ep->type_pointer != NULL ? ep->type_pointer : deftype;
 
-	field(ev, tp, ev->type, sizeof(ev->type));
-	if (need_type(ev, a, tp) == -1)
+	source(ev, r, tp, ev->type, sizeof(ev->type));
+	if (type_or_untyped(ep, ev, a, tp) == -1)
 		return -1;
 	if (ep->key_pointer != NULL) {
-		if (field(ev, ep->key_pointer, ev->key,
+		if (source(ev, r, ep->key_pointer, ev->key,
 		    sizeof(ev->key)) == -1) {
-			answer_set(a, OUT_BAD_REQUEST, "required field "
-			    "missing: %s", ep->key_pointer);
-			return -1;
+			if (!ev->body_signed) {
+				answer_set(a, OUT_BAD_REQUEST, "required field "
+				    "missing: %s", ep->key_pointer);
+				return -1;
+			}
+			if (body_key(ev, "", r) == -1)
+				return -1;
 		}
 	} else if (ev->key[0] == '\0' && body_key(ev, "", r) == -1)
 		return -1;
 	if (ep->resource_pointer != NULL)
-		field(ev, ep->resource_pointer, ev->resource,
+		source(ev, r, ep->resource_pointer, ev->resource,
 		    sizeof(ev->resource));
 	return 0;
 }
@@ -962,9 +1208,9 @@ static int
 norm_standard(const struct endpoint *ep, const struct request *r,
     struct event *ev, struct answer *a)
 {
-	const char *id = std_header(r, "webhook-id");
+	const char *id = header_or_alt(r, "webhook-id", "svix-id");
 
-	if (json_body(r, ev, a) == -1)
+	if (signed_json_body(r, ev, a) == -1)
 		return -1;
 	if (id == NULL || *id == '\0' || strlen(id) >= sizeof(ev->key)) {
 		answer_set(a, OUT_BAD_REQUEST, "the webhook-id header is "
@@ -980,75 +1226,6 @@ norm_standard(const struct endpoint *ep, const struct request *r,
 	return 0;
 }
 
-static int
-verify_standard_req(const struct endpoint *ep, const struct request *r,
-    time_t now, struct event *ev, struct answer *a)
-{
-	switch (verify_standard(ep->secret, ep->public_key,
-	    std_header(r, "webhook-id"), std_header(r, "webhook-timestamp"),
-	    std_header(r, "webhook-signature"), r->body.data, r->body.len,
-	    now)) {
-	case STD_V1:
-		snprintf(ev->proof, sizeof(ev->proof), "standard-webhooks v1");
-		return 0;
-	case STD_V1A:
-		snprintf(ev->proof, sizeof(ev->proof), "standard-webhooks v1a");
-		return 0;
-	case STD_NONE:
-		break;
-	}
-	answer_set(a, OUT_UNAUTHORIZED, "webhook-signature is missing or does "
-	    "not match, or webhook-timestamp is more than %d s from now",
-	    CLOCK_SKEW_SECS);
-	return -1;
-}
-
-/*
- * Signs as a Standard Webhooks sender does with the whsec_ secret: a
- * v1 entry over "<webhook-id>.<webhook-timestamp>.<body>", the id made
- * from now. An endpoint with only a public key cannot be signed for.
- */
-static int
-sign_standard(const struct endpoint *ep, const void *body, size_t len,
-    time_t now, struct buf *headers, struct buf *why)
-{
-	unsigned char key[STD_SECRET_MAX], mac[32];
-	char b64[sodium_base64_ENCODED_LEN(32,
-	    sodium_base64_VARIANT_ORIGINAL)], id[32];
-	struct buf msg = { 0 };
-	size_t klen;
-	int rc;
-
-	if (ep->secret == NULL) {
-		buf_addstr(why, "it has only a public_key, and v1a signatures "
-		    "are made with the sender's private key, which hookbox "
-		    "never has. Pass a request the sender signed with "
-		    "--unsigned and --header for webhook-id, "
-		    "webhook-timestamp and webhook-signature, or add the "
-		    "endpoint's whsec_ secret to sign v1.");
-		return -1;
-	}
-	/* conf_load refused a secret that does not decode. */
-	if (verify_std_secret(ep->secret, key, &klen) == -1) {
-		buf_addstr(why, "its secret is not whsec_ and base64");
-		return -1;
-	}
-	snprintf(id, sizeof(id), "msg_sim%lld", (long long)now);
-	rc = buf_printf(&msg, "%s.%lld.", id, (long long)now);
-	rc |= buf_add(&msg, body, len);
-	if (rc == 0) {
-		hb_hmac_sha256(mac, key, klen, msg.data, msg.len);
-		sodium_bin2base64(b64, sizeof(b64), mac, sizeof(mac),
-		    sodium_base64_VARIANT_ORIGINAL);
-		rc = buf_printf(headers, "webhook-id: %s\n"
-		    "webhook-timestamp: %lld\nwebhook-signature: v1,%s\n", id,
-		    (long long)now, b64);
-	}
-	sodium_memzero(key, sizeof(key));
-	buf_free(&msg);
-	return rc == 0 ? 0 : no_memory(why);
-}
-
 /* ---- generic: JSON or a form, pointers from the config ---- */
 
 static int
@@ -1061,53 +1238,126 @@ norm_generic(const struct endpoint *ep, const struct request *r,
 		if (form_check(r->body.data, a) == -1)
 			return -1;
 		ev->form = r->body.data;
-	} else if (json_body(r, ev, a) == -1)
+	} else if (signed_json_body(r, ev, a) == -1)
 		return -1;
 	return norm_pointers(ep, r, ev, a, "/type");
 }
 
+/*
+ * ---- woocommerce: https://developer.woocommerce.com/docs/apis/rest-api/v3/webhooks/ ----
+ * (fixtures woocommerce-*; the ping: WC_Webhook::deliver_ping() in
+ * woocommerce/woocommerce's includes/class-wc-webhook.php)
+ */
+
+/*
+ * WooCommerce pings a webhook when it is saved: an unsigned form POST
+ * whose body is exactly "webhook_id=<digits>", and it refuses to save the
+ * webhook unless the answer is exactly 200. That ping is answered 200
+ * (OUT_PING), stored nowhere, and runs no hook; anything else unsigned
+ * is refused as usual.
+ */
 static int
-verify_generic(const struct endpoint *ep, const struct request *r,
+woo_ping(const struct request *r)
+{
+	const char *b = r->body.data;
+	size_t i, n = r->body.len;
+
+	if (n <= 11 || n > 11 + 20 || memcmp(b, "webhook_id=", 11) != 0)
+		return 0;
+	for (i = 11; i < n; i++)
+		if (b[i] < '0' || b[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int
+verify_woocommerce(const struct endpoint *ep, const struct request *r,
     time_t now, struct event *ev, struct answer *a)
 {
-	char name[128];
-	size_t i;
-
-	(void)now;
-	if (ep->signature_header == NULL)
-		return 0;
-	snprintf(name, sizeof(name), "%s", ep->signature_header);
-	for (i = 0; name[i]; i++)
-		name[i] = (char)tolower((unsigned char)name[i]);
-	if (verify_hmac_hex(ep->secret, r->body.data, r->body.len,
-	    req_header(r, name))) {
-		snprintf(ev->proof, sizeof(ev->proof), "hmac %.48s", name);
-		return 0;
+	if (req_header(r, "x-wc-webhook-signature") == NULL && woo_ping(r)) {
+		answer_set(a, OUT_PING, "WooCommerce's ping: nothing stored");
+		return -1;
 	}
-	answer_set(a, OUT_UNAUTHORIZED, "the %s header is missing or does "
-	    "not match the body", ep->signature_header);
+	return verify_row(ep, r, now, ev, a);
+}
+
+/*
+ * ---- mollie: https://docs.mollie.com/reference/webhooks (classic),
+ * https://docs.mollie.com/reference/webhooks-new (next-gen, signed) ----
+ * (fixtures mollie-*)
+ */
+
+/*
+ * A classic webhook is an unsigned form POST "id=tr_..." that only the
+ * URL token proves (its hook fetches the object with the API key). With
+ * a "secret", a request that carries X-Mollie-Signature must match it;
+ * one without it still needs the token (serve.c checked it): an endpoint
+ * with a secret and no token takes signed next-gen webhooks only.
+ */
+static int
+verify_mollie(const struct endpoint *ep, const struct request *r,
+    time_t now, struct event *ev, struct answer *a)
+{
+	if (ep->secret != NULL && req_header(r, "x-mollie-signature") != NULL)
+		return verify_row(ep, r, now, ev, a);
+	if (ep->token != NULL)
+		return 0;
+	answer_set(a, OUT_UNAUTHORIZED, "X-Mollie-Signature is missing: this "
+	    "endpoint has no URL token, so only signed webhooks prove a "
+	    "sender");
 	return -1;
 }
 
-/* The endpoint's signature_header, when it has one. */
 static int
-sign_generic(const struct endpoint *ep, const void *body, size_t len,
-    time_t now, struct buf *headers, struct buf *why)
+norm_mollie(const struct endpoint *ep, const struct request *r,
+    struct event *ev, struct answer *a)
 {
-	(void)now;
-	if (ep->secret == NULL || ep->signature_header == NULL)
-		return 0;
-	return sign_hex(ep->signature_header, ep->secret, body, len, headers,
-	    why);
+	/* The id's prefix names the object (classic webhooks). */
+	static const struct { const char *prefix, *type; } kinds[] = {
+		{ "tr_", "payment" },
+		{ "ord_", "order" },
+		{ "pl_", "payment-link" },
+		{ NULL, NULL }
+	};
+	char id[MAX_FIELD_LEN];
+	size_t i;
+
+	for (i = 0; i < r->body.len && json_ws(r->body.data[i]); i++)
+		;
+	/* Next-gen events are JSON: the row's sources read them. */
+	if (i < r->body.len && r->body.data[i] == '{')
+		return norm_row(ep, r, ev, a);
+	if (form_check(r->body.data, a) == -1)
+		return -1;
+	ev->form = r->body.data;
+	if (field(ev, "/id", id, sizeof(id)) == -1) {
+		answer_set(a, OUT_BAD_REQUEST, "required field missing: id "
+		    "(Mollie sends id=tr_...)");
+		return -1;
+	}
+	for (i = 0; kinds[i].prefix != NULL; i++)
+		if (strncmp(id, kinds[i].prefix, strlen(kinds[i].prefix)) == 0)
+			break;
+	if (kinds[i].prefix != NULL)
+		snprintf(ev->type, sizeof(ev->type), "%s", kinds[i].type);
+	else
+		snprintf(ev->type, sizeof(ev->type), "%s.untyped",
+		    ep->provider->name);
+	snprintf(ev->key, sizeof(ev->key), "%s", id);
+	snprintf(ev->resource, sizeof(ev->resource), "%s", id);
+	/* Every status change sends the same id: only a burst repeats. */
+	ev->windowed = 1;
+	return 0;
 }
 
 #define M_GET	(1u << REQ_GET)
 #define M_POST	(1u << REQ_POST)
+#define SRC(...)	((const char *const[]){ __VA_ARGS__, NULL })
 
 /*
- * The platforms, one row each. Adding one means a row here, its
- * normaliser (and verifier and signer, if it signs), a fixture and its
- * expected output (tests/fixtures/README.md).
+ * The platforms, one row each. Adding one means a row here: its scheme
+ * and its sources are data, norm_row, verify_row and sign_row read them;
+ * then a fixture and its expected output (tests/fixtures/README.md).
  */
 static const struct provider providers[] = {
 	{ .name = "flipsnack", .methods = M_POST, .allow = "POST",
@@ -1117,23 +1367,77 @@ static const struct provider providers[] = {
 	{ .name = "flipdish", .methods = M_POST, .allow = "POST",
 	  .flags = PROV_SECRET | PROV_VERIFY_TOKEN,
 	  .proof_hint = "the v3 \"secret\"",
+	  .scheme = &schemes[SCH_FLIPDISH],
 	  .normalise = norm_flipdish, .verify = verify_flipdish_req,
-	  .sign = sign_flipdish },
+	  .sign = sign_row },
 	{ .name = "reflow", .methods = M_POST, .allow = "POST",
 	  .flags = PROV_SECRET | PROV_SIGNED,
-	  .normalise = norm_reflow, .verify = verify_reflow,
-	  .sign = sign_reflow },
+	  .scheme = &schemes[SCH_REFLOW],
+	  .normalise = norm_reflow, .verify = verify_row, .sign = sign_row },
 	{ .name = "quickbutik", .methods = M_GET | M_POST,
 	  .allow = "GET, POST", .normalise = norm_quickbutik },
 	{ .name = "standard", .methods = M_POST, .allow = "POST",
 	  .flags = PROV_SECRET | PROV_SIGNED | PROV_WHSEC | PROV_PUBLIC_KEY,
-	  .normalise = norm_standard, .verify = verify_standard_req,
-	  .sign = sign_standard },
+	  .scheme = &schemes[SCH_STANDARD],
+	  .normalise = norm_standard, .verify = verify_row,
+	  .sign = sign_row },
 	{ .name = "generic", .methods = M_POST, .allow = "POST",
-	  .flags = PROV_SECRET | PROV_SIG_HEADER,
-	  .proof_hint = "\"secret\" with \"signature_header\"",
-	  .normalise = norm_generic, .verify = verify_generic,
-	  .sign = sign_generic },
+	  .flags = PROV_SECRET | PROV_SIG_HEADER | PROV_SCHEME,
+	  .proof_hint = "\"secret\" with \"signature_header\" or \"scheme\"",
+	  .normalise = norm_generic, .verify = verify_row,
+	  .sign = sign_row },
+	{ .name = "woocommerce", .methods = M_POST, .allow = "POST",
+	  .flags = PROV_SECRET | PROV_SIGNED,
+	  .scheme = &schemes[SCH_WOOCOMMERCE],
+	  .type_from = SRC("x-wc-webhook-topic"),
+	  .key_from = SRC("x-wc-webhook-delivery-id"),
+	  .resource_from = SRC("/id"), .read = READ_KEY_HASH,
+	  .normalise = norm_row, .verify = verify_woocommerce,
+	  .sign = sign_row },
+	{ .name = "shopify", .methods = M_POST, .allow = "POST",
+	  .flags = PROV_SECRET | PROV_SIGNED,
+	  .scheme = &schemes[SCH_SHOPIFY],
+	  .type_from = SRC("x-shopify-topic", "shopify-topic"),
+	  .key_from = SRC("x-shopify-event-id", "shopify-event-id",
+	      "x-shopify-webhook-id"),
+	  .resource_from = SRC("/id", "shopify-resource-id"),
+	  .normalise = norm_row, .verify = verify_row, .sign = sign_row },
+	{ .name = "stripe", .methods = M_POST, .allow = "POST",
+	  .flags = PROV_SECRET | PROV_SIGNED,
+	  .scheme = &schemes[SCH_STRIPE],
+	  .type_from = SRC("/type"), .key_from = SRC("/id"),
+	  .resource_from = SRC("/data/object/id"),
+	  .normalise = norm_row, .verify = verify_row, .sign = sign_row },
+	{ .name = "paddle", .methods = M_POST, .allow = "POST",
+	  .flags = PROV_SECRET | PROV_SIGNED,
+	  .scheme = &schemes[SCH_PADDLE],
+	  .type_from = SRC("/event_type"),
+	  .key_from = SRC("/event_id", "/notification_id"),
+	  .resource_from = SRC("/data/id"),
+	  .normalise = norm_row, .verify = verify_row, .sign = sign_row },
+	{ .name = "square", .methods = M_POST, .allow = "POST",
+	  .flags = PROV_SECRET | PROV_SIGNED | PROV_URL,
+	  .scheme = &schemes[SCH_SQUARE],
+	  .type_from = SRC("/type"), .key_from = SRC("/event_id"),
+	  .resource_from = SRC("/data/id"),
+	  .normalise = norm_row, .verify = verify_row, .sign = sign_row },
+	{ .name = "github", .methods = M_POST, .allow = "POST",
+	  .flags = PROV_SECRET | PROV_SIGNED,
+	  .scheme = &schemes[SCH_GITHUB],
+	  .type_from = SRC("x-github-event"),
+	  .key_from = SRC("x-github-delivery"),
+	  .resource_from = SRC("/pull_request/number", "/issue/number",
+	      "/release/id", "/ref", "/hook_id"),
+	  .read = READ_ACTION,
+	  .normalise = norm_row, .verify = verify_row, .sign = sign_row },
+	{ .name = "mollie", .methods = M_POST, .allow = "POST",
+	  .flags = PROV_SECRET,
+	  .proof_hint = "\"secret\" (next-gen webhooks only)",
+	  .scheme = &schemes[SCH_MOLLIE],
+	  .type_from = SRC("/type"), .key_from = SRC("/id"),
+	  .resource_from = SRC("/entityId"),
+	  .normalise = norm_mollie, .verify = verify_mollie,
+	  .sign = sign_row },
 };
 
 #define NPROVIDERS	(sizeof(providers) / sizeof(providers[0]))
