@@ -182,7 +182,7 @@ t_conf_wrong_types(void)
 static void
 t_conf_provider(void)
 {
-	conf_refused(__LINE__, "p1.conf", EP_X("{ \"provider\": \"shopify\" }"),
+	conf_refused(__LINE__, "p1.conf", EP_X("{ \"provider\": \"ecwid\" }"),
 	    0, "endpoints.x.provider");
 	conf_refused(__LINE__, "p2.conf", EP_X("{ \"token\": \"abc\" }"), 0,
 	    "endpoints.x.provider");
