@@ -581,6 +581,261 @@ t_path_token(void)
 	req_free(&r);
 }
 
+/*
+ * ---- issue 22: the platforms' own vectors, through verify_scheme ----
+ * Each from the page or the platform's own SDK test cited beside it.
+ */
+
+/* One vector: scheme row, secret, header value, body, now, url. */
+static enum sig_result
+vec(enum scheme_id id, const char *secret, const char *sig, const char *body,
+    size_t len, time_t now, const char *url)
+{
+	struct sig_input in = { .sig = sig, .url = url, .body = body,
+	    .len = len, .now = now, .tolerance = TOLERANCE_DEFAULT };
+
+	return verify_scheme(&schemes[id], secret, NULL, &in);
+}
+
+#define VEC(id, secret, sig, body, now, url) \
+	vec(id, secret, sig, body, strlen(body), now, url)
+
+/*
+ * GitHub: https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries#testing-the-webhook-payload-validation
+ * (GH-1), and octokit/webhooks-methods.js test/verify.test.ts (GH-2..5).
+ */
+static void
+t_vec_github(void)
+{
+	EXPECT_INT(VEC(SCH_GITHUB, "It's a Secret to Everybody",
+	    "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
+	    "Hello, World!", 0, NULL), SIG_MAC);
+	EXPECT_INT(VEC(SCH_GITHUB, "mysecret",
+	    "sha256=4864d2759938a15468b5df9ade20bf161da9b4f737ea61794142f3484236bda3",
+	    "{\"foo\":\"bar\"}", 0, NULL), SIG_MAC);
+	EXPECT_INT(VEC(SCH_GITHUB, "development",
+	    "sha256=afecc3caa27548bb90d51a50384cb2868b9a3327b4ad6a01c9bd4ed0f8b0b12c",
+	    "{\"foo\":\"Foo\\n\\u001B[34mbar: \xe2\x99\xa5\xe2\x99\xa5\xe2\x99\xa5"
+	    "\xe2\x99\xa5\xe2\x99\xa5\xe2\x99\xa5\xe2\x99\xa5\xe2\x99\xa5\\nthis-is-lost"
+	    "\\u001B[0m\\u001B[2K\"}", 0, NULL), SIG_MAC);
+	EXPECT_INT(VEC(SCH_GITHUB, "development",
+	    "sha256=6f8326efbacfbd04e870cea25b5652e635be8c9807f2fd5348ef60753c9e96ed",
+	    "{\"foo\":\"\\\\u001b\"}", 0, NULL), SIG_MAC);
+	EXPECT_INT(VEC(SCH_GITHUB, "secret",
+	    "sha256=1b2c16b75bd2a870c114153ccda5bcfca63314bc722fa160d690de133ccbb9db",
+	    "data", 0, NULL), SIG_MAC);
+	/* The bytes as received: GH-3's text in lower case fails. */
+	EXPECT_INT(VEC(SCH_GITHUB, "development",
+	    "sha256=afecc3caa27548bb90d51a50384cb2868b9a3327b4ad6a01c9bd4ed0f8b0b12c",
+	    "{\"foo\":\"Foo\\n\\u001b[34mbar\"}", 0, NULL), SIG_NONE);
+	/* The SHA-1 header's form is not read. */
+	EXPECT_INT(VEC(SCH_GITHUB, "secret",
+	    "sha1=9818e3306ba5ac267b5f2679fe4abd37e6cd7b54", "data", 0, NULL),
+	    SIG_NONE);
+}
+
+/*
+ * Stripe: stripe/stripe-dotnet EventUtilityTest.cs with
+ * event_test_signature.json (ST-1, https://docs.stripe.com/webhooks#verify-manually);
+ * stripe-node test/crypto/helpers.ts (ST-2..4, the HMAC alone).
+ */
+static const char st1_body[] = "{\n"
+    "  \"id\": \"evt_123\",\n"
+    "  \"object\": \"event\",\n"
+    "  \"account\": \"acct_123\",\n"
+    "  \"api_version\": \"2017-05-25\",\n"
+    "  \"created\": 1533204620,\n"
+    "  \"data\": {\n"
+    "    \"object\": {\n"
+    "      \"id\": \"cus_123\",\n"
+    "      \"object\": \"customer\",\n"
+    "      \"created\": 123456789,\n"
+    "      \"email\": \"test@stripe.com\",\n"
+    "      \"livemode\": false,\n"
+    "      \"metadata\": {}\n"
+    "    }\n"
+    "  },\n"
+    "  \"livemode\": false,\n"
+    "  \"pending_webhooks\": 1,\n"
+    "  \"request\": {\n"
+    "    \"id\": \"req_123\",\n"
+    "    \"idempotency_key\": \"idempotency-key-123\"\n"
+    "  },\n"
+    "  \"type\": \"customer.created\"\n"
+    "}\n";
+#define ST1_SIG	"t=1533204620,v1=2220f87ef101a04665f11cdf770523143f875572008577fa0f20882ddb9cc3c7,v0=63f3a72374a733066c4be69ed7f8e5ac85c22c9f0a6a612ab9a025a9e4ee7eef"
+
+static void
+t_vec_stripe(void)
+{
+	unsigned char mac[32];
+	char hex[65];
+
+	EXPECT_INT((int)strlen(st1_body), 484);
+	EXPECT_INT(VEC(SCH_STRIPE, "webhook_secret", ST1_SIG, st1_body,
+	    1533204620 + 100, NULL), SIG_MAC);
+	/* 400 s later: outside the 300 s tolerance. */
+	EXPECT_INT(VEC(SCH_STRIPE, "webhook_secret", ST1_SIG, st1_body,
+	    1533204620 + 400, NULL), SIG_NONE);
+	/* Without the final LF the HMAC differs. */
+	EXPECT_INT(vec(SCH_STRIPE, "webhook_secret", ST1_SIG, st1_body,
+	    strlen(st1_body) - 1, 1533204620, NULL), SIG_NONE);
+	/* Only v1 counts: the v0 alone proves nothing. */
+	EXPECT_INT(VEC(SCH_STRIPE, "webhook_secret", "t=1533204620,v0="
+	    "63f3a72374a733066c4be69ed7f8e5ac85c22c9f0a6a612ab9a025a9e4ee7eef",
+	    st1_body, 1533204620, NULL), SIG_NONE);
+	/* Rotation: a wrong v1 first, the right one after. */
+	EXPECT_INT(VEC(SCH_STRIPE, "webhook_secret", "t=1533204620,v1="
+	    "0000000000000000000000000000000000000000000000000000000000000000,"
+	    "v1=2220f87ef101a04665f11cdf770523143f875572008577fa0f20882ddb9cc3c7",
+	    st1_body, 1533204620, NULL), SIG_MAC);
+	/* ST-2..4: HMAC-SHA256 under "test_secret", hex. */
+	hb_hmac_sha256(mac, "test_secret", 11, "", 0);
+	sodium_bin2hex(hex, sizeof(hex), mac, 32);
+	EXPECT_STR(hex, "f7f9bd47fb987337b5796fdc1fdb9ba221d0d5396814bfcaf9521f43fd8927fd");
+	hb_hmac_sha256(mac, "test_secret", 11, "{\"obj1\":\"hello\",\"obj2\":\"world\"}", 31);
+	sodium_bin2hex(hex, sizeof(hex), mac, 32);
+	EXPECT_STR(hex, "bebb1a643997f419b315ddba19e6f5411e1ce7f810ba6d3617ce72823092f363");
+	hb_hmac_sha256(mac, "test_secret", 11, "\xf0\x9f\x98\x80", 4);
+	sodium_bin2hex(hex, sizeof(hex), mac, 32);
+	EXPECT_STR(hex, "837da296d05c4fe31f61d5d7ead035099d9585a5bcde87de952012a78f0b0c43");
+}
+
+/*
+ * Paddle: https://developer.paddle.com/webhooks/signature-verification;
+ * paddle-node-sdk webhooks-validator.node.test.ts (PD-1..3) and
+ * paddle-python-sdk tests/Unit/Notification/test_Verifier.py (PD-4..6).
+ */
+static void
+t_vec_paddle(void)
+{
+	static const char pd5[] = "{\"data\":{\"id\":\"ctm_01hs0tqf76sxmp7ba5e4mw1sc8\",\"name\":\"John Doe\",\"email\":\"blackhole+verification2@paddle.com\",\"locale\":\"en\",\"status\":\"active\",\"created_at\":\"2024-03-15T10:32:37.862Z\",\"updated_at\":\"2024-03-15T10:32:37.862Z\",\"custom_data\":null,\"import_meta\":null,\"marketing_consent\":false},\"event_id\":\"evt_01hs0tqfme2xwb2hvwv87p8y3w\",\"event_type\":\"customer.created\",\"occurred_at\":\"2024-03-15T10:32:38.286848Z\",\"notification_id\":\"ntf_01hs0tqfrhgkyp39x4wyvy7h6n\"}";
+	static const char pd6[] = "{\"data\":{\"id\":\"ctm_01hs0t94g83hs5jdw282ztqa4z\",\"name\":\"\\u00dc\\u00c4\\u00c5\\u00e5\\u00d6\\u00dc\\u00c4\\u00c5\\u00e5\\u00d6\",\"email\":\"blackhole+verification1@paddle.com\",\"locale\":\"en\",\"status\":\"active\",\"created_at\":\"2024-03-15T10:24:48.136Z\",\"updated_at\":\"2024-03-15T10:24:48.136Z\",\"custom_data\":null,\"import_meta\":null,\"marketing_consent\":false},\"event_id\":\"evt_01hs0t94tjvtv62azjmkbeysz7\",\"event_type\":\"customer.created\",\"occurred_at\":\"2024-03-15T10:24:48.466759Z\",\"notification_id\":\"ntf_01hs0t94ws0ay8keh5t4rq70ht\"}";
+	const char *pd5_key = "pdl_ntfset_01hs0t3tw21j988db1pam5xg8m_GrOWLNef+vmtjJYq4mSnHNzvc8uWoJ1I";
+
+	EXPECT_INT(VEC(SCH_PADDLE, "VALID_SECRET", "ts=1698796800;h1="
+	    "a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9",
+	    "{\"data\": [\"1\", \"2\"]}", 1698796800 + 5, NULL), SIG_MAC);
+	EXPECT_INT(VEC(SCH_PADDLE, "VALID_SECRET", "ts=1698796800;h1="
+	    "28981e941fae76e53db32f3d2a83cb69db41476595e84e1970a1b5d98f62b261;h1="
+	    "28981e941fae76e53db32f3d2a83cb69db41476595e84e1970a1b5d98f62b261;"
+	    "h2=RANDOM_HASH", "{\"data\": \"value\"}", 1698796800, NULL),
+	    SIG_MAC);
+	EXPECT_INT(VEC(SCH_PADDLE, "VALID_SECRET", "ts=1698796800;h1="
+	    "a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9",
+	    "{ \"data\": [ \"1\", \"2\" ]}", 1698796800, NULL), SIG_NONE);
+	/* Four days later: stale (the SDKs' 5 s; here "tolerance"). */
+	EXPECT_INT(VEC(SCH_PADDLE, "VALID_SECRET", "ts=1698796800;h1="
+	    "a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9",
+	    "{\"data\": [\"1\", \"2\"]}", 1698796800 + 4 * 86400, NULL),
+	    SIG_NONE);
+	/* PD-4: rotation, only the third key matches; a dummy h1 first. */
+	EXPECT_INT(VEC(SCH_PADDLE, "pdl_ntf_01hbpjmytsa32fhr36nqgc3kgb_"
+	    "TjIG2BXbm83HPXqNfziwe506sBEdqL/4", "ts=1696195954;h1=dummy;h1="
+	    "d96299976a6eb066f484d7fde011ac56fc32b38fc9940bc419d6e537fdc6ef02",
+	    "hello-world", 1696195954, NULL), SIG_NONE);
+	EXPECT_INT(VEC(SCH_PADDLE, "pdl_ntf_01hbpjmytsa32fhr36nqgc3kgb_"
+	    "vB/yIOnTOCWIvpBadM5jzBZPHc7OmdSo", "ts=1696195954;h1=dummy;h1="
+	    "d96299976a6eb066f484d7fde011ac56fc32b38fc9940bc419d6e537fdc6ef02",
+	    "hello-world", 1696195954, NULL), SIG_NONE);
+	EXPECT_INT(VEC(SCH_PADDLE, "pdl_ntf_01hbpjmytsa32fhr36nqgc3kgb_"
+	    "WvRO0eL4Bj9rgYYIBZY6wZhG4EHy9jzh", "ts=1696195954;h1=dummy;h1="
+	    "d96299976a6eb066f484d7fde011ac56fc32b38fc9940bc419d6e537fdc6ef02",
+	    "hello-world", 1696195954, NULL), SIG_MAC);
+	EXPECT_INT(VEC(SCH_PADDLE, pd5_key, "ts=1710498758;h1="
+	    "558bf93944dbeb4790c7a8af6cb2ea435c8ca9c8396aafc1a4e37424ac132744",
+	    pd5, 1710498758, NULL), SIG_MAC);
+	EXPECT_INT(VEC(SCH_PADDLE, pd5_key, "ts=1710498288;h1="
+	    "38219b3ba1578184e625c29d201a27cd25bd69e2ec9c3ab87dcb90d87ff73a41",
+	    pd6, 1710498288, NULL), SIG_MAC);
+}
+
+/*
+ * Square: https://developer.squareup.com/docs/webhooks/step3validate;
+ * square-nodejs-sdk tests/integration/webhooks.test.ts (SQ-1..4).
+ */
+static void
+t_vec_square(void)
+{
+	static const char sq1[] = "{\"merchant_id\":\"MLEFBHHSJGVHD\",\"type\":\"webhooks.test_notification\",\"event_id\":\"ac3ac95b-f97d-458c-a6e6-18981597e05f\",\"created_at\":\"2022-07-13T20:30:59.037339943Z\",\"data\":{\"type\":\"webhooks\",\"id\":\"bc368e64-01aa-407e-b46e-3231809b1129\"}}";
+	const char *url1 = "https://webhook.site/679a4f3a-dcfa-49ee-bac5-9d0edad886b9";
+
+	EXPECT_INT(VEC(SCH_SQUARE, "Ibxx_5AKakO-3qeNVR61Dw",
+	    "GF4YkrJgGBDZ9NIYbNXBnMzqb2HoL4RW/S6vkZ9/2N4=", sq1, 0, url1),
+	    SIG_MAC);
+	EXPECT_INT(VEC(SCH_SQUARE, "signature-key",
+	    "W3FlCNk5IA3ZQ2LHTWoajvzfaDu/OwY2tNHIHC3IUOA=",
+	    "{\"data\":{\"type\":\"webhooks\",\"id\":\"fake_id\"}}", 0,
+	    "https://webhook.site/webhooks"), SIG_MAC);
+	EXPECT_INT(VEC(SCH_SQUARE, "signature-key",
+	    "Cxt7+aTi4rKgcA0bC4g9EHdVtLSDWdqccmL5MvihU4U=",
+	    "{\"data\":{\"type\":\"webhooks\",\"id\":\">id<\"}}", 0,
+	    "https://webhook.site/webhooks"), SIG_MAC);
+	/* SQ-4: one character of the URL dropped. */
+	EXPECT_INT(VEC(SCH_SQUARE, "Ibxx_5AKakO-3qeNVR61Dw",
+	    "GF4YkrJgGBDZ9NIYbNXBnMzqb2HoL4RW/S6vkZ9/2N4=", sq1, 0,
+	    "https://webhook.site/79a4f3a-dcfa-49ee-bac5-9d0edad886b9"),
+	    SIG_NONE);
+	/* Another key; a SHA-1-length value; no URL configured. */
+	EXPECT_INT(VEC(SCH_SQUARE, "MCmhFRxGX82xMwg5FsaoQA",
+	    "GF4YkrJgGBDZ9NIYbNXBnMzqb2HoL4RW/S6vkZ9/2N4=", sq1, 0, url1),
+	    SIG_NONE);
+	EXPECT_INT(VEC(SCH_SQUARE, "Ibxx_5AKakO-3qeNVR61Dw",
+	    "1z2n3DEJJiUPKcPzQo1ftvbxGdw=", sq1, 0, url1), SIG_NONE);
+	EXPECT_INT(VEC(SCH_SQUARE, "Ibxx_5AKakO-3qeNVR61Dw",
+	    "GF4YkrJgGBDZ9NIYbNXBnMzqb2HoL4RW/S6vkZ9/2N4=", sq1, 0, NULL),
+	    SIG_NONE);
+}
+
+/*
+ * Shopify: https://shopify.dev/docs/apps/build/webhooks/verify-deliveries;
+ * shopify-app-js lib/webhooks/__tests__/validate.test.ts (SH-1).
+ * Mollie: mollie-api-php tests/Webhooks/SignatureValidatorTest.php (MO-1,
+ * its expected value computed; https://docs.mollie.com/reference/webhooks-new).
+ */
+static void
+t_vec_shopify_mollie(void)
+{
+	static const char mo[] = "{\"id\":\"tr_12345\",\"event_type\":\"payment-link.paid\"}";
+
+	EXPECT_INT(VEC(SCH_SHOPIFY, "test_secret_key",
+	    "B23tXN681gZ0qIWNRrgtzBE9XSDo5yaUu6wfmhu3a7g=", "{\"foo\": \"bar\"}",
+	    0, NULL), SIG_MAC);
+	EXPECT_INT(VEC(SCH_SHOPIFY, "test_secret_key",
+	    "B23tXN681gZ0qIWNRrgtzBE9XSDo5yaUu6wfmhu3a7g=", "{\"foo\":\"bar\"}",
+	    0, NULL), SIG_NONE);
+	EXPECT_INT(VEC(SCH_MOLLIE, "test_webhook_secret", "sha256="
+	    "e479a5e4aaa17db94cfc546071e10e91c0b37f21e464e751ebdd7d7ad2ffd146",
+	    mo, 0, NULL), SIG_MAC);
+	EXPECT_INT(VEC(SCH_MOLLIE, "test_webhook_secret",
+	    "e479a5e4aaa17db94cfc546071e10e91c0b37f21e464e751ebdd7d7ad2ffd146",
+	    mo, 0, NULL), SIG_MAC);
+	/* Sent twice during rotation: the server joins them with ", ". */
+	EXPECT_INT(VEC(SCH_MOLLIE, "test_webhook_secret", "sha256=00, sha256="
+	    "e479a5e4aaa17db94cfc546071e10e91c0b37f21e464e751ebdd7d7ad2ffd146",
+	    mo, 0, NULL), SIG_MAC);
+	EXPECT_INT(VEC(SCH_MOLLIE, "other_secret", "sha256="
+	    "e479a5e4aaa17db94cfc546071e10e91c0b37f21e464e751ebdd7d7ad2ffd146",
+	    mo, 0, NULL), SIG_NONE);
+}
+
+/* The Stripe secret is the whsec_ string itself, never decoded. */
+static void
+t_vec_key_forms(void)
+{
+	unsigned char buf[STD_SECRET_MAX];
+	size_t n = 0;
+
+	EXPECT(scheme_key(&schemes[SCH_STRIPE], "whsec_abc", buf, &n) != NULL &&
+	    n == 9);
+	EXPECT(scheme_key(&schemes[SCH_STANDARD], "whsec_", buf, &n) == NULL);
+	EXPECT(scheme_key(&schemes[SCH_STANDARD], "whsec_!!!", buf, &n) == NULL);
+	EXPECT(scheme_key(&schemes[SCH_STRIPE], "", buf, &n) == NULL);
+	EXPECT(scheme_find("stripe") == &schemes[SCH_STRIPE]);
+	EXPECT(scheme_find("flipdish") == NULL);	/* internal */
+	EXPECT(scheme_find("nope") == NULL);
+}
+
 const struct unit_case verify_cases[] = {
 	{ "verify standard reference vector", t_std_reference },
 	{ "verify standard missing parts", t_std_missing },
@@ -603,5 +858,11 @@ const struct unit_case verify_cases[] = {
 	{ "verify flipdish timestamp window", t_flipdish_time },
 	{ "verify flipdish malformed", t_flipdish_malformed },
 	{ "verify path and query token", t_path_token },
+	{ "verify github official vectors", t_vec_github },
+	{ "verify stripe official vectors", t_vec_stripe },
+	{ "verify paddle official vectors", t_vec_paddle },
+	{ "verify square official vectors", t_vec_square },
+	{ "verify shopify and mollie vectors", t_vec_shopify_mollie },
+	{ "verify secret forms and scheme names", t_vec_key_forms },
 	{ NULL, NULL }
 };
