@@ -556,8 +556,127 @@ t_conf_match_hook(void)
 	buf_free(&err);
 }
 
+/*
+ * Issue 22: the presets' keys. A secret that can make no key is an error
+ * naming it; notification_url is Square's, required and checked;
+ * tolerance only where a timestamp is signed; generic's scheme by name or
+ * spelt out.
+ */
+static void
+t_conf_presets(void)
+{
+	static const char *const signed_[] = { "woocommerce", "shopify",
+	    "stripe", "paddle", "github", NULL };
+	const struct endpoint *ep;
+	struct buf err = { 0 };
+	struct conf *c;
+	size_t i;
+
+	for (i = 0; signed_[i] != NULL; i++) {
+		struct buf t = { 0 };
+
+		buf_printf(&t, EP_X("{ \"provider\": \"%s\", \"token\": "
+		    "\"tok-0123456789abcdef\" }"), signed_[i]);
+		conf_refused(__LINE__, "ps1.conf", t.data, 0,
+		    "endpoints.x.secret: is missing");
+		t.len = 0;
+		buf_printf(&t, EP_X("{ \"provider\": \"%s\", \"secret\": "
+		    "\"s-0123456789abcdef0123456789\" }"), signed_[i]);
+		conf_loads(__LINE__, "ps2.conf", t.data);
+		buf_free(&t);
+	}
+	conf_refused(__LINE__, "ps3.conf", EP_X("{ \"provider\": \"stripe\", "
+	    "\"secret\": \"whsec_\" }"), 0, "endpoints.x.secret");
+	conf_refused(__LINE__, "ps4.conf", EP_X("{ \"provider\": \"stripe\", "
+	    "\"secret\": \"whpk_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\" }"), 0,
+	    "endpoints.x.secret: is a public key");
+	conf_refused(__LINE__, "ps5.conf", EP_X("{ \"provider\": \"standard\", "
+	    "\"secret\": \"whsec_!!notbase64!!\" }"), 0, "endpoints.x.secret");
+	conf_refused(__LINE__, "ps6.conf", EP_X("{ \"provider\": \"generic\", "
+	    "\"secret\": \"whsec_%%%\", \"scheme\": \"standard\" }"), 0,
+	    "endpoints.x.secret");
+	/* Square: the notification_url, required, whole, never a path. */
+	conf_refused(__LINE__, "sq1.conf", EP_X("{ \"provider\": \"square\", "
+	    "\"secret\": \"sq-key-0123456789abcdef\" }"), 0,
+	    "endpoints.x.notification_url: is missing");
+	conf_refused(__LINE__, "sq2.conf", EP_X("{ \"provider\": \"square\", "
+	    "\"secret\": \"sq-key-0123456789abcdef\", \"notification_url\": "
+	    "\"/hookbox/sq\" }"), 0, "endpoints.x.notification_url");
+	conf_refused(__LINE__, "sq3.conf", EP_X("{ \"provider\": \"stripe\", "
+	    "\"secret\": \"whsec_abc\", \"notification_url\": "
+	    "\"https://a.example/x\" }"), 0, "endpoints.x.notification_url");
+	conf_loads(__LINE__, "sq4.conf", EP_X("{ \"provider\": \"square\", "
+	    "\"secret\": \"sq-key-0123456789abcdef\", \"notification_url\": "
+	    "\"https://a.example/hookbox/sq\" }"));
+	/* tolerance: where {t} is signed, within its range. */
+	conf_refused(__LINE__, "to1.conf", EP_X("{ \"provider\": \"github\", "
+	    "\"secret\": \"gh\", \"tolerance\": 60 }"), 0, "endpoints.x.tolerance");
+	conf_refused(__LINE__, "to2.conf", EP_X("{ \"provider\": \"stripe\", "
+	    "\"secret\": \"whsec_a\", \"tolerance\": 0 }"), 0,
+	    "endpoints.x.tolerance");
+	if ((c = conf_load(tmpfile_with("to3.conf", EP_X("{ \"provider\": "
+	    "\"paddle\", \"secret\": \"pdl_ntfset_x\", \"tolerance\": 30 }"),
+	    0600), &err)) != NULL && (ep = conf_endpoint(c, "x")) != NULL) {
+		EXPECT_INT(ep->tolerance, 30);
+		EXPECT(ep->scheme == &schemes[SCH_PADDLE]);
+	} else
+		note(__LINE__, "to3.conf refused: %s", err.data);
+	conf_free(c);
+	buf_free(&err);
+	/* Mollie: a token, a secret, or both; nothing is an error. */
+	conf_loads(__LINE__, "mo1.conf", EP_X("{ \"provider\": \"mollie\", "
+	    "\"token\": \"tok-0123456789abcdef\" }"));
+	conf_loads(__LINE__, "mo2.conf", EP_X("{ \"provider\": \"mollie\", "
+	    "\"secret\": \"mollie-secret-0123456789ab\" }"));
+	conf_refused(__LINE__, "mo3.conf", EP_X("{ \"provider\": \"mollie\" }"),
+	    0, "has no proof");
+	/* generic's scheme. */
+	conf_loads(__LINE__, "gs1.conf", EP_X("{ \"provider\": \"generic\", "
+	    "\"secret\": \"whsec_abc\", \"scheme\": \"stripe\" }"));
+	conf_refused(__LINE__, "gs2.conf", EP_X("{ \"provider\": \"generic\", "
+	    "\"secret\": \"s\", \"scheme\": \"nope\" }"), 0,
+	    "endpoints.x.scheme");
+	conf_refused(__LINE__, "gs3.conf", EP_X("{ \"provider\": \"stripe\", "
+	    "\"secret\": \"s\", \"scheme\": \"paddle\" }"), 0,
+	    "endpoints.x.scheme");
+	conf_refused(__LINE__, "gs4.conf", EP_X("{ \"provider\": \"generic\", "
+	    "\"scheme\": \"stripe\", \"token\": \"tok-0123456789abcdef\" }"),
+	    0, "endpoints.x.secret");
+	conf_refused(__LINE__, "gs5.conf", EP_X("{ \"provider\": \"generic\", "
+	    "\"secret\": \"s\", \"scheme\": { \"header\": \"X-Sig\", "
+	    "\"signed\": \"{t}.{body}\" } }"), 0, "endpoints.x.scheme.signed");
+	conf_refused(__LINE__, "gs6.conf", EP_X("{ \"provider\": \"generic\", "
+	    "\"secret\": \"s\", \"scheme\": { \"header\": \"X-Sig\", "
+	    "\"mac\": \"sha1\" } }"), 0, "endpoints.x.scheme.mac");
+	conf_refused(__LINE__, "gs7.conf", EP_X("{ \"provider\": \"generic\", "
+	    "\"secret\": \"s\", \"scheme\": { \"header\": \"X-Sig\", "
+	    "\"split\": \"pairs\" } }"), 0, "endpoints.x.scheme.signature_key");
+	conf_refused(__LINE__, "gs8.conf", EP_X("{ \"provider\": \"generic\", "
+	    "\"secret\": \"s\", \"scheme\": { \"header\": \"X-Sig\", "
+	    "\"signed\": \"{url}{body}\" } }"), 0,
+	    "endpoints.x.notification_url");
+	if ((c = conf_load(tmpfile_with("gs9.conf", EP_X("{ \"provider\": "
+	    "\"generic\", \"secret\": \"s\", \"tolerance\": 60, \"scheme\": { "
+	    "\"header\": \"X-Acme-Signature\", \"split\": \"pairs\", "
+	    "\"timestamp_key\": \"ts\", \"signature_key\": \"sig\", "
+	    "\"separator\": \";\", \"signed\": \"{t}:{body}\", "
+	    "\"encoding\": \"base64\" } }"), 0600), &err)) != NULL &&
+	    (ep = conf_endpoint(c, "x")) != NULL && ep->scheme != NULL) {
+		EXPECT_STR(ep->scheme->header, "x-acme-signature");
+		EXPECT_INT(ep->scheme->sep, ';');
+		EXPECT_INT(ep->scheme->enc, ENC_BASE64);
+		EXPECT_STR(ep->scheme->proof, "hmac x-acme-signature");
+		EXPECT_INT(ep->tolerance, 60);
+	} else
+		note(__LINE__, "gs9.conf refused: %s", err.data);
+	conf_free(c);
+	buf_free(&err);
+}
+
 const struct unit_case config_cases[] = {
 	{ "config valid with comments", t_conf_valid },
+	{ "config presets: secrets, notification_url, tolerance, scheme",
+	  t_conf_presets },
 	{ "config defaults", t_conf_defaults },
 	{ "config refusal check can fail", t_conf_refused_can_fail },
 	{ "config unknown keys", t_conf_unknown_keys },

@@ -545,6 +545,125 @@ t_prov_golden(void)
 			free(names[e][i]);
 }
 
+/*
+ * Issue 22: the rows' rules beyond the round trip. WooCommerce's ping is
+ * a 200 that stores nothing, and only the exact ping; a signed event
+ * with no type is "<provider>.untyped", an empty signed body too;
+ * GitHub's type takes the action; WooCommerce's key tells two bodies in
+ * one second apart; Mollie's unsigned request needs the token.
+ */
+static void
+t_prov_presets(void)
+{
+	const struct provider *woo = prov_find("woocommerce");
+	const struct provider *std = prov_find("standard");
+	const struct provider *gh = prov_find("github");
+	const struct provider *mo = prov_find("mollie");
+	const struct provider *st = prov_find("stripe");
+	struct row_result res;
+	char key1[MAX_FIELD_LEN];
+	struct conf *c;
+
+	if (woo == NULL || std == NULL || gh == NULL || mo == NULL ||
+	    st == NULL) {
+		note(__LINE__, "a preset is missing");
+		return;
+	}
+	if ((c = row_conf(woo, 0)) != NULL) {
+		row_request_ex(c, NULL, NULL, 0, "webhook_id=42", 13, 0, FD_NOW,
+		    NULL, "application/x-www-form-urlencoded", &res);
+		EXPECT(!res.stored && res.outcome == OUT_PING);
+		row_request_ex(c, NULL, NULL, 0, "webhook_id=42&x=1", 17, 0,
+		    FD_NOW, NULL, "application/x-www-form-urlencoded", &res);
+		EXPECT(!res.stored && res.outcome == OUT_UNAUTHORIZED);
+		row_request_ex(c, NULL, NULL, 0, "webhook_id=", 11, 0, FD_NOW,
+		    NULL, "application/x-www-form-urlencoded", &res);
+		EXPECT(!res.stored && res.outcome == OUT_UNAUTHORIZED);
+		/* A signed ping-shaped body is no ping: not JSON, a 400. */
+		row_request(c, NULL, "webhook_id=42", 13, "webhook_id=42", 13, 1,
+		    FD_NOW, &res);
+		EXPECT(!res.stored && res.outcome == OUT_BAD_REQUEST);
+		/* One delivery id, two orders: two keys. */
+		row_request_ex(c, NULL, "{\"id\":1}", 8, "{\"id\":1}", 8, 1,
+		    FD_NOW, "X-WC-Webhook-Topic: order.created\n"
+		    "X-WC-Webhook-Delivery-ID: d1\n", NULL, &res);
+		EXPECT(res.stored);
+		EXPECT_STR(res.ev.type, "order.created");
+		snprintf(key1, sizeof(key1), "%s", res.ev.key);
+		EXPECT(strncmp(key1, "d1:", 3) == 0 && strlen(key1) == 3 + 64);
+		row_request_ex(c, NULL, "{\"id\":2}", 8, "{\"id\":2}", 8, 1,
+		    FD_NOW, "X-WC-Webhook-Topic: order.created\n"
+		    "X-WC-Webhook-Delivery-ID: d1\n", NULL, &res);
+		EXPECT(res.stored && strcmp(res.ev.key, key1) != 0);
+		EXPECT_STR(res.ev.resource, "2");
+		/* No topic header under a signature: untyped, stored. */
+		row_request(c, NULL, "{\"id\":3}", 8, "{\"id\":3}", 8, 1, FD_NOW,
+		    &res);
+		EXPECT(res.stored);
+		EXPECT_STR(res.ev.type, "woocommerce.untyped");
+		conf_free(c);
+	}
+	if ((c = row_conf(std, 0)) != NULL) {
+		row_request(c, NULL, "{\"data\":{\"id\":\"x\"}}", 19,
+		    "{\"data\":{\"id\":\"x\"}}", 19, 1, FD_NOW, &res);
+		EXPECT(res.stored);
+		EXPECT_STR(res.ev.type, "standard.untyped");
+		EXPECT_STR(res.ev.proof, "standard-webhooks v1");
+		/* An empty body with a valid signature. */
+		row_request(c, NULL, "", 0, "", 0, 1, FD_NOW, &res);
+		EXPECT(res.stored);
+		EXPECT_STR(res.ev.type, "standard.untyped");
+		conf_free(c);
+	}
+	if ((c = row_conf(gh, 0)) != NULL) {
+		static const char gbody[] = "{\"action\":\"opened\","
+		    "\"issue\":{\"number\":7}}";
+
+		row_request_ex(c, NULL, gbody, strlen(gbody), gbody,
+		    strlen(gbody), 1, FD_NOW, "X-GitHub-Event: issues\n"
+		    "X-GitHub-Delivery: g-1\n", NULL, &res);
+		EXPECT(res.stored);
+		EXPECT_STR(res.ev.type, "issues.opened");
+		EXPECT_STR(res.ev.key, "g-1");
+		EXPECT_STR(res.ev.resource, "7");
+		conf_free(c);
+	}
+	/* Mollie with a secret and no token: unsigned is a 401. */
+	if ((c = row_conf(mo, 0)) != NULL) {
+		row_request_ex(c, NULL, NULL, 0, "id=tr_1", 7, 0, FD_NOW, NULL,
+		    "application/x-www-form-urlencoded", &res);
+		EXPECT(!res.stored && res.outcome == OUT_UNAUTHORIZED);
+		conf_free(c);
+	}
+	if ((c = row_conf(mo, 1)) != NULL) {
+		row_request_ex(c, NULL, NULL, 0, "id=ord_9", 8, 0, FD_NOW, NULL,
+		    "application/x-www-form-urlencoded", &res);
+		EXPECT(res.stored && res.ev.windowed);
+		EXPECT_STR(res.ev.type, "order");
+		row_request_ex(c, NULL, NULL, 0, "id=xx_9", 7, 0, FD_NOW, NULL,
+		    "application/x-www-form-urlencoded", &res);
+		EXPECT_STR(res.ev.type, "mollie.untyped");
+		conf_free(c);
+	}
+	/* Stripe: signed 301 s before now is stale. */
+	if ((c = row_conf(st, 0)) != NULL) {
+		struct buf h = { 0 }, w = { 0 };
+		const struct endpoint *ep = conf_endpoint(c, "x");
+
+		st->sign(ep, "{\"id\":\"evt_1\",\"type\":\"a.b\"}", 27,
+		    FD_NOW - 301, &h, &w);
+		row_request_ex(c, NULL, NULL, 0, "{\"id\":\"evt_1\","
+		    "\"type\":\"a.b\"}", 27, 0, FD_NOW, h.data, NULL, &res);
+		EXPECT(!res.stored && res.outcome == OUT_UNAUTHORIZED);
+		row_request_ex(c, NULL, NULL, 0, "{\"id\":\"evt_1\","
+		    "\"type\":\"a.b\"}", 27, 0, FD_NOW - 1, h.data, NULL, &res);
+		EXPECT(res.stored);
+		buf_free(&h);
+		buf_free(&w);
+		conf_free(c);
+	}
+}
+
 static void
 t_prov_table(void)
 {
@@ -1409,6 +1528,7 @@ t_json_out(void)
 }
 
 const struct unit_case providers_cases[] = {
+	{ "providers: the presets of issue 22, their rules", t_prov_presets },
 	{ "providers table", t_prov_table },
 	{ "providers: the list of names is the table's", t_prov_names },
 	{ "providers: every row's signature passes its own verify, and "
