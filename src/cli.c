@@ -623,6 +623,21 @@ cmd_check(int argc, char **argv)
 			    ep->name, MIN_TOKEN_LEN);
 			warnings++;
 		}
+		if (ep->secret != NULL && ep->scheme != NULL) {
+			unsigned char kb[STD_SECRET_MAX];
+			size_t klen = 0;
+
+			if (scheme_key(ep->scheme, ep->secret, kb, &klen) !=
+			    NULL && klen < MIN_SECRET_LEN) {
+				printf("warning: endpoint %s: the secret is "
+				    "%zu bytes, shorter than %d; if the "
+				    "platform lets you choose it, use a long "
+				    "random one\n", ep->name, klen,
+				    MIN_SECRET_LEN);
+				warnings++;
+			}
+			sodium_memzero(kb, sizeof(kb));
+		}
 		/* The config refuses an open endpoint unless it says so. */
 		if (ep->proof_none) {
 			printf("warning: endpoint %s has \"proof\": \"none\": "

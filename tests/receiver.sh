@@ -40,8 +40,23 @@ STD_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 openssl genpkey -algorithm ed25519 -out "$T/std-ed25519.pem" 2>/dev/null
 STD_PK="whpk_$(openssl pkey -in "$T/std-ed25519.pem" -pubout -outform DER |
 	tail -c 32 | base64)"
+# Issue 22's presets: each secret (and Square's URL) is its fixture's,
+# from the "# secret:" note of tests/fixtures/<fixture>.headers.
+fnote() { sed -n "s/^# $2: //p" "$FIXTURES/$1.headers"; }
+WOO_SECRET=$(fnote woocommerce-order.created secret)
+SHOPIFY_SECRET=$(fnote shopify-orders-create secret)
+STRIPE_SECRET=$(fnote stripe-payment_intent.succeeded secret)
+STRIPE_OLD=$(fnote stripe-payment_intent.succeeded.rotated old-secret)
+PADDLE_SECRET=$(fnote paddle-transaction.completed secret)
+SQUARE_SECRET=$(fnote square-payment.updated secret)
+SQUARE_URL=$(fnote square-payment.updated url)
+GITHUB_SECRET=$(fnote github-push secret)
+MOLLIE_SECRET=$(fnote mollie-payment-link.paid secret)
+TOK_MOLLIE=mollie-0123456789abcdef
 SECRETS=("$TOK_CATALOG" "$TOK_LEADS" "$TOK_SHOP" "$FD_SECRET" "$FD_VERIFY"
-	"$REFLOW_SECRET" "$STD_SECRET" "${STD_SECRET#whsec_}")
+	"$REFLOW_SECRET" "$STD_SECRET" "${STD_SECRET#whsec_}" "$WOO_SECRET"
+	"$SHOPIFY_SECRET" "$STRIPE_SECRET" "$PADDLE_SECRET" "$SQUARE_SECRET"
+	"$GITHUB_SECRET" "$MOLLIE_SECRET" "$TOK_MOLLIE")
 
 # write_conf FILE DATABASE MAX_BODY: every config here has the same
 # endpoints; they differ in their database and body limit.
@@ -62,7 +77,19 @@ write_conf() {
     // every repeat of an id-less signal is a new event
     "burst":    { "provider": "quickbutik", "token": "$TOK_SHOP", "dedupe_window": 0 },
     "std":      { "provider": "standard",   "secret": "$STD_SECRET" },
-    "stdpk":    { "provider": "standard",   "public_key": "$STD_PK" }
+    "stdpk":    { "provider": "standard",   "public_key": "$STD_PK" },
+    "woo":      { "provider": "woocommerce", "secret": "$WOO_SECRET" },
+    "shopify":  { "provider": "shopify",    "secret": "$SHOPIFY_SECRET" },
+    "stripe":   { "provider": "stripe",     "secret": "$STRIPE_SECRET" },
+    "stripeold": { "provider": "stripe",    "secret": "$STRIPE_OLD" },
+    "paddle":   { "provider": "paddle",     "secret": "$PADDLE_SECRET" },
+    "square":   { "provider": "square",     "secret": "$SQUARE_SECRET",
+                  "notification_url": "$SQUARE_URL" },
+    "github":   { "provider": "github",     "secret": "$GITHUB_SECRET" },
+    // classic (the token) and next-gen (the secret) webhooks both
+    "mollie":   { "provider": "mollie",     "token": "$TOK_MOLLIE", "secret": "$MOLLIE_SECRET" },
+    // next-gen only: an unsigned request has nothing to prove it
+    "molliesig": { "provider": "mollie",    "secret": "$MOLLIE_SECRET" }
   }
 }
 EOF
@@ -136,6 +163,37 @@ std_v1a_sig() {
 		-in "$T/std-signed" | base64 -w 0)"
 }
 
+# header_vars FILE: a fixture's .headers as the web server hands them
+# over, into HV: HTTP_NAME=value, and CONTENT_TYPE; '#' notes and
+# Content-Length (the server's own) skipped; a header named in $2 left
+# out (to be signed afresh).
+header_vars() {
+	local line name value
+	HV=()
+	while IFS= read -r line; do
+		case $line in '#'*|'') continue ;; esac
+		name=${line%%:*} value=${line#*: }
+		case ${name,,} in
+		content-length|"${2:-none}") continue ;;
+		content-type) HV+=("CONTENT_TYPE=$value"); continue ;;
+		esac
+		name=${name^^}
+		HV+=("HTTP_${name//-/_}=$value")
+	done <"$1"
+}
+
+# stripe_sig FILE [T] [SECRET]: "t=<T>,v1=<hex>" over "<T>.<body>".
+stripe_sig() {
+	local t=${2:-$(date +%s)}
+	printf 't=%s,v1=%s' "$t" "$({ printf '%s.' "$t"; cat "$1"; } | hmac_hex "${3:-$STRIPE_SECRET}")"
+}
+
+# paddle_sig FILE [T]: "ts=<T>;h1=<hex>" over "<T>:<body>".
+paddle_sig() {
+	local t=${2:-$(date +%s)}
+	printf 'ts=%s;h1=%s' "$t" "$({ printf '%s:' "$t"; cat "$1"; } | hmac_hex "$PADDLE_SECRET")"
+}
+
 # ---- the store, read with sqlite3 ----
 
 row() {	# ID: "type|key|resource|endpoint|provider"
@@ -169,6 +227,23 @@ send_fixture() {
 		cgi POST /reflow "" "$f" HTTP_SIGNATURE="$(hmac_hex "$REFLOW_SECRET" <"$f")" ;;
 	quickbutik-*.query)	# GET, the query is the whole message
 		cgi GET "/shop/$TOK_SHOP" "$(cat "$f")" - ;;
+	# Issue 22: each with the headers of its .headers file, the
+	# platform's own signature among them; Stripe and Paddle sign a
+	# timestamp, so theirs is made afresh (openssl) at the real clock.
+	stripe-*)
+		header_vars "${f%.*}.headers" stripe-signature
+		cgi POST /stripe "" "$f" "${HV[@]}" HTTP_STRIPE_SIGNATURE="$(stripe_sig "$f")" ;;
+	paddle-*)
+		header_vars "${f%.*}.headers" paddle-signature
+		cgi POST /paddle "" "$f" "${HV[@]}" HTTP_PADDLE_SIGNATURE="$(paddle_sig "$f")" ;;
+	woocommerce-*|shopify-*|square-*|github-*)
+		header_vars "${f%.*}.headers"
+		local ep=${base%%-*}
+		[ "$ep" = woocommerce ] && ep=woo
+		cgi POST "/$ep" "" "$f" "${HV[@]}" ;;
+	mollie-*)
+		header_vars "${f%.*}.headers"
+		cgi POST "/mollie/$TOK_MOLLIE" "" "$f" "${HV[@]}" ;;
 	*)
 		return 1 ;;
 	esac
@@ -191,6 +266,14 @@ reflow-order.created.json|reflow|reflow hmac
 reflow-products.changed.json|reflow|reflow hmac
 quickbutik-order.new.query|shop|url token
 quickbutik-product.update.query|shop|url token
+woocommerce-order.created.json|woo|woocommerce hmac
+shopify-orders-create.json|shopify|shopify hmac
+stripe-payment_intent.succeeded.json|stripe|stripe v1
+paddle-transaction.completed.json|paddle|paddle h1
+square-payment.updated.json|square|square hmac(url.body)
+github-push.json|github|github sha256
+mollie-payment.form|mollie|url token
+mollie-payment-link.paid.json|mollie|mollie hmac
 '
 
 # golden FIXTURE FIELD: the field's line of the fixture's golden file.
@@ -200,7 +283,13 @@ golden() {
 
 for f in "$FIXTURES"/*; do
 	base=$(basename "$f")
-	case $base in *.json|*.query) ;; *) continue ;; esac
+	case $base in
+	# the ping, and the rotated signature of an event sent already:
+	# section 2 sends them
+	woocommerce-ping.form|*.rotated.json) continue ;;
+	*.json|*.query|*.form) ;;
+	*) continue ;;
+	esac
 	line=$(grep "^$base|" <<<"$expectations")
 	if [ -z "$line" ]; then
 		fail "fixture $base" "no expectation for it in tests/receiver.sh"
@@ -336,6 +425,100 @@ expect "standard webhooks v1 to a public-key-only endpoint is 401" 401 rejected
 cgi POST /std "" "$T/std.json" HTTP_WEBHOOK_ID=msg_v1a_5 HTTP_WEBHOOK_TIMESTAMP="$ts" \
 	HTTP_WEBHOOK_SIGNATURE="$(std_v1a_sig msg_v1a_5 "$ts" "$T/std.json")"
 expect "standard webhooks v1a to a secret-only endpoint is 401" 401 rejected
+
+# ---- 2b. issue 22's presets: refusals, the ping, rotation ----
+
+# no_store NAME: the last request stored no event.
+no_store() { check "$1 stores nothing" 0 "$E_DELTA"; }
+
+f=$FIXTURES/woocommerce-order.created.json
+header_vars "${f%.*}.headers" x-wc-webhook-signature
+cgi POST /woo "" "$f" "${HV[@]}" HTTP_X_WC_WEBHOOK_SIGNATURE=FPic/J2z1gVNVwGQWMgfmB0N3s7PLtaXGLk9uJrxI69=
+expect "woocommerce wrong signature is 401" 401 rejected; no_store "woocommerce wrong signature"
+# WooCommerce's ping: exactly 200, nothing stored, not a refusal.
+f=$FIXTURES/woocommerce-ping.form
+header_vars "${f%.*}.headers"
+cgi POST /woo "" "$f" "${HV[@]}"
+expect "woocommerce ping is 200" 200 ping; no_store "woocommerce ping"
+printf 'webhook_id=42&x=1' >"$T/notping"
+cgi POST /woo "" "$T/notping" CONTENT_TYPE=application/x-www-form-urlencoded
+expect "woocommerce unsigned form that is not the ping is 401" 401 rejected
+# Two different orders in the same second share a delivery id: both kept.
+f=$FIXTURES/woocommerce-order.created.json
+sed 's/"id":727,/"id":728,/' "$f" >"$T/woo2.json"
+header_vars "${f%.*}.headers" x-wc-webhook-signature
+cgi POST /woo "" "$T/woo2.json" "${HV[@]}" \
+	HTTP_X_WC_WEBHOOK_SIGNATURE="$(openssl dgst -sha256 -hmac "$WOO_SECRET" -binary <"$T/woo2.json" | base64)"
+expect "woocommerce a second order under the same delivery id is accepted" 200 accepted
+check "woocommerce second order stored under its own resource" 728 \
+	"$(sql "SELECT resource_id FROM events WHERE id = ${A_ID:-0}")"
+
+for p in shopify square github; do
+	f=$(ls "$FIXTURES"/$p-*.json)
+	header_vars "${f%.*}.headers"
+	printf ' ' >>"$T/$p.json.tmp"; cat "$f" "$T/$p.json.tmp" >"$T/$p.json"
+	cgi POST "/$p" "" "$T/$p.json" "${HV[@]}"
+	expect "$p body changed after signing is 401" 401 rejected; no_store "$p changed body"
+done
+
+f=$FIXTURES/stripe-payment_intent.succeeded.json
+cgi POST /stripe "" "$f" HTTP_STRIPE_SIGNATURE="$(stripe_sig "$f" $(( $(date +%s) - 600 )))"
+expect "stripe stale timestamp is 401" 401 rejected; no_store "stripe stale timestamp"
+cgi POST /stripe "" "$f" HTTP_STRIPE_SIGNATURE="$(stripe_sig "$f" "" "whsec_wrong")"
+expect "stripe wrong signature is 401" 401 rejected; no_store "stripe wrong signature"
+# Rotation: an old and a new v1 (and a v0 to ignore) in one header;
+# either secret proves it. The same event: a duplicate on /stripe.
+t=$(date +%s)
+rot="t=$t,v1=$({ printf '%s.' "$t"; cat "$f"; } | hmac_hex "$STRIPE_OLD"),v1=$({ printf '%s.' "$t"; cat "$f"; } | hmac_hex "$STRIPE_SECRET"),v0=6ffbb59b2300aae63f272406069a9788598b792a944a07aba816edb039989a39"
+cgi POST /stripe "" "$f" HTTP_STRIPE_SIGNATURE="$rot"
+expect "stripe rotated header, the same event, is a duplicate" 200 duplicate
+cgi POST /stripeold "" "$f" HTTP_STRIPE_SIGNATURE="$rot"
+expect "stripe rotated header verifies under the old secret" 200 accepted
+
+f=$FIXTURES/paddle-transaction.completed.json
+cgi POST /paddle "" "$f" HTTP_PADDLE_SIGNATURE="$(paddle_sig "$f" $(( $(date +%s) - 600 )))"
+expect "paddle stale timestamp is 401" 401 rejected; no_store "paddle stale timestamp"
+cgi POST /paddle "" "$f" HTTP_PADDLE_SIGNATURE="ts=$(date +%s);h1=0000000000000000000000000000000000000000000000000000000000000000"
+expect "paddle wrong signature is 401" 401 rejected; no_store "paddle wrong signature"
+
+# Square's signature covers the configured URL: the same body to an
+# endpoint whose notification_url differs is a 401.
+f=$FIXTURES/square-payment.updated.json
+header_vars "${f%.*}.headers"
+cgi POST /square "" "$f" "${HV[@]}" HTTP_X_SQUARE_HMACSHA256_SIGNATURE=LQzf+HHHIgoYJwNFPvvob0idUSKjALlMlp6Nkcln6Cd=
+expect "square wrong signature is 401" 401 rejected; no_store "square wrong signature"
+
+# GitHub: the type takes the body's action; a wrong secret is a 401.
+printf '{"action":"opened","issue":{"number":12}}' >"$T/gh.json"
+cgi POST /github "" "$T/gh.json" HTTP_X_GITHUB_EVENT=issues HTTP_X_GITHUB_DELIVERY=gh-del-1 \
+	HTTP_X_HUB_SIGNATURE_256="sha256=$(hmac_hex "$GITHUB_SECRET" <"$T/gh.json")"
+expect "github issues.opened accepted" 200 accepted
+check "github type has the action, key the delivery, resource the number" \
+	"issues.opened|gh-del-1|12|github|github" "$(row "${A_ID:-0}")"
+cgi POST /github "" "$T/gh.json" HTTP_X_GITHUB_EVENT=issues HTTP_X_GITHUB_DELIVERY=gh-del-2 \
+	HTTP_X_HUB_SIGNATURE_256="sha256=$(hmac_hex wrong-secret <"$T/gh.json")"
+expect "github wrong signature is 401" 401 rejected; no_store "github wrong signature"
+
+# Mollie: a classic request without the token is a 401; a next-gen one
+# with a wrong signature too; to a secret-only endpoint, an unsigned
+# classic request has nothing to prove it.
+cgi POST /mollie "" "$FIXTURES/mollie-payment.form" CONTENT_TYPE=application/x-www-form-urlencoded
+expect "mollie classic without the token is 401" 401 rejected
+f=$FIXTURES/mollie-payment-link.paid.json
+cgi POST "/mollie/$TOK_MOLLIE" "" "$f" HTTP_X_MOLLIE_SIGNATURE=sha256=00
+expect "mollie next-gen wrong signature is 401" 401 rejected; no_store "mollie wrong signature"
+cgi POST /molliesig "" "$FIXTURES/mollie-payment.form" CONTENT_TYPE=application/x-www-form-urlencoded
+expect "mollie classic to a secret-only endpoint is 401" 401 rejected
+header_vars "${f%.*}.headers"
+cgi POST /molliesig "" "$f" "${HV[@]}"
+expect "mollie next-gen to a secret-only endpoint accepted" 200 accepted
+
+# A signed event with no type: stored as <provider>.untyped.
+printf '{"id":"evt_untyped_1","data":{"object":{"id":"x"}}}' >"$T/untyped.json"
+cgi POST /stripe "" "$T/untyped.json" HTTP_STRIPE_SIGNATURE="$(stripe_sig "$T/untyped.json")"
+expect "stripe signed event without a type accepted" 200 accepted
+check "stripe event without a type is stripe.untyped" "stripe.untyped|evt_untyped_1" \
+	"$(sql "SELECT event_type || '|' || event_key FROM events WHERE id = ${A_ID:-0}")"
 
 # ---- 3. the answers table (README.md, "Answers") ----
 
@@ -561,6 +744,27 @@ check "check exits 0 for \"proof\": \"none\"" 0 "$rc"
 check_match "check warns what \"proof\": \"none\" allows" \
 	'warning: endpoint shop has "proof": "none": anyone who learns its URL .* can store events in it and run its hooks' "$out"
 
+# Issue 22: a secret that can make no key is a config error that check
+# names, and the receiver answers 503 until it is fixed.
+for bad in 'stripe|"secret": "whsec_"' 'std|"secret": "whsec_!!not-base64!!"' \
+	"stripe|\"secret\": \"$STD_PK\""; do
+	ep=${bad%%|*} kv=${bad#*|}
+	sed "s#^\(    \"$ep\": *{ \"provider\": \"[a-z]*\", *\)\"secret\": \"[^\"]*\"#\1$kv#" \
+		"$T/main.conf" >"$T/badsecret.conf"
+	out=$(CONF=$T/badsecret.conf cli check 2>&1); rc=$?
+	check "check exits non-zero for $kv on $ep" 1 "$([ "$rc" -ne 0 ] && echo 1 || echo 0)"
+	check_match "check names endpoints.$ep.secret ($kv)" "endpoints\.$ep\.secret: " "$out"
+	CONF=$T/badsecret.conf DB=$T/badsecret.db
+	cgi POST /woo "" "$FIXTURES/woocommerce-order.created.json"
+	expect "$kv on $ep: the receiver answers 503" 503 unavailable
+	CONF=$T/main.conf DB=$MAIN_DB
+done
+sed "s#\"secret\": \"$GITHUB_SECRET\"#\"secret\": \"short-secret\"#" "$T/main.conf" >"$T/short.conf"
+out=$(CONF=$T/short.conf cli check 2>&1); rc=$?
+check "check exits 0 for a short secret" 0 "$rc"
+check_match "check warns about a secret under 24 bytes" \
+	"warning: endpoint github: the secret is 12 bytes, shorter than 24" "$out"
+
 out=$(cli list 2>&1); rc=$?
 check "list exits 0" 0 "$rc"
 check_match "list shows events" "6a1f0c2e9b7d4e55" "$out"
@@ -621,6 +825,25 @@ out=$(cli simulate fdv3 "$FIXTURES/flipdish-sale.created.v1.json" 2>&1)
 check_match "simulate signs flipdish v3 itself" '^200 \{"status":"accepted"' "$out"
 out=$(cli simulate std "$T/std.json" 2>&1)
 check_match "simulate signs standard webhooks itself" '^200 \{"status":"accepted"' "$out"
+
+# simulate signs for every preset (its row's sign), Stripe and Paddle at
+# the fixture's --now, Square with its notification_url.
+for f in woocommerce-order.created.json shopify-orders-create.json \
+	square-payment.updated.json github-push.json mollie-payment-link.paid.json \
+	stripe-payment_intent.succeeded.json paddle-transaction.completed.json; do
+	ep=${f%%-*}
+	case $ep in woocommerce) ep=woo ;; mollie) ep=molliesig ;; esac
+	now=$(fnote "${f%.json}" now)
+	out=$(cli simulate $ep "$FIXTURES/$f" ${now:+--now "$now"} 2>&1)
+	check_match "simulate signs $ep itself" '^200 \{"status":"accepted"' "$out"
+	out=$(cli simulate $ep "$FIXTURES/$f" ${now:+--now "$now"} --unsigned 2>&1)
+	check_match "simulate --unsigned $ep is 401" '^401 \{"status":"rejected"' "$out"
+done
+out=$(cli simulate woo "$FIXTURES/woocommerce-ping.form" --unsigned 2>&1)
+check "simulate of WooCommerce's ping" '200 {"status":"ping"}' "$out"
+out=$(cli simulate stripe "$FIXTURES/stripe-payment_intent.succeeded.json" 2>&1)
+check_match "simulate stripe at the real clock is another event's time, still signed" \
+	'^200 \{"status":"duplicate"' "$out"
 
 # Dedupe windows at chosen times (simulate --now): id-less Quickbutik
 # product signals are duplicates within dedupe_window (300 s) only.
