@@ -1075,8 +1075,10 @@ norm_row(const struct endpoint *ep, const struct request *r,
 	    field(ev, "/action", act, sizeof(act)) == 0) {
 		n = strlen(ev->type);
 		/* Too long for a type: the platform's type alone. */
-		if (n + 1 + strlen(act) <= MAX_EVENT_TYPE_LEN)
-			snprintf(ev->type + n, sizeof(ev->type) - n, ".%s", act);
+		if (n + 1 + strlen(act) <= MAX_EVENT_TYPE_LEN) {
+			ev->type[n] = '.';
+			memcpy(ev->type + n + 1, act, strlen(act) + 1);
+		}
 	}
 	if (type_or_untyped(ep, ev, a, p->type_from != NULL &&
 	    p->type_from[0] != NULL ? p->type_from[0] : "type") == -1)
@@ -1087,8 +1089,10 @@ norm_row(const struct endpoint *ep, const struct request *r,
 		n = strlen(ev->key);
 		if (n + 1 + 64 >= sizeof(ev->key))
 			ev->key[0] = '\0';
-		else
-			snprintf(ev->key + n, sizeof(ev->key) - n, ":%s", hex);
+		else {
+			ev->key[n] = ':';
+			memcpy(ev->key + n + 1, hex, sizeof(hex));
+		}
 	}
 	if (ev->key[0] == '\0' && body_key(ev, "", r) == -1)
 		return -1;
