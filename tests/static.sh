@@ -52,6 +52,16 @@ TOK_SHOP=static-shop-0123456789abcdef
 FD_SECRET=static-fd-v3-secret-0123
 FD_VERIFY=static-fd-legacy-verify
 REFLOW_SECRET=static-reflow-secret-0123
+# Issue 22's presets: each fixture's own secret ("# secret:" of its .headers).
+fnote() { sed -n "s/^# $2: //p" "$FIXTURES/$1.headers"; }
+WOO_SECRET=$(fnote woocommerce-order.created secret)
+SHOPIFY_SECRET=$(fnote shopify-orders-create secret)
+STRIPE_SECRET=$(fnote stripe-payment_intent.succeeded secret)
+PADDLE_SECRET=$(fnote paddle-transaction.completed secret)
+SQUARE_SECRET=$(fnote square-payment.updated secret)
+SQUARE_URL=$(fnote square-payment.updated url)
+GITHUB_SECRET=$(fnote github-push secret)
+MOLLIE_SECRET=$(fnote mollie-payment-link.paid secret)
 
 # The root: the program, /dev/null, the config and a data folder; nothing
 # else (no libraries, no loader, no /etc, no /proc).
@@ -69,7 +79,15 @@ cat >"$ROOT/conf/hookbox.conf" <<EOF
     "fdv3":     { "provider": "flipdish",   "secret": "$FD_SECRET" },
     "fdlegacy": { "provider": "flipdish",   "verify_token": "$FD_VERIFY" },
     "reflow":   { "provider": "reflow",     "secret": "$REFLOW_SECRET" },
-    "shop":     { "provider": "quickbutik", "token": "$TOK_SHOP" }
+    "shop":     { "provider": "quickbutik", "token": "$TOK_SHOP" },
+    "woo":      { "provider": "woocommerce", "secret": "$WOO_SECRET" },
+    "shopify":  { "provider": "shopify",    "secret": "$SHOPIFY_SECRET" },
+    "stripe":   { "provider": "stripe",     "secret": "$STRIPE_SECRET" },
+    "paddle":   { "provider": "paddle",     "secret": "$PADDLE_SECRET" },
+    "square":   { "provider": "square",     "secret": "$SQUARE_SECRET",
+                  "notification_url": "$SQUARE_URL" },
+    "github":   { "provider": "github",     "secret": "$GITHUB_SECRET" },
+    "mollie":   { "provider": "mollie",     "secret": "$MOLLIE_SECRET" }
   }
 }
 EOF
@@ -151,6 +169,23 @@ hmac_hex() {	# SECRET < data
 	openssl dgst -sha256 -hmac "$1" -r | cut -d ' ' -f 1
 }
 
+# header_vars FILE [SKIP]: a .headers file as HTTP_* (and CONTENT_TYPE)
+# variables, into HV; notes, Content-Length and the header SKIP left out.
+header_vars() {
+	local line name value
+	HV=()
+	while IFS= read -r line; do
+		case $line in '#'*|'') continue ;; esac
+		name=${line%%:*} value=${line#*: }
+		case ${name,,} in
+		content-length|"${2:-none}") continue ;;
+		content-type) HV+=("CONTENT_TYPE=$value"); continue ;;
+		esac
+		name=${name^^}
+		HV+=("HTTP_${name//-/_}=$value")
+	done <"$1"
+}
+
 # send FILE: as its platform sends it (tests/fixtures/README.md).
 send() {
 	local f=$1 base t type
@@ -168,6 +203,21 @@ send() {
 	flipdish-*) run_cgi POST /fdlegacy "" "$f" HTTP_X_VERIFY_TOKEN="$FD_VERIFY" ;;
 	reflow-*) run_cgi POST /reflow "" "$f" HTTP_SIGNATURE="$(hmac_hex "$REFLOW_SECRET" <"$f")" ;;
 	quickbutik-*.query) run_cgi GET "/shop/$TOK_SHOP" "$(cat "$f")" - ;;
+	stripe-*)	# a signed timestamp: signed afresh at the real clock
+		t=$(date +%s)
+		header_vars "${f%.*}.headers" stripe-signature
+		run_cgi POST /stripe "" "$f" "${HV[@]}" \
+			HTTP_STRIPE_SIGNATURE="t=$t,v1=$({ printf '%s.' "$t"; cat "$f"; } | hmac_hex "$STRIPE_SECRET")" ;;
+	paddle-*)
+		t=$(date +%s)
+		header_vars "${f%.*}.headers" paddle-signature
+		run_cgi POST /paddle "" "$f" "${HV[@]}" \
+			HTTP_PADDLE_SIGNATURE="ts=$t;h1=$({ printf '%s:' "$t"; cat "$f"; } | hmac_hex "$PADDLE_SECRET")" ;;
+	woocommerce-*|shopify-*|square-*|github-*|mollie-*)	# their own headers
+		header_vars "${f%.*}.headers"
+		t=${base%%-*}
+		[ "$t" = woocommerce ] && t=woo
+		run_cgi POST "/$t" "" "$f" "${HV[@]}" ;;
 	*) return 1 ;;
 	esac
 }
@@ -176,6 +226,8 @@ n=0 nfix=0
 for f in "$FIXTURES"/*.json "$FIXTURES"/*.query; do
 	[ -f "$f" ] || continue
 	base=$(basename "$f")
+	# The same event as another fixture, under a rotated header.
+	case $base in *.rotated.json) continue ;; esac
 	nfix=$((nfix + 1))
 	name="static ($MODE): $base"
 	if ! send "$f"; then
