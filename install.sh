@@ -137,6 +137,12 @@ for p in "$CGIBIN" "$HB"; do
 	esac
 done
 
+# The URL goes into the config's comments (and the Square example's
+# "notification_url"): one plain line.
+case $url in
+*[[:space:]]* | *\"* | *\\*) die "--url: quotes, backslashes and white space are not supported: $url" ;;
+esac
+
 # Temporary files, removed on exit. Those beside their destination (for
 # an atomic mv) are in folders only this user can write to.
 tmpfiles='' tmpn=0
@@ -324,6 +330,18 @@ token() {
 	printf '%s\n' "$_t"
 }
 
+# base: the program's URL, for the webhook URLs in the config's comments
+# and in what is printed at the end.
+if [ -n "$url" ]; then
+	base=${url%/}
+else
+	case $CGIBIN in
+	"$DOCROOT"/*) rel=${CGIBIN#"$DOCROOT"} ;;
+	*) rel=/cgi-bin ;;
+	esac
+	base="https://YOUR-SITE$rel/hookbox.fcgi"
+fi
+
 if [ -e "$CONF" ]; then
 	say "config $CONF exists: kept as it is (tokens unchanged)"
 	conf_new=
@@ -332,6 +350,7 @@ else
 	tok_leads=$(token)
 	tok_restaurant=$(token)
 	tok_shop=$(token)
+	tok_mollie=$(token)
 	newtmp "$HB/conf"
 	cat >"$tmp" <<EOF
 // hookbox configuration, written by install.sh on $(date -u +%Y-%m-%d).
@@ -389,10 +408,12 @@ else
       }
     },
 
-    // Reflow, Standard Webhooks senders and other platforms sign each
-    // request with a secret that only the platform can give you, so these
-    // stay off until you have it. To turn one on: remove the // in front of
-    // its lines, paste the secret, and run check (or install.sh) again.
+    // Reflow, WooCommerce, Shopify, Stripe, Paddle, Square, GitHub,
+    // Standard Webhooks senders and other platforms sign each request with a
+    // secret that only the platform can give you, so these stay off until
+    // you have it. To turn one on: remove the // in front of its lines,
+    // paste the secret, and run check (or install.sh) again. README.md
+    // ("Connect a platform") says where each platform shows it.
     //
     // Reflow: the project's webhook settings show the signing secret; the
     // URL to paste there is .../hookbox.fcgi/store
@@ -408,6 +429,84 @@ else
     //   "provider": "standard",
     //   "secret": "whsec_PASTE-THE-SECRET",
     //   "hooks": { "*": { "run": ["../hooks/save-order.sh"] } }
+    // },
+    //
+    // WooCommerce: WooCommerce > Settings > Advanced > Webhooks > Add
+    // webhook. Delivery URL: $base/woocommerce
+    // Type a long secret of letters and digits into its Secret field and
+    // paste the same here. One webhook per topic (Order created, …).
+    // "woocommerce": {
+    //   "provider": "woocommerce",
+    //   "secret": "PASTE-THE-WEBHOOK-SECRET",
+    //   "hooks": { "order.*": { "run": ["../hooks/woocommerce.sh"] } }
+    // },
+    //
+    // Shopify: Settings > Notifications > Webhooks > Create webhook, format
+    // JSON, URL $base/shopify
+    // Paste the key that page says your webhooks are signed with. A Shopify
+    // topic has a "/": a hook names it exactly, or is "*".
+    // "shopify": {
+    //   "provider": "shopify",
+    //   "secret": "PASTE-THE-SIGNING-KEY",
+    //   "hooks": {
+    //     "orders/create": { "run": ["../hooks/shopify.sh"] },
+    //     "orders/paid":   { "run": ["../hooks/shopify.sh"] }
+    //   }
+    // },
+    //
+    // Stripe: Dashboard > Developers > Webhooks > Add endpoint, URL
+    // $base/stripe
+    // Paste the endpoint's signing secret, the whole whsec_... string.
+    // "stripe": {
+    //   "provider": "stripe",
+    //   "secret": "whsec_PASTE-THE-SIGNING-SECRET",
+    //   "hooks": {
+    //     "payment_intent.*":   { "run": ["../hooks/stripe.sh"] },
+    //     "checkout.session.*": { "run": ["../hooks/stripe.sh"] }
+    //   }
+    // },
+    //
+    // Paddle Billing: Developer tools > Notifications > New destination, URL
+    // $base/paddle
+    // Paste the destination's secret key (pdl_ntfset_...).
+    // "paddle": {
+    //   "provider": "paddle",
+    //   "secret": "pdl_ntfset_PASTE-THE-SECRET-KEY",
+    //   "hooks": { "transaction.completed": { "run": ["../hooks/paddle.sh"] } }
+    // },
+    //
+    // Square: Developer Console > your application > Webhooks >
+    // Subscriptions > Add subscription. Square signs the notification URL
+    // too: "notification_url" must be exactly what you enter there (with
+    // your site's address, https).
+    // "square": {
+    //   "provider": "square",
+    //   "secret": "PASTE-THE-SIGNATURE-KEY",
+    //   "notification_url": "$base/square",
+    //   "hooks": { "payment.*": { "run": ["../hooks/square.sh"] } }
+    // },
+    //
+    // GitHub: the repository's Settings > Webhooks > Add webhook. Payload
+    // URL $base/github
+    // content type application/json; type a long secret there, and here.
+    // "github": {
+    //   "provider": "github",
+    //   "secret": "PASTE-THE-WEBHOOK-SECRET",
+    //   "hooks": { "*": { "run": ["../hooks/github.sh"] } }
+    // },
+    //
+    // Mollie sends no signature, only a payment's id: the token proves it,
+    // and the hook asks Mollie's API for the payment. First put your API
+    // key in the file $HB/conf/mollie-api-key
+    // (see the top of hooks/mollie.sh).
+    // The URL, which your shop's code gives Mollie as the webhookUrl of each
+    // payment (or, for Mollie's next-gen webhooks, goes in its Dashboard >
+    // Developers > Webhooks, with its signing secret as "secret" here):
+    //   $base/mollie/$tok_mollie
+    // "mollie": {
+    //   "provider": "mollie",
+    //   "token": "$tok_mollie",
+    //   "hooks": { "*": { "run": ["../hooks/mollie.sh"] } }
     // },
     //
     // Anything else that posts JSON: JSON pointers say where its fields are.
@@ -479,16 +578,6 @@ fi
 
 # ---- what to paste where ----
 
-if [ -n "$url" ]; then
-	base=${url%/}
-else
-	case $CGIBIN in
-	"$DOCROOT"/*) rel=${CGIBIN#"$DOCROOT"} ;;
-	*) rel=/cgi-bin ;;
-	esac
-	base="https://YOUR-SITE$rel/hookbox.fcgi"
-fi
-
 # where PROVIDER: the platform's name and where its webhook URL goes.
 where() {
 	case $1 in
@@ -498,6 +587,13 @@ where() {
 	reflow) echo "Reflow|the project's webhook settings (its signing secret goes in \"secret\")" ;;
 	quickbutik) echo "Quickbutik|Control Panel > Settings > Webhooks" ;;
 	standard) echo "Standard Webhooks sender|the sender's webhook settings (its whsec_ secret goes in \"secret\")" ;;
+	woocommerce) echo "WooCommerce|WooCommerce > Settings > Advanced > Webhooks > Add webhook, as the Delivery URL (the Secret you type there goes in \"secret\")" ;;
+	shopify) echo "Shopify|Settings > Notifications > Webhooks > Create webhook, format JSON (the key that page shows goes in \"secret\")" ;;
+	stripe) echo "Stripe|Dashboard > Developers > Webhooks > Add endpoint (its whsec_ signing secret goes in \"secret\")" ;;
+	paddle) echo "Paddle|Developer tools > Notifications > New destination (its pdl_ntfset_ secret key goes in \"secret\")" ;;
+	square) echo "Square|Developer Console > your application > Webhooks > Subscriptions > Add subscription (this exact URL also goes in \"notification_url\", its Signature Key in \"secret\")" ;;
+	github) echo "GitHub|the repository's Settings > Webhooks > Add webhook, content type application/json (the Secret you type there goes in \"secret\")" ;;
+	mollie) echo "Mollie|the webhookUrl that your shop's code gives Mollie with each payment, or Mollie's Dashboard > Developers > Webhooks (next-gen; its signing secret goes in \"secret\"). The hook needs your API key in conf/mollie-api-key" ;;
 	*) echo "$1|the sender's webhook settings" ;;
 	esac
 }
@@ -524,8 +620,10 @@ EOF
 
 [ -z "$conf_new" ] || {
 	say ""
-	say "Reflow, Standard Webhooks and other signing senders are in the config but"
-	say "commented out: they need a secret from the platform. See $CONF."
+	say "Reflow, WooCommerce, Shopify, Stripe, Paddle, Square, GitHub, Mollie,"
+	say "Standard Webhooks and other senders are in the config but commented out:"
+	say "most need a secret from the platform (Mollie an API key for its hook)."
+	say "See $CONF."
 }
 
 if [ -n "$flipsnack_url" ]; then

@@ -175,7 +175,13 @@ check "install: config mode 600, the user's" "600 $U" "$(mode "$CONF") $(owner "
 check "install: data folder mode 700" 700 "$(mode "$HB/data")"
 check "install: database created by init, the user's" "$U" "$(owner "$HB/data/hookbox.db")"
 hooks_ok=1
-for f in flipsnack.sh fliplink.sh flipdish.sh quickbutik.sh reflow.sh save-order.sh save-order.php; do
+# Every example hook that conf/hooks ships (and install.sh copies).
+hooks=()
+for f in "$TOP"/conf/hooks/*.sh "$TOP"/conf/hooks/*.php; do
+	[ -f "$f" ] && hooks+=("${f##*/}")
+done
+[ ${#hooks[@]} -ge 14 ] || { hooks_ok=0; fail "install: example hooks" "only ${#hooks[@]} in $TOP/conf/hooks"; }
+for f in "${hooks[@]}"; do
 	if [ ! -x "$HB/hooks/$f" ] || [ "$(owner "$HB/hooks/$f")" != "$U" ] ||
 		! cmp -s "$HB/hooks/$f" "$TOP/conf/hooks/$f"; then
 		hooks_ok=0
