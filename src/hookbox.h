@@ -293,9 +293,10 @@ struct event {
  */
 #define READ_ACTION	0x01	/* the type, then "." and the body's
 				   "action" when it has one (GitHub) */
-#define READ_KEY_HASH	0x02	/* the key, then ":" and the SHA-256 of
-				   the body (WooCommerce's delivery id is
-				   not unique) */
+#define READ_KEY_BODY	0x02	/* the key is the SHA-256 of the type and
+				   the signed body: the platform's ids
+				   travel in headers its signature does
+				   not cover (WooCommerce, Shopify, GitHub) */
 struct provider {
 	const char	*name;
 	unsigned	 methods;	/* 1 << REQ_GET | 1 << REQ_POST */

@@ -1056,16 +1056,19 @@ sign_row(const struct endpoint *ep, const void *body, size_t len,
  * type, key and resource from the row's sources, in order. The type is
  * the row's fallback (type_or_untyped) when a signed body names none;
  * the key, the SHA-256 of the body when no source has one; READ_ACTION
- * appends the body's "action" to the type (GitHub: "issues.opened"), and
- * READ_KEY_HASH the SHA-256 of the body to the key (WooCommerce's
- * delivery id is the same for two deliveries in one second).
+ * appends the body's "action" to the type (GitHub: "issues.opened").
+ * READ_KEY_BODY keys on the type and the signed body, never on an id
+ * header: a header the signature does not cover would let whoever
+ * captured one request store its body again as new under another id
+ * (and WooCommerce's delivery id is the same for two deliveries in one
+ * second). A redelivery sends the same body, so it stays a duplicate.
  */
 static int
 norm_row(const struct endpoint *ep, const struct request *r,
     struct event *ev, struct answer *a)
 {
 	const struct provider *p = ep->provider;
-	char act[MAX_FIELD_LEN], hex[65];
+	char act[MAX_FIELD_LEN], typed[MAX_FIELD_LEN + 1];
 	size_t n;
 
 	if (signed_json_body(r, ev, a) == -1)
@@ -1083,17 +1086,16 @@ norm_row(const struct endpoint *ep, const struct request *r,
 	if (type_or_untyped(ep, ev, a, p->type_from != NULL &&
 	    p->type_from[0] != NULL ? p->type_from[0] : "type") == -1)
 		return -1;
-	if (first_source(ev, r, p->key_from, ev->key, sizeof(ev->key)) == 0 &&
-	    (p->read & READ_KEY_HASH)) {
-		hb_sha256_hex(hex, r->body.data, r->body.len);
-		n = strlen(ev->key);
-		if (n + 1 + 64 >= sizeof(ev->key))
-			ev->key[0] = '\0';
-		else {
-			ev->key[n] = ':';
-			memcpy(ev->key + n + 1, hex, sizeof(hex));
-		}
-	}
+	if (p->read & READ_KEY_BODY) {
+		/* The newline: no type holds one, so no two (type, body)
+		   pairs give the same text. */
+		n = strlen(ev->type);
+		memcpy(typed, ev->type, n);
+		memcpy(typed + n, "\n", 2);
+		if (body_key(ev, typed, r) == -1)
+			return -1;
+	} else
+		first_source(ev, r, p->key_from, ev->key, sizeof(ev->key));
 	if (ev->key[0] == '\0' && body_key(ev, "", r) == -1)
 		return -1;
 	first_source(ev, r, p->resource_from, ev->resource,
@@ -1394,17 +1396,15 @@ static const struct provider providers[] = {
 	  .flags = PROV_SECRET | PROV_SIGNED,
 	  .scheme = &schemes[SCH_WOOCOMMERCE],
 	  .type_from = SRC("x-wc-webhook-topic"),
-	  .key_from = SRC("x-wc-webhook-delivery-id"),
-	  .resource_from = SRC("/id"), .read = READ_KEY_HASH,
+	  .resource_from = SRC("/id"), .read = READ_KEY_BODY,
 	  .normalise = norm_row, .verify = verify_woocommerce,
 	  .sign = sign_row },
 	{ .name = "shopify", .methods = M_POST, .allow = "POST",
 	  .flags = PROV_SECRET | PROV_SIGNED,
 	  .scheme = &schemes[SCH_SHOPIFY],
 	  .type_from = SRC("x-shopify-topic", "shopify-topic"),
-	  .key_from = SRC("x-shopify-event-id", "shopify-event-id",
-	      "x-shopify-webhook-id"),
 	  .resource_from = SRC("/id", "shopify-resource-id"),
+	  .read = READ_KEY_BODY,
 	  .normalise = norm_row, .verify = verify_row, .sign = sign_row },
 	{ .name = "stripe", .methods = M_POST, .allow = "POST",
 	  .flags = PROV_SECRET | PROV_SIGNED,
@@ -1429,10 +1429,9 @@ static const struct provider providers[] = {
 	  .flags = PROV_SECRET | PROV_SIGNED,
 	  .scheme = &schemes[SCH_GITHUB],
 	  .type_from = SRC("x-github-event"),
-	  .key_from = SRC("x-github-delivery"),
 	  .resource_from = SRC("/pull_request/number", "/issue/number",
 	      "/release/id", "/ref", "/hook_id"),
-	  .read = READ_ACTION,
+	  .read = READ_ACTION | READ_KEY_BODY,
 	  .normalise = norm_row, .verify = verify_row, .sign = sign_row },
 	{ .name = "mollie", .methods = M_POST, .allow = "POST",
 	  .flags = PROV_SECRET,

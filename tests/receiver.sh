@@ -493,8 +493,14 @@ printf '{"action":"opened","issue":{"number":12}}' >"$T/gh.json"
 cgi POST /github "" "$T/gh.json" HTTP_X_GITHUB_EVENT=issues HTTP_X_GITHUB_DELIVERY=gh-del-1 \
 	HTTP_X_HUB_SIGNATURE_256="sha256=$(hmac_hex "$GITHUB_SECRET" <"$T/gh.json")"
 expect "github issues.opened accepted" 200 accepted
-check "github type has the action, key the delivery, resource the number" \
-	"issues.opened|gh-del-1|12|github|github" "$(row "${A_ID:-0}")"
+GH_KEY=sha256:$({ printf 'issues.opened\n'; cat "$T/gh.json"; } | sha256sum | cut -c1-64)
+check "github type has the action, key the type and signed body, resource the number" \
+	"issues.opened|$GH_KEY|12|github|github" "$(row "${A_ID:-0}")"
+# The delivery id is outside the signature: a captured request re-sent
+# under another one is the same event, and runs no hook again.
+cgi POST /github "" "$T/gh.json" HTTP_X_GITHUB_EVENT=issues HTTP_X_GITHUB_DELIVERY=gh-del-9 \
+	HTTP_X_HUB_SIGNATURE_256="sha256=$(hmac_hex "$GITHUB_SECRET" <"$T/gh.json")"
+expect "github the same signed body under another delivery id is a duplicate" 200 duplicate
 cgi POST /github "" "$T/gh.json" HTTP_X_GITHUB_EVENT=issues HTTP_X_GITHUB_DELIVERY=gh-del-2 \
 	HTTP_X_HUB_SIGNATURE_256="sha256=$(hmac_hex wrong-secret <"$T/gh.json")"
 expect "github wrong signature is 401" 401 rejected; no_store "github wrong signature"

@@ -590,12 +590,27 @@ t_prov_presets(void)
 		EXPECT(res.stored);
 		EXPECT_STR(res.ev.type, "order.created");
 		snprintf(key1, sizeof(key1), "%s", res.ev.key);
-		EXPECT(strncmp(key1, "d1:", 3) == 0 && strlen(key1) == 3 + 64);
+		EXPECT(strncmp(key1, "sha256:", 7) == 0 &&
+		    strlen(key1) == 7 + 64);
 		row_request_ex(c, NULL, "{\"id\":2}", 8, "{\"id\":2}", 8, 1,
 		    FD_NOW, "X-WC-Webhook-Topic: order.created\n"
 		    "X-WC-Webhook-Delivery-ID: d1\n", NULL, &res);
 		EXPECT(res.stored && strcmp(res.ev.key, key1) != 0);
 		EXPECT_STR(res.ev.resource, "2");
+		/*
+		 * The delivery id is outside the signature: the same signed
+		 * body under another one is the same event (a duplicate),
+		 * so a captured request cannot be stored again as new.
+		 */
+		row_request_ex(c, NULL, "{\"id\":1}", 8, "{\"id\":1}", 8, 1,
+		    FD_NOW, "X-WC-Webhook-Topic: order.created\n"
+		    "X-WC-Webhook-Delivery-ID: other\n", NULL, &res);
+		EXPECT_STR(res.ev.key, key1);
+		/* Another topic is another event of the same body. */
+		row_request_ex(c, NULL, "{\"id\":1}", 8, "{\"id\":1}", 8, 1,
+		    FD_NOW, "X-WC-Webhook-Topic: order.updated\n"
+		    "X-WC-Webhook-Delivery-ID: d1\n", NULL, &res);
+		EXPECT(res.stored && strcmp(res.ev.key, key1) != 0);
 		/* No topic header under a signature: untyped, stored. */
 		row_request(c, NULL, "{\"id\":3}", 8, "{\"id\":3}", 8, 1, FD_NOW,
 		    &res);
@@ -624,8 +639,14 @@ t_prov_presets(void)
 		    "X-GitHub-Delivery: g-1\n", NULL, &res);
 		EXPECT(res.stored);
 		EXPECT_STR(res.ev.type, "issues.opened");
-		EXPECT_STR(res.ev.key, "g-1");
+		EXPECT(strncmp(res.ev.key, "sha256:", 7) == 0);
 		EXPECT_STR(res.ev.resource, "7");
+		snprintf(key1, sizeof(key1), "%s", res.ev.key);
+		/* The delivery header is unsigned: it changes nothing. */
+		row_request_ex(c, NULL, gbody, strlen(gbody), gbody,
+		    strlen(gbody), 1, FD_NOW, "X-GitHub-Event: issues\n"
+		    "X-GitHub-Delivery: g-2\n", NULL, &res);
+		EXPECT_STR(res.ev.key, key1);
 		conf_free(c);
 	}
 	/* Mollie with a secret and no token: unsigned is a 401. */
