@@ -643,12 +643,6 @@ store_close(struct store *st)
 	free(st);
 }
 
-void *
-store_db(struct store *st)
-{
-	return st->db;
-}
-
 /* `hookbox init`: creates or upgrades the schema. */
 int
 store_init(const char *path, struct buf *err)

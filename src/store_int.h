@@ -5,6 +5,7 @@
  *	store.c		the connection, the schema, transactions, fsync
  *	store_write.c	events and rejects: what a request writes
  *	store_run.c	the hook runner's side: claims, deliveries, replay
+ *	store_read.c	the command line's queries, each with a row callback
  *
  * Each file keeps the SQL of its own statements (its sql[] table); the
  * enum names them all, so that one array on the connection holds them.
@@ -49,6 +50,16 @@ enum stmt {
 	S_DISPATCH,
 	S_UNQUEUE,
 	S_QUEUED,
+	/* store_read.c */
+	S_LIST,
+	S_EVENT,
+	S_ATTEMPTS,
+	S_QUEUED_HOOK,
+	S_EVENT_TYPE,
+	S_REJECTS,
+	S_COUNT_EVENTS,
+	S_COUNT_HOOKS,
+	S_COUNT_ATTEMPTS,
 	S__MAX
 };
 
