@@ -913,10 +913,10 @@ cmd_replay(int argc, char **argv)
 	if (rp.h == NULL)
 		goto out;
 	switch (store_replay(st, id, rp.h->pattern, time(NULL))) {
-	case 0:
+	case REPLAY_DUE:
 		rc = hooks_run(c, st, 0) < 0;
 		break;
-	case 1:
+	case REPLAY_RUNNING:
 		fprintf(stderr, "hookbox: event %lld's hook is running now\n",
 		    id);
 		break;

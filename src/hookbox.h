@@ -289,9 +289,23 @@ struct delivery {
 	time_t		 received_at;
 	struct buf	 body;
 };
+/*
+ * A delivery's state. The database stores its name, the same word
+ * (delivery_status_name); this is the one place that maps the two.
+ */
+enum delivery_status {
+	DS_PENDING,		/* waiting: the first attempt */
+	DS_RUNNING,
+	DS_SUCCEEDED,
+	DS_FAILED,		/* waiting for its retry, or superseded by it */
+	DS_DEAD,		/* never retried */
+	DS__MAX
+};
+const char	*delivery_status_name(enum delivery_status);
+enum delivery_status delivery_status_of(const char *);
 struct attempt_result {
 	long long	 delivery;	/* its deliveries row */
-	const char	*status;	/* succeeded, failed, dead */
+	enum delivery_status status;	/* succeeded, failed, dead */
 	int		 exit_code;	/* -1 if none */
 	int		 signal;	/* 0 if none */
 	const char	*output;	/* the tail */
@@ -306,7 +320,15 @@ int		 store_started(struct store *, long long, pid_t, long long,
 int		 store_due(struct store *, time_t, int);
 time_t		 store_next_due(struct store *);
 long long	 store_newest_event(struct store *);
-int		 store_replay(struct store *, long long, const char *, time_t);
+/* store_replay's result */
+enum replay_result {
+	REPLAY_ERROR = -1,
+	REPLAY_DUE,		/* its hook runs again: it is due now */
+	REPLAY_RUNNING,		/* its hook is running now: left alone */
+	REPLAY_NO_EVENT
+};
+enum replay_result store_replay(struct store *, long long, const char *,
+		    time_t);
 void		 delivery_free(struct delivery *);
 
 /*

@@ -501,15 +501,15 @@ run_delivery(const struct conf *c, struct store *st, struct delivery *d,
 	memset(&res, 0, sizeof(res));
 	res.delivery = d->id;
 	res.exit_code = -1;
-	res.status = "failed";
+	res.status = DS_FAILED;
 	if (h == NULL) {
-		res.status = "dead";
+		res.status = DS_DEAD;
 		snprintf(res.error, sizeof(res.error), "no hook in the config "
 		    "matches %s on endpoint %s any more", d->type, d->endpoint);
 		goto done;
 	}
 	if (d->attempt > h->max_attempts) {
-		res.status = "dead";
+		res.status = DS_DEAD;
 		snprintf(res.error, sizeof(res.error), "gave up after %d "
 		    "attempts", h->max_attempts);
 		goto done;
@@ -562,9 +562,9 @@ run_delivery(const struct conf *c, struct store *st, struct delivery *d,
 	} else if (WIFEXITED(status)) {
 		res.exit_code = WEXITSTATUS(status);
 		if (res.exit_code == 0)
-			res.status = "succeeded";
+			res.status = DS_SUCCEEDED;
 		else if (res.exit_code == EX_PERMANENT) {
-			res.status = "dead";
+			res.status = DS_DEAD;
 			snprintf(res.error, sizeof(res.error), "the hook exited "
 			    "65: a permanent failure, not retried");
 		} else if (res.exit_code == 127)
@@ -576,9 +576,9 @@ run_delivery(const struct conf *c, struct store *st, struct delivery *d,
 		    res.signal);
 	}
  retry:
-	if (strcmp(res.status, "failed") == 0) {
+	if (res.status == DS_FAILED) {
 		if (d->attempt >= h->max_attempts) {
-			res.status = "dead";
+			res.status = DS_DEAD;
 			if (res.error[0] == '\0')
 				snprintf(res.error, sizeof(res.error), "failed "
 				    "%d attempts", d->attempt);
@@ -592,7 +592,8 @@ run_delivery(const struct conf *c, struct store *st, struct delivery *d,
 	*out = res;
 	if (verbose)
 		printf("event %lld attempt %d: %s%s%s\n", d->event_id,
-		    d->attempt, res.status, res.error[0] ? ": " : "",
+		    d->attempt, delivery_status_name(res.status),
+		    res.error[0] ? ": " : "",
 		    res.error);
 	if (in != -1)
 		close(in);

@@ -117,6 +117,33 @@ static const char *const sql[S__MAX] = {
 	    "SELECT 1 FROM hook_queue WHERE event_id = ?1",
 };
 
+/* The names the deliveries table stores, by state. */
+static const char *const status_names[DS__MAX] = {
+	[DS_PENDING] = "pending",
+	[DS_RUNNING] = "running",
+	[DS_SUCCEEDED] = "succeeded",
+	[DS_FAILED] = "failed",
+	[DS_DEAD] = "dead",
+};
+
+const char *
+delivery_status_name(enum delivery_status s)
+{
+	return (unsigned)s < DS__MAX ? status_names[s] : "?";
+}
+
+/* The state a stored name stands for; DS__MAX for none. */
+enum delivery_status
+delivery_status_of(const char *name)
+{
+	enum delivery_status s;
+
+	for (s = 0; name != NULL && s < DS__MAX; s++)
+		if (strcmp(name, status_names[s]) == 0)
+			return s;
+	return DS__MAX;
+}
+
 /* A statement of this file's, prepared once (store_stmt). */
 static sqlite3_stmt *
 stmt(struct store *st, enum stmt s)
@@ -198,7 +225,8 @@ finish(struct store *st, const struct attempt_result *res)
 	if (p == NULL)
 		return -1;
 	sqlite3_bind_int64(p, 1, res->delivery);
-	sqlite3_bind_text(p, 2, res->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p, 2, delivery_status_name(res->status), -1,
+	    SQLITE_STATIC);
 	if (res->exit_code >= 0)
 		sqlite3_bind_int(p, 3, res->exit_code);
 	if (res->signal > 0)
@@ -321,7 +349,7 @@ store_claim(struct store *st, time_t now, int max_running, int lease,
 		d->id = sqlite3_column_int64(p, 0);
 		d->event_id = sqlite3_column_int64(p, 1);
 		d->attempt = sqlite3_column_int(p, 2);
-		d->retry = status != NULL && strcmp(status, "failed") == 0;
+		d->retry = delivery_status_of(status) == DS_FAILED;
 		d->hook = col_dup(p, 4);
 		d->endpoint = col_dup(p, 5);
 		d->provider = col_dup(p, 6);
@@ -459,18 +487,18 @@ store_newest_event(struct store *st)
 /*
  * `hookbox replay ID`: the event's hook runs again, as a new series of
  * attempts. A delivery still waiting is made due now instead; one that
- * is running is left alone. Returns 0, 1 if the event is running, 2 if
- * there is no such event, -1 on error.
+ * is running is left alone.
  */
-int
+enum replay_result
 store_replay(struct store *st, long long event_id, const char *hook,
     time_t now)
 {
+	enum replay_result result = REPLAY_DUE;
 	sqlite3_stmt *p;
-	int rc, result = 0;
+	int rc;
 
 	if (store_begin(st) != SQLITE_OK)
-		return -1;
+		return REPLAY_ERROR;
 	/* A queued event has its delivery first, then it is replayed. */
 	for (;;) {
 		if ((p = stmt(st, S_QUEUED)) == NULL)
@@ -492,8 +520,8 @@ store_replay(struct store *st, long long event_id, const char *hook,
 		const char *status = (const char *)sqlite3_column_text(p, 1);
 		int waiting = sqlite3_column_type(p, 2) != SQLITE_NULL;
 
-		if (strcmp(status, "running") == 0)
-			result = 1;
+		if (delivery_status_of(status) == DS_RUNNING)
+			result = REPLAY_RUNNING;
 		else if (waiting) {
 			sqlite3_reset(p);
 			if ((p = stmt(st, S_REQUEUE)) == NULL)
@@ -502,12 +530,13 @@ store_replay(struct store *st, long long event_id, const char *hook,
 			sqlite3_bind_int64(p, 2, now);
 			if (store_step_done(p) == -1)
 				goto fail;
-			return store_commit(st, 1) == SQLITE_OK ? 0 : -1;
+			return store_commit(st, 1) == SQLITE_OK ? REPLAY_DUE :
+			    REPLAY_ERROR;
 		}
 	} else if (rc != SQLITE_DONE)
 		goto fail;
 	sqlite3_reset(p);
-	if (result == 0) {
+	if (result == REPLAY_DUE) {
 		if ((p = stmt(st, S_REPLAY)) == NULL)
 			goto fail;
 		sqlite3_bind_int64(p, 1, event_id);
@@ -516,13 +545,13 @@ store_replay(struct store *st, long long event_id, const char *hook,
 		if (store_step_done(p) == -1)
 			goto fail;
 		if (sqlite3_changes(st->db) == 0)
-			result = 2;
+			result = REPLAY_NO_EVENT;
 	}
 	if (store_commit(st, 1) != SQLITE_OK)
-		return -1;
+		return REPLAY_ERROR;
 	return result;
  fail:
 	store_log(st, "replay");
 	store_rollback(st);
-	return -1;
+	return REPLAY_ERROR;
 }

@@ -129,13 +129,19 @@ windowed_key(char *out, size_t outsz, const char *key, time_t now)
 	    (int)outsz ? 0 : -1;
 }
 
+/* What insert_event did. */
+enum insert {
+	INSERT_NEW,		/* stored, with its new id */
+	INSERT_DUPLICATE,	/* stored before, with that id */
+	INSERT_ERROR		/* an SQL error: the caller rolls back */
+};
+
 /*
- * Inserts one event inside the open write transaction. Returns ST_OK or
- * ST_DUPLICATE with *id, or -1 after an SQL error (the caller rolls back).
- * An id-less signal (ev->windowed) is a duplicate only within
+ * Inserts one event inside the open write transaction, giving its id in
+ * *id. An id-less signal (ev->windowed) is a duplicate only within
  * dedupe_window seconds of its last occurrence.
  */
-static int
+static enum insert
 insert_event(struct store *st, const struct stored_event *se, long long *id)
 {
 	const struct event *ev = se->ev;
@@ -149,7 +155,7 @@ insert_event(struct store *st, const struct stored_event *se, long long *id)
 	if (ev->windowed) {
 		if ((p = stmt(st, S_FIND_WINDOW)) == NULL ||
 		    escape_at(base, sizeof(base), ev->key) == -1)
-			return -1;
+			return INSERT_ERROR;
 		sqlite3_bind_text(p, 1, se->endpoint, -1, SQLITE_STATIC);
 		sqlite3_bind_text(p, 2, base, -1, SQLITE_STATIC);
 		rc = sqlite3_step(p);
@@ -157,15 +163,15 @@ insert_event(struct store *st, const struct stored_event *se, long long *id)
 		    se->dedupe_window) {
 			*id = sqlite3_column_int64(p, 0);
 			sqlite3_reset(p);
-			return ST_DUPLICATE;
+			return INSERT_DUPLICATE;
 		}
 		sqlite3_reset(p);
 		if ((rc != SQLITE_ROW && rc != SQLITE_DONE) ||
 		    windowed_key(key, sizeof(key), ev->key, se->now) == -1)
-			return -1;
+			return INSERT_ERROR;
 	}
 	if ((p = stmt(st, S_INSERT)) == NULL)
-		return -1;
+		return INSERT_ERROR;
 	sqlite3_bind_text(p, 1, se->endpoint, -1, SQLITE_STATIC);
 	sqlite3_bind_text(p, 2, se->provider, -1, SQLITE_STATIC);
 	sqlite3_bind_text(p, 3, ev->type, -1, SQLITE_STATIC);
@@ -181,23 +187,23 @@ insert_event(struct store *st, const struct stored_event *se, long long *id)
 	sqlite3_bind_text(p, 12, r->remote_addr, -1, SQLITE_STATIC);
 	sqlite3_bind_text(p, 13, ev->proof, -1, SQLITE_STATIC);
 	if (store_step_done(p) == -1)
-		return -1;
+		return INSERT_ERROR;
 	if (sqlite3_changes(st->db) == 0) {
 		/* Stored since our first look: by another process, or by an
 		 * earlier item of this batch. */
 		return find(st, se->endpoint, key, id) == SQLITE_ROW ?
-		    ST_DUPLICATE : -1;
+		    INSERT_DUPLICATE : INSERT_ERROR;
 	}
 	*id = sqlite3_last_insert_rowid(st->db);
 	if (se->hook == NULL)
-		return ST_OK;
+		return INSERT_NEW;
 	/* Its delivery comes from a runner (dispatch), off this path. */
 	if ((p = stmt(st, S_QUEUE)) == NULL)
-		return -1;
+		return INSERT_ERROR;
 	sqlite3_bind_int64(p, 1, *id);
 	sqlite3_bind_text(p, 2, se->hook, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(p, 3, se->now);
-	return store_step_done(p) == -1 ? -1 : ST_OK;
+	return store_step_done(p) == -1 ? INSERT_ERROR : INSERT_NEW;
 }
 
 /* A reject's cause and source, ?1 to ?5 of S_REJECT_BUMP and S_REJECT. */
@@ -257,6 +263,7 @@ insert_reject(struct store *st, const struct reject *rj)
 void
 store_write(struct store *st, struct store_item *items, size_t n)
 {
+	enum insert ins;
 	size_t i, todo = 0;
 	int rc, rejects = 0, events = 0;
 
@@ -307,9 +314,11 @@ store_write(struct store *st, struct store_item *items, size_t n)
 				goto fail;
 			rejects = 1;
 		} else if (it->result == ST_OK) {
-			if ((rc = insert_event(st, it->se, &it->id)) == -1)
+			if ((ins = insert_event(st, it->se, &it->id)) ==
+			    INSERT_ERROR)
 				goto fail;
-			it->result = (enum store_err)rc;
+			it->result = ins == INSERT_DUPLICATE ? ST_DUPLICATE :
+			    ST_OK;
 		}
 	}
 	if (rejects) {
