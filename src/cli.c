@@ -381,10 +381,11 @@ attempt_out(void *arg, const struct attempt_row *a)
 		printf("    error: %s\n", tty_str(&sa->t, a->error));
 	/* A hook's output may echo the body: sender bytes too. */
 	if (*str(a->output) != '\0') {
+		const struct buf *t = &sa->t;
+
 		tty_text(&sa->t, a->output.s, a->output.len, 1);
-		printf("    output:\n%s%s", sa->t.data != NULL ? sa->t.data : "",
-		    sa->t.len > 0 && sa->t.data[sa->t.len - 1] == '\n' ? "" :
-		    "\n");
+		printf("    output:\n%s%s", t->data != NULL ? t->data : "",
+		    t->len > 0 && t->data[t->len - 1] == '\n' ? "" : "\n");
 	}
 	return 0;
 }

@@ -480,132 +480,217 @@ backoff(const struct hook *h, int attempt)
 	return (time_t)(d > 86400 ? 86400 : d);
 }
 
+/* One attempt's hook process and its descriptors; -1 once closed. */
+struct attempt {
+	char		**env;
+	int		 in;		/* the body: the hook's stdin */
+	int		 out[2];	/* a pipe: its stdout and stderr */
+	int		 go[2];		/* a pipe: one byte, its start is on
+					   record */
+	pid_t		 pid;
+};
+
 /*
- * Runs one claimed delivery and records its outcome (DESIGN.md "Hooks"):
- * exit 0 succeeded; 65 dead at once; anything else, a signal or the
- * timeout is a failed attempt, retried with backoff up to max_attempts,
- * then dead.
+ * The hook the config has for the delivery now, or NULL with the
+ * attempt dead: no hook matches any more, or max_attempts are spent.
+ */
+static const struct hook *
+attempt_hook(const struct conf *c, const struct delivery *d,
+    struct attempt_result *res)
+{
+	const struct endpoint *ep = conf_endpoint(c, d->endpoint);
+	const struct hook *h = ep != NULL ? conf_match_hook(ep, d->type) : NULL;
+
+	if (h == NULL) {
+		res->status = DS_DEAD;
+		snprintf(res->error, sizeof(res->error), "no hook in the "
+		    "config matches %s on endpoint %s any more", d->type,
+		    d->endpoint);
+		return NULL;
+	}
+	if (d->attempt > h->max_attempts) {
+		res->status = DS_DEAD;
+		snprintf(res->error, sizeof(res->error), "gave up after %d "
+		    "attempts", h->max_attempts);
+		return NULL;
+	}
+	return h;
+}
+
+/*
+ * Forks the hook's process, which waits for its go byte (exec_hook).
+ * Returns 0, or -1 with the error in res (the attempt failed).
+ */
+static int
+spawn(const struct hook *h, const struct delivery *d, struct attempt *a,
+    struct attempt_result *res)
+{
+	if ((a->env = hook_env(d)) == NULL || (a->in = stdin_file(d)) == -1 ||
+	    pipe2(a->out, O_CLOEXEC) == -1 || pipe2(a->go, O_CLOEXEC) == -1) {
+		snprintf(res->error, sizeof(res->error), "cannot prepare the "
+		    "hook: %s", strerror(errno));
+		return -1;
+	}
+	if ((a->pid = fork()) == -1) {
+		snprintf(res->error, sizeof(res->error), "fork: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (a->pid == 0) {
+		/* Or it would never see the end of go. */
+		close(a->go[1]);
+		exec_hook(h, a->env, a->in, a->out[1], a->go[0]);
+	}
+	close(a->out[1]);
+	a->out[1] = -1;
+	close(a->in);
+	a->in = -1;
+	close(a->go[0]);
+	a->go[0] = -1;
+	return 0;
+}
+
+/*
+ * Records the hook's process and lease, then lets it run (its go byte).
+ * Returns 0, or -1 when the start could not be recorded: the hook then
+ * never runs, and no result is recorded (res->delivery 0).
+ */
+static int
+start(struct store *st, const struct hook *h, const struct delivery *d,
+    struct attempt *a, struct attempt_result *res)
+{
+	int status;
+
+	if (store_started(st, d->id, a->pid, hb_proc_start(a->pid), time(NULL) +
+	    h->timeout + KILL_GRACE + LEASE_SLACK) == -1) {
+		/* Unrecorded, it could run twice: it never starts. */
+		close(a->go[1]);
+		a->go[1] = -1;
+		while (waitpid(a->pid, &status, 0) == -1 && errno == EINTR)
+			;
+		res->delivery = 0;
+		snprintf(res->error, sizeof(res->error), "cannot record the "
+		    "start in the database");
+		return -1;
+	}
+	if (write(a->go[1], "", 1) != 1)
+		hb_warn("hooks: go");
+	close(a->go[1]);
+	a->go[1] = -1;
+	return 0;
+}
+
+/*
+ * What the hook's wait status says (README "Write a hook"): exit 0
+ * succeeded; 65 dead at once; anything else, a signal or the timeout
+ * leaves the attempt failed.
+ */
+static void
+classify_exit(int status, int timed_out, const struct hook *h,
+    struct attempt_result *res)
+{
+	if (timed_out) {
+		snprintf(res->error, sizeof(res->error), "timed out after "
+		    "%d s; its process group was killed", h->timeout);
+		if (WIFSIGNALED(status))
+			res->signal = WTERMSIG(status);
+	} else if (WIFEXITED(status)) {
+		res->exit_code = WEXITSTATUS(status);
+		if (res->exit_code == 0)
+			res->status = DS_SUCCEEDED;
+		else if (res->exit_code == EX_PERMANENT) {
+			res->status = DS_DEAD;
+			snprintf(res->error, sizeof(res->error), "the hook "
+			    "exited 65: a permanent failure, not retried");
+		} else if (res->exit_code == 127)
+			snprintf(res->error, sizeof(res->error), "the hook "
+			    "could not be started (exit 127)");
+	} else if (WIFSIGNALED(status)) {
+		res->signal = WTERMSIG(status);
+		snprintf(res->error, sizeof(res->error), "killed by signal %d",
+		    res->signal);
+	}
+}
+
+/* A failed attempt is retried with backoff, or dead after max_attempts. */
+static void
+schedule_retry(const struct hook *h, const struct delivery *d,
+    struct attempt_result *res)
+{
+	if (res->status != DS_FAILED)
+		return;
+	if (d->attempt >= h->max_attempts) {
+		res->status = DS_DEAD;
+		if (res->error[0] == '\0')
+			snprintf(res->error, sizeof(res->error), "failed "
+			    "%d attempts", d->attempt);
+	} else
+		res->next_at = time(NULL) + backoff(h, d->attempt);
+}
+
+/* The attempt's result as the next claim records it (*out), and said. */
+static void
+record(const struct delivery *d, struct buf *tail, int verbose,
+    struct attempt_result *res, struct attempt_result *out)
+{
+	tail_finish(tail);
+	res->output = tail->data;
+	res->finished_at = time(NULL);
+	*out = *res;
+	if (verbose)
+		printf("event %lld attempt %d: %s%s%s\n", d->event_id,
+		    d->attempt, delivery_status_name(res->status),
+		    res->error[0] ? ": " : "", res->error);
+}
+
+static void
+attempt_close(struct attempt *a)
+{
+	if (a->in != -1)
+		close(a->in);
+	if (a->out[0] != -1)
+		close(a->out[0]);
+	if (a->out[1] != -1)
+		close(a->out[1]);
+	if (a->go[0] != -1)
+		close(a->go[0]);
+	if (a->go[1] != -1)
+		close(a->go[1]);
+	env_free(a->env);
+}
+
+/*
+ * Runs one claimed delivery and records its outcome: the hook, its
+ * process spawned, its start on record, its exit classified, a retry
+ * scheduled if it failed.
  */
 static void
 run_delivery(const struct conf *c, struct store *st, struct delivery *d,
     int verbose, struct attempt_result *out, struct buf *tail)
 {
-	const struct endpoint *ep = conf_endpoint(c, d->endpoint);
-	const struct hook *h = ep != NULL ? conf_match_hook(ep, d->type) : NULL;
+	struct attempt a = { NULL, -1, { -1, -1 }, { -1, -1 }, -1 };
 	struct attempt_result res;
-	char **env = NULL;
-	int in = -1, pipefd[2] = { -1, -1 }, go[2] = { -1, -1 }, status;
-	int timed_out;
-	pid_t pid;
+	const struct hook *h;
+	int status, timed_out;
 
 	memset(&res, 0, sizeof(res));
 	res.delivery = d->id;
 	res.exit_code = -1;
 	res.status = DS_FAILED;
-	if (h == NULL) {
-		res.status = DS_DEAD;
-		snprintf(res.error, sizeof(res.error), "no hook in the config "
-		    "matches %s on endpoint %s any more", d->type, d->endpoint);
+	if ((h = attempt_hook(c, d, &res)) == NULL)
 		goto done;
+	if (spawn(h, d, &a, &res) == 0) {
+		if (start(st, h, d, &a, &res) == -1)
+			goto done;
+		status = wait_hook(a.pid, a.out[0], h->timeout, tail,
+		    &timed_out);
+		a.out[0] = -1;
+		classify_exit(status, timed_out, h, &res);
 	}
-	if (d->attempt > h->max_attempts) {
-		res.status = DS_DEAD;
-		snprintf(res.error, sizeof(res.error), "gave up after %d "
-		    "attempts", h->max_attempts);
-		goto done;
-	}
-	if ((env = hook_env(d)) == NULL || (in = stdin_file(d)) == -1 ||
-	    pipe2(pipefd, O_CLOEXEC) == -1 || pipe2(go, O_CLOEXEC) == -1) {
-		snprintf(res.error, sizeof(res.error), "cannot prepare the "
-		    "hook: %s", strerror(errno));
-		goto retry;
-	}
-	if ((pid = fork()) == -1) {
-		snprintf(res.error, sizeof(res.error), "fork: %s",
-		    strerror(errno));
-		goto retry;
-	}
-	if (pid == 0) {
-		close(go[1]);	/* or it would never see the end of go */
-		exec_hook(h, env, in, pipefd[1], go[0]);
-	}
-	close(pipefd[1]);
-	pipefd[1] = -1;
-	close(in);
-	in = -1;
-	close(go[0]);
-	go[0] = -1;
-	if (store_started(st, d->id, pid, hb_proc_start(pid), time(NULL) +
-	    h->timeout + KILL_GRACE + LEASE_SLACK) == -1) {
-		/* Unrecorded, it could run twice: it never starts. */
-		close(go[1]);
-		go[1] = -1;
-		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-			;
-		res.delivery = 0;
-		snprintf(res.error, sizeof(res.error), "cannot record the "
-		    "start in the database");
-		goto done;
-	}
-	if (write(go[1], "", 1) != 1)
-		hb_warn("hooks: go");
-	close(go[1]);
-	go[1] = -1;
-	status = wait_hook(pid, pipefd[0], h->timeout, tail, &timed_out);
-	pipefd[0] = -1;
-
-	if (timed_out) {
-		snprintf(res.error, sizeof(res.error), "timed out after %d s; "
-		    "its process group was killed", h->timeout);
-		if (WIFSIGNALED(status))
-			res.signal = WTERMSIG(status);
-	} else if (WIFEXITED(status)) {
-		res.exit_code = WEXITSTATUS(status);
-		if (res.exit_code == 0)
-			res.status = DS_SUCCEEDED;
-		else if (res.exit_code == EX_PERMANENT) {
-			res.status = DS_DEAD;
-			snprintf(res.error, sizeof(res.error), "the hook exited "
-			    "65: a permanent failure, not retried");
-		} else if (res.exit_code == 127)
-			snprintf(res.error, sizeof(res.error), "the hook could "
-			    "not be started (exit 127)");
-	} else if (WIFSIGNALED(status)) {
-		res.signal = WTERMSIG(status);
-		snprintf(res.error, sizeof(res.error), "killed by signal %d",
-		    res.signal);
-	}
- retry:
-	if (res.status == DS_FAILED) {
-		if (d->attempt >= h->max_attempts) {
-			res.status = DS_DEAD;
-			if (res.error[0] == '\0')
-				snprintf(res.error, sizeof(res.error), "failed "
-				    "%d attempts", d->attempt);
-		} else
-			res.next_at = time(NULL) + backoff(h, d->attempt);
-	}
+	schedule_retry(h, d, &res);
  done:
-	tail_finish(tail);
-	res.output = tail->data;
-	res.finished_at = time(NULL);
-	*out = res;
-	if (verbose)
-		printf("event %lld attempt %d: %s%s%s\n", d->event_id,
-		    d->attempt, delivery_status_name(res.status),
-		    res.error[0] ? ": " : "",
-		    res.error);
-	if (in != -1)
-		close(in);
-	if (pipefd[0] != -1)
-		close(pipefd[0]);
-	if (pipefd[1] != -1)
-		close(pipefd[1]);
-	if (go[0] != -1)
-		close(go[0]);
-	if (go[1] != -1)
-		close(go[1]);
-	env_free(env);
+	record(d, tail, verbose, &res, out);
+	attempt_close(&a);
 }
 
 /*

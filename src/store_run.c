@@ -298,48 +298,49 @@ claim_durable(struct store *st, const struct delivery *d)
 }
 
 /*
- * Records the runner's last attempt (done, or NULL) and claims the next
- * delivery it may start, in one write transaction: so that concurrent
- * CGI processes never claim the same one. Respects max_running across
- * every process. Returns 1 with *d filled (the caller frees it with
- * delivery_free), 0 when nothing may start now, -1 on a store error (the
- * attempt is then not recorded: its lease expires and it counts as
- * failed). The claim carries a short lease until store_started records
- * the hook's process: the fork happens between the two transactions, not
- * inside one, because a runner at nice 19 that is preempted while it
- * holds the write lock stalls every receiver (with the fork inside, the
- * receivers accepted about 8% fewer events while hooks ran).
+ * The claim's upkeep, first in its transaction: the runner's last attempt
+ * (done, or NULL) is recorded, attempts whose runner died are failed, and
+ * the oldest queued events get their deliveries. Returns 0 or -1.
  */
-int
-store_claim(struct store *st, time_t now, int max_running, int lease,
-    const struct attempt_result *done, struct delivery *d)
+static int
+claim_upkeep(struct store *st, time_t now, const struct attempt_result *done)
+{
+	if ((done != NULL && done->delivery > 0 && finish(st, done) == -1) ||
+	    recover(st, now) != SQLITE_OK || dispatch(st) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * The attempts running now, in every process; max_running when they
+ * cannot be counted (then nothing starts). -1 on a store error.
+ */
+static int
+running_count(struct store *st, int max_running)
 {
 	sqlite3_stmt *p;
-	int rc, running, found = 0;
+	int running;
 
-	memset(d, 0, sizeof(*d));
-	/*
-	 * Most runners find nothing to start (the cap is reached, or no work
-	 * is due): they learn it from a read and never take the write lock
-	 * the receivers need.
-	 */
-	if (done == NULL && store_due(st, now, max_running) == 0)
-		return 0;
-	if (store_begin(st) != SQLITE_OK)
+	if ((p = stmt(st, S_RUNNING)) == NULL)
 		return -1;
-	if ((done != NULL && done->delivery > 0 && finish(st, done) == -1) ||
-	    recover(st, now) != SQLITE_OK || dispatch(st) == -1 ||
-	    (p = stmt(st, S_RUNNING)) == NULL)
-		goto fail;
 	running = sqlite3_step(p) == SQLITE_ROW ? sqlite3_column_int(p, 0) :
 	    max_running;
 	sqlite3_reset(p);
-	if (running >= max_running) {
-		store_commit(st, 1);
-		return 0;
-	}
+	return running;
+}
+
+/*
+ * The oldest delivery due at now whose resource is free (S_CANDIDATE),
+ * into *d. Returns 1, 0 when there is none, -1 on an error.
+ */
+static int
+candidate(struct store *st, time_t now, struct delivery *d)
+{
+	sqlite3_stmt *p;
+	int rc, found = 0;
+
 	if ((p = stmt(st, S_CANDIDATE)) == NULL)
-		goto fail;
+		return -1;
 	sqlite3_bind_int64(p, 1, now);
 	rc = sqlite3_step(p);
 	if (rc == SQLITE_ROW) {
@@ -365,37 +366,91 @@ store_claim(struct store *st, time_t now, int max_running, int lease,
 	}
 	sqlite3_reset(p);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	if (found && (d->hook == NULL || d->query == NULL ||
+	    d->body.data == NULL))
+		return -1;
+	return found;
+}
+
+/*
+ * Marks the candidate *d running under a lease that ends at now + lease.
+ * A failed attempt stays as history and its retry is a new row, whose id
+ * and attempt number *d then takes. Returns 0 or -1.
+ */
+static int
+take(struct store *st, time_t now, int lease, struct delivery *d)
+{
+	sqlite3_stmt *p;
+
+	if (d->retry) {
+		if ((p = stmt(st, S_CLAIM_SUPERSEDE)) == NULL)
+			return -1;
+		sqlite3_bind_int64(p, 1, d->id);
+		if (store_step_done(p) == -1 ||
+		    (p = stmt(st, S_CLAIM_RETRY)) == NULL)
+			return -1;
+		sqlite3_bind_int64(p, 1, d->id);
+		sqlite3_bind_int64(p, 2, now);
+		sqlite3_bind_int64(p, 3, now + lease);
+		if (store_step_done(p) == -1)
+			return -1;
+		d->id = sqlite3_last_insert_rowid(st->db);
+		d->attempt++;
+		return 0;
+	}
+	if ((p = stmt(st, S_CLAIM_PENDING)) == NULL)
+		return -1;
+	sqlite3_bind_int64(p, 1, d->id);
+	sqlite3_bind_int64(p, 2, now);
+	sqlite3_bind_int64(p, 3, now + lease);
+	return store_step_done(p);
+}
+
+/*
+ * Records the runner's last attempt (done, or NULL) and claims the next
+ * delivery it may start, in one write transaction: so that concurrent
+ * CGI processes never claim the same one. Respects max_running across
+ * every process. Returns 1 with *d filled (the caller frees it with
+ * delivery_free), 0 when nothing may start now, -1 on a store error (the
+ * attempt is then not recorded: its lease expires and it counts as
+ * failed). The claim carries a short lease until store_started records
+ * the hook's process: the fork happens between the two transactions, not
+ * inside one, because a runner at nice 19 that is preempted while it
+ * holds the write lock stalls every receiver (with the fork inside, the
+ * receivers accepted about 8% fewer events while hooks ran).
+ */
+int
+store_claim(struct store *st, time_t now, int max_running, int lease,
+    const struct attempt_result *done, struct delivery *d)
+{
+	int running, found;
+
+	memset(d, 0, sizeof(*d));
+	/*
+	 * Most runners find nothing to start (the cap is reached, or no work
+	 * is due): they learn it from a read and never take the write lock
+	 * the receivers need.
+	 */
+	if (done == NULL && store_due(st, now, max_running) == 0)
+		return 0;
+	if (store_begin(st) != SQLITE_OK)
+		return -1;
+	if (claim_upkeep(st, now, done) == -1 ||
+	    (running = running_count(st, max_running)) == -1)
+		goto fail;
+	if (running >= max_running) {
+		store_commit(st, 1);
+		return 0;
+	}
+	if ((found = candidate(st, now, d)) == -1)
 		goto fail;
 	if (!found) {
 		store_commit(st, 1);
 		return 0;
 	}
-	if (d->hook == NULL || d->query == NULL || d->body.data == NULL)
+	if (take(st, now, lease, d) == -1)
 		goto fail;
-	if (d->retry) {
-		/* The failed attempt stays as history; the retry is a new row. */
-		if ((p = stmt(st, S_CLAIM_SUPERSEDE)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(p, 1, d->id);
-		if (store_step_done(p) == -1 ||
-		    (p = stmt(st, S_CLAIM_RETRY)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(p, 1, d->id);
-		sqlite3_bind_int64(p, 2, now);
-		sqlite3_bind_int64(p, 3, now + lease);
-		if (store_step_done(p) == -1)
-			goto fail;
-		d->id = sqlite3_last_insert_rowid(st->db);
-		d->attempt++;
-	} else {
-		if ((p = stmt(st, S_CLAIM_PENDING)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(p, 1, d->id);
-		sqlite3_bind_int64(p, 2, now);
-		sqlite3_bind_int64(p, 3, now + lease);
-		if (store_step_done(p) == -1)
-			goto fail;
-	}
 	if (store_commit(st, 1) != SQLITE_OK || claim_durable(st, d) == -1) {
 		delivery_free(d);
 		return -1;
