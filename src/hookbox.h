@@ -40,6 +40,7 @@
 #define REJECTS_CAP		1000		/* rows kept in `rejects` */
 #define REJECT_BODY_BYTES	256		/* body bytes kept per reject */
 #define RETRY_AFTER_SECS	30		/* Retry-After on 503 */
+#define RETRY_BACKOFF_MAX	86400		/* a hook's retry waits at most a day */
 #define RUNNER_NICE		19		/* hooks' CPU priority */
 #define CLOCK_SKEW_SECS		300		/* signed timestamps, either way */
 

@@ -1,6 +1,6 @@
 /*
  * The hook runner: runs the shop owner's program for each stored event,
- * after the sender has its answer, until it succeeds (DESIGN.md "Hooks").
+ * after the sender has its answer, until it succeeds (README "Write a hook").
  *
  * There is no daemon. A request that leaves work due starts a runner
  * (hooks_kick): a process detached from the web server (its own process
@@ -47,6 +47,8 @@
 #define FLOOD_LOOK	100	/* ms between looks at the arrivals */
 #define SWEEP_MS	5000	/* at most this long to kill a hook's leftovers */
 #define SWEEP_NAP_MS	5	/* between two looks for them */
+#define HOOK_ENV_VARS	9	/* the HOOKBOX_* variables and HOME */
+#define FD_SCAN_MAX	65536	/* descriptors closed without close_range */
 
 static const char hook_path[] = "PATH=/usr/local/bin:/usr/bin:/bin";
 static const char hook_lang[] = "LANG=C.UTF-8";
@@ -59,7 +61,7 @@ close_from(int lo)
 	if (syscall(SYS_close_range, (unsigned)lo, ~0U, 0) == 0)
 		return;
 #endif
-	for (int fd = lo; fd < 65536; fd++)
+	for (int fd = lo; fd < FD_SCAN_MAX; fd++)
 		close(fd);
 }
 
@@ -135,10 +137,11 @@ hooks_kick(const char *conf_path)
 static char **
 hook_env(const struct delivery *d)
 {
-	char **env = calloc(12, sizeof(char *));
+	/* The variables, then PATH, LANG and the closing NULL. */
+	char **env = calloc(HOOK_ENV_VARS + 3, sizeof(char *));
 	char when[32];
 	struct passwd *pw = getpwuid(getuid());
-	struct buf b[9];
+	struct buf b[HOOK_ENV_VARS];
 	int i, rc = 0;
 
 	if (env == NULL)
@@ -155,12 +158,12 @@ hook_env(const struct delivery *d)
 	rc |= buf_printf(&b[7], "HOOKBOX_ATTEMPT=%d", d->attempt);
 	rc |= buf_printf(&b[8], "HOME=%s", pw != NULL && pw->pw_dir != NULL ?
 	    pw->pw_dir : "/");
-	for (i = 0; i < 9; i++)
+	for (i = 0; i < HOOK_ENV_VARS; i++)
 		env[i] = b[i].data;
-	env[9] = (char *)hook_path;
-	env[10] = (char *)hook_lang;
+	env[HOOK_ENV_VARS] = (char *)hook_path;
+	env[HOOK_ENV_VARS + 1] = (char *)hook_lang;
 	if (rc != 0) {
-		for (i = 0; i < 9; i++)
+		for (i = 0; i < HOOK_ENV_VARS; i++)
 			free(env[i]);
 		free(env);
 		return NULL;
@@ -175,7 +178,7 @@ env_free(char **env)
 
 	if (env == NULL)
 		return;
-	for (i = 0; i < 9; i++)
+	for (i = 0; i < HOOK_ENV_VARS; i++)
 		free(env[i]);
 	free(env);
 }
@@ -468,16 +471,19 @@ wait_hook(pid_t pid, int out, int timeout, struct buf *tail, int *timed_out)
 	return status;
 }
 
-/* Retry n (1-based) waits retry_delay * 2^(n-1) seconds, capped at a day. */
+/*
+ * Retry n (1-based) waits retry_delay * 2^(n-1) seconds, at most
+ * RETRY_BACKOFF_MAX.
+ */
 static time_t
 backoff(const struct hook *h, int attempt)
 {
 	long long d = h->retry_delay;
 	int i;
 
-	for (i = 1; i < attempt && d < 86400; i++)
+	for (i = 1; i < attempt && d < RETRY_BACKOFF_MAX; i++)
 		d *= 2;
-	return (time_t)(d > 86400 ? 86400 : d);
+	return (time_t)(d > RETRY_BACKOFF_MAX ? RETRY_BACKOFF_MAX : d);
 }
 
 /* One attempt's hook process and its descriptors; -1 once closed. */
@@ -729,11 +735,9 @@ struct arrivals {
  * back. So during such a flood a runner rests, between runs, FLOOD_REST
  * times as long as its last run took, times max_running_hooks (at most
  * FLOOD_REST_MAX): the runners then take a tenth of a CPU at most all
- * together, however many there are. (Each resting FLOOD_REST times its
- * run, four runners took a third of the machine: with a hook on every
- * event the FastCGI receiver accepted 16,100-17,100 events a second,
- * 19,200-22,200 with the rest scaled; tests/bench, alternating.) Below
- * that rate hooks run back to back.
+ * together, however many there are (each resting FLOOD_REST times its
+ * own run, a few runners took a large share of the machine). Below that
+ * rate hooks run back to back.
  */
 static void
 give_way(struct store *st, struct arrivals *ar, long long ran_us)

@@ -7,7 +7,7 @@
  * serves many requests with one).
  *
  * Durability: what synchronous=FULL gives, a COMMIT on the disk before
- * the sender gets its 2xx (DESIGN.md "Answers"), but with the WAL's
+ * the sender gets its 2xx (README "Database"), but with the WAL's
  * fsync after the write lock is let go (store_wal_sync). UNIQUE(endpoint,
  * event_key) makes a redelivery harmless.
  */
@@ -28,10 +28,17 @@
 #include "store_int.h"
 
 #define SCHEMA_VERSION	3
-#define HB_STR_(x)	#x
-#define HB_STR(x)	HB_STR_(x)
+#define INIT_BUSY_MS	5000	/* `hookbox init` waits for the database as
+				   long as busy_timeout_ms's default */
+#define CACHE_KIB	128	/* the page cache of a connection */
+#define JOURNAL_LIMIT	4194304	/* bytes (4 MiB): a WAL longer than this
+				   is cut back after a checkpoint */
+#define WAL_CKPT_FRAMES	1000	/* a commit leaving a WAL this long
+				   checkpoints it (SQLite's own default) */
+#define BUSY_NAP_US	100	/* a wait for the write lock naps this */
+#define BUSY_JITTER_US	400	/* and up to this much more */
 
-/* The public schema (DESIGN.md "Store"); users query it. */
+/* The public schema (README "Database"); users query it. */
 static const char schema_v1[] =
 "CREATE TABLE IF NOT EXISTS events (\n"
 "  id INTEGER PRIMARY KEY,\n"
@@ -92,9 +99,8 @@ static const char schema_v1[] =
 /*
  * Version 2: hooked events wait in hook_queue until a runner gives them
  * their deliveries row (dispatch). A receiver then writes one small row
- * instead of a deliveries row and its four indexes: under a flood that
- * was 30,000 instructions and a third of a FastCGI process's time per
- * hooked event, work a runner does later, when it has the CPU.
+ * instead of a deliveries row and its four indexes, a large part of its
+ * time per hooked event: work a runner does later, when it has the CPU.
  */
 static const char schema_v2[] =
 "CREATE TABLE IF NOT EXISTS hook_queue (\n"
@@ -184,16 +190,15 @@ wake(int sig)
 /*
  * CGI processes and hook runners take turns to write by queueing, asleep
  * in the kernel, on a lock of <database>.writers, instead of all polling
- * SQLite's write lock at once: with 32 concurrent CGI writers the polling
- * cost 76 context switches per request, and the queue brings it to about
- * 25; runners polling beside a busy FastCGI committer took a seventh of
- * the CPU. It is only an optimisation: SQLite's locks still decide, and
- * without the file (a read-only folder, say) writers go to SQLite
- * directly. Past busy_timeout_ms in the queue the write fails as busy
- * (503), as it would in SQLite. SIGALRM interrupts the wait: both have
- * one thread and no other use for it. The timer repeats, so that a
- * signal landing just before flock() is entered cannot leave it waiting
- * for ever.
+ * SQLite's write lock at once: polling writers wake and sleep again and
+ * again, a context switch each time, and runners polling beside a busy
+ * FastCGI receiver take its CPU. It is only an optimisation: SQLite's
+ * locks still decide, and without the file (a read-only folder, say)
+ * writers go to SQLite directly. Past busy_timeout_ms in the queue the
+ * write fails as busy (503), as it would in SQLite. SIGALRM interrupts
+ * the wait: both have one thread and no other use for it. The timer
+ * repeats, so that a signal landing just before flock() is entered
+ * cannot leave it waiting for ever.
  */
 static int
 queue_enter(struct store *st)
@@ -264,7 +269,7 @@ wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
 	struct store *st = arg;
 
 	st->wal_frames = frames;
-	if (frames < 1000)
+	if (frames < WAL_CKPT_FRAMES)
 		return SQLITE_OK;
 	/*
 	 * Not before our own fsync (store_commit): the checkpoint's fsync of
@@ -279,8 +284,8 @@ wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
 
 /*
  * synchronous=FULL fsyncs the WAL inside COMMIT, holding the write lock,
- * so concurrent CGI writers took turns at the disk: at 32 at once a
- * fifth of the CPU sat idle behind one fsync. With synchronous=NORMAL
+ * so concurrent CGI writers took turns at the disk while the CPU sat
+ * idle behind one fsync. With synchronous=NORMAL
  * (which SQLite keeps safe from corruption: the WAL is synced before
  * every checkpoint) and this fsync after the lock is let go, the next
  * writer writes while we wait, and the kernel serves waiting fsyncs of
@@ -445,7 +450,8 @@ busy_wait(void *arg, int count)
 	if (now >= st->busy_until)
 		return 0;
 	nap.tv_sec = 0;
-	nap.tv_nsec = (100 + (count * 37 + getpid()) % 400) * 1000L;
+	nap.tv_nsec = (BUSY_NAP_US + (count * 37 + getpid()) %
+	    BUSY_JITTER_US) * 1000L;
 	nanosleep(&nap, NULL);
 	return 1;
 }
@@ -579,14 +585,13 @@ store_open(const char *path, int busy_ms, int flags, struct buf *err)
 	sqlite3_wal_hook(st->db, wal_committed, st);
 	/*
 	 * A small page cache: a webhook touches a few pages, not megabytes.
-	 * A miss is a read from the kernel's cache: 128 KiB against 512 KiB
-	 * made no difference to events/s at 300,000 rows, and a FastCGI
-	 * process 400 KiB smaller.
+	 * A miss is a read from the kernel's cache: a larger cache did not
+	 * make a large database faster, only each FastCGI process larger.
 	 */
-	if (sqlite3_exec(st->db, "PRAGMA cache_size=-128", NULL, NULL,
-	    NULL) != SQLITE_OK ||
-	    sqlite3_exec(st->db, "PRAGMA journal_size_limit=4194304", NULL,
-	    NULL, NULL) != SQLITE_OK ||
+	if (sqlite3_exec(st->db, "PRAGMA cache_size=-" HB_STR(CACHE_KIB),
+	    NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(st->db, "PRAGMA journal_size_limit="
+	    HB_STR(JOURNAL_LIMIT), NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL,
 	    NULL) != SQLITE_OK) {
 		buf_printf(err, "cannot use the database %s: %s\n", path,
@@ -647,7 +652,8 @@ store_close(struct store *st)
 int
 store_init(const char *path, struct buf *err)
 {
-	struct store *st = store_open(path, 5000, STORE_SYNC_FULL, err);
+	struct store *st = store_open(path, INIT_BUSY_MS, STORE_SYNC_FULL,
+	    err);
 
 	if (st == NULL)
 		return -1;

@@ -17,6 +17,10 @@
 
 #include "hookbox.h"
 
+/* A number's digits, for a constant written into SQL. */
+#define HB_STR_(x)	#x
+#define HB_STR(x)	HB_STR_(x)
+
 enum stmt {
 	/* store.c */
 	S_BEGIN,

@@ -29,12 +29,12 @@ static const char *const sql[S__MAX] = {
 	[S_RUNNING] =
 	    "SELECT count(*) FROM deliveries WHERE status = 'running'",
 	/*
-	 * The oldest due delivery whose resource is free: no
-	 * other attempt of the same endpoint and resource is running, and
-	 * none of an earlier event is still waiting (DESIGN.md "Hooks":
-	 * order per resource). The partial index yields waiting rows in id
-	 * order, so the first that qualifies ends the scan, however long
-	 * the backlog.
+	 * The oldest due delivery whose resource is free: no other attempt
+	 * of the same endpoint and resource is running, and none of an
+	 * earlier event is still waiting (README "Write a hook": a
+	 * resource's events one at a time, in the order they arrived). The
+	 * partial index yields waiting rows in id order, so the first that
+	 * qualifies ends the scan, however long the backlog.
 	 */
 	[S_CANDIDATE] =
 	    "SELECT d.id, d.event_id, d.attempt, d.status, d.hook, e.endpoint,"
@@ -417,8 +417,7 @@ take(struct store *st, time_t now, int lease, struct delivery *d)
  * failed). The claim carries a short lease until store_started records
  * the hook's process: the fork happens between the two transactions, not
  * inside one, because a runner at nice 19 that is preempted while it
- * holds the write lock stalls every receiver (with the fork inside, the
- * receivers accepted about 8% fewer events while hooks ran).
+ * holds the write lock stalls every receiver.
  */
 int
 store_claim(struct store *st, time_t now, int max_running, int lease,

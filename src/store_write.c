@@ -16,6 +16,9 @@
 
 #include "store_int.h"
 
+#define REJECT_BUMP_ROWS 64	/* the newest rejects rows a refusal may be
+				   counted on (S_REJECT_BUMP) */
+
 static const char *const sql[S__MAX] = {
 	[S_FIND] =
 	    "SELECT id FROM events WHERE endpoint = ?1 AND event_key = ?2",
@@ -42,7 +45,8 @@ static const char *const sql[S__MAX] = {
 	 */
 	[S_REJECT_BUMP] =
 	    "UPDATE rejects SET count = count + 1 WHERE id = (SELECT id FROM"
-	    " rejects WHERE id > (SELECT max(id) FROM rejects) - 64"
+	    " rejects WHERE id > (SELECT max(id) FROM rejects) - "
+	    HB_STR(REJECT_BUMP_ROWS)
 	    " AND received_at = ?1 AND endpoint = ?2 AND status = ?3"
 	    " AND reason = ?4 AND remote_addr = ?5 ORDER BY id DESC LIMIT 1)",
 	/* Keep the newest REJECTS_CAP rows */

@@ -33,7 +33,10 @@ sound_count(const char *path, int flags, const char *count)
 	return n;
 }
 
-/* DESIGN.md: "A flood cannot grow it without bound." */
+/*
+ * README "Answers": every 4xx is kept in `rejects`, its newest
+ * REJECTS_CAP rows, so that a flood cannot grow it without bound.
+ */
 static void
 t_store_rejects_bounded(void)
 {
