@@ -1,7 +1,8 @@
 /*
  * hookbox: a webhook inbox for small shops on shared hosting.
  *
- * The one internal header. Prototypes are grouped by the file that defines
+ * The internal header every file shares (the store's files also share
+ * store_int.h, their own). Prototypes are grouped by the file that defines
  * them. Data flows one way:
  *	request -> provider -> verify -> store -> answer -> hooks
  * Structs that belong to one module are opaque to the others.
