@@ -3,40 +3,7 @@
  */
 #include "unit.h"
 
-/*
- * A database as another process would open it, on SQLite's own VFS: the
- * count the query gives, or -1 (and the case fails) when it cannot be
- * read or integrity_check finds fault.
- */
-static long long
-sound_count(const char *path, int flags, const char *count)
-{
-	static const char check[] = "SELECT group_concat(integrity_check)"
-	    " FROM pragma_integrity_check";
-	sqlite3 *db = NULL;
-	sqlite3_stmt *p = NULL, *q = NULL;
-	long long n = -1;
-
-	if (sqlite3_open_v2(path, &db, flags, "unix") != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, count, -1, &p, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, check, -1, &q, NULL) != SQLITE_OK ||
-	    sqlite3_step(p) != SQLITE_ROW || sqlite3_step(q) != SQLITE_ROW)
-		note(__LINE__, "read %s: %s", path, sqlite3_errmsg(db));
-	else if (strcmp((const char *)sqlite3_column_text(q, 0), "ok") != 0)
-		note(__LINE__, "%s: %s", path,
-		    (const char *)sqlite3_column_text(q, 0));
-	else
-		n = sqlite3_column_int64(p, 0);
-	sqlite3_finalize(p);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return n;
-}
-
-/*
- * README "Answers": every 4xx is kept in `rejects`, its newest
- * REJECTS_CAP rows, so that a flood cannot grow it without bound.
- */
+/* DESIGN.md: "A flood cannot grow it without bound." */
 static void
 t_store_rejects_bounded(void)
 {
@@ -71,6 +38,36 @@ t_store_rejects_bounded(void)
 	store_close(st);
 	buf_free(&err);
 	buf_free(&path);
+}
+
+/*
+ * A database as another process would open it, on SQLite's own VFS: the
+ * count the query gives, or -1 (and the case fails) when it cannot be
+ * read or integrity_check finds fault.
+ */
+long long
+sound_count(const char *path, int flags, const char *count)
+{
+	static const char check[] = "SELECT group_concat(integrity_check)"
+	    " FROM pragma_integrity_check";
+	sqlite3 *db = NULL;
+	sqlite3_stmt *p = NULL, *q = NULL;
+	long long n = -1;
+
+	if (sqlite3_open_v2(path, &db, flags, "unix") != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, count, -1, &p, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, check, -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_step(p) != SQLITE_ROW || sqlite3_step(q) != SQLITE_ROW)
+		note(__LINE__, "read %s: %s", path, sqlite3_errmsg(db));
+	else if (strcmp((const char *)sqlite3_column_text(q, 0), "ok") != 0)
+		note(__LINE__, "%s: %s", path,
+		    (const char *)sqlite3_column_text(q, 0));
+	else
+		n = sqlite3_column_int64(p, 0);
+	sqlite3_finalize(p);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
 }
 
 /*
