@@ -12,10 +12,11 @@ PKG_LIBS   != pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lsq
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 
 SRCS	 = src/main.c src/serve.c src/fcgi.c src/request.c src/answer.c \
-	   src/providers.c src/verify.c src/store.c \
-	   src/hooks.c src/config.c src/cli.c src/util.c src/buf.c
+	   src/providers.c src/verify.c src/store.c src/store_write.c \
+	   src/store_run.c src/store_read.c src/hooks.c src/config.c \
+	   src/cli.c src/util.c src/buf.c
 LIBSRCS	 = $(filter-out src/main.c,$(SRCS))
-HDRS	 = src/hookbox.h
+HDRS	 = src/hookbox.h src/store_int.h
 # The unit tests: a harness and one file of cases per module.
 UNIT_SRCS = $(wildcard tests/unit/*.c)
 BIN	 = cgi-bin/hookbox.fcgi

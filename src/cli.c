@@ -16,7 +16,6 @@
 
 #include <json-c/json.h>
 #include <sodium.h>
-#include <sqlite3.h>
 
 #include "hookbox.h"
 
@@ -155,52 +154,38 @@ since_arg(const char *s, time_t *out)
 	return -1;
 }
 
-static void
-print_json_row(sqlite3_stmt *p)
+/* A stored text as a JSON string; SQL NULL as JSON null. */
+static struct json_object *
+json_text(struct store_text t)
 {
-	struct json_object *o = json_object_new_object();
-	int i, n = sqlite3_column_count(p);
+	/* A body or header is a sender's bytes: any bytes. */
+	return t.s != NULL ? hb_json_string(t.s, t.len) : NULL;
+}
 
-	for (i = 0; i < n; i++) {
-		const char *name = sqlite3_column_name(p, i);
-		struct json_object *v = NULL;
-		const char *text;
-
-		switch (sqlite3_column_type(p, i)) {
-		case SQLITE_INTEGER:
-			v = json_object_new_int64(sqlite3_column_int64(p, i));
-			break;
-		case SQLITE_NULL:
-			break;
-		default:
-			/* A body or header is a sender's bytes: any bytes. */
-			if ((text = (const char *)sqlite3_column_text(p,
-			    i)) != NULL)	/* before its length: SQLite */
-				v = hb_json_string(text,
-				    (size_t)sqlite3_column_bytes(p, i));
-		}
-		json_object_object_add(o, name, v);
-	}
+/* Prints one row's JSON object on a line, and frees it. */
+static void
+print_json(struct json_object *o)
+{
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
+/* A stored text as it is, NULL as "". */
 static const char *
-col(sqlite3_stmt *p, int i)
+str(struct store_text t)
 {
-	const char *s = (const char *)sqlite3_column_text(p, i);
-
-	return s != NULL ? s : "";
+	return t.s != NULL ? t.s : "";
 }
 
+/* A time that may be missing (0): "-". */
 static void
-print_time(sqlite3_stmt *p, int i, char out[32])
+print_time(time_t t, char out[32])
 {
-	if (sqlite3_column_type(p, i) == SQLITE_NULL)
+	if (t == 0)
 		snprintf(out, 32, "-");
 	else
-		hb_iso8601(out, (time_t)sqlite3_column_int64(p, i));
+		hb_iso8601(out, t);
 }
 
 /*
@@ -281,25 +266,60 @@ tty_text(struct buf *b, const void *s, size_t n, int keep_lines)
 	return rc == 0 ? b->data : "";
 }
 
-/* tty_text of a column as text (NULL prints as ""). */
+/* tty_text of a stored text on one line (NULL prints as ""). */
 static const char *
-tty_col(struct buf *b, sqlite3_stmt *p, int i)
+tty_str(struct buf *b, struct store_text t)
 {
-	const char *s = col(p, i);	/* before its length: SQLite */
+	return tty_text(b, str(t), t.len, 0);
+}
 
-	return tty_text(b, s, (size_t)sqlite3_column_bytes(p, i), 0);
+/* One event of `list`: a line of the table, or a JSON object. */
+static int
+list_row(void *arg, const struct event_row *r)
+{
+	const int *json = arg;
+	struct buf t[4] = { { 0 } };
+	char when[32];
+	int k;
+
+	if (*json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "id", json_object_new_int64(r->id));
+		json_object_object_add(o, "received_at",
+		    json_object_new_int64(r->received_at));
+		json_object_object_add(o, "endpoint", json_text(r->endpoint));
+		json_object_object_add(o, "event_type", json_text(r->type));
+		json_object_object_add(o, "event_key", json_text(r->key));
+		json_object_object_add(o, "resource_id",
+		    json_text(r->resource));
+		json_object_object_add(o, "method", json_text(r->method));
+		json_object_object_add(o, "remote_addr",
+		    json_text(r->remote_addr));
+		json_object_object_add(o, "proof", json_text(r->proof));
+		json_object_object_add(o, "hook_status",
+		    json_text(r->hook_status));
+		print_json(o);
+		return 0;
+	}
+	hb_iso8601(when, r->received_at);
+	/* The endpoint's name came in a URL; the rest from a body. */
+	printf("%-6lld %-20s %-12s %-20s %-10s %-24s %s\n", r->id, when,
+	    tty_str(&t[0], r->endpoint), tty_str(&t[1], r->type),
+	    r->hook_status.s == NULL ? "-" : r->hook_status.s,
+	    tty_str(&t[2], r->key), tty_str(&t[3], r->resource));
+	for (k = 0; k < 4; k++)
+		buf_free(&t[k]);
+	return 0;
 }
 
 static int
 cmd_list(int argc, char **argv)
 {
-	const char *endpoint = NULL, *type = NULL, *status = NULL;
-	long long limit = 50;
-	time_t since = 0;
+	struct list_filter f = { .limit = 50 };
 	int json = 0, i, rc = 1;
 	struct conf *c;
 	struct store *st;
-	sqlite3_stmt *p = NULL;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -308,155 +328,144 @@ cmd_list(int argc, char **argv)
 			if (raw_arg() == -1)
 				return 2;
 		} else if (i + 1 < argc && strcmp(argv[i], "--endpoint") == 0)
-			endpoint = argv[++i];
+			f.endpoint = argv[++i];
 		else if (i + 1 < argc && strcmp(argv[i], "--type") == 0)
-			type = argv[++i];
+			f.type = argv[++i];
 		else if (i + 1 < argc && strcmp(argv[i], "--status") == 0)
-			status = argv[++i];
+			f.status = argv[++i];
 		else if (i + 1 < argc && strcmp(argv[i], "--since") == 0) {
-			if (since_arg(argv[++i], &since) == -1)
+			if (since_arg(argv[++i], &f.since) == -1)
 				return 2;
 		} else if (i + 1 < argc && strcmp(argv[i], "--limit") == 0) {
 			if (num_arg(argv[++i], 1, 1000000, "--limit",
-			    &limit) == -1)
+			    &f.limit) == -1)
 				return 2;
 		} else
 			return usage();
 	}
 	if (cli_open(&c, &st) != 0)
 		return 1;
-	/* A type ending in ".*" lists the whole family. */
-	if (sqlite3_prepare_v2(store_db(st),
-	    "SELECT e.id, e.received_at, e.endpoint, e.event_type, e.event_key,"
-	    " e.resource_id, e.method, e.remote_addr, e.proof,"
-	    /* Queued for its first delivery (hook_queue): pending. */
-	    " coalesce((SELECT status FROM deliveries WHERE event_id = e.id"
-	    "  ORDER BY id DESC LIMIT 1), (SELECT 'pending' FROM hook_queue"
-	    "  WHERE event_id = e.id)) AS hook_status"
-	    " FROM events e"
-	    " WHERE (?1 IS NULL OR endpoint = ?1)"
-	    " AND (?2 IS NULL OR event_type = ?2 OR (?2 LIKE '%.*' AND"
-	    "  substr(event_type, 1, length(?2) - 1) = substr(?2, 1,"
-	    "  length(?2) - 1)))"
-	    " AND received_at >= ?3"
-	    " AND (?5 IS NULL OR ?5 = coalesce((SELECT status FROM deliveries"
-	    "  WHERE event_id = e.id ORDER BY id DESC LIMIT 1),"
-	    "  (SELECT 'pending' FROM hook_queue WHERE event_id = e.id)))"
-	    " ORDER BY e.id DESC LIMIT ?4", -1, &p, NULL) != SQLITE_OK) {
-		fprintf(stderr, "hookbox: %s\n", sqlite3_errmsg(store_db(st)));
-		goto out;
-	}
-	if (endpoint != NULL)
-		sqlite3_bind_text(p, 1, endpoint, -1, SQLITE_STATIC);
-	if (type != NULL)
-		sqlite3_bind_text(p, 2, type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(p, 3, since);
-	sqlite3_bind_int64(p, 4, limit);
-	if (status != NULL)
-		sqlite3_bind_text(p, 5, status, -1, SQLITE_STATIC);
 	if (!json)
 		printf("%-6s %-20s %-12s %-20s %-10s %-24s %s\n", "ID",
 		    "RECEIVED", "ENDPOINT", "TYPE", "HOOK", "KEY", "RESOURCE");
-	while ((i = sqlite3_step(p)) == SQLITE_ROW) {
-		struct buf t[4] = { { 0 } };
-		char when[32];
-		int k;
-
-		if (json) {
-			print_json_row(p);
-			continue;
-		}
-		print_time(p, 1, when);
-		/* The endpoint's name came in a URL; the rest from a body. */
-		printf("%-6lld %-20s %-12s %-20s %-10s %-24s %s\n",
-		    sqlite3_column_int64(p, 0), when, tty_col(&t[0], p, 2),
-		    tty_col(&t[1], p, 3),
-		    sqlite3_column_type(p, 9) == SQLITE_NULL ? "-" : col(p, 9),
-		    tty_col(&t[2], p, 4), tty_col(&t[3], p, 5));
-		for (k = 0; k < 4; k++)
-			buf_free(&t[k]);
-	}
-	rc = i == SQLITE_DONE ? 0 : 1;
-	if (rc)
-		fprintf(stderr, "hookbox: %s\n", sqlite3_errmsg(store_db(st)));
- out:
-	sqlite3_finalize(p);
+	if (store_list(st, &f, list_row, &json) == -1)
+		fprintf(stderr, "hookbox: %s\n", store_errmsg(st));
+	else
+		rc = 0;
 	store_close(st);
 	conf_free(c);
 	return rc;
+}
+
+/* What the printers of one event's attempts share. */
+struct show_attempts {
+	struct buf	 t;
+	int		 n;
+};
+
+/* One hook attempt of `show`. */
+static int
+attempt_out(void *arg, const struct attempt_row *a)
+{
+	struct show_attempts *sa = arg;
+	char started[32], finished[32], next[32], ex[16], sig[16];
+
+	if (sa->n++ == 0)
+		printf("deliveries:\n");
+	print_time(a->started_at, started);
+	print_time(a->finished_at, finished);
+	print_time(a->next_at, next);
+	snprintf(ex, sizeof(ex), a->exit_code < 0 ? "-" : "%d", a->exit_code);
+	snprintf(sig, sizeof(sig), a->signal < 0 ? "-" : "%d", a->signal);
+	printf("  attempt %d  %-9s hook %s  exit %s  signal %s\n"
+	    "    started %s  finished %s  next %s\n",
+	    a->attempt, str(a->status), str(a->hook), ex, sig,
+	    started, finished, next);
+	if (a->error.s != NULL)
+		printf("    error: %s\n", tty_str(&sa->t, a->error));
+	/* A hook's output may echo the body: sender bytes too. */
+	if (*str(a->output) != '\0') {
+		const struct buf *t = &sa->t;
+
+		tty_text(&sa->t, a->output.s, a->output.len, 1);
+		printf("    output:\n%s%s", t->data != NULL ? t->data : "",
+		    t->len > 0 && t->data[t->len - 1] == '\n' ? "" : "\n");
+	}
+	return 0;
+}
+
+static int
+queued_out(void *arg, const char *hook)
+{
+	(void)arg;
+	printf("deliveries: none yet (queued for hook %s)\n", hook);
+	return 0;
 }
 
 /* The hook attempts of one event, oldest first. */
 static int
 show_deliveries(struct store *st, long long id)
 {
-	sqlite3_stmt *p;
-	struct buf t = { 0 };
-	int rc, n = 0;
+	struct show_attempts sa = { { 0 }, 0 };
+	int n;
 
-	if (sqlite3_prepare_v2(store_db(st),
-	    "SELECT id, hook, attempt, status, exit_code, signal, error,"
-	    " started_at, finished_at, next_attempt_at, output"
-	    " FROM deliveries WHERE event_id = ?1 ORDER BY id", -1, &p, NULL) !=
-	    SQLITE_OK)
-		return 1;
-	sqlite3_bind_int64(p, 1, id);
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		char started[32], finished[32], next[32];
-
-		if (n++ == 0)
-			printf("deliveries:\n");
-		print_time(p, 7, started);
-		print_time(p, 8, finished);
-		print_time(p, 9, next);
-		printf("  attempt %d  %-9s hook %s  exit %s  signal %s\n"
-		    "    started %s  finished %s  next %s\n",
-		    sqlite3_column_int(p, 2), col(p, 3), col(p, 1),
-		    sqlite3_column_type(p, 4) == SQLITE_NULL ? "-" : col(p, 4),
-		    sqlite3_column_type(p, 5) == SQLITE_NULL ? "-" : col(p, 5),
-		    started, finished, next);
-		if (sqlite3_column_type(p, 6) != SQLITE_NULL)
-			printf("    error: %s\n", tty_col(&t, p, 6));
-		/* A hook's output may echo the body: sender bytes too. */
-		if (*col(p, 10) != '\0') {
-			tty_text(&t, col(p, 10),
-			    (size_t)sqlite3_column_bytes(p, 10), 1);
-			printf("    output:\n%s%s", t.data != NULL ? t.data : "",
-			    t.len > 0 && t.data[t.len - 1] == '\n' ? "" : "\n");
-		}
-	}
-	buf_free(&t);
-	sqlite3_finalize(p);
-	if (rc != SQLITE_DONE)
-		return 1;
-	if (n > 0)
-		return 0;
+	n = store_attempts(st, id, attempt_out, &sa);
+	buf_free(&sa.t);
+	if (n != 0)
+		return n < 0 ? 1 : 0;
 	/* Not dispatched yet: a runner gives it its first delivery. */
-	if (sqlite3_prepare_v2(store_db(st), "SELECT hook FROM hook_queue"
-	    " WHERE event_id = ?1", -1, &p, NULL) != SQLITE_OK)
-		return 1;
-	sqlite3_bind_int64(p, 1, id);
-	if ((rc = sqlite3_step(p)) == SQLITE_ROW)
-		printf("deliveries: none yet (queued for hook %s)\n", col(p, 0));
-	else if (rc == SQLITE_DONE)
+	if ((n = store_queued_hook(st, id, queued_out, NULL)) == 0)
 		printf("deliveries: none (no hook matched when it arrived)\n");
-	sqlite3_finalize(p);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : 1;
+	return n < 0 ? 1 : 0;
+}
+
+/* One line of `show`: a field of sender text, which cannot forge a line. */
+static void
+show_field(struct buf *t, const char *name, struct store_text v)
+{
+	printf("%-13s %s\n", name, tty_str(t, v));
+}
+
+static int
+show_event(void *arg, const struct event_detail *e)
+{
+	struct buf *t = arg;
+	char when[32];
+
+	printf("%-13s %lld\n", "id", e->id);
+	show_field(t, "endpoint", e->endpoint);
+	show_field(t, "provider", e->provider);
+	show_field(t, "event_type", e->type);
+	show_field(t, "event_key", e->key);
+	show_field(t, "resource_id", e->resource);
+	hb_iso8601(when, e->received_at);
+	printf("%-13s %s\n", "received_at", when);
+	show_field(t, "method", e->method);
+	show_field(t, "query", e->query);
+	show_field(t, "content_type", e->content_type);
+	show_field(t, "remote_addr", e->remote_addr);
+	show_field(t, "proof", e->proof);
+	show_field(t, "headers", e->headers);
+	printf("body (%zu bytes):\n", e->body.len);
+	/* Its lines stay lines for a person; under --raw, its exact bytes. */
+	if (e->body.len > 0) {
+		tty_text(t, e->body.s, e->body.len, 1);
+		if (t->data != NULL)
+			fwrite(t->data, 1, t->len, stdout);
+	}
+	putchar('\n');
+	return 0;
 }
 
 static int
 cmd_show(int argc, char **argv)
 {
-	static const char *const names[] = { "id", "endpoint", "provider",
-	    "event_type", "event_key", "resource_id", "received_at", "method",
-	    "query", "content_type", "remote_addr", "proof", "headers" };
 	const char *arg = NULL;
 	long long id;
 	struct conf *c;
 	struct store *st;
 	struct buf t = { 0 };
-	sqlite3_stmt *p = NULL;
-	int rc = 1, i;
+	int rc = 1, i, n;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--raw") == 0) {
@@ -473,44 +482,56 @@ cmd_show(int argc, char **argv)
 		return 2;
 	if (cli_open(&c, &st) != 0)
 		return 1;
-	if (sqlite3_prepare_v2(store_db(st),
-	    "SELECT id, endpoint, provider, event_type, event_key, resource_id,"
-	    " received_at, method, query, content_type, remote_addr, proof,"
-	    " headers, body FROM events WHERE id = ?1", -1, &p, NULL) !=
-	    SQLITE_OK)
-		goto out;
-	sqlite3_bind_int64(p, 1, id);
-	if (sqlite3_step(p) != SQLITE_ROW) {
+	if ((n = store_event_detail(st, id, show_event, &t)) == -1)
+		fprintf(stderr, "hookbox: %s\n", store_errmsg(st));
+	else if (n == 0)
 		fprintf(stderr, "hookbox: no event %lld\n", id);
-		goto out;
-	}
-	for (i = 0; i < 13; i++) {
-		char when[32];
-
-		if (i == 6) {
-			print_time(p, i, when);
-			printf("%-13s %s\n", "received_at", when);
-		} else	/* Sender text: it cannot forge a line or a field. */
-			printf("%-13s %s\n", names[i], tty_col(&t, p, i));
-	}
-	printf("body (%d bytes):\n", sqlite3_column_bytes(p, 13));
-	/* An empty blob comes back as NULL (a GET's body). Its lines stay
-	   lines for a person; under --raw, its exact bytes. */
-	if (sqlite3_column_bytes(p, 13) > 0) {
-		const void *body = sqlite3_column_blob(p, 13);
-
-		tty_text(&t, body, (size_t)sqlite3_column_bytes(p, 13), 1);
-		if (t.data != NULL)
-			fwrite(t.data, 1, t.len, stdout);
-	}
-	putchar('\n');
-	rc = show_deliveries(st, id);
- out:
+	else
+		rc = show_deliveries(st, id);
 	buf_free(&t);
-	sqlite3_finalize(p);
 	store_close(st);
 	conf_free(c);
 	return rc;
+}
+
+/* One refusal of `rejects`: two lines of the table, or a JSON object. */
+static int
+reject_out(void *arg, const struct reject_row *r)
+{
+	const int *json = arg;
+	struct buf t[4] = { { 0 } };
+	char when[32];
+	int k;
+
+	if (*json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "id", json_object_new_int64(r->id));
+		json_object_object_add(o, "received_at",
+		    json_object_new_int64(r->received_at));
+		json_object_object_add(o, "status",
+		    json_object_new_int64(r->status));
+		json_object_object_add(o, "endpoint", json_text(r->endpoint));
+		json_object_object_add(o, "remote_addr",
+		    json_text(r->remote_addr));
+		json_object_object_add(o, "reason", json_text(r->reason));
+		json_object_object_add(o, "body_head", json_text(r->body_head));
+		json_object_object_add(o, "count",
+		    json_object_new_int64(r->count));
+		print_json(o);
+		return 0;
+	}
+	hb_iso8601(when, r->received_at);
+	/* The body's first bytes on one line: its newlines escaped. */
+	tty_text(&t[3], r->body_head.s, r->body_head.len, 0);
+	/* One row stands for each refusal of its cause that second. */
+	printf("%-6lld %-20s %-4d %-12s %-16s %s (%lld)\n       %s\n",
+	    r->id, when, r->status, tty_str(&t[0], r->endpoint),
+	    tty_str(&t[1], r->remote_addr), tty_str(&t[2], r->reason),
+	    r->count, t[3].data != NULL ? t[3].data : "");
+	for (k = 0; k < 4; k++)
+		buf_free(&t[k]);
+	return 0;
 }
 
 static int
@@ -520,7 +541,6 @@ cmd_rejects(int argc, char **argv)
 	int json = 0, i, rc = 1;
 	struct conf *c;
 	struct store *st;
-	sqlite3_stmt *p = NULL;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -537,40 +557,11 @@ cmd_rejects(int argc, char **argv)
 	}
 	if (cli_open(&c, &st) != 0)
 		return 1;
-	if (sqlite3_prepare_v2(store_db(st),
-	    "SELECT id, received_at, status, endpoint, remote_addr, reason,"
-	    " body_head, count FROM rejects ORDER BY id DESC LIMIT ?1", -1, &p,
-	    NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_int64(p, 1, limit);
 	if (!json)
 		printf("%-6s %-20s %-4s %-12s %-16s %s\n", "ID", "RECEIVED",
 		    "CODE", "ENDPOINT", "FROM", "REASON (TIMES) / BODY");
-	while ((i = sqlite3_step(p)) == SQLITE_ROW) {
-		struct buf t[4] = { { 0 } };
-		char when[32];
-		int k;
-
-		if (json) {
-			print_json_row(p);
-			continue;
-		}
-		print_time(p, 1, when);
-		/* The body's first bytes on one line: its newlines escaped. */
-		tty_text(&t[3], sqlite3_column_blob(p, 6),
-		    (size_t)sqlite3_column_bytes(p, 6), 0);
-		/* One row stands for each refusal of its cause that second. */
-		printf("%-6lld %-20s %-4d %-12s %-16s %s (%lld)\n       %s\n",
-		    sqlite3_column_int64(p, 0), when, sqlite3_column_int(p, 2),
-		    tty_col(&t[0], p, 3), tty_col(&t[1], p, 4),
-		    tty_col(&t[2], p, 5), sqlite3_column_int64(p, 7),
-		    t[3].data != NULL ? t[3].data : "");
-		for (k = 0; k < 4; k++)
-			buf_free(&t[k]);
-	}
-	rc = i == SQLITE_DONE ? 0 : 1;
- out:
-	sqlite3_finalize(p);
+	if (store_rejects(st, limit, reject_out, &json) >= 0)
+		rc = 0;
 	store_close(st);
 	conf_free(c);
 	return rc;
@@ -818,16 +809,34 @@ cmd_run(int argc, char **argv)
 	return n < 0 ? 1 : 0;
 }
 
+/* What `replay` looks up: the hook the config has for the event now. */
+struct replay_pick {
+	const struct conf *c;
+	const struct hook *h;
+};
+
+static int
+replay_pick(void *arg, const char *endpoint, const char *type)
+{
+	struct replay_pick *rp = arg;
+	const struct endpoint *ep;
+
+	if ((ep = conf_endpoint(rp->c, endpoint)) != NULL)
+		rp->h = conf_match_hook(ep, type);
+	if (rp->h == NULL)
+		fprintf(stderr, "hookbox: no hook in the config matches %s on "
+		    "endpoint %s\n", type, endpoint);
+	return 0;
+}
+
 static int
 cmd_replay(int argc, char **argv)
 {
-	const struct endpoint *ep;
-	const struct hook *h = NULL;
+	struct replay_pick rp = { NULL, NULL };
 	struct conf *c;
 	struct store *st = NULL;
-	sqlite3_stmt *p = NULL;
 	long long id;
-	int rc = 1;
+	int rc = 1, n;
 
 	if (argc != 2)
 		return usage();
@@ -835,26 +844,22 @@ cmd_replay(int argc, char **argv)
 		return 2;
 	if (cli_open(&c, &st) != 0)
 		return 1;
-	if (sqlite3_prepare_v2(store_db(st), "SELECT endpoint, event_type"
-	    " FROM events WHERE id = ?1", -1, &p, NULL) != SQLITE_OK)
+	rp.c = c;
+	if ((n = store_event_type(st, id, replay_pick, &rp)) == -1) {
+		fprintf(stderr, "hookbox: %s\n", store_errmsg(st));
 		goto out;
-	sqlite3_bind_int64(p, 1, id);
-	if (sqlite3_step(p) != SQLITE_ROW) {
+	}
+	if (n == 0) {
 		fprintf(stderr, "hookbox: no event %lld\n", id);
 		goto out;
 	}
-	if ((ep = conf_endpoint(c, col(p, 0))) != NULL)
-		h = conf_match_hook(ep, col(p, 1));
-	if (h == NULL) {
-		fprintf(stderr, "hookbox: no hook in the config matches %s on "
-		    "endpoint %s\n", col(p, 1), col(p, 0));
+	if (rp.h == NULL)
 		goto out;
-	}
-	switch (store_replay(st, id, h->pattern, time(NULL))) {
-	case 0:
+	switch (store_replay(st, id, rp.h->pattern, time(NULL))) {
+	case REPLAY_DUE:
 		rc = hooks_run(c, st, 0) < 0;
 		break;
-	case 1:
+	case REPLAY_RUNNING:
 		fprintf(stderr, "hookbox: event %lld's hook is running now\n",
 		    id);
 		break;
@@ -862,30 +867,32 @@ cmd_replay(int argc, char **argv)
 		fprintf(stderr, "hookbox: cannot queue event %lld\n", id);
 	}
  out:
-	sqlite3_finalize(p);
 	store_close(st);
 	conf_free(c);
 	return rc;
 }
 
 static int
-print_counts(struct store *st, const char *title, const char *q)
+count_out(void *arg, const struct count_row *r)
 {
-	sqlite3_stmt *p;
-	struct buf t[2] = { { 0 } };
-	int rc;
+	struct buf *t = arg;
 
-	if (sqlite3_prepare_v2(store_db(st), q, -1, &p, NULL) != SQLITE_OK)
-		return 1;
+	printf("  %-14s %-24s %-10s %lld\n", tty_str(&t[0], r->endpoint),
+	    tty_str(&t[1], r->name), str(r->state), r->n);
+	return 0;
+}
+
+static int
+print_counts(struct store *st, const char *title, enum store_count what)
+{
+	struct buf t[2] = { { 0 } };
+	int n;
+
 	printf("%s\n", title);
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW)
-		printf("  %-14s %-24s %-10s %lld\n", tty_col(&t[0], p, 0),
-		    tty_col(&t[1], p, 1), col(p, 2),
-		    sqlite3_column_int64(p, 3));
+	n = store_counts(st, what, count_out, t);
 	buf_free(&t[0]);
 	buf_free(&t[1]);
-	sqlite3_finalize(p);
-	return rc == SQLITE_DONE ? 0 : 1;
+	return n < 0 ? 1 : 0;
 }
 
 /* Events by endpoint and type; hooks by the state of each event's newest attempt. */
@@ -902,25 +909,13 @@ cmd_stats(int argc, char **argv)
 
 	if (cli_open(&c, &st) != 0)
 		return 1;
-	/* One section a statement: C leaves the order of a | b open. */
+	/* One section a call: C leaves the order of a | b open. */
 	rc = print_counts(st, "events (endpoint, type, -, count):",
-	    "SELECT endpoint, event_type, '', count(*) FROM events"
-	    " GROUP BY endpoint, event_type ORDER BY 1, 2");
-	/* Events still queued for their first delivery count as pending. */
+	    COUNT_EVENTS);
 	rc |= print_counts(st, "hooks (endpoint, type, state, events):",
-	    "SELECT endpoint, event_type, status, sum(n) FROM ("
-	    " SELECT e.endpoint, e.event_type, d.status, count(*) AS n"
-	    " FROM deliveries d JOIN events e ON e.id = d.event_id"
-	    " WHERE d.id = (SELECT max(id) FROM deliveries"
-	    "  WHERE event_id = d.event_id)"
-	    " GROUP BY 1, 2, 3"
-	    " UNION ALL SELECT e.endpoint, e.event_type, 'pending', count(*)"
-	    " FROM hook_queue q JOIN events e ON e.id = q.event_id"
-	    " GROUP BY 1, 2)"
-	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
+	    COUNT_HOOKS);
 	rc |= print_counts(st, "attempts (endpoint, hook, status, count):",
-	    "SELECT endpoint, hook, status, count(*) FROM deliveries"
-	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
+	    COUNT_ATTEMPTS);
 	store_close(st);
 	conf_free(c);
 	return rc;

@@ -1,7 +1,8 @@
 /*
  * hookbox: a webhook inbox for small shops on shared hosting.
  *
- * The one internal header. Prototypes are grouped by the file that defines
+ * The internal header every file shares (the store's files also share
+ * store_int.h, their own). Prototypes are grouped by the file that defines
  * them. Data flows one way:
  *	request -> provider -> verify -> store -> answer -> hooks
  * Structs that belong to one module are opaque to the others.
@@ -99,6 +100,7 @@
 #define REJECTS_CAP		1000		/* rows kept in `rejects` */
 #define REJECT_BODY_BYTES	256		/* body bytes kept per reject */
 #define RETRY_AFTER_SECS	30		/* Retry-After on 503 */
+#define RETRY_BACKOFF_MAX	86400		/* a hook's retry waits at most a day */
 #define RUNNER_NICE		19		/* hooks' CPU priority */
 
 /* util.c */
@@ -433,7 +435,12 @@ int	 verify_flipdish_tol(const char *, const char *, const void *, size_t,
 	    time_t, int, const char **);
 int	 verify_path_token(const struct request *, const char *);
 
-/* store.c */
+/*
+ * The store, one SQLite file: store.c the connection and schema,
+ * store_write.c events and rejects, store_run.c the hook runner's side,
+ * store_read.c the command line's queries. struct store is theirs alone
+ * (store_int.h).
+ */
 struct store;
 enum store_err { ST_OK = 0, ST_DUPLICATE, ST_BUSY, ST_FAIL };
 struct stored_event {
@@ -474,9 +481,8 @@ struct store_item {
 void		 store_write(struct store *, struct store_item *, size_t);
 void		 store_reject(struct store *, const struct reject *);
 int		 store_check(struct store *, struct buf *);
-void		*store_db(struct store *);
 
-/* One claimed delivery: the attempt and the event it carries. */
+/* store_run.c: one claimed delivery, the attempt and the event it carries */
 struct delivery {
 	long long	 id;		/* the attempt's row */
 	long long	 event_id;
@@ -487,9 +493,23 @@ struct delivery {
 	time_t		 received_at;
 	struct buf	 body;
 };
+/*
+ * A delivery's state. The database stores its name, the same word
+ * (delivery_status_name); this is the one place that maps the two.
+ */
+enum delivery_status {
+	DS_PENDING,		/* waiting: the first attempt */
+	DS_RUNNING,
+	DS_SUCCEEDED,
+	DS_FAILED,		/* waiting for its retry, or superseded by it */
+	DS_DEAD,		/* never retried */
+	DS__MAX
+};
+const char	*delivery_status_name(enum delivery_status);
+enum delivery_status delivery_status_of(const char *);
 struct attempt_result {
 	long long	 delivery;	/* its deliveries row */
-	const char	*status;	/* succeeded, failed, dead */
+	enum delivery_status status;	/* succeeded, failed, dead */
 	int		 exit_code;	/* -1 if none */
 	int		 signal;	/* 0 if none */
 	const char	*output;	/* the tail */
@@ -504,8 +524,86 @@ int		 store_started(struct store *, long long, pid_t, long long,
 int		 store_due(struct store *, time_t, int);
 time_t		 store_next_due(struct store *);
 long long	 store_newest_event(struct store *);
-int		 store_replay(struct store *, long long, const char *, time_t);
+/* store_replay's result */
+enum replay_result {
+	REPLAY_ERROR = -1,
+	REPLAY_DUE,		/* its hook runs again: it is due now */
+	REPLAY_RUNNING,		/* its hook is running now: left alone */
+	REPLAY_NO_EVENT
+};
+enum replay_result store_replay(struct store *, long long, const char *,
+		    time_t);
 void		 delivery_free(struct delivery *);
+
+/*
+ * store_read.c: the command line's queries. Each gives its rows to a
+ * callback, whose pointers hold until it returns; the callback returns 0
+ * to go on, anything else to stop. Each returns the number of rows given,
+ * or -1 on an error (store_errmsg says which).
+ */
+struct store_text {
+	const char	*s;		/* NULL for SQL NULL */
+	size_t		 len;		/* bytes (a sender's: any bytes) */
+};
+struct list_filter {
+	const char	*endpoint;	/* NULL: any */
+	const char	*type;		/* NULL: any; "order.*": the family */
+	const char	*status;	/* the hook state, or NULL: any */
+	time_t		 since;
+	long long	 limit;
+};
+struct event_row {
+	long long	 id;
+	time_t		 received_at;
+	struct store_text endpoint, type, key, resource, method, remote_addr,
+			 proof;
+	struct store_text hook_status;	/* s NULL: no hook matched */
+};
+struct event_detail {
+	long long	 id;
+	time_t		 received_at;
+	struct store_text endpoint, provider, type, key, resource, method,
+			 query, content_type, remote_addr, proof, headers;
+	struct store_text body;		/* s NULL when empty */
+};
+struct attempt_row {
+	long long	 id;
+	int		 attempt;
+	struct store_text hook, status, error, output;
+	int		 exit_code;	/* -1 if none */
+	int		 signal;	/* -1 if none */
+	time_t		 started_at, finished_at, next_at; /* 0 if none */
+};
+struct reject_row {
+	long long	 id;
+	time_t		 received_at;
+	int		 status;
+	struct store_text endpoint, remote_addr, reason, body_head;
+	long long	 count;
+};
+/* `hookbox stats`: its sections */
+enum store_count { COUNT_EVENTS, COUNT_HOOKS, COUNT_ATTEMPTS };
+struct count_row {
+	struct store_text endpoint;
+	struct store_text name;		/* the event type, or the hook */
+	struct store_text state;	/* "" for COUNT_EVENTS */
+	long long	 n;
+};
+const char	*store_errmsg(struct store *);
+int		 store_list(struct store *, const struct list_filter *,
+		    int (*)(void *, const struct event_row *), void *);
+int		 store_event_detail(struct store *, long long,
+		    int (*)(void *, const struct event_detail *), void *);
+int		 store_attempts(struct store *, long long,
+		    int (*)(void *, const struct attempt_row *), void *);
+int		 store_queued_hook(struct store *, long long,
+		    int (*)(void *, const char *), void *);
+int		 store_event_type(struct store *, long long,
+		    int (*)(void *, const char *, const char *), void *);
+int		 store_rejects(struct store *, long long,
+		    int (*)(void *, const struct reject_row *), void *);
+int		 store_counts(struct store *, enum store_count,
+		    int (*)(void *, const struct count_row *), void *);
 
 /* serve.c: one request through the pipeline */
 struct serve_ctx {

@@ -1,6 +1,6 @@
 /*
  * The hook runner: runs the shop owner's program for each stored event,
- * after the sender has its answer, until it succeeds (DESIGN.md "Hooks").
+ * after the sender has its answer, until it succeeds (README "Write a hook").
  *
  * There is no daemon. A request that leaves work due starts a runner
  * (hooks_kick): a process detached from the web server (its own process
@@ -47,6 +47,8 @@
 #define FLOOD_LOOK	100	/* ms between looks at the arrivals */
 #define SWEEP_MS	5000	/* at most this long to kill a hook's leftovers */
 #define SWEEP_NAP_MS	5	/* between two looks for them */
+#define HOOK_ENV_VARS	9	/* the HOOKBOX_* variables and HOME */
+#define FD_SCAN_MAX	65536	/* descriptors closed without close_range */
 
 static const char hook_path[] = "PATH=/usr/local/bin:/usr/bin:/bin";
 static const char hook_lang[] = "LANG=C.UTF-8";
@@ -59,7 +61,7 @@ close_from(int lo)
 	if (syscall(SYS_close_range, (unsigned)lo, ~0U, 0) == 0)
 		return;
 #endif
-	for (int fd = lo; fd < 65536; fd++)
+	for (int fd = lo; fd < FD_SCAN_MAX; fd++)
 		close(fd);
 }
 
@@ -135,10 +137,11 @@ hooks_kick(const char *conf_path)
 static char **
 hook_env(const struct delivery *d)
 {
-	char **env = calloc(12, sizeof(char *));
+	/* The variables, then PATH, LANG and the closing NULL. */
+	char **env = calloc(HOOK_ENV_VARS + 3, sizeof(char *));
 	char when[32];
 	struct passwd *pw = getpwuid(getuid());
-	struct buf b[9];
+	struct buf b[HOOK_ENV_VARS];
 	int i, rc = 0;
 
 	if (env == NULL)
@@ -155,12 +158,12 @@ hook_env(const struct delivery *d)
 	rc |= buf_printf(&b[7], "HOOKBOX_ATTEMPT=%d", d->attempt);
 	rc |= buf_printf(&b[8], "HOME=%s", pw != NULL && pw->pw_dir != NULL ?
 	    pw->pw_dir : "/");
-	for (i = 0; i < 9; i++)
+	for (i = 0; i < HOOK_ENV_VARS; i++)
 		env[i] = b[i].data;
-	env[9] = (char *)hook_path;
-	env[10] = (char *)hook_lang;
+	env[HOOK_ENV_VARS] = (char *)hook_path;
+	env[HOOK_ENV_VARS + 1] = (char *)hook_lang;
 	if (rc != 0) {
-		for (i = 0; i < 9; i++)
+		for (i = 0; i < HOOK_ENV_VARS; i++)
 			free(env[i]);
 		free(env);
 		return NULL;
@@ -175,7 +178,7 @@ env_free(char **env)
 
 	if (env == NULL)
 		return;
-	for (i = 0; i < 9; i++)
+	for (i = 0; i < HOOK_ENV_VARS; i++)
 		free(env[i]);
 	free(env);
 }
@@ -468,143 +471,232 @@ wait_hook(pid_t pid, int out, int timeout, struct buf *tail, int *timed_out)
 	return status;
 }
 
-/* Retry n (1-based) waits retry_delay * 2^(n-1) seconds, capped at a day. */
+/*
+ * Retry n (1-based) waits retry_delay * 2^(n-1) seconds, at most
+ * RETRY_BACKOFF_MAX.
+ */
 static time_t
 backoff(const struct hook *h, int attempt)
 {
 	long long d = h->retry_delay;
 	int i;
 
-	for (i = 1; i < attempt && d < 86400; i++)
+	for (i = 1; i < attempt && d < RETRY_BACKOFF_MAX; i++)
 		d *= 2;
-	return (time_t)(d > 86400 ? 86400 : d);
+	return (time_t)(d > RETRY_BACKOFF_MAX ? RETRY_BACKOFF_MAX : d);
+}
+
+/* One attempt's hook process and its descriptors; -1 once closed. */
+struct attempt {
+	char		**env;
+	int		 in;		/* the body: the hook's stdin */
+	int		 out[2];	/* a pipe: its stdout and stderr */
+	int		 go[2];		/* a pipe: one byte, its start is on
+					   record */
+	pid_t		 pid;
+};
+
+/*
+ * The hook the config has for the delivery now, or NULL with the
+ * attempt dead: no hook matches any more, or max_attempts are spent.
+ */
+static const struct hook *
+attempt_hook(const struct conf *c, const struct delivery *d,
+    struct attempt_result *res)
+{
+	const struct endpoint *ep = conf_endpoint(c, d->endpoint);
+	const struct hook *h = ep != NULL ? conf_match_hook(ep, d->type) : NULL;
+
+	if (h == NULL) {
+		res->status = DS_DEAD;
+		snprintf(res->error, sizeof(res->error), "no hook in the "
+		    "config matches %s on endpoint %s any more", d->type,
+		    d->endpoint);
+		return NULL;
+	}
+	if (d->attempt > h->max_attempts) {
+		res->status = DS_DEAD;
+		snprintf(res->error, sizeof(res->error), "gave up after %d "
+		    "attempts", h->max_attempts);
+		return NULL;
+	}
+	return h;
 }
 
 /*
- * Runs one claimed delivery and records its outcome (DESIGN.md "Hooks"):
- * exit 0 succeeded; 65 dead at once; anything else, a signal or the
- * timeout is a failed attempt, retried with backoff up to max_attempts,
- * then dead.
+ * Forks the hook's process, which waits for its go byte (exec_hook).
+ * Returns 0, or -1 with the error in res (the attempt failed).
+ */
+static int
+spawn(const struct hook *h, const struct delivery *d, struct attempt *a,
+    struct attempt_result *res)
+{
+	if ((a->env = hook_env(d)) == NULL || (a->in = stdin_file(d)) == -1 ||
+	    pipe2(a->out, O_CLOEXEC) == -1 || pipe2(a->go, O_CLOEXEC) == -1) {
+		snprintf(res->error, sizeof(res->error), "cannot prepare the "
+		    "hook: %s", strerror(errno));
+		return -1;
+	}
+	if ((a->pid = fork()) == -1) {
+		snprintf(res->error, sizeof(res->error), "fork: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (a->pid == 0) {
+		/* Or it would never see the end of go. */
+		close(a->go[1]);
+		exec_hook(h, a->env, a->in, a->out[1], a->go[0]);
+	}
+	close(a->out[1]);
+	a->out[1] = -1;
+	close(a->in);
+	a->in = -1;
+	close(a->go[0]);
+	a->go[0] = -1;
+	return 0;
+}
+
+/*
+ * Records the hook's process and lease, then lets it run (its go byte).
+ * Returns 0, or -1 when the start could not be recorded: the hook then
+ * never runs, and no result is recorded (res->delivery 0).
+ */
+static int
+start(struct store *st, const struct hook *h, const struct delivery *d,
+    struct attempt *a, struct attempt_result *res)
+{
+	int status;
+
+	if (store_started(st, d->id, a->pid, hb_proc_start(a->pid), time(NULL) +
+	    h->timeout + KILL_GRACE + LEASE_SLACK) == -1) {
+		/* Unrecorded, it could run twice: it never starts. */
+		close(a->go[1]);
+		a->go[1] = -1;
+		while (waitpid(a->pid, &status, 0) == -1 && errno == EINTR)
+			;
+		res->delivery = 0;
+		snprintf(res->error, sizeof(res->error), "cannot record the "
+		    "start in the database");
+		return -1;
+	}
+	if (write(a->go[1], "", 1) != 1)
+		hb_warn("hooks: go");
+	close(a->go[1]);
+	a->go[1] = -1;
+	return 0;
+}
+
+/*
+ * What the hook's wait status says (README "Write a hook"): exit 0
+ * succeeded; 65 dead at once; anything else, a signal or the timeout
+ * leaves the attempt failed.
+ */
+static void
+classify_exit(int status, int timed_out, const struct hook *h,
+    struct attempt_result *res)
+{
+	if (timed_out) {
+		snprintf(res->error, sizeof(res->error), "timed out after "
+		    "%d s; its process group was killed", h->timeout);
+		if (WIFSIGNALED(status))
+			res->signal = WTERMSIG(status);
+	} else if (WIFEXITED(status)) {
+		res->exit_code = WEXITSTATUS(status);
+		if (res->exit_code == 0)
+			res->status = DS_SUCCEEDED;
+		else if (res->exit_code == EX_PERMANENT) {
+			res->status = DS_DEAD;
+			snprintf(res->error, sizeof(res->error), "the hook "
+			    "exited 65: a permanent failure, not retried");
+		} else if (res->exit_code == 127)
+			snprintf(res->error, sizeof(res->error), "the hook "
+			    "could not be started (exit 127)");
+	} else if (WIFSIGNALED(status)) {
+		res->signal = WTERMSIG(status);
+		snprintf(res->error, sizeof(res->error), "killed by signal %d",
+		    res->signal);
+	}
+}
+
+/* A failed attempt is retried with backoff, or dead after max_attempts. */
+static void
+schedule_retry(const struct hook *h, const struct delivery *d,
+    struct attempt_result *res)
+{
+	if (res->status != DS_FAILED)
+		return;
+	if (d->attempt >= h->max_attempts) {
+		res->status = DS_DEAD;
+		if (res->error[0] == '\0')
+			snprintf(res->error, sizeof(res->error), "failed "
+			    "%d attempts", d->attempt);
+	} else
+		res->next_at = time(NULL) + backoff(h, d->attempt);
+}
+
+/* The attempt's result as the next claim records it (*out), and said. */
+static void
+record(const struct delivery *d, struct buf *tail, int verbose,
+    struct attempt_result *res, struct attempt_result *out)
+{
+	tail_finish(tail);
+	res->output = tail->data;
+	res->finished_at = time(NULL);
+	*out = *res;
+	if (verbose)
+		printf("event %lld attempt %d: %s%s%s\n", d->event_id,
+		    d->attempt, delivery_status_name(res->status),
+		    res->error[0] ? ": " : "", res->error);
+}
+
+static void
+attempt_close(struct attempt *a)
+{
+	if (a->in != -1)
+		close(a->in);
+	if (a->out[0] != -1)
+		close(a->out[0]);
+	if (a->out[1] != -1)
+		close(a->out[1]);
+	if (a->go[0] != -1)
+		close(a->go[0]);
+	if (a->go[1] != -1)
+		close(a->go[1]);
+	env_free(a->env);
+}
+
+/*
+ * Runs one claimed delivery and records its outcome: the hook, its
+ * process spawned, its start on record, its exit classified, a retry
+ * scheduled if it failed.
  */
 static void
 run_delivery(const struct conf *c, struct store *st, struct delivery *d,
     int verbose, struct attempt_result *out, struct buf *tail)
 {
-	const struct endpoint *ep = conf_endpoint(c, d->endpoint);
-	const struct hook *h = ep != NULL ? conf_match_hook(ep, d->type) : NULL;
+	struct attempt a = { NULL, -1, { -1, -1 }, { -1, -1 }, -1 };
 	struct attempt_result res;
-	char **env = NULL;
-	int in = -1, pipefd[2] = { -1, -1 }, go[2] = { -1, -1 }, status;
-	int timed_out;
-	pid_t pid;
+	const struct hook *h;
+	int status, timed_out;
 
 	memset(&res, 0, sizeof(res));
 	res.delivery = d->id;
 	res.exit_code = -1;
-	res.status = "failed";
-	if (h == NULL) {
-		res.status = "dead";
-		snprintf(res.error, sizeof(res.error), "no hook in the config "
-		    "matches %s on endpoint %s any more", d->type, d->endpoint);
+	res.status = DS_FAILED;
+	if ((h = attempt_hook(c, d, &res)) == NULL)
 		goto done;
+	if (spawn(h, d, &a, &res) == 0) {
+		if (start(st, h, d, &a, &res) == -1)
+			goto done;
+		status = wait_hook(a.pid, a.out[0], h->timeout, tail,
+		    &timed_out);
+		a.out[0] = -1;
+		classify_exit(status, timed_out, h, &res);
 	}
-	if (d->attempt > h->max_attempts) {
-		res.status = "dead";
-		snprintf(res.error, sizeof(res.error), "gave up after %d "
-		    "attempts", h->max_attempts);
-		goto done;
-	}
-	if ((env = hook_env(d)) == NULL || (in = stdin_file(d)) == -1 ||
-	    pipe2(pipefd, O_CLOEXEC) == -1 || pipe2(go, O_CLOEXEC) == -1) {
-		snprintf(res.error, sizeof(res.error), "cannot prepare the "
-		    "hook: %s", strerror(errno));
-		goto retry;
-	}
-	if ((pid = fork()) == -1) {
-		snprintf(res.error, sizeof(res.error), "fork: %s",
-		    strerror(errno));
-		goto retry;
-	}
-	if (pid == 0) {
-		close(go[1]);	/* or it would never see the end of go */
-		exec_hook(h, env, in, pipefd[1], go[0]);
-	}
-	close(pipefd[1]);
-	pipefd[1] = -1;
-	close(in);
-	in = -1;
-	close(go[0]);
-	go[0] = -1;
-	if (store_started(st, d->id, pid, hb_proc_start(pid), time(NULL) +
-	    h->timeout + KILL_GRACE + LEASE_SLACK) == -1) {
-		/* Unrecorded, it could run twice: it never starts. */
-		close(go[1]);
-		go[1] = -1;
-		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-			;
-		res.delivery = 0;
-		snprintf(res.error, sizeof(res.error), "cannot record the "
-		    "start in the database");
-		goto done;
-	}
-	if (write(go[1], "", 1) != 1)
-		hb_warn("hooks: go");
-	close(go[1]);
-	go[1] = -1;
-	status = wait_hook(pid, pipefd[0], h->timeout, tail, &timed_out);
-	pipefd[0] = -1;
-
-	if (timed_out) {
-		snprintf(res.error, sizeof(res.error), "timed out after %d s; "
-		    "its process group was killed", h->timeout);
-		if (WIFSIGNALED(status))
-			res.signal = WTERMSIG(status);
-	} else if (WIFEXITED(status)) {
-		res.exit_code = WEXITSTATUS(status);
-		if (res.exit_code == 0)
-			res.status = "succeeded";
-		else if (res.exit_code == EX_PERMANENT) {
-			res.status = "dead";
-			snprintf(res.error, sizeof(res.error), "the hook exited "
-			    "65: a permanent failure, not retried");
-		} else if (res.exit_code == 127)
-			snprintf(res.error, sizeof(res.error), "the hook could "
-			    "not be started (exit 127)");
-	} else if (WIFSIGNALED(status)) {
-		res.signal = WTERMSIG(status);
-		snprintf(res.error, sizeof(res.error), "killed by signal %d",
-		    res.signal);
-	}
- retry:
-	if (strcmp(res.status, "failed") == 0) {
-		if (d->attempt >= h->max_attempts) {
-			res.status = "dead";
-			if (res.error[0] == '\0')
-				snprintf(res.error, sizeof(res.error), "failed "
-				    "%d attempts", d->attempt);
-		} else
-			res.next_at = time(NULL) + backoff(h, d->attempt);
-	}
+	schedule_retry(h, d, &res);
  done:
-	tail_finish(tail);
-	res.output = tail->data;
-	res.finished_at = time(NULL);
-	*out = res;
-	if (verbose)
-		printf("event %lld attempt %d: %s%s%s\n", d->event_id,
-		    d->attempt, res.status, res.error[0] ? ": " : "",
-		    res.error);
-	if (in != -1)
-		close(in);
-	if (pipefd[0] != -1)
-		close(pipefd[0]);
-	if (pipefd[1] != -1)
-		close(pipefd[1]);
-	if (go[0] != -1)
-		close(go[0]);
-	if (go[1] != -1)
-		close(go[1]);
-	env_free(env);
+	record(d, tail, verbose, &res, out);
+	attempt_close(&a);
 }
 
 /*
@@ -643,11 +735,9 @@ struct arrivals {
  * back. So during such a flood a runner rests, between runs, FLOOD_REST
  * times as long as its last run took, times max_running_hooks (at most
  * FLOOD_REST_MAX): the runners then take a tenth of a CPU at most all
- * together, however many there are. (Each resting FLOOD_REST times its
- * run, four runners took a third of the machine: with a hook on every
- * event the FastCGI receiver accepted 16,100-17,100 events a second,
- * 19,200-22,200 with the rest scaled; tests/bench, alternating.) Below
- * that rate hooks run back to back.
+ * together, however many there are (each resting FLOOD_REST times its
+ * own run, a few runners took a large share of the machine). Below that
+ * rate hooks run back to back.
  */
 static void
 give_way(struct store *st, struct arrivals *ar, long long ran_us)

@@ -1,11 +1,14 @@
 /*
- * The store: one SQLite file. Every statement that writes is here,
- * prepared once with bound parameters and kept for the life of the
- * connection (a FastCGI process serves many requests with one).
+ * The store: one SQLite file. This file holds the connection, the
+ * schema, transactions and the WAL's fsync; store_write.c writes events
+ * and rejects, store_run.c is the hook runner's side, and store_int.h
+ * what they share. Every statement is prepared once with bound
+ * parameters and kept for the life of the connection (a FastCGI process
+ * serves many requests with one).
  *
  * Durability: what synchronous=FULL gives, a COMMIT on the disk before
- * the sender gets its 2xx (DESIGN.md "Answers"), but with the WAL's
- * fsync after the write lock is let go (wal_sync). UNIQUE(endpoint,
+ * the sender gets its 2xx (README "Database"), but with the WAL's
+ * fsync after the write lock is let go (store_wal_sync). UNIQUE(endpoint,
  * event_key) makes a redelivery harmless.
  */
 #include <errno.h>
@@ -16,23 +19,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/time.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
 #include <sqlite3.h>
 
-#include "hookbox.h"
+#include "store_int.h"
 
 #define SCHEMA_VERSION	3
-#define HB_STR_(x)	#x
-#define HB_STR(x)	HB_STR_(x)
-#define DISPATCH_MAX	64	/* queued events given deliveries per claim */
+#define INIT_BUSY_MS	5000	/* `hookbox init` waits for the database as
+				   long as busy_timeout_ms's default */
+#define CACHE_KIB	128	/* the page cache of a connection */
+#define JOURNAL_LIMIT	4194304	/* bytes (4 MiB): a WAL longer than this
+				   is cut back after a checkpoint */
+#define WAL_CKPT_FRAMES	1000	/* a commit leaving a WAL this long
+				   checkpoints it (SQLite's own default) */
+#define BUSY_NAP_US	100	/* a wait for the write lock naps this */
+#define BUSY_JITTER_US	400	/* and up to this much more */
 
-/* The public schema (DESIGN.md "Store"); users query it. */
+/* The public schema (README "Database"); users query it. */
 static const char schema_v1[] =
 "CREATE TABLE IF NOT EXISTS events (\n"
 "  id INTEGER PRIMARY KEY,\n"
@@ -93,9 +99,8 @@ static const char schema_v1[] =
 /*
  * Version 2: hooked events wait in hook_queue until a runner gives them
  * their deliveries row (dispatch). A receiver then writes one small row
- * instead of a deliveries row and its four indexes: under a flood that
- * was 30,000 instructions and a third of a FastCGI process's time per
- * hooked event, work a runner does later, when it has the CPU.
+ * instead of a deliveries row and its four indexes, a large part of its
+ * time per hooked event: work a runner does later, when it has the CPU.
  */
 static const char schema_v2[] =
 "CREATE TABLE IF NOT EXISTS hook_queue (\n"
@@ -113,175 +118,13 @@ static const char schema_v2[] =
 static const char schema_v3[] =
 "ALTER TABLE rejects ADD COLUMN count INTEGER NOT NULL DEFAULT 1;\n";
 
-enum stmt {
-	S_FIND,
-	S_FIND_WINDOW,
-	S_INSERT,
-	S_QUEUE,
-	S_REJECT,
-	S_REJECT_BUMP,
-	S_REJECT_TRIM,
-	S_BEGIN,
-	S_COMMIT,
-	S_ROLLBACK,
-	S_EXPIRED,
-	S_RECOVER,
-	S_RUNNING,
-	S_CANDIDATE,
-	S_CLAIM_PENDING,
-	S_CLAIM_SUPERSEDE,
-	S_CLAIM_RETRY,
-	S_STARTED,
-	S_FINISH,
-	S_DUE,
-	S_NEXT_DUE,
-	S_NEWEST,
-	S_LATEST,
-	S_REQUEUE,
-	S_REPLAY,
-	S_QUEUE_UPTO,
-	S_DISPATCH,
-	S_UNQUEUE,
-	S_QUEUED,
-	S__MAX
-};
-
 static const char *const sql[S__MAX] = {
-	[S_FIND] =
-	    "SELECT id FROM events WHERE endpoint = ?1 AND event_key = ?2",
-	/* The newest occurrence of an id-less signal */
-	[S_FIND_WINDOW] =
-	    "SELECT id, received_at FROM events WHERE endpoint = ?1"
-	    " AND event_key >= ?2 || '@' AND event_key < ?2 || 'A'"
-	    " ORDER BY id DESC LIMIT 1",
-	[S_INSERT] =
-	    "INSERT INTO events (endpoint, provider, event_type, event_key,"
-	    " resource_id, received_at, method, query, content_type, headers,"
-	    " body, remote_addr, proof)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-	    " ON CONFLICT (endpoint, event_key) DO NOTHING",
-	[S_QUEUE] =
-	    "INSERT INTO hook_queue (event_id, hook, queued_at) VALUES (?1, ?2, ?3)",
-	[S_REJECT] =
-	    "INSERT INTO rejects (received_at, endpoint, status, reason,"
-	    " remote_addr, body_head) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	/*
-	 * The same cause from the same address in the same
-	 * second counts on the newest such row, looked for among the newest
-	 * rows only (a rowid range: no index to keep up).
-	 */
-	[S_REJECT_BUMP] =
-	    "UPDATE rejects SET count = count + 1 WHERE id = (SELECT id FROM"
-	    " rejects WHERE id > (SELECT max(id) FROM rejects) - 64"
-	    " AND received_at = ?1 AND endpoint = ?2 AND status = ?3"
-	    " AND reason = ?4 AND remote_addr = ?5 ORDER BY id DESC LIMIT 1)",
-	/* Keep the newest REJECTS_CAP rows */
-	[S_REJECT_TRIM] =
-	    "DELETE FROM rejects WHERE id <= (SELECT max(id) FROM rejects) - ?1",
 	[S_BEGIN] =
 	    "BEGIN IMMEDIATE",
 	[S_COMMIT] =
 	    "COMMIT",
 	[S_ROLLBACK] =
 	    "ROLLBACK",
-	/* Attempts whose runner stopped without finishing */
-	[S_EXPIRED] =
-	    "SELECT id, pid, pid_start FROM deliveries WHERE status = 'running'"
-	    " AND lease_until < ?1",
-	/* Such an attempt failed; it is retried at once */
-	[S_RECOVER] =
-	    "UPDATE deliveries SET status = 'failed', finished_at = ?2,"
-	    " next_attempt_at = ?2, lease_until = NULL,"
-	    " error = 'the runner stopped during this attempt' WHERE id = ?1",
-	[S_RUNNING] =
-	    "SELECT count(*) FROM deliveries WHERE status = 'running'",
-	/*
-	 * The oldest due delivery whose resource is free: no
-	 * other attempt of the same endpoint and resource is running, and
-	 * none of an earlier event is still waiting (DESIGN.md "Hooks":
-	 * order per resource). The partial index yields waiting rows in id
-	 * order, so the first that qualifies ends the scan, however long
-	 * the backlog.
-	 */
-	[S_CANDIDATE] =
-	    "SELECT d.id, d.event_id, d.attempt, d.status, d.hook, e.endpoint,"
-	    " e.provider, e.event_type, e.event_key, e.resource_id,"
-	    " e.received_at, e.method, e.query, e.body"
-	    " FROM deliveries d INDEXED BY deliveries_waiting"
-	    " JOIN events e ON e.id = d.event_id"
-	    " WHERE d.status IN ('pending', 'failed')"
-	    " AND d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?1"
-	    " AND (d.resource_id = '' OR NOT EXISTS (SELECT 1 FROM deliveries o"
-	    "  WHERE o.endpoint = d.endpoint AND o.resource_id = d.resource_id"
-	    "  AND o.id <> d.id AND (o.status = 'running' OR"
-	    "  (o.status IN ('pending', 'failed') AND o.next_attempt_at IS NOT NULL"
-	    "  AND o.event_id < d.event_id))))"
-	    " ORDER BY d.id LIMIT 1",
-	[S_CLAIM_PENDING] =
-	    "UPDATE deliveries SET status = 'running', started_at = ?2,"
-	    " lease_until = ?3, next_attempt_at = NULL WHERE id = ?1",
-	/* A failed attempt's retry is starting */
-	[S_CLAIM_SUPERSEDE] =
-	    "UPDATE deliveries SET next_attempt_at = NULL WHERE id = ?1",
-	[S_CLAIM_RETRY] =
-	    "INSERT INTO deliveries (event_id, endpoint, resource_id, hook,"
-	    " attempt, status, created_at, started_at, lease_until)"
-	    " SELECT event_id, endpoint, resource_id, hook, attempt + 1,"
-	    " 'running', ?2, ?2, ?3 FROM deliveries WHERE id = ?1",
-	[S_STARTED] =
-	    "UPDATE deliveries SET pid = ?2, pid_start = ?4, lease_until = ?3"
-	    " WHERE id = ?1",
-	[S_FINISH] =
-	    "UPDATE deliveries SET status = ?2, exit_code = ?3, signal = ?4,"
-	    " output = ?5, error = ?6, finished_at = ?7, next_attempt_at = ?8,"
-	    " lease_until = NULL WHERE id = ?1 AND status = 'running'",
-	/* Is there work a runner could start now? */
-	[S_DUE] =
-	    "SELECT (EXISTS (SELECT 1 FROM hook_queue)"
-	    " OR EXISTS (SELECT 1 FROM deliveries WHERE"
-	    "  status IN ('pending', 'failed') AND next_attempt_at <= ?1)"
-	    " OR EXISTS (SELECT 1 FROM deliveries WHERE status = 'running'"
-	    "  AND lease_until < ?1))"
-	    " AND (SELECT count(*) FROM deliveries WHERE status = 'running') < ?2",
-	/* (1, long past, while events wait in the queue) */
-	[S_NEXT_DUE] =
-	    "SELECT CASE WHEN EXISTS (SELECT 1 FROM hook_queue) THEN 1 ELSE"
-	    " (SELECT min(next_attempt_at) FROM deliveries"
-	    " WHERE status IN ('pending', 'failed') AND next_attempt_at IS NOT NULL)"
-	    " END",
-	/* The newest event (the end of the rowid b-tree) */
-	[S_NEWEST] =
-	    "SELECT max(id) FROM events",
-	/* An event's newest delivery */
-	[S_LATEST] =
-	    "SELECT id, status, next_attempt_at FROM deliveries WHERE event_id = ?1"
-	    " ORDER BY id DESC LIMIT 1",
-	[S_REQUEUE] =
-	    "UPDATE deliveries SET next_attempt_at = ?2 WHERE id = ?1",
-	[S_REPLAY] =
-	    "INSERT INTO deliveries (event_id, endpoint, resource_id, hook,"
-	    " attempt, status, next_attempt_at, created_at)"
-	    " SELECT id, endpoint, resource_id, ?2, 1, 'pending', ?3, ?3"
-	    " FROM events WHERE id = ?1",
-	/* The last of the next ?1 queued events */
-	[S_QUEUE_UPTO] =
-	    "SELECT max(id) FROM (SELECT id FROM hook_queue ORDER BY id LIMIT ?1)",
-	/*
-	 * Their deliveries, in the order they arrived (so a
-	 * resource's events keep their order). An event pruned meanwhile
-	 * has none.
-	 */
-	[S_DISPATCH] =
-	    "INSERT INTO deliveries (event_id, endpoint, resource_id, hook,"
-	    " attempt, status, next_attempt_at, created_at)"
-	    " SELECT q.event_id, e.endpoint, e.resource_id, q.hook, 1, 'pending',"
-	    " q.queued_at, q.queued_at FROM hook_queue q JOIN events e"
-	    " ON e.id = q.event_id WHERE q.id <= ?1 ORDER BY q.id",
-	[S_UNQUEUE] =
-	    "DELETE FROM hook_queue WHERE id <= ?1",
-	/* Is this event still queued? (the CLI's; a short scan) */
-	[S_QUEUED] =
-	    "SELECT 1 FROM hook_queue WHERE event_id = ?1",
 };
 
 /*
@@ -292,45 +135,22 @@ static const char *const sql[S__MAX] = {
  */
 #define WAL_KEEP_FRAMES	128
 
-struct store {
-	sqlite3		*db;
-	sqlite3_stmt	*stmt[S__MAX];
-	int		 busy_ms;	/* busy_timeout_ms */
-	long long	 busy_until;	/* hb_mono_ms() */
-	int		 queue;		/* <database>.writers, or -1 */
-	int		 queued;	/* 1 while we hold it */
-	int		 wal_frames;	/* in the WAL after our last commit */
-	int		 look_first;	/* redeliveries looked for unlocked */
-	int		 wal;		/* journal_mode=WAL */
-	int		 sync_after;	/* we fsync the WAL after each commit */
-	long long	 durable_upto;	/* events to this id are on the disk */
-	int		 ckpt_due;	/* a checkpoint, once that fsync is done */
-	int		 told;		/* the marker has been logged */
-	char		*marker;	/* <database>.fsync-failed */
-};
-
-/* Busy, locked, full, read-only, I/O: the sender should come back later. */
-static enum store_err
-classify(int rc)
-{
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return ST_BUSY;
-	default:
-		return ST_FAIL;
-	}
-}
-
-static void
+void
 store_log(struct store *st, const char *what)
 {
 	hb_warnx("store: %s: %s", what, sqlite3_errmsg(st->db));
 }
 
-static sqlite3_stmt *
-prepare(struct store *st, sqlite3_stmt **slot, const char *text)
+/*
+ * Statement s, whose SQL is text (its file's sql[s]): prepared on first
+ * use and kept for the life of the connection, reset and unbound for
+ * this use. NULL after logging why.
+ */
+sqlite3_stmt *
+store_stmt(struct store *st, enum stmt s, const char *text)
 {
+	sqlite3_stmt **slot = &st->stmt[s];
+
 	if (*slot == NULL && sqlite3_prepare_v3(st->db, text, -1,
 	    SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
 		store_log(st, "prepare");
@@ -344,7 +164,7 @@ prepare(struct store *st, sqlite3_stmt **slot, const char *text)
 static sqlite3_stmt *
 stmt(struct store *st, enum stmt s)
 {
-	return prepare(st, &st->stmt[s], sql[s]);
+	return store_stmt(st, s, sql[s]);
 }
 
 /* Runs a statement without results; returns the SQLite code. */
@@ -370,16 +190,15 @@ wake(int sig)
 /*
  * CGI processes and hook runners take turns to write by queueing, asleep
  * in the kernel, on a lock of <database>.writers, instead of all polling
- * SQLite's write lock at once: with 32 concurrent CGI writers the polling
- * cost 76 context switches per request, and the queue brings it to about
- * 25; runners polling beside a busy FastCGI committer took a seventh of
- * the CPU. It is only an optimisation: SQLite's locks still decide, and
- * without the file (a read-only folder, say) writers go to SQLite
- * directly. Past busy_timeout_ms in the queue the write fails as busy
- * (503), as it would in SQLite. SIGALRM interrupts the wait: both have
- * one thread and no other use for it. The timer repeats, so that a
- * signal landing just before flock() is entered cannot leave it waiting
- * for ever.
+ * SQLite's write lock at once: polling writers wake and sleep again and
+ * again, a context switch each time, and runners polling beside a busy
+ * FastCGI receiver take its CPU. It is only an optimisation: SQLite's
+ * locks still decide, and without the file (a read-only folder, say)
+ * writers go to SQLite directly. Past busy_timeout_ms in the queue the
+ * write fails as busy (503), as it would in SQLite. SIGALRM interrupts
+ * the wait: both have one thread and no other use for it. The timer
+ * repeats, so that a signal landing just before flock() is entered
+ * cannot leave it waiting for ever.
  */
 static int
 queue_enter(struct store *st)
@@ -450,7 +269,7 @@ wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
 	struct store *st = arg;
 
 	st->wal_frames = frames;
-	if (frames < 1000)
+	if (frames < WAL_CKPT_FRAMES)
 		return SQLITE_OK;
 	/*
 	 * Not before our own fsync (store_commit): the checkpoint's fsync of
@@ -465,8 +284,8 @@ wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
 
 /*
  * synchronous=FULL fsyncs the WAL inside COMMIT, holding the write lock,
- * so concurrent CGI writers took turns at the disk: at 32 at once a
- * fifth of the CPU sat idle behind one fsync. With synchronous=NORMAL
+ * so concurrent CGI writers took turns at the disk while the CPU sat
+ * idle behind one fsync. With synchronous=NORMAL
  * (which SQLite keeps safe from corruption: the WAL is synced before
  * every checkpoint) and this fsync after the lock is let go, the next
  * writer writes while we wait, and the kernel serves waiting fsyncs of
@@ -485,8 +304,8 @@ wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
  * exists nothing is acknowledged (503) until `hookbox check` has
  * written the whole WAL into the database (store_check).
  */
-static int
-wal_fsync(struct store *st)
+int
+store_wal_fsync(struct store *st)
 {
 	sqlite3_file *wal = NULL;
 	int rc;
@@ -517,15 +336,15 @@ wal_fsync(struct store *st)
 	return rc;
 }
 
-static int
-wal_sync(struct store *st)
+int
+store_wal_sync(struct store *st)
 {
-	return st->sync_after ? wal_fsync(st) : SQLITE_OK;
+	return st->sync_after ? store_wal_fsync(st) : SQLITE_OK;
 }
 
-/* An fsync has failed (wal_sync): nothing may be acknowledged. */
-static int
-unsynced(struct store *st)
+/* An fsync has failed (store_wal_sync): nothing may be acknowledged. */
+int
+store_unsynced(struct store *st)
 {
 	if (!st->sync_after || access(st->marker, F_OK) == -1)
 		return 0;
@@ -537,7 +356,7 @@ unsynced(struct store *st)
 	return 1;
 }
 
-static int
+int
 store_begin(struct store *st)
 {
 	int rc;
@@ -554,8 +373,8 @@ store_begin(struct store *st)
  * synced: they are diagnostics, and a flood of refused requests must not
  * take the disk from orders (the next synced commit covers them too).
  */
-static int
-commit(struct store *st, int sync)
+int
+store_commit(struct store *st, int sync)
 {
 	int rc = exec1(st, S_COMMIT);
 
@@ -566,7 +385,7 @@ commit(struct store *st, int sync)
 	queue_leave(st);
 	if (rc != SQLITE_OK || !sync)
 		return rc;
-	if ((rc = wal_sync(st)) != SQLITE_OK)
+	if ((rc = store_wal_sync(st)) != SQLITE_OK)
 		return rc;
 	if (st->ckpt_due) {
 		st->ckpt_due = 0;
@@ -575,21 +394,13 @@ commit(struct store *st, int sync)
 	return SQLITE_OK;
 }
 
-static int
-store_commit(struct store *st)
-{
-	return commit(st, 1);
-}
-
-static void
+void
 store_rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
 		exec1(st, S_ROLLBACK);
 	queue_leave(st);
 }
-
-static int step_done(sqlite3_stmt *);
 
 static int
 user_version(sqlite3 *db)
@@ -639,7 +450,8 @@ busy_wait(void *arg, int count)
 	if (now >= st->busy_until)
 		return 0;
 	nap.tv_sec = 0;
-	nap.tv_nsec = (100 + (count * 37 + getpid()) % 400) * 1000L;
+	nap.tv_nsec = (BUSY_NAP_US + (count * 37 + getpid()) %
+	    BUSY_JITTER_US) * 1000L;
 	nanosleep(&nap, NULL);
 	return 1;
 }
@@ -773,14 +585,13 @@ store_open(const char *path, int busy_ms, int flags, struct buf *err)
 	sqlite3_wal_hook(st->db, wal_committed, st);
 	/*
 	 * A small page cache: a webhook touches a few pages, not megabytes.
-	 * A miss is a read from the kernel's cache: 128 KiB against 512 KiB
-	 * made no difference to events/s at 300,000 rows, and a FastCGI
-	 * process 400 KiB smaller.
+	 * A miss is a read from the kernel's cache: a larger cache did not
+	 * make a large database faster, only each FastCGI process larger.
 	 */
-	if (sqlite3_exec(st->db, "PRAGMA cache_size=-128", NULL, NULL,
-	    NULL) != SQLITE_OK ||
-	    sqlite3_exec(st->db, "PRAGMA journal_size_limit=4194304", NULL,
-	    NULL, NULL) != SQLITE_OK ||
+	if (sqlite3_exec(st->db, "PRAGMA cache_size=-" HB_STR(CACHE_KIB),
+	    NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(st->db, "PRAGMA journal_size_limit="
+	    HB_STR(JOURNAL_LIMIT), NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL,
 	    NULL) != SQLITE_OK) {
 		buf_printf(err, "cannot use the database %s: %s\n", path,
@@ -837,295 +648,12 @@ store_close(struct store *st)
 	free(st);
 }
 
-void *
-store_db(struct store *st)
-{
-	return st->db;
-}
-
-static int
-find(struct store *st, const char *endpoint, const char *key,
-    long long *id)
-{
-	sqlite3_stmt *p = stmt(st, S_FIND);
-	int rc;
-
-	if (p == NULL)
-		return SQLITE_ERROR;
-	sqlite3_bind_text(p, 1, endpoint, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 2, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(p);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(p, 0);
-	sqlite3_reset(p);
-	return rc;
-}
-
-/*
- * An id-less signal's key in the window lookup: '@' and '%' are escaped,
- * so "<key>@" is a prefix of this key's occurrences and of no other's.
- */
-static int
-escape_at(char *out, size_t outsz, const char *key)
-{
-	size_t o = 0;
-
-	for (; *key != '\0'; key++) {
-		const char *rep = *key == '@' ? "%40" : *key == '%' ? "%25" : NULL;
-		size_t n = rep != NULL ? 3 : 1;
-
-		if (o + n >= outsz)
-			return -1;
-		memcpy(out + o, rep != NULL ? rep : key, n);
-		o += n;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
-/*
- * The stored key of one occurrence: "<escaped key>@<time>.<random>". The
- * random part keeps two occurrences in the same second apart (with a
- * dedupe_window of 0 each is a new event).
- */
-static int
-windowed_key(char *out, size_t outsz, const char *key, time_t now)
-{
-	char base[MAX_FIELD_LEN * 3 + 1], hex[17];
-	unsigned char rnd[8];
-
-	if (escape_at(base, sizeof(base), key) == -1 ||
-	    getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		return -1;
-	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-	return snprintf(out, outsz, "%s@%lld.%s", base, (long long)now, hex) <
-	    (int)outsz ? 0 : -1;
-}
-
-/*
- * Inserts one event inside the open write transaction. Returns ST_OK or
- * ST_DUPLICATE with *id, or -1 after an SQL error (the caller rolls back).
- * An id-less signal (ev->windowed) is a duplicate only within
- * dedupe_window seconds of its last occurrence.
- */
-static int
-insert_event(struct store *st, const struct stored_event *se, long long *id)
-{
-	const struct event *ev = se->ev;
-	const struct request *r = se->req;
-	char key[MAX_FIELD_LEN * 3 + 64], base[MAX_FIELD_LEN * 3 + 1];
-	sqlite3_stmt *p;
-	int rc;
-
-	_Static_assert(sizeof(key) >= sizeof(ev->key), "ev->key fits in key");
-	strcpy(key, ev->key);
-	if (ev->windowed) {
-		if ((p = stmt(st, S_FIND_WINDOW)) == NULL ||
-		    escape_at(base, sizeof(base), ev->key) == -1)
-			return -1;
-		sqlite3_bind_text(p, 1, se->endpoint, -1, SQLITE_STATIC);
-		sqlite3_bind_text(p, 2, base, -1, SQLITE_STATIC);
-		rc = sqlite3_step(p);
-		if (rc == SQLITE_ROW && se->now - sqlite3_column_int64(p, 1) <
-		    se->dedupe_window) {
-			*id = sqlite3_column_int64(p, 0);
-			sqlite3_reset(p);
-			return ST_DUPLICATE;
-		}
-		sqlite3_reset(p);
-		if ((rc != SQLITE_ROW && rc != SQLITE_DONE) ||
-		    windowed_key(key, sizeof(key), ev->key, se->now) == -1)
-			return -1;
-	}
-	if ((p = stmt(st, S_INSERT)) == NULL)
-		return -1;
-	sqlite3_bind_text(p, 1, se->endpoint, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 2, se->provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 3, ev->type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 4, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 5, ev->resource, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(p, 6, se->now);
-	sqlite3_bind_text(p, 7, r->method_name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 8, se->query, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 9, r->content_type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 10, se->headers, -1, SQLITE_STATIC);
-	sqlite3_bind_blob64(p, 11, r->body.data != NULL ? r->body.data : "",
-	    r->body.len, SQLITE_STATIC);
-	sqlite3_bind_text(p, 12, r->remote_addr, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 13, ev->proof, -1, SQLITE_STATIC);
-	if (step_done(p) == -1)
-		return -1;
-	if (sqlite3_changes(st->db) == 0) {
-		/* Stored since our first look: by another process, or by an
-		 * earlier item of this batch. */
-		return find(st, se->endpoint, key, id) == SQLITE_ROW ?
-		    ST_DUPLICATE : -1;
-	}
-	*id = sqlite3_last_insert_rowid(st->db);
-	if (se->hook == NULL)
-		return ST_OK;
-	/* Its delivery comes from a runner (dispatch), off this path. */
-	if ((p = stmt(st, S_QUEUE)) == NULL)
-		return -1;
-	sqlite3_bind_int64(p, 1, *id);
-	sqlite3_bind_text(p, 2, se->hook, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(p, 3, se->now);
-	return step_done(p) == -1 ? -1 : ST_OK;
-}
-
-/* A reject's cause and source, ?1 to ?5 of S_REJECT_BUMP and S_REJECT. */
-static void
-bind_reject(sqlite3_stmt *p, const struct reject *rj)
-{
-	sqlite3_bind_int64(p, 1, rj->now);
-	sqlite3_bind_text(p, 2, rj->endpoint != NULL ? rj->endpoint : "", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int(p, 3, rj->status);
-	sqlite3_bind_text(p, 4, rj->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 5, rj->addr != NULL ? rj->addr : "", -1,
-	    SQLITE_STATIC);
-}
-
-static int
-insert_reject(struct store *st, const struct reject *rj)
-{
-	sqlite3_stmt *p = stmt(st, S_REJECT_BUMP);
-
-	if (p == NULL)
-		return -1;
-	bind_reject(p, rj);
-	if (step_done(p) == -1)
-		return -1;
-	if (sqlite3_changes(st->db) > 0)
-		return 0;
-	if ((p = stmt(st, S_REJECT)) == NULL)
-		return -1;
-	bind_reject(p, rj);
-	sqlite3_bind_blob(p, 6, rj->body != NULL ? rj->body : "",
-	    (int)(rj->len > REJECT_BODY_BYTES ? REJECT_BODY_BYTES : rj->len),
-	    SQLITE_STATIC);
-	return step_done(p);
-}
-
-/*
- * Writes a batch of items in one transaction: one fsync for all of them
- * (group commit, for the FastCGI leader), or for one (CGI). Each
- * event's result is ST_OK with its new id, ST_DUPLICATE with the stored
- * id, or ST_BUSY / ST_FAIL when nothing of the batch was committed (the
- * sender gets 503 and retries). Rejects are kept best effort.
- *
- * Redeliveries are found by reads before any write lock is taken, so
- * that a CGI process answering a retry never queues behind writers. The
- * FastCGI leader (STORE_GROUP) is its process's only writer and has
- * nobody to queue behind: its batches go straight to the write
- * transaction, where INSERT ... ON CONFLICT DO NOTHING finds them, which
- * spares every new event a look of its own (and a read transaction, with
- * a system call for each -shm lock byte it takes and drops). A redelivery
- * then waits for the write lock like a new event, and is answered 503
- * like one when the store stays busy. Either way a retry storm writes
- * nothing: a transaction that changed no page commits no frame.
- * `rejects` is trimmed to its newest REJECTS_CAP rows in the same
- * transaction, so a flood cannot grow it.
- */
-void
-store_write(struct store *st, struct store_item *items, size_t n)
-{
-	size_t i, todo = 0;
-	int rc, rejects = 0, events = 0;
-
-	if (unsynced(st)) {
-		for (i = 0; i < n; i++)
-			items[i].result = ST_FAIL;
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		struct store_item *it = &items[i];
-
-		it->result = ST_OK;
-		if (it->se == NULL) {
-			todo++;
-			continue;
-		}
-		/* Its answer, duplicate or not, waits for the disk. */
-		events = 1;
-		if (st->look_first && !it->se->ev->windowed) {
-			rc = find(st, it->se->endpoint, it->se->ev->key, &it->id);
-			if (rc == SQLITE_ROW) {
-				it->result = ST_DUPLICATE;
-				continue;
-			}
-			if (rc != SQLITE_DONE) {
-				store_log(st, "find");
-				it->result = classify(rc);
-				continue;
-			}
-		}
-		todo++;
-	}
-	/* Redeliveries only: their rows may be another writer's, unsynced. */
-	if (todo == 0) {
-		if ((rc = wal_sync(st)) == SQLITE_OK)
-			return;
-		goto abort;
-	}
-	if ((rc = store_begin(st)) != SQLITE_OK) {
-		store_log(st, "begin");
-		goto abort;
-	}
-	for (i = 0; i < n; i++) {
-		struct store_item *it = &items[i];
-
-		if (it->se == NULL) {
-			if (insert_reject(st, it->rj) == -1)
-				goto fail;
-			rejects = 1;
-		} else if (it->result == ST_OK) {
-			if ((rc = insert_event(st, it->se, &it->id)) == -1)
-				goto fail;
-			it->result = (enum store_err)rc;
-		}
-	}
-	if (rejects) {
-		sqlite3_stmt *p = stmt(st, S_REJECT_TRIM);
-
-		if (p == NULL)
-			goto fail;
-		sqlite3_bind_int(p, 1, REJECTS_CAP);
-		if (step_done(p) == -1)
-			goto fail;
-	}
-	if ((rc = commit(st, events)) == SQLITE_OK)
-		return;
-	goto abort;
- fail:
-	store_log(st, "insert");
-	rc = sqlite3_errcode(st->db);
-	store_rollback(st);
- abort:
-	/*
-	 * Not known to be on disk: no event of the batch may be
-	 * acknowledged, not even a duplicate (of an earlier item, or of a
-	 * row whose writer's fsync is still to come).
-	 */
-	for (i = 0; i < n; i++)
-		if (items[i].se != NULL && (items[i].result == ST_OK ||
-		    items[i].result == ST_DUPLICATE))
-			items[i].result = classify(rc);
-}
-
-void
-store_reject(struct store *st, const struct reject *rj)
-{
-	struct store_item it = { .rj = rj };
-
-	store_write(st, &it, 1);
-}
-
 /* `hookbox init`: creates or upgrades the schema. */
 int
 store_init(const char *path, struct buf *err)
 {
-	struct store *st = store_open(path, 5000, STORE_SYNC_FULL, err);
+	struct store *st = store_open(path, INIT_BUSY_MS, STORE_SYNC_FULL,
+	    err);
 
 	if (st == NULL)
 		return -1;
@@ -1133,469 +661,12 @@ store_init(const char *path, struct buf *err)
 	return 0;
 }
 
-/*
- * `hookbox check`: the file's integrity and schema version. Returns 0,
- * or -1 with the problem in err.
- */
+/* Steps a statement that returns no row, and resets it: 0, or -1. */
 int
-store_check(struct store *st, struct buf *err)
-{
-	sqlite3_stmt *p;
-	int rc = -1, logged = -1, done = -1, failed;
-
-	/*
-	 * After a failed fsync (wal_sync) the WAL is not to be trusted on
-	 * the disk: every frame goes into the database file, which the
-	 * checkpoint syncs, and the WAL is emptied. Then the check below
-	 * says whether what was copied is sound.
-	 */
-	failed = access(st->marker, F_OK) == 0;
-	if (failed && (sqlite3_wal_checkpoint_v2(st->db, "main",
-	    SQLITE_CHECKPOINT_TRUNCATE, &logged, &done) != SQLITE_OK ||
-	    logged != done)) {
-		buf_printf(err, "an fsync failed earlier (%s) and the WAL could "
-		    "not be written into the database: %s; stop the web server "
-		    "and the hook runners and try again\n", st->marker,
-		    sqlite3_errmsg(st->db));
-		return -1;
-	}
-	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &p, NULL) !=
-	    SQLITE_OK) {
-		buf_printf(err, "database: %s\n", sqlite3_errmsg(st->db));
-		return -1;
-	}
-	if (sqlite3_step(p) == SQLITE_ROW) {
-		const char *res = (const char *)sqlite3_column_text(p, 0);
-
-		if (res != NULL && strcmp(res, "ok") == 0)
-			rc = 0;
-		else
-			buf_printf(err, "database is damaged: %s\n",
-			    res != NULL ? res : "?");
-	} else
-		buf_printf(err, "database: %s\n", sqlite3_errmsg(st->db));
-	sqlite3_finalize(p);
-	if (rc == 0 && failed) {
-		if (unlink(st->marker) == -1) {
-			buf_printf(err, "%s: %s\n", st->marker, strerror(errno));
-			return -1;
-		}
-		hb_warnx("an fsync had failed (%s): the WAL is now in the "
-		    "database, which checks ok; events are acknowledged again",
-		    st->marker);
-	}
-	return rc;
-}
-
-/* ---- deliveries: the hook runner's side of the store ---- */
-
-static char *
-col_dup(sqlite3_stmt *p, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(p, i);
-
-	return strdup(s != NULL ? s : "");
-}
-
-void
-delivery_free(struct delivery *d)
-{
-	free(d->hook);
-	free(d->endpoint);
-	free(d->provider);
-	free(d->type);
-	free(d->key);
-	free(d->resource);
-	free(d->method);
-	free(d->query);
-	buf_free(&d->body);
-	memset(d, 0, sizeof(*d));
-}
-
-/*
- * Attempts whose runner died (its lease ran out) are failed attempts:
- * what is left of the hook's process group is killed first, so that the
- * retry never runs beside it.
- */
-static int
-recover(struct store *st, time_t now)
-{
-	sqlite3_stmt *p, *u;
-	int rc;
-
-	if ((p = stmt(st, S_EXPIRED)) == NULL)
-		return SQLITE_ERROR;
-	sqlite3_bind_int64(p, 1, now);
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(p, 0);
-		pid_t pid = (pid_t)sqlite3_column_int64(p, 1);
-		long long now_start, start = sqlite3_column_int64(p, 2);
-
-		/*
-		 * The hook led its own process group. Linux does not reuse
-		 * an id while a group of that id lives, so the group is
-		 * still ours unless a process with that pid exists and
-		 * started at another time.
-		 */
-		now_start = pid > 1 ? hb_proc_start(pid) : -1;
-		if (pid > 1 && (now_start == -1 || now_start == start))
-			kill(-pid, SIGKILL);
-		if ((u = stmt(st, S_RECOVER)) == NULL)
-			break;
-		sqlite3_bind_int64(u, 1, id);
-		sqlite3_bind_int64(u, 2, now);
-		if (sqlite3_step(u) != SQLITE_DONE) {
-			sqlite3_reset(u);
-			break;
-		}
-		sqlite3_reset(u);
-	}
-	sqlite3_reset(p);
-	return rc == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-}
-
-static int
-step_done(sqlite3_stmt *p)
+store_step_done(sqlite3_stmt *p)
 {
 	int rc = sqlite3_step(p);
 
 	sqlite3_reset(p);
 	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* Ends an attempt. next_at is when a failed attempt is retried, or 0. */
-static int
-finish(struct store *st, const struct attempt_result *res)
-{
-	sqlite3_stmt *p = stmt(st, S_FINISH);
-
-	if (p == NULL)
-		return -1;
-	sqlite3_bind_int64(p, 1, res->delivery);
-	sqlite3_bind_text(p, 2, res->status, -1, SQLITE_STATIC);
-	if (res->exit_code >= 0)
-		sqlite3_bind_int(p, 3, res->exit_code);
-	if (res->signal > 0)
-		sqlite3_bind_int(p, 4, res->signal);
-	sqlite3_bind_text(p, 5, res->output != NULL ? res->output : "", -1,
-	    SQLITE_STATIC);
-	if (res->error[0] != '\0')
-		sqlite3_bind_text(p, 6, res->error, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(p, 7, res->finished_at);
-	if (res->next_at > 0)
-		sqlite3_bind_int64(p, 8, res->next_at);
-	return step_done(p);
-}
-
-/*
- * Gives the oldest queued events (DISPATCH_MAX at most) their deliveries
- * rows, inside the caller's write transaction. A few at a time: the
- * receivers wait for the write lock meanwhile. Returns 0 or -1.
- */
-static int
-dispatch(struct store *st)
-{
-	sqlite3_stmt *p = stmt(st, S_QUEUE_UPTO);
-	long long upto = 0;
-	int rc;
-
-	if (p == NULL)
-		return -1;
-	sqlite3_bind_int(p, 1, DISPATCH_MAX);
-	rc = sqlite3_step(p);
-	if (rc == SQLITE_ROW && sqlite3_column_type(p, 0) != SQLITE_NULL)
-		upto = sqlite3_column_int64(p, 0);
-	sqlite3_reset(p);
-	if (rc != SQLITE_ROW)
-		return -1;
-	if (upto == 0)
-		return 0;	/* an empty queue */
-	if ((p = stmt(st, S_DISPATCH)) == NULL)
-		return -1;
-	sqlite3_bind_int64(p, 1, upto);
-	if (step_done(p) == -1 || (p = stmt(st, S_UNQUEUE)) == NULL)
-		return -1;
-	sqlite3_bind_int64(p, 1, upto);
-	return step_done(p);
-}
-
-/*
- * A hook must not run for an event that a power cut could still take
- * away: a receiver commits, lets go of the write lock and only then
- * fsyncs the WAL (wal_sync), so a runner can read an event in between.
- * An fsync of the WAL here covers its frames, whoever wrote them, and
- * those of every event up to the newest one read before it, so one fsync
- * serves a run of claims. Without a WAL a commit is synced before the
- * lock is let go. Returns 0, or -1: the hook must not run (its lease
- * runs out and the attempt counts as failed, to be retried).
- */
-static int
-claim_durable(struct store *st, const struct delivery *d)
-{
-	long long newest;
-
-	if (!st->wal || d->event_id <= st->durable_upto)
-		return 0;
-	if ((newest = store_newest_event(st)) < d->event_id ||
-	    wal_fsync(st) != SQLITE_OK)
-		return -1;
-	st->durable_upto = newest;
-	return 0;
-}
-
-/*
- * Records the runner's last attempt (done, or NULL) and claims the next
- * delivery it may start, in one write transaction: so that concurrent
- * CGI processes never claim the same one. Respects max_running across
- * every process. Returns 1 with *d filled (the caller frees it with
- * delivery_free), 0 when nothing may start now, -1 on a store error (the
- * attempt is then not recorded: its lease expires and it counts as
- * failed). The claim carries a short lease until store_started records
- * the hook's process: the fork happens between the two transactions, not
- * inside one, because a runner at nice 19 that is preempted while it
- * holds the write lock stalls every receiver (with the fork inside, the
- * receivers accepted about 8% fewer events while hooks ran).
- */
-int
-store_claim(struct store *st, time_t now, int max_running, int lease,
-    const struct attempt_result *done, struct delivery *d)
-{
-	sqlite3_stmt *p;
-	int rc, running, found = 0;
-
-	memset(d, 0, sizeof(*d));
-	/*
-	 * Most runners find nothing to start (the cap is reached, or no work
-	 * is due): they learn it from a read and never take the write lock
-	 * the receivers need.
-	 */
-	if (done == NULL && store_due(st, now, max_running) == 0)
-		return 0;
-	if (store_begin(st) != SQLITE_OK)
-		return -1;
-	if ((done != NULL && done->delivery > 0 && finish(st, done) == -1) ||
-	    recover(st, now) != SQLITE_OK || dispatch(st) == -1 ||
-	    (p = stmt(st, S_RUNNING)) == NULL)
-		goto fail;
-	running = sqlite3_step(p) == SQLITE_ROW ? sqlite3_column_int(p, 0) :
-	    max_running;
-	sqlite3_reset(p);
-	if (running >= max_running) {
-		store_commit(st);
-		return 0;
-	}
-	if ((p = stmt(st, S_CANDIDATE)) == NULL)
-		goto fail;
-	sqlite3_bind_int64(p, 1, now);
-	rc = sqlite3_step(p);
-	if (rc == SQLITE_ROW) {
-		const char *status = (const char *)sqlite3_column_text(p, 3);
-
-		found = 1;
-		d->id = sqlite3_column_int64(p, 0);
-		d->event_id = sqlite3_column_int64(p, 1);
-		d->attempt = sqlite3_column_int(p, 2);
-		d->retry = status != NULL && strcmp(status, "failed") == 0;
-		d->hook = col_dup(p, 4);
-		d->endpoint = col_dup(p, 5);
-		d->provider = col_dup(p, 6);
-		d->type = col_dup(p, 7);
-		d->key = col_dup(p, 8);
-		d->resource = col_dup(p, 9);
-		d->received_at = (time_t)sqlite3_column_int64(p, 10);
-		d->method = col_dup(p, 11);
-		d->query = col_dup(p, 12);
-		buf_add(&d->body, sqlite3_column_blob(p, 13) != NULL ?
-		    sqlite3_column_blob(p, 13) : "",
-		    (size_t)sqlite3_column_bytes(p, 13));
-	}
-	sqlite3_reset(p);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		goto fail;
-	if (!found) {
-		store_commit(st);
-		return 0;
-	}
-	if (d->hook == NULL || d->query == NULL || d->body.data == NULL)
-		goto fail;
-	if (d->retry) {
-		/* The failed attempt stays as history; the retry is a new row. */
-		if ((p = stmt(st, S_CLAIM_SUPERSEDE)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(p, 1, d->id);
-		if (step_done(p) == -1 || (p = stmt(st, S_CLAIM_RETRY)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(p, 1, d->id);
-		sqlite3_bind_int64(p, 2, now);
-		sqlite3_bind_int64(p, 3, now + lease);
-		if (step_done(p) == -1)
-			goto fail;
-		d->id = sqlite3_last_insert_rowid(st->db);
-		d->attempt++;
-	} else {
-		if ((p = stmt(st, S_CLAIM_PENDING)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(p, 1, d->id);
-		sqlite3_bind_int64(p, 2, now);
-		sqlite3_bind_int64(p, 3, now + lease);
-		if (step_done(p) == -1)
-			goto fail;
-	}
-	if (store_commit(st) != SQLITE_OK || claim_durable(st, d) == -1) {
-		delivery_free(d);
-		return -1;
-	}
-	return 1;
- fail:
-	store_log(st, "claim");
-	store_rollback(st);
-	delivery_free(d);
-	return -1;
-}
-
-/*
- * Records a claimed delivery's hook process and its real lease, in a
- * transaction of its own. Returns 0, or -1 when it could not be
- * recorded: the caller must then not let the hook run.
- */
-int
-store_started(struct store *st, long long id, pid_t pid, long long pid_start,
-    time_t lease_until)
-{
-	sqlite3_stmt *p;
-
-	if (store_begin(st) != SQLITE_OK)
-		return -1;
-	if ((p = stmt(st, S_STARTED)) == NULL)
-		goto fail;
-	sqlite3_bind_int64(p, 1, id);
-	sqlite3_bind_int64(p, 2, pid);
-	sqlite3_bind_int64(p, 3, lease_until);
-	sqlite3_bind_int64(p, 4, pid_start);
-	if (step_done(p) == -1)
-		goto fail;
-	return store_commit(st) == SQLITE_OK ? 0 : -1;
- fail:
-	store_log(st, "started");
-	store_rollback(st);
-	return -1;
-}
-
-/* 1 when a runner could start work now, 0 when not, -1 on error. */
-int
-store_due(struct store *st, time_t now, int max_running)
-{
-	sqlite3_stmt *p = stmt(st, S_DUE);
-	int rc, due = -1;
-
-	if (p == NULL)
-		return -1;
-	sqlite3_bind_int64(p, 1, now);
-	sqlite3_bind_int(p, 2, max_running);
-	if ((rc = sqlite3_step(p)) == SQLITE_ROW)
-		due = sqlite3_column_int(p, 0);
-	sqlite3_reset(p);
-	return due;
-}
-
-/* When the next waiting delivery falls due, or 0 if none waits. */
-time_t
-store_next_due(struct store *st)
-{
-	sqlite3_stmt *p = stmt(st, S_NEXT_DUE);
-	time_t t = 0;
-
-	if (p == NULL)
-		return 0;
-	if (sqlite3_step(p) == SQLITE_ROW &&
-	    sqlite3_column_type(p, 0) != SQLITE_NULL)
-		t = (time_t)sqlite3_column_int64(p, 0);
-	sqlite3_reset(p);
-	return t;
-}
-
-/* The newest event's id (0 with none), or -1 on error. */
-long long
-store_newest_event(struct store *st)
-{
-	sqlite3_stmt *p = stmt(st, S_NEWEST);
-	long long id = -1;
-
-	if (p == NULL)
-		return -1;
-	if (sqlite3_step(p) == SQLITE_ROW)
-		id = sqlite3_column_int64(p, 0);
-	sqlite3_reset(p);
-	return id;
-}
-
-/*
- * `hookbox replay ID`: the event's hook runs again, as a new series of
- * attempts. A delivery still waiting is made due now instead; one that
- * is running is left alone. Returns 0, 1 if the event is running, 2 if
- * there is no such event, -1 on error.
- */
-int
-store_replay(struct store *st, long long event_id, const char *hook,
-    time_t now)
-{
-	sqlite3_stmt *p;
-	int rc, result = 0;
-
-	if (store_begin(st) != SQLITE_OK)
-		return -1;
-	/* A queued event has its delivery first, then it is replayed. */
-	for (;;) {
-		if ((p = stmt(st, S_QUEUED)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(p, 1, event_id);
-		rc = sqlite3_step(p);
-		sqlite3_reset(p);
-		if (rc == SQLITE_DONE)
-			break;
-		if (rc != SQLITE_ROW || dispatch(st) == -1)
-			goto fail;
-	}
-	if ((p = stmt(st, S_LATEST)) == NULL)
-		goto fail;
-	sqlite3_bind_int64(p, 1, event_id);
-	rc = sqlite3_step(p);
-	if (rc == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(p, 0);
-		const char *status = (const char *)sqlite3_column_text(p, 1);
-		int waiting = sqlite3_column_type(p, 2) != SQLITE_NULL;
-
-		if (strcmp(status, "running") == 0)
-			result = 1;
-		else if (waiting) {
-			sqlite3_reset(p);
-			if ((p = stmt(st, S_REQUEUE)) == NULL)
-				goto fail;
-			sqlite3_bind_int64(p, 1, id);
-			sqlite3_bind_int64(p, 2, now);
-			if (step_done(p) == -1)
-				goto fail;
-			return store_commit(st) == SQLITE_OK ? 0 : -1;
-		}
-	} else if (rc != SQLITE_DONE)
-		goto fail;
-	sqlite3_reset(p);
-	if (result == 0) {
-		if ((p = stmt(st, S_REPLAY)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(p, 1, event_id);
-		sqlite3_bind_text(p, 2, hook, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(p, 3, now);
-		if (step_done(p) == -1)
-			goto fail;
-		if (sqlite3_changes(st->db) == 0)
-			result = 2;
-	}
-	if (store_commit(st) != SQLITE_OK)
-		return -1;
-	return result;
- fail:
-	store_log(st, "replay");
-	store_rollback(st);
-	return -1;
 }

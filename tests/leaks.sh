@@ -42,15 +42,19 @@ VG_OPTS=(-q --leak-check=full --show-leak-kinds=definite,indirect,possible
 	--error-exitcode=99)
 
 # vg_report: what valgrind said since the last call (its logs), or nothing.
+# A log with none of these findings says nothing: valgrind's notes on
+# itself ("--PID-- WARNING: unhandled amd64-linux syscall: 434", the
+# pidfd_open that the hook runner then does without) are not the program's.
 vg_report() {
-	local f out=""
+	local f m out=""
 	# valgrind makes its log file even when it has nothing to say.
 	if ! ls "$T"/vg/* >/dev/null 2>&1; then
 		echo "valgrind did not run (no log file)"
 		return
 	fi
 	for f in "$T"/vg/*; do
-		[ -s "$f" ] && out="$out $(grep -m3 -E 'lost in|Invalid|uninitialised|ERROR SUMMARY|Conditional' "$f" | tr '\n' ' ')"
+		m=$(grep -m3 -E 'lost in|Invalid|uninitialised|ERROR SUMMARY|Conditional' "$f" | tr '\n' ' ')
+		[ -n "$m" ] && out="$out $m"
 	done
 	rm -f "$T"/vg/*
 	echo "${out# }"

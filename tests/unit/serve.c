@@ -54,20 +54,25 @@ serve_conf(const char *name)
 	return c;
 }
 
+/*
+ * The first column of the query's first row, read as another process
+ * would: a read-only connection of its own on the config's database, so
+ * that only what the store has committed is seen. -1 if it cannot be read.
+ */
 long long
 db_count(struct serve_ctx *ctx, const char *sql)
 {
-	sqlite3_stmt *p;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *p = NULL;
 	long long n = -1;
 
-	if (ctx->store == NULL)
-		return -1;
-	if (sqlite3_prepare_v2(store_db(ctx->store), sql, -1, &p, NULL) !=
-	    SQLITE_OK)
-		return -1;
-	if (sqlite3_step(p) == SQLITE_ROW)
+	if (sqlite3_open_v2(conf_database(ctx->conf), &db,
+	    SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &p, NULL) == SQLITE_OK &&
+	    sqlite3_step(p) == SQLITE_ROW)
 		n = sqlite3_column_int64(p, 0);
 	sqlite3_finalize(p);
+	sqlite3_close(db);
 	return n;
 }
 

@@ -8,7 +8,7 @@
 static void
 t_store_rejects_bounded(void)
 {
-	struct serve_ctx ctx = { 0 };
+	struct store *st;
 	struct buf err = { 0 }, path = { 0 };
 	char body[1000];
 	int i;
@@ -16,7 +16,7 @@ t_store_rejects_bounded(void)
 	memset(body, 'b', sizeof(body));
 	buf_printf(&path, "%s/bounded.db", tmpdir);
 	/* synchronous=NORMAL: a thousand commits without a thousand fsyncs */
-	if ((ctx.store = store_open(path.data, 100, 0, &err)) == NULL) {
+	if ((st = store_open(path.data, 100, 0, &err)) == NULL) {
 		note(__LINE__, "store_open: %s", err.data ? err.data : "");
 		buf_free(&err);
 		buf_free(&path);
@@ -27,15 +27,16 @@ t_store_rejects_bounded(void)
 		    .reason = "wrong token", .addr = "192.0.2.1", .body = body,
 		    .len = sizeof(body), .now = 1000 + i };
 
-		store_reject(ctx.store, &rj);
+		store_reject(st, &rj);
 	}
-	EXPECT_INT(db_count(&ctx, "SELECT count(*) FROM rejects"), REJECTS_CAP);
+	EXPECT_INT(sound_count(path.data, SQLITE_OPEN_READONLY,
+	    "SELECT count(*) FROM rejects"), REJECTS_CAP);
 	/* The newest are kept. */
-	EXPECT_INT(db_count(&ctx, "SELECT min(received_at) FROM rejects"),
-	    1000 + 6);
-	EXPECT_INT(db_count(&ctx, "SELECT max(length(body_head)) FROM rejects"),
-	    REJECT_BODY_BYTES);
-	store_close(ctx.store);
+	EXPECT_INT(sound_count(path.data, SQLITE_OPEN_READONLY,
+	    "SELECT min(received_at) FROM rejects"), 1000 + 6);
+	EXPECT_INT(sound_count(path.data, SQLITE_OPEN_READONLY,
+	    "SELECT max(length(body_head)) FROM rejects"), REJECT_BODY_BYTES);
+	store_close(st);
 	buf_free(&err);
 	buf_free(&path);
 }
@@ -45,7 +46,7 @@ t_store_rejects_bounded(void)
  * count the query gives, or -1 (and the case fails) when it cannot be
  * read or integrity_check finds fault.
  */
-static long long
+long long
 sound_count(const char *path, int flags, const char *count)
 {
 	static const char check[] = "SELECT group_concat(integrity_check)"
@@ -137,12 +138,8 @@ store_write_batch(int flags, const char *file)
 	EXPECT_INT(items[1].id, 2);
 	EXPECT_INT(items[2].result, ST_DUPLICATE);
 	EXPECT_INT(items[2].id, 1);
-	{
-		struct serve_ctx c = { .store = st };
-
-		EXPECT_INT(db_count(&c, "SELECT count(*) FROM events"), 2);
-		EXPECT_INT(db_count(&c, "SELECT count(*) FROM rejects"), 1);
-	}
+	EXPECT_INT(sound_count(path.data, SQLITE_OPEN_READONLY,
+	    "SELECT count(*) FROM rejects"), 1);
 	outside_reads(path.data, 2);
 	store_close(st);
  out:
@@ -738,6 +735,366 @@ t_store_rejects_cheap(void)
 	buf_free(&path);
 }
 
+/* ---- the command line's queries (store_read.c) ---- */
+
+/*
+ * Writes one event through store_write, as a request would; hook is the
+ * matched pattern (it is then queued for a runner) or NULL. Returns its
+ * id, or -1.
+ */
+static long long
+put(struct store *st, const char *endpoint, const char *type,
+    const char *key, const char *hook, const void *body, size_t len,
+    time_t now)
+{
+	struct request r;
+	struct event ev;
+	struct stored_event se;
+	struct store_item it;
+
+	memset(&r, 0, sizeof(r));
+	r.method_name = (char *)"POST";
+	r.content_type = (char *)"application/json";
+	r.query = r.remote_addr = (char *)"192.0.2.5";
+	buf_add(&r.body, body, len);
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.type, sizeof(ev.type), "%s", type);
+	snprintf(ev.key, sizeof(ev.key), "%s", key);
+	snprintf(ev.resource, sizeof(ev.resource), "r-%s", key);
+	snprintf(ev.proof, sizeof(ev.proof), "url token");
+	se = (struct stored_event){ .endpoint = endpoint, .provider = "p",
+	    .ev = &ev, .req = &r, .query = "q=1", .headers = "{}",
+	    .hook = hook, .now = now };
+	it = (struct store_item){ .se = &se };
+	store_write(st, &it, 1);
+	buf_free(&r.body);
+	if (it.result != ST_OK) {
+		note(__LINE__, "store_write %s: %d", key, it.result);
+		return -1;
+	}
+	return it.id;
+}
+
+/*
+ * The database the queries' cases read, each from its own file:
+ *	1 catalog order		  (hook "order": claimed, running)
+ *	2 catalog order.created	  (no hook)
+ *	3 shop	  product.update  (no hook)
+ *	4 catalog order.updated	  (hook "order.*": dispatched, pending)
+ *	5 catalog order		  (hook "order": still queued)
+ */
+static struct store *
+queries_store(const char *file)
+{
+	struct buf err = { 0 }, path = { 0 };
+	struct store *st;
+	struct delivery d;
+
+	buf_printf(&path, "%s/%s", tmpdir, file);
+	st = store_open(path.data, 1000, 0, &err);
+	if (st == NULL)
+		note(__LINE__, "store_open: %s", err.data ? err.data : "");
+	else if (put(st, "catalog", "order", "a1", "order", "{\"n\":1}", 7,
+	    1000) != 1 ||
+	    put(st, "catalog", "order.created", "a2", NULL, "a\0b", 3,
+	    2000) != 2 ||
+	    put(st, "shop", "product.update", "p1", NULL, "", 0, 3000) != 3 ||
+	    put(st, "catalog", "order.updated", "a3", "order.*", "{}", 2,
+	    4000) != 4)
+		note(__LINE__, "the events were not stored in order");
+	else if (store_claim(st, 5000, 8, 60, NULL, &d) != 1 ||
+	    d.event_id != 1) {
+		note(__LINE__, "no claim of event 1");
+		delivery_free(&d);
+	} else {
+		delivery_free(&d);
+		if (put(st, "catalog", "order", "a5", "order", "{}", 2,
+		    6000) != 5)
+			note(__LINE__, "event 5 was not stored");
+	}
+	buf_free(&err);
+	buf_free(&path);
+	return st;
+}
+
+/* A row's text as a C string for a comparison: "(null)" for SQL NULL. */
+static void
+add_text(struct buf *b, const char *sep, struct store_text t)
+{
+	buf_addstr(b, sep);
+	if (t.s == NULL)
+		buf_addstr(b, "(null)");
+	else
+		buf_add(b, t.s, t.len);
+}
+
+/* What a walk saw: its rows, "; " between them, and when to stop. */
+struct walk {
+	struct buf	 rows;
+	int		 stop_after;	/* 0: never */
+	int		 n;
+};
+
+static int
+list_seen(void *arg, const struct event_row *r)
+{
+	struct walk *w = arg;
+
+	buf_printf(&w->rows, "%s%lld@%lld", w->n ? "; " : "", r->id,
+	    (long long)r->received_at);
+	add_text(&w->rows, " ", r->endpoint);
+	add_text(&w->rows, " ", r->type);
+	add_text(&w->rows, " ", r->hook_status);
+	return ++w->n == w->stop_after;
+}
+
+static const char *
+list_of(struct store *st, struct walk *w, const struct list_filter *f,
+    int want_n)
+{
+	w->rows.len = 0;
+	w->n = 0;
+	buf_add(&w->rows, "", 0);
+	EXPECT_INT(store_list(st, f, list_seen, w), want_n);
+	return w->rows.data;
+}
+
+static int	 type_seen(void *, const char *, const char *);
+
+/* `hookbox list`: newest first, each filter alone, the hook's state. */
+static void
+t_store_list(void)
+{
+	struct store *st = queries_store("q-list.db"), *other;
+	struct walk w = { { 0 }, 0, 0 };
+	struct buf path = { 0 }, err = { 0 };
+	struct list_filter f;
+
+	if (st == NULL)
+		return;
+	f = (struct list_filter){ .limit = 50 };
+	EXPECT_STR(list_of(st, &w, &f, 5),
+	    "5@6000 catalog order pending; "
+	    "4@4000 catalog order.updated pending; "
+	    "3@3000 shop product.update (null); "
+	    "2@2000 catalog order.created (null); "
+	    "1@1000 catalog order running");
+	f = (struct list_filter){ .limit = 2 };
+	EXPECT_STR(list_of(st, &w, &f, 2),
+	    "5@6000 catalog order pending; "
+	    "4@4000 catalog order.updated pending");
+	f = (struct list_filter){ .endpoint = "shop", .limit = 50 };
+	EXPECT_STR(list_of(st, &w, &f, 1), "3@3000 shop product.update (null)");
+	/* A type ending in ".*" is the family, without the bare name. */
+	f = (struct list_filter){ .type = "order.*", .limit = 50 };
+	EXPECT_STR(list_of(st, &w, &f, 2),
+	    "4@4000 catalog order.updated pending; "
+	    "2@2000 catalog order.created (null)");
+	f = (struct list_filter){ .type = "order", .limit = 50 };
+	EXPECT_STR(list_of(st, &w, &f, 2),
+	    "5@6000 catalog order pending; 1@1000 catalog order running");
+	f = (struct list_filter){ .since = 3000, .limit = 50 };
+	EXPECT_STR(list_of(st, &w, &f, 3),
+	    "5@6000 catalog order pending; "
+	    "4@4000 catalog order.updated pending; "
+	    "3@3000 shop product.update (null)");
+	f = (struct list_filter){ .status = "running", .limit = 50 };
+	EXPECT_STR(list_of(st, &w, &f, 1), "1@1000 catalog order running");
+	f = (struct list_filter){ .endpoint = "catalog", .type = "order.*",
+	    .status = "pending", .since = 3000, .limit = 50 };
+	EXPECT_STR(list_of(st, &w, &f, 1),
+	    "4@4000 catalog order.updated pending");
+	f = (struct list_filter){ .endpoint = "nowhere", .limit = 50 };
+	EXPECT_STR(list_of(st, &w, &f, 0), "");
+	/* The callback stops the walk. */
+	w.stop_after = 2;
+	f = (struct list_filter){ .limit = 50 };
+	EXPECT_STR(list_of(st, &w, &f, 2),
+	    "5@6000 catalog order pending; "
+	    "4@4000 catalog order.updated pending");
+	/*
+	 * A walk cut short leaves no read transaction open: the next query
+	 * sees what another connection has written since.
+	 */
+	buf_printf(&path, "%s/q-list.db", tmpdir);
+	if ((other = store_open(path.data, 1000, 0, &err)) == NULL)
+		note(__LINE__, "store_open: %s", err.data ? err.data : "");
+	else {
+		EXPECT_INT(put(other, "catalog", "order", "a6", NULL, "{}", 2,
+		    7000), 6);
+		EXPECT_INT(store_event_type(st, 6, type_seen, &w.rows), 1);
+	}
+	store_close(other);
+	buf_free(&w.rows);
+	buf_free(&path);
+	buf_free(&err);
+	store_close(st);
+}
+
+static int
+detail_seen(void *arg, const struct event_detail *e)
+{
+	struct buf *b = arg;
+
+	buf_printf(b, "%lld@%lld", e->id, (long long)e->received_at);
+	add_text(b, " ", e->endpoint);
+	add_text(b, " ", e->provider);
+	add_text(b, " ", e->type);
+	add_text(b, " ", e->key);
+	add_text(b, " ", e->resource);
+	add_text(b, " ", e->method);
+	add_text(b, " ", e->query);
+	add_text(b, " ", e->content_type);
+	add_text(b, " ", e->remote_addr);
+	add_text(b, " ", e->proof);
+	add_text(b, " ", e->headers);
+	buf_printf(b, " body %zu:", e->body.len);
+	if (e->body.s != NULL)
+		buf_add(b, e->body.s, e->body.len);
+	return 0;
+}
+
+static int
+hook_seen(void *arg, const char *hook)
+{
+	buf_addstr(arg, hook);
+	return 0;
+}
+
+static int
+type_seen(void *arg, const char *endpoint, const char *type)
+{
+	buf_printf(arg, "%s %s", endpoint, type);
+	return 0;
+}
+
+static int
+attempt_seen(void *arg, const struct attempt_row *a)
+{
+	struct buf *b = arg;
+
+	buf_printf(b, "attempt %d", a->attempt);
+	add_text(b, " ", a->hook);
+	add_text(b, " ", a->status);
+	buf_printf(b, " exit %d signal %d started %lld next %lld;",
+	    a->exit_code, a->signal, (long long)a->started_at,
+	    (long long)a->next_at);
+	return 0;
+}
+
+/* `hookbox show` and `replay`: one event, its attempts, its queued hook. */
+static void
+t_store_event_queries(void)
+{
+	struct store *st = queries_store("q-event.db");
+	struct buf b = { 0 };
+
+	if (st == NULL)
+		return;
+	EXPECT_INT(store_event_detail(st, 2, detail_seen, &b), 1);
+	/* The body's bytes, a NUL among them. */
+	EXPECT_INT(b.len, strlen(b.data) + 2);
+	EXPECT_STR(b.data, "2@2000 catalog p order.created a2 r-a2 POST q=1 "
+	    "application/json 192.0.2.5 url token {} body 3:a");
+	b.len = 0;
+	EXPECT_INT(store_event_detail(st, 3, detail_seen, &b), 1);
+	EXPECT_HAS(b.data, " body 0:");	/* an empty body: s NULL */
+	b.len = 0;
+	EXPECT_INT(store_event_detail(st, 99, detail_seen, &b), 0);
+	EXPECT_INT(b.len, 0);
+
+	EXPECT_INT(store_attempts(st, 1, attempt_seen, &b), 1);
+	EXPECT_STR(b.data, "attempt 1 order running exit -1 signal -1 "
+	    "started 5000 next 0;");
+	b.len = 0;
+	EXPECT_INT(store_attempts(st, 4, attempt_seen, &b), 1);
+	EXPECT_STR(b.data, "attempt 1 order.* pending exit -1 signal -1 "
+	    "started 0 next 4000;");
+	b.len = 0;
+	EXPECT_INT(store_attempts(st, 5, attempt_seen, &b), 0);
+	EXPECT_INT(store_queued_hook(st, 5, hook_seen, &b), 1);
+	EXPECT_STR(b.data, "order");
+	b.len = 0;
+	EXPECT_INT(store_attempts(st, 2, attempt_seen, &b), 0);
+	EXPECT_INT(store_queued_hook(st, 2, hook_seen, &b), 0);
+
+	EXPECT_INT(store_event_type(st, 3, type_seen, &b), 1);
+	EXPECT_STR(b.data, "shop product.update");
+	EXPECT_INT(store_event_type(st, 99, type_seen, &b), 0);
+	buf_free(&b);
+	store_close(st);
+}
+
+static int
+reject_seen(void *arg, const struct reject_row *r)
+{
+	struct buf *b = arg;
+
+	buf_printf(b, "%lld@%lld %d", r->id, (long long)r->received_at,
+	    r->status);
+	add_text(b, " ", r->endpoint);
+	add_text(b, " ", r->remote_addr);
+	add_text(b, " ", r->reason);
+	buf_printf(b, " %zu:", r->body_head.len);
+	add_text(b, "", r->body_head);
+	buf_printf(b, " x%lld; ", r->count);
+	return 0;
+}
+
+static int
+count_seen(void *arg, const struct count_row *c)
+{
+	struct buf *b = arg;
+
+	add_text(b, "", c->endpoint);
+	add_text(b, "/", c->name);
+	add_text(b, "/", c->state);
+	buf_printf(b, "=%lld; ", c->n);
+	return 0;
+}
+
+/* `hookbox rejects` newest first; `hookbox stats`, section by section. */
+static void
+t_store_rejects_and_counts(void)
+{
+	struct store *st = queries_store("q-counts.db");
+	struct reject rj = { .endpoint = "catalog", .status = 401,
+	    .reason = "wrong token", .addr = "192.0.2.1", .body = "{\"x\"",
+	    .len = 4, .now = 100 };
+	struct buf b = { 0 };
+
+	if (st == NULL)
+		return;
+	store_reject(st, &rj);
+	store_reject(st, &rj);		/* the same second: counted */
+	rj = (struct reject){ .status = 404, .reason = "no such endpoint",
+	    .now = 101 };
+	store_reject(st, &rj);
+	EXPECT_INT(store_rejects(st, 50, reject_seen, &b), 2);
+	/* An empty body is an empty blob: "" and not NULL. */
+	EXPECT_STR(b.data, "2@101 404   no such endpoint 0: x1; "
+	    "1@100 401 catalog 192.0.2.1 wrong token 4:{\"x\" x2; ");
+	b.len = 0;
+	EXPECT_INT(store_rejects(st, 1, reject_seen, &b), 1);
+	EXPECT_HAS(b.data, "2@101 404");
+
+	b.len = 0;
+	EXPECT_INT(store_counts(st, COUNT_EVENTS, count_seen, &b), 4);
+	EXPECT_STR(b.data, "catalog/order/=2; catalog/order.created/=1; "
+	    "catalog/order.updated/=1; shop/product.update/=1; ");
+	b.len = 0;
+	/* The queued event 5 counts as pending beside the running one. */
+	EXPECT_INT(store_counts(st, COUNT_HOOKS, count_seen, &b), 3);
+	EXPECT_STR(b.data, "catalog/order/pending=1; catalog/order/running=1; "
+	    "catalog/order.updated/pending=1; ");
+	b.len = 0;
+	EXPECT_INT(store_counts(st, COUNT_ATTEMPTS, count_seen, &b), 2);
+	EXPECT_STR(b.data, "catalog/order/running=1; "
+	    "catalog/order.*/pending=1; ");
+	buf_free(&b);
+	store_close(st);
+}
+
 /* ---- main ---- */
 
 const struct unit_case store_cases[] = {
@@ -757,5 +1114,11 @@ const struct unit_case store_cases[] = {
 	    "cause, address and second", t_store_rejects_cheap },
 	{ "store: a batch a full disk failed does not fail the next one",
 	    t_store_full_then_room },
+	{ "store: list gives events newest first, through each filter",
+	    t_store_list },
+	{ "store: show's event, attempts and queued hook; replay's type",
+	    t_store_event_queries },
+	{ "store: rejects newest first; stats' three sections",
+	    t_store_rejects_and_counts },
 	{ NULL, NULL }
 };

@@ -109,5 +109,7 @@ long long db_count(struct serve_ctx *, const char *);
 
 /* store.c: the fault-injecting VFS, made the default before any case */
 void	 fault_register(void);
+/* A count read as another process would, on SQLite's own VFS, checked. */
+long long sound_count(const char *, int, const char *);
 
 #endif

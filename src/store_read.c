@@ -1,0 +1,328 @@
+/*
+ * The store: the command line's reading queries (list, show, rejects,
+ * stats, and replay's look at an event). Each gives its rows to a
+ * callback, one at a time, so that the SQL stays here and cli.c only
+ * prints. A row's text points into SQLite's own memory: it holds until
+ * the callback returns.
+ */
+#include <stddef.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "store_int.h"
+
+static const char *const sql[S__MAX] = {
+	/*
+	 * Events, newest first. A type ending in ".*" lists the whole
+	 * family. An event's hook state is its newest attempt's; one queued
+	 * for its first delivery (hook_queue) is pending.
+	 */
+	[S_LIST] =
+	    "SELECT e.id, e.received_at, e.endpoint, e.event_type, e.event_key,"
+	    " e.resource_id, e.method, e.remote_addr, e.proof,"
+	    " coalesce((SELECT status FROM deliveries WHERE event_id = e.id"
+	    "  ORDER BY id DESC LIMIT 1), (SELECT 'pending' FROM hook_queue"
+	    "  WHERE event_id = e.id)) AS hook_status"
+	    " FROM events e"
+	    " WHERE (?1 IS NULL OR endpoint = ?1)"
+	    " AND (?2 IS NULL OR event_type = ?2 OR (?2 LIKE '%.*' AND"
+	    "  substr(event_type, 1, length(?2) - 1) = substr(?2, 1,"
+	    "  length(?2) - 1)))"
+	    " AND received_at >= ?3"
+	    " AND (?5 IS NULL OR ?5 = coalesce((SELECT status FROM deliveries"
+	    "  WHERE event_id = e.id ORDER BY id DESC LIMIT 1),"
+	    "  (SELECT 'pending' FROM hook_queue WHERE event_id = e.id)))"
+	    " ORDER BY e.id DESC LIMIT ?4",
+	[S_EVENT] =
+	    "SELECT id, endpoint, provider, event_type, event_key, resource_id,"
+	    " received_at, method, query, content_type, remote_addr, proof,"
+	    " headers, body FROM events WHERE id = ?1",
+	/* The hook attempts of one event, oldest first */
+	[S_ATTEMPTS] =
+	    "SELECT id, hook, attempt, status, exit_code, signal, error,"
+	    " started_at, finished_at, next_attempt_at, output"
+	    " FROM deliveries WHERE event_id = ?1 ORDER BY id",
+	/* Not dispatched yet: a runner gives it its first delivery. */
+	[S_QUEUED_HOOK] =
+	    "SELECT hook FROM hook_queue WHERE event_id = ?1",
+	/* What picks an event's hook */
+	[S_EVENT_TYPE] =
+	    "SELECT endpoint, event_type FROM events WHERE id = ?1",
+	[S_REJECTS] =
+	    "SELECT id, received_at, status, endpoint, remote_addr, reason,"
+	    " body_head, count FROM rejects ORDER BY id DESC LIMIT ?1",
+	/* The counts of `hookbox stats`, one statement a section */
+	[S_COUNT_EVENTS] =
+	    "SELECT endpoint, event_type, '', count(*) FROM events"
+	    " GROUP BY endpoint, event_type ORDER BY 1, 2",
+	/* Events still queued for their first delivery count as pending. */
+	[S_COUNT_HOOKS] =
+	    "SELECT endpoint, event_type, status, sum(n) FROM ("
+	    " SELECT e.endpoint, e.event_type, d.status, count(*) AS n"
+	    " FROM deliveries d JOIN events e ON e.id = d.event_id"
+	    " WHERE d.id = (SELECT max(id) FROM deliveries"
+	    "  WHERE event_id = d.event_id)"
+	    " GROUP BY 1, 2, 3"
+	    " UNION ALL SELECT e.endpoint, e.event_type, 'pending', count(*)"
+	    " FROM hook_queue q JOIN events e ON e.id = q.event_id"
+	    " GROUP BY 1, 2)"
+	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+	[S_COUNT_ATTEMPTS] =
+	    "SELECT endpoint, hook, status, count(*) FROM deliveries"
+	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+};
+
+/* A statement of this file's, prepared once (store_stmt). */
+static sqlite3_stmt *
+stmt(struct store *st, enum stmt s)
+{
+	return store_stmt(st, s, sql[s]);
+}
+
+/* Column i as stored: text or bytes, s NULL for SQL NULL. */
+static struct store_text
+text_at(sqlite3_stmt *p, int i)
+{
+	struct store_text t;
+
+	t.s = (const char *)sqlite3_column_text(p, i);	/* before its length */
+	t.len = (size_t)sqlite3_column_bytes(p, i);
+	return t;
+}
+
+/* A time column: 0 for SQL NULL. */
+static time_t
+time_at(sqlite3_stmt *p, int i)
+{
+	if (sqlite3_column_type(p, i) == SQLITE_NULL)
+		return 0;
+	return (time_t)sqlite3_column_int64(p, i);
+}
+
+/*
+ * The end of a walk over p's rows: p is reset (a statement left stepping
+ * would hold its read transaction open), and the walk's result is the
+ * number of rows given, or -1 if the last step failed.
+ */
+static int
+walked(sqlite3_stmt *p, int rc, int n)
+{
+	sqlite3_reset(p);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : -1;
+}
+
+const char *
+store_errmsg(struct store *st)
+{
+	return sqlite3_errmsg(st->db);
+}
+
+/* `hookbox list`: the events f lets through, newest first. */
+int
+store_list(struct store *st, const struct list_filter *f,
+    int (*row)(void *, const struct event_row *), void *arg)
+{
+	sqlite3_stmt *p = stmt(st, S_LIST);
+	struct event_row r;
+	int rc, n = 0;
+
+	if (p == NULL)
+		return -1;
+	if (f->endpoint != NULL)
+		sqlite3_bind_text(p, 1, f->endpoint, -1, SQLITE_STATIC);
+	if (f->type != NULL)
+		sqlite3_bind_text(p, 2, f->type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(p, 3, f->since);
+	sqlite3_bind_int64(p, 4, f->limit);
+	if (f->status != NULL)
+		sqlite3_bind_text(p, 5, f->status, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(p, 0);
+		r.received_at = time_at(p, 1);
+		r.endpoint = text_at(p, 2);
+		r.type = text_at(p, 3);
+		r.key = text_at(p, 4);
+		r.resource = text_at(p, 5);
+		r.method = text_at(p, 6);
+		r.remote_addr = text_at(p, 7);
+		r.proof = text_at(p, 8);
+		r.hook_status = text_at(p, 9);
+		n++;
+		if (row(arg, &r) != 0)
+			break;
+	}
+	return walked(p, rc, n);
+}
+
+/* `hookbox show`: one event, whole. Returns 1, 0 if there is none, or -1. */
+int
+store_event_detail(struct store *st, long long id,
+    int (*row)(void *, const struct event_detail *), void *arg)
+{
+	sqlite3_stmt *p = stmt(st, S_EVENT);
+	struct event_detail e;
+	int rc, n = 0;
+
+	if (p == NULL)
+		return -1;
+	sqlite3_bind_int64(p, 1, id);
+	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		e.id = sqlite3_column_int64(p, 0);
+		e.endpoint = text_at(p, 1);
+		e.provider = text_at(p, 2);
+		e.type = text_at(p, 3);
+		e.key = text_at(p, 4);
+		e.resource = text_at(p, 5);
+		e.received_at = time_at(p, 6);
+		e.method = text_at(p, 7);
+		e.query = text_at(p, 8);
+		e.content_type = text_at(p, 9);
+		e.remote_addr = text_at(p, 10);
+		e.proof = text_at(p, 11);
+		e.headers = text_at(p, 12);
+		/* An empty blob comes back as NULL (a GET's body). */
+		e.body.s = sqlite3_column_blob(p, 13);
+		e.body.len = (size_t)sqlite3_column_bytes(p, 13);
+		n++;
+		row(arg, &e);
+	}
+	return walked(p, rc, n);
+}
+
+/* The hook attempts of one event, oldest first. */
+int
+store_attempts(struct store *st, long long event_id,
+    int (*row)(void *, const struct attempt_row *), void *arg)
+{
+	sqlite3_stmt *p = stmt(st, S_ATTEMPTS);
+	struct attempt_row a;
+	int rc, n = 0;
+
+	if (p == NULL)
+		return -1;
+	sqlite3_bind_int64(p, 1, event_id);
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		a.id = sqlite3_column_int64(p, 0);
+		a.hook = text_at(p, 1);
+		a.attempt = sqlite3_column_int(p, 2);
+		a.status = text_at(p, 3);
+		a.exit_code = sqlite3_column_type(p, 4) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int(p, 4);
+		a.signal = sqlite3_column_type(p, 5) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int(p, 5);
+		a.error = text_at(p, 6);
+		a.started_at = time_at(p, 7);
+		a.finished_at = time_at(p, 8);
+		a.next_at = time_at(p, 9);
+		a.output = text_at(p, 10);
+		n++;
+		if (row(arg, &a) != 0)
+			break;
+	}
+	return walked(p, rc, n);
+}
+
+/*
+ * The hook an event waits for in hook_queue, before a runner has given
+ * it its first delivery. Returns 1, 0 if it waits for none, or -1.
+ */
+int
+store_queued_hook(struct store *st, long long event_id,
+    int (*row)(void *, const char *), void *arg)
+{
+	sqlite3_stmt *p = stmt(st, S_QUEUED_HOOK);
+	int rc, n = 0;
+
+	if (p == NULL)
+		return -1;
+	sqlite3_bind_int64(p, 1, event_id);
+	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		const char *hook = (const char *)sqlite3_column_text(p, 0);
+
+		n++;
+		row(arg, hook != NULL ? hook : "");
+	}
+	return walked(p, rc, n);
+}
+
+/*
+ * An event's endpoint and type, which pick its hook (`hookbox replay`).
+ * Returns 1, 0 if there is no such event, or -1.
+ */
+int
+store_event_type(struct store *st, long long id,
+    int (*row)(void *, const char *, const char *), void *arg)
+{
+	sqlite3_stmt *p = stmt(st, S_EVENT_TYPE);
+	int rc, n = 0;
+
+	if (p == NULL)
+		return -1;
+	sqlite3_bind_int64(p, 1, id);
+	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		const char *endpoint = (const char *)sqlite3_column_text(p, 0);
+		const char *type = (const char *)sqlite3_column_text(p, 1);
+
+		n++;
+		row(arg, endpoint != NULL ? endpoint : "",
+		    type != NULL ? type : "");
+	}
+	return walked(p, rc, n);
+}
+
+/* `hookbox rejects`: the newest limit refusals, newest first. */
+int
+store_rejects(struct store *st, long long limit,
+    int (*row)(void *, const struct reject_row *), void *arg)
+{
+	sqlite3_stmt *p = stmt(st, S_REJECTS);
+	struct reject_row r;
+	int rc, n = 0;
+
+	if (p == NULL)
+		return -1;
+	sqlite3_bind_int64(p, 1, limit);
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(p, 0);
+		r.received_at = time_at(p, 1);
+		r.status = sqlite3_column_int(p, 2);
+		r.endpoint = text_at(p, 3);
+		r.remote_addr = text_at(p, 4);
+		r.reason = text_at(p, 5);
+		r.body_head = text_at(p, 6);
+		r.count = sqlite3_column_int64(p, 7);
+		n++;
+		if (row(arg, &r) != 0)
+			break;
+	}
+	return walked(p, rc, n);
+}
+
+/* `hookbox stats`: one section's counts, in the order they print. */
+int
+store_counts(struct store *st, enum store_count what,
+    int (*row)(void *, const struct count_row *), void *arg)
+{
+	static const enum stmt of[] = {
+		[COUNT_EVENTS] = S_COUNT_EVENTS,
+		[COUNT_HOOKS] = S_COUNT_HOOKS,
+		[COUNT_ATTEMPTS] = S_COUNT_ATTEMPTS,
+	};
+	sqlite3_stmt *p = stmt(st, of[what]);
+	struct count_row c;
+	int rc, n = 0;
+
+	if (p == NULL)
+		return -1;
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		c.endpoint = text_at(p, 0);
+		c.name = text_at(p, 1);
+		c.state = text_at(p, 2);
+		c.n = sqlite3_column_int64(p, 3);
+		n++;
+		if (row(arg, &c) != 0)
+			break;
+	}
+	return walked(p, rc, n);
+}
