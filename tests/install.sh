@@ -5,7 +5,9 @@
 # real Apache serving that user's public_html the way a host does: the
 # .htaccess that install.sh writes is all that makes hookbox run, once
 # under mod_fcgid and once as plain CGI. Then upgrade, uninstall, and the
-# choice of program when no --binary is given.
+# choice of program when no --binary is given. The config's commented-out
+# platform entries, uncommented, and README's examples of issue 22's
+# presets each pass `check`.
 #
 # Output contract: one line per case, "PASS <name>" or "FAIL <name>: <why>"
 # (tests/lib/common.sh); exits non-zero if any case failed.
@@ -225,6 +227,107 @@ ok "install: says where each platform's URL goes" "$out" \
 	[ "$(grep -c "goes in: " "$BASE/install1.out")" = 4 ]'
 ok "install: prints a curl command with the Flipsnack fixture" "$out" \
 	grep -qF "@$DIST/src/tests/fixtures/flipsnack-orders.json" "$BASE/install1.out"
+
+# ---- the config's commented-out entries, and README's examples ----
+
+# Each platform's entry that install.sh writes commented out passes
+# `check` once its // are removed and a secret is pasted, as the comment
+# above them says to do: the examples cannot drift from what the program
+# accepts. So do README's examples (under "Connect a platform") of issue
+# 22's presets, with the hooks that install.sh copied.
+ENTRIES="store signed woocommerce shopify stripe paddle square github mollie forms"
+NEW_PRESETS="woocommerce shopify stripe paddle square github mollie"
+FILL=hookboxInstallTest0123456789abcdefXYZ	# a pasted secret, 37 bytes
+FILL_B64=$(printf 'hookbox install test key 32 byt' | base64)	# 32 bytes, for whsec_
+
+# uncommented NAME < config: the config with the entry NAME's // removed
+# (from its line '// "NAME": {' to the '// },' at the same indent) and
+# its PASTE-... placeholders filled in.
+uncommented() {
+	awk -v name="$1" '
+	!on && match($0, "^[ ]*// \"" name "\": [{]$") {
+		on = 1
+		indent = substr($0, 1, index($0, "//") - 1)
+	}
+	on {
+		end = ($0 == indent "// },")
+		sub(/\/\/ ?/, "")
+		gsub(/"whsec_PASTE-[A-Z-]*"/, "\"whsec_" b64 "\"")
+		gsub(/PASTE-[A-Z-]*/, fill)
+		print
+		if (end) on = 0
+		next
+	}
+	{ print }
+	' fill="$FILL" b64="$FILL_B64"
+}
+
+# check_conf NAME FILE: the user's `check` of the config FILE (written as
+# the user, mode 600, beside the installed one) exits 0 with no error and
+# no warning, and lists the endpoint NAME; prints why not.
+check_conf() {
+	local name=$1 file=$2 out rc
+	out=$(as_user env HOOKBOX_CONF="$file" "$PROG" check 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ] || [[ $out != *"0 error(s), 0 warning(s)"* ]] ||
+		! grep -qE "/$name(/[A-Za-z0-9_-]+)?\$" <<<"$out"; then
+		printf 'exit %s: %s' "$rc" "$out"
+	fi
+}
+
+found=$(sed -n 's|^[ ]*// "\([a-z]*\)": {$|\1|p' "$CONF" | tr '\n' ' ')
+check "install: the config holds the commented entries of every platform" "$ENTRIES " "$found"
+for name in $ENTRIES; do
+	as_user sh -c 'umask 077 && cat >"$1"' sh "$HB/conf/uncommented-$name.conf" \
+		< <(uncommented "$name" <"$CONF")
+	check "install: the commented $name entry, uncommented with a secret, passes check" "" \
+		"$(check_conf "$name" "$HB/conf/uncommented-$name.conf")"
+	rm -f "$HB/conf/uncommented-$name.conf"
+done
+
+# README's examples: each '"name": {' line that starts an entry, up to the
+# next blank or comment line, of the first jsonc block under "Connect a
+# platform"; its placeholders filled in, and its hooks the installed ones.
+command -v python3 >/dev/null || fail "install: README's examples" "python3 is missing"
+python3 - "$TOP/README.md" "$BASE/readme" "$FILL" "$HB" $NEW_PRESETS <<'PY'
+import os, re, sys
+readme, out, fill, hb, names = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+text = open(readme, encoding="utf-8").read()
+text = text[text.index("\n## Connect a platform"):]
+block = text[text.index("```jsonc\n") + 9:]
+block = block[:block.index("```")]
+entries, cur = {}, None
+for line in block.split("\n"):
+    m = re.match(r'"([a-z]+)": \{', line)
+    if m:
+        cur = m.group(1)
+        entries[cur] = []
+    elif not line.strip() or line.lstrip().startswith("//"):
+        cur = None
+        continue
+    if cur:
+        entries[cur].append(line)
+os.makedirs(out, exist_ok=True)
+for name in names:
+    if name not in entries:
+        continue
+    e = "\n".join(entries[name])
+    e = e.replace("/home/you/hookbox/", hb + "/")
+    # the secret and token placeholders: "THE-...", "LONG-RANDOM", "whsec_…"
+    e = re.sub(r'"(secret|token)": "([a-z_]*)[^"]*"', lambda m: '"%s": "%s%s"' % (m.group(1), m.group(2), fill), e)
+    with open(os.path.join(out, name + ".conf"), "w") as f:
+        f.write('{ "database": "../data/hookbox.db",\n  "endpoints": {\n%s\n  }\n}\n' % e)
+PY
+for name in $NEW_PRESETS; do
+	if [ ! -f "$BASE/readme/$name.conf" ]; then
+		fail "install: README's $name example passes check" "no \"$name\": { ... } entry in README's jsonc examples"
+		continue
+	fi
+	as_user sh -c 'umask 077 && cat >"$1"' sh "$HB/conf/readme-$name.conf" <"$BASE/readme/$name.conf"
+	check "install: README's $name example passes check" "" \
+		"$(check_conf "$name" "$HB/conf/readme-$name.conf")"
+	rm -f "$HB/conf/readme-$name.conf"
+done
 
 # ---- 2. a real Apache, configured by nothing but that .htaccess ----
 

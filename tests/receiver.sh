@@ -13,6 +13,7 @@
 set -u
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/cgi.sh"
+. "$(dirname "$0")/lib/fixtures.sh"
 cd "$TOP"
 
 if [ ! -x "$HOOKBOX" ]; then
@@ -41,8 +42,8 @@ openssl genpkey -algorithm ed25519 -out "$T/std-ed25519.pem" 2>/dev/null
 STD_PK="whpk_$(openssl pkey -in "$T/std-ed25519.pem" -pubout -outform DER |
 	tail -c 32 | base64)"
 # Issue 22's presets: each secret (and Square's URL) is its fixture's,
-# from the "# secret:" note of tests/fixtures/<fixture>.headers.
-fnote() { sed -n "s/^# $2: //p" "$FIXTURES/$1.headers"; }
+# from the "# secret:" note of tests/fixtures/<fixture>.headers (fnote:
+# tests/lib/fixtures.sh).
 WOO_SECRET=$(fnote woocommerce-order.created secret)
 SHOPIFY_SECRET=$(fnote shopify-orders-create secret)
 STRIPE_SECRET=$(fnote stripe-payment_intent.succeeded secret)
@@ -131,10 +132,7 @@ expect() {
 }
 
 # ---- signing, with openssl as an independent implementation ----
-
-hmac_hex() {	# SECRET < data
-	openssl dgst -sha256 -hmac "$1" -r | cut -d ' ' -f 1
-}
+# (hmac_hex, header_vars, stripe_sig and paddle_sig: tests/lib/fixtures.sh)
 
 now_iso_ms() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
 
@@ -161,37 +159,6 @@ std_v1a_sig() {
 	{ printf '%s.%s.' "$1" "$2"; cat "$3"; } >"$T/std-signed"
 	printf 'v1a,%s' "$(openssl pkeyutl -sign -rawin -inkey "$T/std-ed25519.pem" \
 		-in "$T/std-signed" | base64 -w 0)"
-}
-
-# header_vars FILE: a fixture's .headers as the web server hands them
-# over, into HV: HTTP_NAME=value, and CONTENT_TYPE; '#' notes and
-# Content-Length (the server's own) skipped; a header named in $2 left
-# out (to be signed afresh).
-header_vars() {
-	local line name value
-	HV=()
-	while IFS= read -r line; do
-		case $line in '#'*|'') continue ;; esac
-		name=${line%%:*} value=${line#*: }
-		case ${name,,} in
-		content-length|"${2:-none}") continue ;;
-		content-type) HV+=("CONTENT_TYPE=$value"); continue ;;
-		esac
-		name=${name^^}
-		HV+=("HTTP_${name//-/_}=$value")
-	done <"$1"
-}
-
-# stripe_sig FILE [T] [SECRET]: "t=<T>,v1=<hex>" over "<T>.<body>".
-stripe_sig() {
-	local t=${2:-$(date +%s)}
-	printf 't=%s,v1=%s' "$t" "$({ printf '%s.' "$t"; cat "$1"; } | hmac_hex "${3:-$STRIPE_SECRET}")"
-}
-
-# paddle_sig FILE [T]: "ts=<T>;h1=<hex>" over "<T>:<body>".
-paddle_sig() {
-	local t=${2:-$(date +%s)}
-	printf 'ts=%s;h1=%s' "$t" "$({ printf '%s:' "$t"; cat "$1"; } | hmac_hex "$PADDLE_SECRET")"
 }
 
 # ---- the store, read with sqlite3 ----

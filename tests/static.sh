@@ -16,6 +16,7 @@
 # (tests/lib/common.sh); exits non-zero if any case failed.
 set -u
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/fixtures.sh"
 
 failures=0
 fail() {
@@ -52,8 +53,8 @@ TOK_SHOP=static-shop-0123456789abcdef
 FD_SECRET=static-fd-v3-secret-0123
 FD_VERIFY=static-fd-legacy-verify
 REFLOW_SECRET=static-reflow-secret-0123
-# Issue 22's presets: each fixture's own secret ("# secret:" of its .headers).
-fnote() { sed -n "s/^# $2: //p" "$FIXTURES/$1.headers"; }
+# Issue 22's presets: each fixture's own secret ("# secret:" of its
+# .headers; fnote: tests/lib/fixtures.sh).
 WOO_SECRET=$(fnote woocommerce-order.created secret)
 SHOPIFY_SECRET=$(fnote shopify-orders-create secret)
 STRIPE_SECRET=$(fnote stripe-payment_intent.succeeded secret)
@@ -165,26 +166,7 @@ run_cgi() {
 	[ -n "$CODE" ] || BODY="no answer; stderr: $(head -c 300 "$T/err")"
 }
 
-hmac_hex() {	# SECRET < data
-	openssl dgst -sha256 -hmac "$1" -r | cut -d ' ' -f 1
-}
-
-# header_vars FILE [SKIP]: a .headers file as HTTP_* (and CONTENT_TYPE)
-# variables, into HV; notes, Content-Length and the header SKIP left out.
-header_vars() {
-	local line name value
-	HV=()
-	while IFS= read -r line; do
-		case $line in '#'*|'') continue ;; esac
-		name=${line%%:*} value=${line#*: }
-		case ${name,,} in
-		content-length|"${2:-none}") continue ;;
-		content-type) HV+=("CONTENT_TYPE=$value"); continue ;;
-		esac
-		name=${name^^}
-		HV+=("HTTP_${name//-/_}=$value")
-	done <"$1"
-}
+# hmac_hex, header_vars, stripe_sig and paddle_sig: tests/lib/fixtures.sh.
 
 # send FILE: as its platform sends it (tests/fixtures/README.md).
 send() {
@@ -204,15 +186,11 @@ send() {
 	reflow-*) run_cgi POST /reflow "" "$f" HTTP_SIGNATURE="$(hmac_hex "$REFLOW_SECRET" <"$f")" ;;
 	quickbutik-*.query) run_cgi GET "/shop/$TOK_SHOP" "$(cat "$f")" - ;;
 	stripe-*)	# a signed timestamp: signed afresh at the real clock
-		t=$(date +%s)
 		header_vars "${f%.*}.headers" stripe-signature
-		run_cgi POST /stripe "" "$f" "${HV[@]}" \
-			HTTP_STRIPE_SIGNATURE="t=$t,v1=$({ printf '%s.' "$t"; cat "$f"; } | hmac_hex "$STRIPE_SECRET")" ;;
+		run_cgi POST /stripe "" "$f" "${HV[@]}" HTTP_STRIPE_SIGNATURE="$(stripe_sig "$f")" ;;
 	paddle-*)
-		t=$(date +%s)
 		header_vars "${f%.*}.headers" paddle-signature
-		run_cgi POST /paddle "" "$f" "${HV[@]}" \
-			HTTP_PADDLE_SIGNATURE="ts=$t;h1=$({ printf '%s:' "$t"; cat "$f"; } | hmac_hex "$PADDLE_SECRET")" ;;
+		run_cgi POST /paddle "" "$f" "${HV[@]}" HTTP_PADDLE_SIGNATURE="$(paddle_sig "$f")" ;;
 	woocommerce-*|shopify-*|square-*|github-*|mollie-*)	# their own headers
 		header_vars "${f%.*}.headers"
 		t=${base%%-*}
