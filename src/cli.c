@@ -1,8 +1,10 @@
 /*
  * The command line: the same binary with a subcommand (README.md, "Look
  * at what arrived", lists them).
- * Reading commands query the public schema with prepared statements;
- * writing ones go through the store and the runner like a request does.
+ * It only parses arguments and prints: reading commands get their rows
+ * from the store's query functions (store_read.c) through a callback,
+ * and writing ones go through the store and the runner like a request
+ * does.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -28,8 +28,6 @@
 #include "store_int.h"
 
 #define SCHEMA_VERSION	3
-#define INIT_BUSY_MS	5000	/* `hookbox init` waits for the database as
-				   long as busy_timeout_ms's default */
 #define CACHE_KIB	128	/* the page cache of a connection */
 #define JOURNAL_LIMIT	4194304	/* bytes (4 MiB): a WAL longer than this
 				   is cut back after a checkpoint */
@@ -652,8 +650,8 @@ store_close(struct store *st)
 int
 store_init(const char *path, struct buf *err)
 {
-	struct store *st = store_open(path, INIT_BUSY_MS, STORE_SYNC_FULL,
-	    err);
+	struct store *st = store_open(path, BUSY_TIMEOUT_MS_DEFAULT,
+	    STORE_SYNC_FULL, err);
 
 	if (st == NULL)
 		return -1;

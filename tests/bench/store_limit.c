@@ -8,7 +8,7 @@
  * The database is hookbox's own, made by `hookbox init`, so the schema
  * read at open is the one hookbox reads.
  *
- * It writes the way hookbox does (src/store.c), so that it bounds hookbox
+ * It writes the way hookbox does (src/store.c and src/store_write.c), so that it bounds hookbox
  * from above: synchronous=NORMAL with the WAL's fsync after the write lock
  * is let go (under FULL, concurrent writers take turns at the disk), and
  * short naps while another process writes (SQLite's own busy handler
