@@ -37,13 +37,13 @@ json_ws(char c)
 }
 
 /*
- * json-c spends about 750 bytes of heap on an object and 100 to 150 on
- * an array or a number (glibc's mallinfo2): 1 MiB of `[{},{},...]` made
- * a tree of 264 MiB, and json-c has no limit of its own. So before it
- * parses, the values a body can hold are counted from above: an object
- * or an array starts at a '{' or '[', and the values inside one are
- * separated by ','; bytes inside strings do not count. An order of
- * 8,000 items of five fields each stays inside both limits.
+ * json-c's tree of a body is many times the body's size (a body of
+ * empty objects most of all), and json-c has no limit of its own
+ * (figures: tests/bench/RESULTS.md, "Measurements behind the code").
+ * So before it parses, the values a body can hold are counted from
+ * above: an object or an array starts at a '{' or '[', and the values
+ * inside one are separated by ','; bytes inside strings do not count.
+ * A large real order stays well inside both limits.
  */
 static int
 json_too_many(const char *p, size_t len, struct answer *a)
