@@ -70,7 +70,7 @@ static const char *const sql[S__MAX] = {
 	[S_COUNT_HOOKS] =
 	    "SELECT endpoint, event_type, status, sum(n) FROM ("
 	    " SELECT e.endpoint, e.event_type, CASE WHEN d.done_at IS NOT NULL"
-	    " THEN 'done' ELSE d.status END, count(*) AS n"
+	    " THEN 'done' ELSE d.status END AS status, count(*) AS n"
 	    " FROM deliveries d JOIN events e ON e.id = d.event_id"
 	    " WHERE d.id = (SELECT max(id) FROM deliveries"
 	    "  WHERE event_id = d.event_id)"
