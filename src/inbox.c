@@ -79,7 +79,9 @@ static const char css[] =
 ".scroll{overflow-x:auto}"
 "table{border-collapse:collapse;width:100%;font-size:.9375rem}"
 "th,td{text-align:left;padding:.5rem .6rem;border-bottom:1px solid "
-"var(--line);vertical-align:top}"
+"var(--line);vertical-align:top;overflow-wrap:anywhere}"
+".card>h2:first-child{margin-top:0}"
+"table.kvt td:first-child{width:30%}"
 "th{font-size:.8125rem;color:var(--mute);font-weight:600;"
 "text-transform:uppercase;letter-spacing:.03em}"
 "tr:last-child td{border-bottom:0}"
@@ -841,7 +843,7 @@ header_table(struct buf *b, struct store_text h)
 		json_object_put(o);
 		return;
 	}
-	buf_addstr(b, "<div class=\"scroll\"><table>");
+	buf_addstr(b, "<div class=\"scroll\"><table class=\"kvt\">");
 	json_object_object_foreach(o, k, v) {
 		const char *val = json_object_get_string(v);
 
