@@ -45,6 +45,7 @@ usage(void)
 "  done ID                 stop retrying an event's hook: the owner saw to it\n"
 "  passwd                  set the inbox's password (<script URL>/_inbox):\n"
 "                          one line from stdin, or asked on a terminal\n"
+"  passwd --check          exit 0 if the inbox has a password, 1 if not\n"
 "  run                     run the hooks that are due (for cron)\n"
 "  stats                   counts by endpoint, type and hook state\n"
 "  simulate ENDPOINT FILE [--header 'Name: value'] [--get QUERY]\n"
@@ -1049,7 +1050,15 @@ cmd_passwd(int argc, char **argv)
 	long n;
 	int rc = 1;
 
-	(void)argv;
+	/* --check: exit 0 when a password is set (install.sh asks). */
+	if (argc == 2 && strcmp(argv[1], "--check") == 0) {
+		if (cli_open(&c, &st) != 0)
+			return 2;
+		n = auth_password_set(st);
+		store_close(st);
+		conf_free(c);
+		return n == 1 ? 0 : n == 0 ? 1 : 2;
+	}
 	if (argc != 1)
 		return usage();
 	if ((n = read_password(pw, sizeof(pw))) < 0)
