@@ -81,7 +81,7 @@ static const char css[] =
 "th,td{text-align:left;padding:.5rem .6rem;border-bottom:1px solid "
 "var(--line);vertical-align:top}"
 "td div.small,td.mono,td .err{overflow-wrap:anywhere}"
-"td time,td a,th{white-space:nowrap}"
+"td time,td a{white-space:nowrap}.narrow{display:none}"
 ".card>h2:first-child{margin-top:0}"
 "table.kvt td:first-child{width:30%}"
 "th{font-size:.8125rem;color:var(--mute);font-weight:600;"
@@ -121,7 +121,8 @@ static const char css[] =
 ".signin{max-width:22rem;margin:3rem auto}"
 ".signin input{width:100%;margin-bottom:.75rem}"
 ".err{color:var(--bad);font-weight:600}"
-"@media (max-width:40rem){.wide{display:none}main{padding:.75rem}"
+"@media (max-width:40rem){.wide{display:none}.narrow{display:inline}"
+"main{padding:.75rem}"
 "th,td{padding:.4rem}dl.kv{grid-template-columns:1fr}"
 "dl.kv dd{margin-bottom:.4rem}}";
 
@@ -658,11 +659,13 @@ event_row(void *arg, const struct event_row *r)
 	if (++e->n > INBOX_PAGE_ROWS)
 		return 1;
 	html_fmt(&x->main, "<tr><td><a href=\"%s/event?id=%L\">#%L</a></td>"
-	    "<td>", x->base, r->id, r->id);
+	    "<td class=\"wide\">", x->base, r->id, r->id);
 	when(x, r->received_at);
 	html_fmt(&x->main, "</td><td class=\"wide\">%T</td><td>%T"
-	    "<div class=\"small mute\">%T</div></td><td>", r->endpoint,
-	    r->type, r->resource);
+	    "<div class=\"small mute\">%T</div><div class=\"small mute "
+	    "narrow\">", r->endpoint, r->type, r->resource);
+	when(x, r->received_at);
+	buf_addstr(&x->main, "</div></td><td>");
 	badge(&x->main, r->hook_status);
 	buf_addstr(&x->main, "</td></tr>");
 	return 0;
@@ -743,7 +746,7 @@ page_events(struct ibx *x)
 	    "</div></form>");
 
 	buf_addstr(&x->main, "<div class=\"card scroll\"><table><tr><th>Id"
-	    "</th><th>Received</th><th class=\"wide\">Endpoint</th><th>Type "
+	    "</th><th class=\"wide\">Received</th><th class=\"wide\">Endpoint</th><th>Type "
 	    "and resource</th><th>Hook</th></tr>");
 	if (store_list(x->st, &f, event_row, &e) == -1) {
 		message(x, 503, "Unavailable", "The database cannot be read "
