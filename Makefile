@@ -13,8 +13,9 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) $(PKG_CFL
 
 SRCS	 = src/main.c src/serve.c src/fcgi.c src/request.c src/answer.c \
 	   src/providers.c src/verify.c src/store.c src/store_write.c \
-	   src/store_run.c src/store_read.c src/hooks.c src/config.c \
-	   src/cli.c src/util.c src/buf.c
+	   src/store_run.c src/store_read.c src/store_inbox.c src/hooks.c \
+	   src/config.c src/cli.c src/util.c src/buf.c src/auth.c src/html.c \
+	   src/inbox.c
 LIBSRCS	 = $(filter-out src/main.c,$(SRCS))
 HDRS	 = src/hookbox.h src/store_int.h
 # The unit tests: a harness and one file of cases per module.
@@ -29,7 +30,8 @@ ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 DEBIAN_BUILD_PKGS = build-essential pkg-config libfcgi-dev libjson-c-dev \
 		    libsqlite3-dev libsodium-dev
 DEBIAN_TEST_PKGS  = lighttpd apache2 libapache2-mod-fcgid nginx spawn-fcgi curl sqlite3 \
-		    python3 wrk valgrind clang libclang-rt-14-dev
+		    python3 wrk valgrind clang libclang-rt-14-dev \
+		    chromium chromium-driver python3-selenium
 
 .PHONY: all deps test-deps run test check-asan unit static fuzz clean
 

@@ -22,6 +22,8 @@
 #     "# END hookbox" in the cgi-bin's .htaccess; other lines are untouched.
 #  5. runs `hookbox init` (creates or upgrades the database) and `hookbox
 #     check`, then prints the URL to paste into each platform.
+#  6. gives the inbox (<script URL>/_inbox) a password if it has none:
+#     typed on a terminal, else made up and printed once; prints its URL.
 #
 # Nothing secret goes inside the document root: HOME (config, database,
 # hooks, saved orders) must be outside it, and install.sh refuses otherwise.
@@ -636,6 +638,35 @@ if [ -n "$flipsnack_url" ]; then
 	fi
 	say "    '$flipsnack_url'"
 	say "  answers {\"status\":\"accepted\",\"id\":1}; the example hook then saves the order in $HB/orders/"
+fi
+
+# ---- the owner's inbox ----
+
+# A password for <script URL>/_inbox, once: typed here on a terminal, or
+# made up and printed this once. hookbox keeps only its Argon2id hash.
+inbox_pw=
+if ! HOOKBOX_CONF=$CONF "$PROG" passwd --check </dev/null >/dev/null 2>&1; then
+	if [ -t 0 ] && [ -t 1 ]; then
+		say ""
+		say "The inbox (your orders and hooks in a browser) needs a password."
+		printf 'Type one (8 characters or more), or press Enter to have one made up: '
+		stty -echo 2>/dev/null; read -r inbox_pw || inbox_pw=; stty echo 2>/dev/null; echo
+	fi
+	made=
+	if [ -z "$inbox_pw" ]; then
+		inbox_pw=$(token | cut -c1-20)
+		made=1
+	fi
+	printf '%s\n' "$inbox_pw" | HOOKBOX_CONF=$CONF "$PROG" passwd >/dev/null ||
+		die "\`hookbox passwd\` failed (above); run it yourself later: HOOKBOX_CONF=$(q "$CONF") $(q "$PROG") passwd"
+	[ -n "$made" ] || inbox_pw="(the one you typed)"
+fi
+say ""
+say "Your inbox, in a browser:"
+say "  $base/_inbox"
+if [ -n "$inbox_pw" ]; then
+	say "  password: $inbox_pw"
+	say "  (shown this once; change it with: HOOKBOX_CONF=$(q "$CONF") $(q "$PROG") passwd)"
 fi
 
 cmd="HOOKBOX_CONF=$(q "$CONF") $(q "$PROG")"

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -31,13 +32,20 @@ usage(void)
 "  init                    create or upgrade the database\n"
 "  check                   validate the config, list endpoints and URLs\n"
 "  list [--endpoint E] [--type T] [--since TIME] [--limit N] [--json]\n"
+"       [--search TEXT]    (an order or resource id, or text in the body)\n"
 "                          stored events, newest first\n"
 "  rejects [--limit N] [--json]\n"
 "                          refused requests, newest first\n"
-"  list --status pending|running|failed|succeeded|dead\n"
+"  list --status pending|running|failed|succeeded|dead|done\n"
 "                          events by the state of their hook\n"
 "  show ID [--raw]         one event, whole, with its hook attempts\n"
 "  replay ID               run an event's hook again, now\n"
+"  replay --dead [--endpoint E]\n"
+"                          run every dead hook again (of one endpoint)\n"
+"  done ID                 stop retrying an event's hook: the owner saw to it\n"
+"  passwd                  set the inbox's password (<script URL>/_inbox):\n"
+"                          one line from stdin, or asked on a terminal\n"
+"  passwd --check          exit 0 if the inbox has a password, 1 if not\n"
 "  run                     run the hooks that are due (for cron)\n"
 "  stats                   counts by endpoint, type and hook state\n"
 "  simulate ENDPOINT FILE [--header 'Name: value'] [--get QUERY]\n"
@@ -335,6 +343,8 @@ cmd_list(int argc, char **argv)
 			f.type = argv[++i];
 		else if (i + 1 < argc && strcmp(argv[i], "--status") == 0)
 			f.status = argv[++i];
+		else if (i + 1 < argc && strcmp(argv[i], "--search") == 0)
+			f.text = argv[++i];
 		else if (i + 1 < argc && strcmp(argv[i], "--since") == 0) {
 			if (since_arg(argv[++i], &f.since) == -1)
 				return 2;
@@ -831,14 +841,126 @@ replay_pick(void *arg, const char *endpoint, const char *type)
 	return 0;
 }
 
+/*
+ * Queues one event's hook again (store_replay): the hook the config has
+ * for it now. Returns 0 when it is due, 1 after saying why not.
+ */
+static int
+replay_one(const struct conf *c, struct store *st, long long id)
+{
+	struct replay_pick rp = { c, NULL };
+	int n;
+
+	if ((n = store_event_type(st, id, replay_pick, &rp)) == -1) {
+		fprintf(stderr, "hookbox: %s\n", store_errmsg(st));
+		return 1;
+	}
+	if (n == 0) {
+		fprintf(stderr, "hookbox: no event %lld\n", id);
+		return 1;
+	}
+	if (rp.h == NULL)
+		return 1;
+	switch (store_replay(st, id, rp.h->pattern, time(NULL))) {
+	case REPLAY_DUE:
+		return 0;
+	case REPLAY_RUNNING:
+		fprintf(stderr, "hookbox: event %lld's hook is running now\n",
+		    id);
+		return 1;
+	default:
+		fprintf(stderr, "hookbox: cannot queue event %lld\n", id);
+		return 1;
+	}
+}
+
+/* The dead events `replay --dead` replays, gathered first. */
+struct dead_list {
+	long long	*ids;
+	size_t		 n, cap;
+};
+
+static int
+dead_add(void *arg, long long id)
+{
+	struct dead_list *d = arg;
+
+	if (d->n == d->cap)
+		return 1;
+	d->ids[d->n++] = id;
+	return 0;
+}
+
+#define REPLAY_DEAD_MAX	100000	/* events one `replay --dead` queues */
+
 static int
 cmd_replay(int argc, char **argv)
 {
-	struct replay_pick rp = { NULL, NULL };
+	struct dead_list d = { NULL, 0, REPLAY_DEAD_MAX };
+	const char *endpoint = NULL;
 	struct conf *c;
 	struct store *st = NULL;
+	long long id = 0;
+	size_t i, queued = 0;
+	int rc = 1, dead = 0, k;
+
+	for (k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "--dead") == 0)
+			dead = 1;
+		else if (k + 1 < argc && strcmp(argv[k], "--endpoint") == 0)
+			endpoint = argv[++k];
+		else if (id == 0 && argv[k][0] != '-') {
+			if (num_arg(argv[k], 1, 1LL << 62, "event id",
+			    &id) == -1)
+				return 2;
+		} else
+			return usage();
+	}
+	if (dead == (id != 0) || (endpoint != NULL && !dead))
+		return usage();
+	if (cli_open(&c, &st) != 0)
+		return 1;
+	if (!dead) {
+		if (replay_one(c, st, id) == 0)
+			rc = hooks_run(c, st, 0) < 0;
+		goto out;
+	}
+	if (endpoint != NULL && conf_endpoint(c, endpoint) == NULL) {
+		fprintf(stderr, "hookbox: no endpoint %s in %s\n", endpoint,
+		    conf_file(c));
+		goto out;
+	}
+	if ((d.ids = calloc(d.cap, sizeof(*d.ids))) == NULL ||
+	    store_dead_events(st, endpoint, (long long)d.cap, dead_add,
+	    &d) == -1) {
+		fprintf(stderr, "hookbox: %s\n", d.ids == NULL ?
+		    "out of memory" : store_errmsg(st));
+		goto out;
+	}
+	rc = 0;
+	for (i = 0; i < d.n; i++)
+		if (replay_one(c, st, d.ids[i]) == 0)
+			queued++;
+		else
+			rc = 1;
+	printf("%zu dead hook(s) queued again\n", queued);
+	if (queued > 0 && hooks_run(c, st, 0) < 0)
+		rc = 1;
+ out:
+	free(d.ids);
+	store_close(st);
+	conf_free(c);
+	return rc;
+}
+
+/* `done ID`: the inbox's Mark done. */
+static int
+cmd_done(int argc, char **argv)
+{
+	struct conf *c;
+	struct store *st;
 	long long id;
-	int rc = 1, n;
+	int rc = 1;
 
 	if (argc != 2)
 		return usage();
@@ -846,29 +968,114 @@ cmd_replay(int argc, char **argv)
 		return 2;
 	if (cli_open(&c, &st) != 0)
 		return 1;
-	rp.c = c;
-	if ((n = store_event_type(st, id, replay_pick, &rp)) == -1) {
-		fprintf(stderr, "hookbox: %s\n", store_errmsg(st));
-		goto out;
-	}
-	if (n == 0) {
-		fprintf(stderr, "hookbox: no event %lld\n", id);
-		goto out;
-	}
-	if (rp.h == NULL)
-		goto out;
-	switch (store_replay(st, id, rp.h->pattern, time(NULL))) {
-	case REPLAY_DUE:
-		rc = hooks_run(c, st, 0) < 0;
+	switch (store_mark_done(st, id, time(NULL))) {
+	case DONE_OK:
+		printf("event %lld: marked done, its hook is not retried\n",
+		    id);
+		rc = 0;
 		break;
-	case REPLAY_RUNNING:
+	case DONE_NOTHING:
+		printf("event %lld: nothing to stop (its hook succeeded, is "
+		    "already done, or it has none)\n", id);
+		rc = 0;
+		break;
+	case DONE_RUNNING:
 		fprintf(stderr, "hookbox: event %lld's hook is running now\n",
 		    id);
 		break;
 	default:
-		fprintf(stderr, "hookbox: cannot queue event %lld\n", id);
+		fprintf(stderr, "hookbox: cannot mark event %lld\n", id);
 	}
- out:
+	store_close(st);
+	conf_free(c);
+	return rc;
+}
+
+/*
+ * One line of a password: from a terminal with echo off (asked twice),
+ * else stdin's first line. Returns its length, or -1 after saying why.
+ */
+static long
+read_password(char *pw, size_t size)
+{
+	struct termios old, quiet;
+	char again[PASSWORD_MAX + 2];
+	int tty = isatty(0);
+	size_t n;
+
+	if (tty) {
+		if (tcgetattr(0, &old) == -1)
+			tty = 0;
+		else {
+			quiet = old;
+			quiet.c_lflag &= ~(tcflag_t)ECHO;
+			quiet.c_lflag |= ECHONL;
+			tcsetattr(0, TCSAFLUSH, &quiet);
+			fprintf(stderr, "New inbox password: ");
+		}
+	}
+	if (fgets(pw, (int)size, stdin) == NULL)
+		pw[0] = '\0';
+	if (tty) {
+		fprintf(stderr, "Again: ");
+		if (fgets(again, sizeof(again), stdin) == NULL)
+			again[0] = '\0';
+		tcsetattr(0, TCSAFLUSH, &old);
+		if (strcmp(pw, again) != 0) {
+			sodium_memzero(again, sizeof(again));
+			fprintf(stderr, "hookbox: the two passwords differ\n");
+			return -1;
+		}
+		sodium_memzero(again, sizeof(again));
+	}
+	n = strlen(pw);
+	if (n > 0 && pw[n - 1] != '\n' && !feof(stdin)) {
+		fprintf(stderr, "hookbox: a password is at most %d bytes\n",
+		    PASSWORD_MAX);
+		return -1;
+	}
+	while (n > 0 && (pw[n - 1] == '\n' || pw[n - 1] == '\r'))
+		pw[--n] = '\0';
+	return (long)n;
+}
+
+/* `passwd`: the inbox's password, kept as an Argon2id hash. */
+static int
+cmd_passwd(int argc, char **argv)
+{
+	char pw[PASSWORD_MAX + 2];
+	struct buf err = { 0 };
+	struct conf *c;
+	struct store *st;
+	long n;
+	int rc = 1;
+
+	/* --check: exit 0 when a password is set (install.sh asks). */
+	if (argc == 2 && strcmp(argv[1], "--check") == 0) {
+		if (cli_open(&c, &st) != 0)
+			return 2;
+		n = auth_password_set(st);
+		store_close(st);
+		conf_free(c);
+		return n == 1 ? 0 : n == 0 ? 1 : 2;
+	}
+	if (argc != 1)
+		return usage();
+	if ((n = read_password(pw, sizeof(pw))) < 0)
+		return 1;
+	if (cli_open(&c, &st) != 0) {
+		sodium_memzero(pw, sizeof(pw));
+		return 1;
+	}
+	if (auth_set_password(st, pw, (size_t)n, &err) == -1)
+		fprintf(stderr, "hookbox: %s", err.data);
+	else {
+		printf("inbox password set: sign in at <script URL>/%s "
+		    "(every session was signed out)\n", INBOX_NAME);
+		rc = 0;
+	}
+	sodium_memzero(pw, sizeof(pw));
+	buf_free(&err);
 	store_close(st);
 	conf_free(c);
 	return rc;
@@ -1147,6 +1354,8 @@ static const struct command {
 	{ "simulate", cmd_simulate },
 	{ "run", cmd_run },
 	{ "replay", cmd_replay },
+	{ "done", cmd_done },
+	{ "passwd", cmd_passwd },
 	{ "stats", cmd_stats },
 	{ "version", cmd_version },
 	{ "--version", cmd_version },

@@ -834,6 +834,14 @@ load_endpoint(struct conf *c, struct endpoint *ep, const char *name,
 		    "digits, '-' or '_'", MAX_NAME_LEN);
 		bad = -1;
 	}
+	/* <script URL>/_inbox is the owner's inbox (inbox.c). */
+	if (strcmp(name, INBOX_NAME) == 0) {
+		snprintf(where, sizeof(where), "endpoints.%s", name);
+		conf_error(err, where, "the name %s is the owner's inbox "
+		    "(<script URL>/%s): name the endpoint otherwise",
+		    INBOX_NAME, INBOX_NAME);
+		bad = -1;
+	}
 	if (!json_object_is_type(obj, json_type_object)) {
 		snprintf(where, sizeof(where), "endpoints.%s", name);
 		conf_error(err, where, "must be an object");

@@ -538,6 +538,24 @@ serve_request(struct fcgi *f, struct worker *w, FCGX_Request *req)
 	}
 	if (ref == NULL && a.outcome == OUT_NONE)
 		serve_unconfigured(&a);
+	if (ref != NULL && a.outcome == OUT_NONE && inbox_path(r.path)) {
+		/*
+		 * The owner's pages (inbox.c): no write for the leader. A
+		 * form is read here, under the watchdog (a failed read
+		 * leaves no body: inbox_serve answers it).
+		 */
+		if (r.method == REQ_POST && req_read_body(&r, INBOX_FORM_MAX,
+		    fcgx_reader, &rd, &a) == -1)
+			buf_free(&r.body);
+		set_phase(w, W_SERVE);
+		pthread_mutex_lock(&f->mu);
+		unbusy(f, w);
+		pthread_mutex_unlock(&f->mu);
+		if (inbox_serve(ref->conf, &r, NULL, NULL, 0, &out))
+			note_kick(f, conf_file(ref->conf));
+		FCGX_PutStr(out.data, (int)out.len, req->out);
+		goto out;
+	}
 	if (ref != NULL) {
 		ctx.conf = ref->conf;
 		serve_begin(&ctx, &r, fcgx_reader, &rd, &a, &in);
@@ -553,6 +571,7 @@ serve_request(struct fcgi *f, struct worker *w, FCGX_Request *req)
 	serve_end(&in, &a);
 	if (answer_format(&a, &out, 1) == 0)
 		FCGX_PutStr(out.data, (int)out.len, req->out);
+ out:
 	buf_free(&out);
 	req_free(&r);
 	conf_release(f, ref);

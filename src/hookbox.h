@@ -103,6 +103,30 @@
 #define RETRY_BACKOFF_MAX	86400		/* a hook's retry waits at most a day */
 #define RUNNER_NICE		19		/* hooks' CPU priority */
 
+/* The owner's inbox (inbox.c, auth.c). */
+#define PASSWORD_MIN		8		/* bytes of the inbox's password */
+#define PASSWORD_MAX		1024
+/*
+ * Argon2id's cost (crypto_pwhash_str): libsodium's interactive
+ * opslimit, with 32 MiB rather than its 64: a shared host often caps a
+ * process's memory, and a FastCGI process already holds its own. One
+ * verification at a time per process (auth.c).
+ */
+#define PWHASH_OPSLIMIT		2
+#define PWHASH_MEMLIMIT		(32 << 20)
+#define SESSION_IDLE_SECS	(12 * 3600)	/* a session unused this long ends */
+#define AUTH_COOKIE		"hookbox_inbox"
+#define AUTH_TOKEN_LEN		43		/* 32 random bytes, base64url */
+/* Failed sign-ins: these many cost nothing, then 1, 2, 4 ... s up to cap. */
+#define THROTTLE_FREE_ADDR	0
+#define THROTTLE_CAP_ADDR	900
+#define THROTTLE_FREE_ALL	20
+#define THROTTLE_CAP_ALL	300
+#define INBOX_FORM_MAX		4096		/* a form the inbox is sent */
+#define INBOX_PAGE_ROWS		50		/* events a page */
+#define INBOX_PAGE_MAX		10000		/* pages of events */
+#define INBOX_SEARCH_MAX	200		/* bytes of a search */
+
 /* util.c */
 void	 hb_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 hb_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -206,6 +230,8 @@ struct request {
 	enum req_method	 method;
 	char		*method_name;
 	char		*path;		/* PATH_INFO, or derived */
+	char		*script;	/* the script's URL path, before path */
+	int		 https;		/* HTTPS=on or REQUEST_SCHEME=https */
 	char		*query;		/* raw QUERY_STRING */
 	char		*content_type;
 	char		*remote_addr;
@@ -533,6 +559,14 @@ enum replay_result {
 };
 enum replay_result store_replay(struct store *, long long, const char *,
 		    time_t);
+/* store_mark_done's result */
+enum done_result {
+	DONE_ERROR = -1,
+	DONE_OK,		/* marked: not retried, not shown as failing */
+	DONE_RUNNING,		/* its hook is running now: left alone */
+	DONE_NOTHING		/* succeeded, already done, or no hook */
+};
+enum done_result store_mark_done(struct store *, long long, time_t);
 void		 delivery_free(struct delivery *);
 
 /*
@@ -550,7 +584,11 @@ struct list_filter {
 	const char	*type;		/* NULL: any; "order.*": the family */
 	const char	*status;	/* the hook state, or NULL: any */
 	time_t		 since;
+	time_t		 until;		/* 0: now */
+	const char	*text;		/* NULL, or a resource id, an event
+					   key, or text in the body */
 	long long	 limit;
+	long long	 offset;	/* rows skipped (a page) */
 };
 struct event_row {
 	long long	 id;
@@ -604,6 +642,84 @@ int		 store_rejects(struct store *, long long,
 		    int (*)(void *, const struct reject_row *), void *);
 int		 store_counts(struct store *, enum store_count,
 		    int (*)(void *, const struct count_row *), void *);
+int		 store_dead_events(struct store *, const char *, long long,
+		    int (*)(void *, long long), void *);
+
+/*
+ * store_inbox.c: what the inbox keeps (password hash, sessions, the
+ * sign-in throttle) and its front page's summaries. Rows go to a
+ * callback as in store_read.c.
+ */
+struct attention_row {
+	long long	 id;		/* the event */
+	time_t		 received_at;
+	struct store_text endpoint, type, resource, status, error;
+	int		 attempt;
+	int		 exit_code;	/* -1 if none */
+	time_t		 finished_at, next_at;	/* 0 if none */
+};
+struct endpoint_events {
+	struct store_text endpoint;
+	time_t		 last_at;
+	long long	 today, week;
+};
+struct endpoint_rejects {
+	struct store_text endpoint;
+	long long	 today, unauthorized_today, unauthorized_before;
+	time_t		 last_at;
+};
+int		 store_setting(struct store *, const char *, struct buf *);
+int		 store_setting_set(struct store *, const char *, const char *);
+int		 store_session_new(struct store *, const char *, const char *,
+		    time_t);
+int		 store_session(struct store *, const char *, char [65],
+		    time_t *);
+int		 store_session_seen(struct store *, const char *, time_t);
+int		 store_session_end(struct store *, const char *);
+int		 store_session_expire(struct store *, time_t);
+int		 store_throttle(struct store *, const char *, int *, time_t *);
+int		 store_throttle_fail(struct store *, const char *, time_t);
+int		 store_throttle_clear(struct store *, const char *);
+int		 store_attention(struct store *, long long,
+		    int (*)(void *, const struct attention_row *), void *);
+int		 store_endpoint_events(struct store *, time_t, time_t,
+		    int (*)(void *, const struct endpoint_events *), void *);
+int		 store_endpoint_rejects(struct store *, time_t, time_t,
+		    int (*)(void *, const struct endpoint_rejects *), void *);
+
+/* html.c: what the inbox writes, escaped for where it goes */
+int		 html_esc(struct buf *, const void *, size_t);
+int		 html_url(struct buf *, const void *, size_t);
+int		 html_fmt(struct buf *, const char *, ...);
+
+/* auth.c: the inbox's password, sessions, CSRF tokens and throttle */
+enum auth_session {
+	SESSION_ERROR = -1,
+	SESSION_NONE,		/* no cookie, or not a session */
+	SESSION_OK,
+	SESSION_EXPIRED		/* it was, but idle too long */
+};
+long		 auth_backoff(int, int, long);
+int		 auth_password_set(struct store *);
+int		 auth_set_password(struct store *, const char *, size_t,
+		    struct buf *);
+int		 auth_password_ok(struct store *, const char *, size_t);
+long		 auth_throttle_wait(struct store *, const char *, time_t);
+int		 auth_throttle_note(struct store *, const char *, int, time_t);
+int		 auth_token_valid(const char *);
+int		 auth_session_new(struct store *, const char *, time_t,
+		    char [AUTH_TOKEN_LEN + 1]);
+enum auth_session auth_session_check(struct store *, const char *, time_t);
+int		 auth_session_end(struct store *, const char *);
+void		 auth_csrf(const char *, char [65]);
+int		 auth_csrf_ok(const char *, const char *, size_t);
+int		 auth_cookie(const char *, char [AUTH_TOKEN_LEN + 1]);
+
+/* inbox.c: the owner's pages, at <script URL>/_inbox */
+#define INBOX_NAME	"_inbox"
+int		 inbox_path(const char *);
+int		 inbox_serve(const struct conf *, struct request *, req_reader,
+		    void *, int, struct buf *);
 
 /* serve.c: one request through the pipeline */
 struct serve_ctx {

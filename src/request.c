@@ -17,6 +17,7 @@
 enum meta {
 	M_REMOTE_ADDR, M_REQUEST_METHOD, M_PATH_INFO, M_REQUEST_URI,
 	M_SCRIPT_NAME, M_QUERY_STRING, M_CONTENT_TYPE, M_CONTENT_LENGTH,
+	M_HTTPS, M_REQUEST_SCHEME,
 	M__MAX
 };
 #define META(name)	{ name, sizeof(name) - 1 }
@@ -26,7 +27,8 @@ static const struct {
 } meta_names[M__MAX] = {
 	META("REMOTE_ADDR"), META("REQUEST_METHOD"), META("PATH_INFO"),
 	META("REQUEST_URI"), META("SCRIPT_NAME"), META("QUERY_STRING"),
-	META("CONTENT_TYPE"), META("CONTENT_LENGTH"),
+	META("CONTENT_TYPE"), META("CONTENT_LENGTH"), META("HTTPS"),
+	META("REQUEST_SCHEME"),
 };
 
 /* A header's variable (RFC 3875 section 4.1.18). */
@@ -218,7 +220,8 @@ uri_scan(const char *p, size_t n)
  * has: MAX_PATH_LEN bytes, raw.
  */
 static const char *
-derive_path(const char **meta, char *tmp, size_t tmpsz)
+derive_path(const char **meta, char *tmp, size_t tmpsz, const char **script,
+    size_t *scriptlen)
 {
 	const char *pi = meta[M_PATH_INFO];
 	const char *uri = meta[M_REQUEST_URI];
@@ -226,6 +229,10 @@ derive_path(const char **meta, char *tmp, size_t tmpsz)
 	size_t snlen = sn != NULL ? strlen(sn) : 0, n, start;
 	long named;
 
+	/* The script's own URL path, before the endpoint's (the inbox's
+	   links): SCRIPT_NAME, unless the path comes from REQUEST_URI. */
+	*script = sn != NULL ? sn : "";
+	*scriptlen = snlen;
 	if (pi != NULL && *pi != '\0')
 		return pi;
 	if (uri == NULL)
@@ -255,6 +262,8 @@ derive_path(const char **meta, char *tmp, size_t tmpsz)
 		start = (size_t)named;
 	else
 		return "";
+	*script = uri;
+	*scriptlen = start;
 	n -= start;
 	if (n >= tmpsz)
 		return NULL;
@@ -273,7 +282,8 @@ int
 req_from_env(struct request *r, char **envp, struct answer *a)
 {
 	char pathbuf[MAX_PATH_LEN + 1];
-	const char *meta[M__MAX] = { NULL }, *m, *cl, *path;
+	const char *meta[M__MAX] = { NULL }, *m, *cl, *path, *script = "";
+	size_t scriptlen = 0;
 	char **e;
 	size_t room = sizeof("?") + sizeof("OTHER");
 
@@ -300,13 +310,24 @@ req_from_env(struct request *r, char **envp, struct answer *a)
 	r->method = strcmp(m, "GET") == 0 ? REQ_GET :
 	    strcmp(m, "POST") == 0 ? REQ_POST : REQ_OTHER;
 
-	if ((path = derive_path(meta, pathbuf, sizeof(pathbuf))) == NULL ||
+	if ((path = derive_path(meta, pathbuf, sizeof(pathbuf), &script,
+	    &scriptlen)) == NULL ||
 	    (r->path = keep_limited(r, path, MAX_PATH_LEN)) == NULL) {
 		answer_set(a, OUT_NOT_FOUND, "the URL path is too long, "
 		    "badly encoded, or holds \"..\", \".\", \"//\" or an "
 		    "encoded \"/\"");
 		return -1;
 	}
+	if (scriptlen > MAX_PATH_LEN || (r->script = keep(r, script,
+	    scriptlen)) == NULL) {
+		answer_set(a, OUT_NOT_FOUND, "the script's URL path is too "
+		    "long");
+		return -1;
+	}
+	m = meta[M_HTTPS];
+	r->https = (m != NULL && (strcasecmp(m, "on") == 0 ||
+	    strcmp(m, "1") == 0)) || (meta[M_REQUEST_SCHEME] != NULL &&
+	    strcasecmp(meta[M_REQUEST_SCHEME], "https") == 0);
 	if ((r->query = keep_limited(r, meta[M_QUERY_STRING],
 	    MAX_QUERY_LEN)) == NULL) {
 		answer_set(a, OUT_BAD_REQUEST, "the query string is over %d "

@@ -386,7 +386,7 @@ serve_cgi(void)
 	struct request r;
 	struct answer a;
 	struct buf out = { 0 };
-	int fd = 0, rc;
+	int fd = 0, rc, kick = 0;
 
 	memset(&a, 0, sizeof(a));
 	ctx.cgi = 1;
@@ -395,13 +395,17 @@ serve_cgi(void)
 	req_from_env(&r, environ, &a);
 	if ((ctx.conf = serve_load_conf(conf_path())) == NULL)
 		serve_unconfigured(&a);
+	else if (a.outcome == OUT_NONE && inbox_path(r.path))
+		/* The owner's pages (inbox.c): their own answer. */
+		kick = inbox_serve(ctx.conf, &r, fd_reader, &fd, 1, &out);
 	else
 		serve(&ctx, &r, fd_reader, &fd, &a);
-	answer_format(&a, &out, 1);
+	if (out.len == 0)
+		answer_format(&a, &out, 1);
 	rc = write_all(1, out.data, out.len);
 	buf_free(&out);
 	req_free(&r);
-	if (ctx.conf != NULL && (a.hooks_due || (ctx.store != NULL &&
+	if (ctx.conf != NULL && (a.hooks_due || kick || (ctx.store != NULL &&
 	    hooks_due(ctx.store, ctx.conf, time(NULL)))))
 		hooks_kick(conf_file(ctx.conf));
 	store_close(ctx.store);

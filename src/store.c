@@ -27,7 +27,7 @@
 
 #include "store_int.h"
 
-#define SCHEMA_VERSION	3
+#define SCHEMA_VERSION	4
 #define CACHE_KIB	128	/* the page cache of a connection */
 #define JOURNAL_LIMIT	4194304	/* bytes (4 MiB): a WAL longer than this
 				   is cut back after a checkpoint */
@@ -115,6 +115,32 @@ static const char schema_v2[] =
  */
 static const char schema_v3[] =
 "ALTER TABLE rejects ADD COLUMN count INTEGER NOT NULL DEFAULT 1;\n";
+
+/*
+ * Version 4: the owner's inbox (inbox.c, auth.c). settings holds the
+ * inbox's password hash (Argon2id, never the password); sessions the
+ * SHA-256 of each session token (never the token), so that CGI processes
+ * share them and a leaked row signs nobody in; signin_throttle the failed
+ * sign-ins per address and overall. A delivery the owner marked done
+ * keeps its state and gets done_at.
+ */
+static const char schema_v4[] =
+"CREATE TABLE IF NOT EXISTS settings (\n"
+"  name TEXT PRIMARY KEY,\n"
+"  value TEXT NOT NULL\n"
+");\n"
+"CREATE TABLE IF NOT EXISTS sessions (\n"
+"  token_hash TEXT PRIMARY KEY,\n"
+"  created_at INTEGER NOT NULL,\n"
+"  seen_at INTEGER NOT NULL,\n"
+"  remote_addr TEXT NOT NULL DEFAULT ''\n"
+");\n"
+"CREATE TABLE IF NOT EXISTS signin_throttle (\n"
+"  who TEXT PRIMARY KEY,\n"
+"  failures INTEGER NOT NULL,\n"
+"  last_at INTEGER NOT NULL\n"
+");\n"
+"ALTER TABLE deliveries ADD COLUMN done_at INTEGER;\n";
 
 static const char *const sql[S__MAX] = {
 	[S_BEGIN] =
@@ -503,6 +529,8 @@ migrate(sqlite3 *db, int busy_ms, struct buf *err)
 		goto fail_tx;
 	/* A new database gets it too: schema_v1 is the public first form. */
 	if (v < 3 && sqlite3_exec(db, schema_v3, NULL, NULL, &msg) != SQLITE_OK)
+		goto fail_tx;
+	if (v < 4 && sqlite3_exec(db, schema_v4, NULL, NULL, &msg) != SQLITE_OK)
 		goto fail_tx;
 	/* (The pragma takes no parameter; the version is ours.) */
 	if (v < SCHEMA_VERSION && sqlite3_exec(db, "PRAGMA user_version = "

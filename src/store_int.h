@@ -6,6 +6,8 @@
  *	store_write.c	events and rejects: what a request writes
  *	store_run.c	the hook runner's side: claims, deliveries, replay
  *	store_read.c	the command line's queries, each with a row callback
+ *	store_inbox.c	the inbox's own: password, sessions, throttle, and
+ *			its front page's summaries
  *
  * Each file keeps the SQL of its own statements (its sql[] table); the
  * enum names them all, so that one array on the connection holds them.
@@ -64,6 +66,26 @@ enum stmt {
 	S_COUNT_EVENTS,
 	S_COUNT_HOOKS,
 	S_COUNT_ATTEMPTS,
+	/* store_run.c: Mark done */
+	S_MARK_DONE,
+	/* store_read.c: replay --dead */
+	S_DEAD_EVENTS,
+	/* store_inbox.c */
+	S_SETTING_GET,
+	S_SETTING_SET,
+	S_SESSION_NEW,
+	S_SESSION_GET,
+	S_SESSION_SEEN,
+	S_SESSION_END,
+	S_SESSION_ALL_END,
+	S_SESSION_EXPIRE,
+	S_THROTTLE_GET,
+	S_THROTTLE_FAIL,
+	S_THROTTLE_CLEAR,
+	S_THROTTLE_TRIM,
+	S_ATTENTION,
+	S_ENDPOINT_EVENTS,
+	S_ENDPOINT_REJECTS,
 	S__MAX
 };
 

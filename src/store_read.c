@@ -12,28 +12,38 @@
 
 #include "store_int.h"
 
+/*
+ * An event's hook state: its newest attempt's, "done" once the owner
+ * marked it so; one queued for its first delivery (hook_queue) is
+ * pending; NULL when no hook matched.
+ */
+#define HOOK_STATE \
+	"coalesce((SELECT CASE WHEN done_at IS NOT NULL THEN 'done'" \
+	" ELSE status END FROM deliveries WHERE event_id = e.id" \
+	" ORDER BY id DESC LIMIT 1), (SELECT 'pending' FROM hook_queue" \
+	" WHERE event_id = e.id))"
+
 static const char *const sql[S__MAX] = {
 	/*
 	 * Events, newest first. A type ending in ".*" lists the whole
-	 * family. An event's hook state is its newest attempt's; one queued
-	 * for its first delivery (hook_queue) is pending.
+	 * family.
 	 */
 	[S_LIST] =
 	    "SELECT e.id, e.received_at, e.endpoint, e.event_type, e.event_key,"
 	    " e.resource_id, e.method, e.remote_addr, e.proof,"
-	    " coalesce((SELECT status FROM deliveries WHERE event_id = e.id"
-	    "  ORDER BY id DESC LIMIT 1), (SELECT 'pending' FROM hook_queue"
-	    "  WHERE event_id = e.id)) AS hook_status"
+	    " " HOOK_STATE " AS hook_status"
 	    " FROM events e"
 	    " WHERE (?1 IS NULL OR endpoint = ?1)"
 	    " AND (?2 IS NULL OR event_type = ?2 OR (?2 LIKE '%.*' AND"
 	    "  substr(event_type, 1, length(?2) - 1) = substr(?2, 1,"
 	    "  length(?2) - 1)))"
 	    " AND received_at >= ?3"
-	    " AND (?5 IS NULL OR ?5 = coalesce((SELECT status FROM deliveries"
-	    "  WHERE event_id = e.id ORDER BY id DESC LIMIT 1),"
-	    "  (SELECT 'pending' FROM hook_queue WHERE event_id = e.id)))"
-	    " ORDER BY e.id DESC LIMIT ?4",
+	    " AND (?5 IS NULL OR ?5 = " HOOK_STATE ")"
+	    /* A search: an id as sent, or text anywhere in the body */
+	    " AND (?6 IS NULL OR e.resource_id = ?6 OR e.event_key = ?6"
+	    "  OR instr(lower(CAST(e.body AS TEXT)), lower(?6)) > 0)"
+	    " AND (?8 IS NULL OR received_at < ?8)"
+	    " ORDER BY e.id DESC LIMIT ?4 OFFSET ?7",
 	[S_EVENT] =
 	    "SELECT id, endpoint, provider, event_type, event_key, resource_id,"
 	    " received_at, method, query, content_type, remote_addr, proof,"
@@ -59,7 +69,8 @@ static const char *const sql[S__MAX] = {
 	/* Events still queued for their first delivery count as pending. */
 	[S_COUNT_HOOKS] =
 	    "SELECT endpoint, event_type, status, sum(n) FROM ("
-	    " SELECT e.endpoint, e.event_type, d.status, count(*) AS n"
+	    " SELECT e.endpoint, e.event_type, CASE WHEN d.done_at IS NOT NULL"
+	    " THEN 'done' ELSE d.status END AS status, count(*) AS n"
 	    " FROM deliveries d JOIN events e ON e.id = d.event_id"
 	    " WHERE d.id = (SELECT max(id) FROM deliveries"
 	    "  WHERE event_id = d.event_id)"
@@ -68,6 +79,14 @@ static const char *const sql[S__MAX] = {
 	    " FROM hook_queue q JOIN events e ON e.id = q.event_id"
 	    " GROUP BY 1, 2)"
 	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+	/* replay --dead: events whose newest attempt is dead, oldest first */
+	[S_DEAD_EVENTS] =
+	    "SELECT d.event_id FROM deliveries d"
+	    " WHERE d.status = 'dead' AND d.done_at IS NULL"
+	    " AND (?1 IS NULL OR d.endpoint = ?1)"
+	    " AND d.id = (SELECT max(id) FROM deliveries"
+	    "  WHERE event_id = d.event_id)"
+	    " ORDER BY d.event_id LIMIT ?2",
 	[S_COUNT_ATTEMPTS] =
 	    "SELECT endpoint, hook, status, count(*) FROM deliveries"
 	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
@@ -137,6 +156,11 @@ store_list(struct store *st, const struct list_filter *f,
 	sqlite3_bind_int64(p, 4, f->limit);
 	if (f->status != NULL)
 		sqlite3_bind_text(p, 5, f->status, -1, SQLITE_STATIC);
+	if (f->text != NULL)
+		sqlite3_bind_text(p, 6, f->text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(p, 7, f->offset);
+	if (f->until != 0)
+		sqlite3_bind_int64(p, 8, f->until);
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
 		r.id = sqlite3_column_int64(p, 0);
 		r.received_at = time_at(p, 1);
@@ -322,6 +346,31 @@ store_counts(struct store *st, enum store_count what,
 		c.n = sqlite3_column_int64(p, 3);
 		n++;
 		if (row(arg, &c) != 0)
+			break;
+	}
+	return walked(p, rc, n);
+}
+
+/*
+ * `hookbox replay --dead` and the inbox's Retry all dead: the events
+ * (of one endpoint, or NULL: all) whose hook is dead and not marked
+ * done, oldest first, at most limit.
+ */
+int
+store_dead_events(struct store *st, const char *endpoint, long long limit,
+    int (*row)(void *, long long), void *arg)
+{
+	sqlite3_stmt *p = stmt(st, S_DEAD_EVENTS);
+	int rc, n = 0;
+
+	if (p == NULL)
+		return -1;
+	if (endpoint != NULL)
+		sqlite3_bind_text(p, 1, endpoint, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(p, 2, limit);
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		n++;
+		if (row(arg, sqlite3_column_int64(p, 0)) != 0)
 			break;
 	}
 	return walked(p, rc, n);

@@ -112,6 +112,15 @@ static const char *const sql[S__MAX] = {
 	    " ON e.id = q.event_id WHERE q.id <= ?1 ORDER BY q.id",
 	[S_UNQUEUE] =
 	    "DELETE FROM hook_queue WHERE id <= ?1",
+	/*
+	 * Mark done: the owner has seen to it. A delivery waiting for a
+	 * retry stops (dead); one already dead keeps its error.
+	 */
+	[S_MARK_DONE] =
+	    "UPDATE deliveries SET done_at = ?2, next_attempt_at = NULL,"
+	    " status = 'dead', error = CASE WHEN status = 'dead' THEN error"
+	    " ELSE 'stopped: marked done by the owner' END"
+	    " WHERE id = ?1 AND done_at IS NULL",
 	/* Is this event still queued? (the CLI's; a short scan) */
 	[S_QUEUED] =
 	    "SELECT 1 FROM hook_queue WHERE event_id = ?1",
@@ -608,4 +617,64 @@ store_replay(struct store *st, long long event_id, const char *hook,
 	store_log(st, "replay");
 	store_rollback(st);
 	return REPLAY_ERROR;
+}
+
+/*
+ * `hookbox done ID` and the inbox's Mark done: the event's hook is not
+ * retried any more, and the event leaves the inbox's list of what needs
+ * attention. Its newest delivery keeps its attempts; one waiting for a
+ * retry becomes dead. A running hook is left alone, and a hook that
+ * succeeded has nothing to stop.
+ */
+enum done_result
+store_mark_done(struct store *st, long long event_id, time_t now)
+{
+	enum done_result result = DONE_NOTHING;
+	sqlite3_stmt *p;
+	int rc;
+
+	if (store_begin(st) != SQLITE_OK)
+		return DONE_ERROR;
+	for (;;) {
+		if ((p = stmt(st, S_QUEUED)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(p, 1, event_id);
+		rc = sqlite3_step(p);
+		sqlite3_reset(p);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_ROW || dispatch(st) == -1)
+			goto fail;
+	}
+	if ((p = stmt(st, S_LATEST)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(p, 1, event_id);
+	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(p, 0);
+		enum delivery_status ds = delivery_status_of(
+		    (const char *)sqlite3_column_text(p, 1));
+
+		sqlite3_reset(p);
+		if (ds == DS_RUNNING)
+			result = DONE_RUNNING;
+		else if (ds != DS_SUCCEEDED) {
+			if ((p = stmt(st, S_MARK_DONE)) == NULL)
+				goto fail;
+			sqlite3_bind_int64(p, 1, id);
+			sqlite3_bind_int64(p, 2, now);
+			if (store_step_done(p) == -1)
+				goto fail;
+			if (sqlite3_changes(st->db) > 0)
+				result = DONE_OK;
+		}
+	} else if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_reset(p);
+	if (store_commit(st, 1) != SQLITE_OK)
+		return DONE_ERROR;
+	return result;
+ fail:
+	store_log(st, "mark done");
+	store_rollback(st);
+	return DONE_ERROR;
 }

@@ -227,6 +227,14 @@ ok "install: says where each platform's URL goes" "$out" \
 	[ "$(grep -c "goes in: " "$BASE/install1.out")" = 4 ]'
 ok "install: prints a curl command with the Flipsnack fixture" "$out" \
 	grep -qF "@$DIST/src/tests/fixtures/flipsnack-orders.json" "$BASE/install1.out"
+# The inbox: its URL, and a password made up (no terminal here), printed
+# once, that `passwd --check` finds set; the database holds its hash.
+check "install: prints the inbox's URL" "https://YOUR-SITE/cgi-bin/hookbox.fcgi/_inbox" \
+	"$(grep -o 'https://YOUR-SITE/cgi-bin/hookbox\.fcgi/_inbox' "$BASE/install1.out" | head -n 1)"
+INBOX_PW=$(sed -n 's/^  password: \([A-Za-z0-9_-]*\)$/\1/p' "$BASE/install1.out")
+check_match "install: makes up an inbox password and prints it" '^[A-Za-z0-9_-]{20}$' "$INBOX_PW"
+ok "install: the inbox has its password" "$out" \
+	as_user env HOOKBOX_CONF="$CONF" "$PROG" passwd --check
 
 # ---- the config's commented-out entries, and README's examples ----
 

@@ -14,6 +14,12 @@ mkdir -p "$DATA/hooks" "$DATA/server"
 chmod 700 "$DATA"
 install -m 0755 "$TOP/conf/hooks/save-order.sh" "$DATA/hooks/save-order.sh"
 HOOKBOX_CONF=$CONF "$HOOKBOX" init >/dev/null || exit 1
+# The inbox's password: made up on the first run and printed once.
+INBOX_PW=
+if ! HOOKBOX_CONF=$CONF "$HOOKBOX" passwd --check >/dev/null 2>&1; then
+	INBOX_PW=$(head -c 15 /dev/urandom | base64 | tr '+/' '-_')
+	printf '%s\n' "$INBOX_PW" | HOOKBOX_CONF=$CONF "$HOOKBOX" passwd >/dev/null || exit 1
+fi
 
 # Runs as whoever runs `make run`: the checkout may not be reachable by a
 # system user such as www-data.
@@ -30,6 +36,13 @@ data in $DATA (database, orders saved by the demo hook in data/orders)
 endpoints:
 EOT
 HOOKBOX_CONF=$CONF "$HOOKBOX" check | sed -n "s#^endpoint \([^ ]*\) (\([^)]*\)): <script URL>\(.*\)#  \2\t$SERVER_URL\3#p" | expand -t 14
+echo
+echo "inbox:        $SERVER_URL/_inbox"
+if [ -n "$INBOX_PW" ]; then
+	echo "  password:   $INBOX_PW   (shown this once; change it: HOOKBOX_CONF=conf/demo.conf cgi-bin/hookbox.fcgi passwd)"
+else
+	echo "  password:   the one set earlier (a new one: HOOKBOX_CONF=conf/demo.conf cgi-bin/hookbox.fcgi passwd)"
+fi
 cat <<EOT
 
 try:
