@@ -124,7 +124,9 @@ static const char css[] =
 "@media (max-width:40rem){.wide{display:none}.narrow{display:inline}"
 "main{padding:.75rem}"
 "th,td{padding:.4rem}dl.kv{grid-template-columns:1fr}"
-"dl.kv dd{margin-bottom:.4rem}}";
+"dl.kv dd{margin-bottom:.4rem}"
+/* A hook's output stays readable: its table scrolls sideways instead. */
+"td pre{min-width:14rem}}";
 
 /* The endpoints page's copy buttons: hidden until this runs. */
 static const char copy_js[] =
