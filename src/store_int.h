@@ -6,6 +6,8 @@
  *	store_write.c	events and rejects: what a request writes
  *	store_run.c	the hook runner's side: claims, deliveries, replay
  *	store_read.c	the command line's queries, each with a row callback
+ *	store_upkeep.c	notices and pruning (upkeep.h): the schema step,
+ *			the upkeep's state, the digests' rows, prune batches
  *
  * Each file keeps the SQL of its own statements (its sql[] table); the
  * enum names them all, so that one array on the connection holds them.
@@ -64,6 +66,8 @@ enum stmt {
 	S_COUNT_EVENTS,
 	S_COUNT_HOOKS,
 	S_COUNT_ATTEMPTS,
+	/* store_upkeep.c */
+	S_UPKEEP_DUE,
 	S__MAX
 };
 
