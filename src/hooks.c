@@ -67,15 +67,15 @@ close_from(int lo)
 
 /*
  * 1 when a runner should be started after this request: work is due and
- * the running count leaves room for it, or the upkeep is due.
+ * the running count leaves room for it. (The upkeep, notify.c, starts
+ * one too: upkeep_due.)
  */
 int
 hooks_due(struct store *st, const struct conf *c, time_t now)
 {
-	if (conf_has_hooks(c) && store_due(st, now, conf_max_running(c)) == 1)
-		return 1;
-	/* Notices and pruning run in the runner too (notify.c). */
-	return upkeep_due(st, c, now);
+	if (!conf_has_hooks(c))
+		return 0;
+	return store_due(st, now, conf_max_running(c)) == 1;
 }
 
 /*

@@ -410,7 +410,8 @@ serve_cgi(void)
 	buf_free(&out);
 	req_free(&r);
 	if (ctx.conf != NULL && (a.hooks_due || store_kick ||
-	    (ctx.store != NULL && hooks_due(ctx.store, ctx.conf, time(NULL)))))
+	    (ctx.store != NULL && (hooks_due(ctx.store, ctx.conf, time(NULL)) ||
+	    upkeep_due(ctx.store, ctx.conf, time(NULL))))))
 		hooks_kick(conf_file(ctx.conf));
 	store_close(ctx.store);
 	conf_free((struct conf *)ctx.conf);
