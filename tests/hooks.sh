@@ -1017,14 +1017,14 @@ hb replay "$id" >/dev/null 2>&1
 check queue-replay-runs-once 3 "$(runs "$id")"
 check queue-replay-one-delivery "1 succeeded" "$(attempts "$id")"
 # Version 1: the same database without the queue (version 2) and without
-# the rejects' count (version 3).
+# the rejects' count (version 3); 4 (notices) comes with them.
 sqlite3 "$D/hookbox.db" "DROP TABLE hook_queue; ALTER TABLE rejects DROP COLUMN count; PRAGMA user_version = 1"
 hb list >/dev/null 2>&1
-check queue-v1-upgraded "3 1 1" "$(sqlite3 "$D/hookbox.db" "PRAGMA user_version; SELECT count(*) FROM sqlite_master WHERE name = 'hook_queue'; SELECT count(*) FROM pragma_table_info('rejects') WHERE name = 'count'" | tr '\n' ' ' | sed 's/ $//')"
+check queue-v1-upgraded "4 1 1" "$(sqlite3 "$D/hookbox.db" "PRAGMA user_version; SELECT count(*) FROM sqlite_master WHERE name = 'hook_queue'; SELECT count(*) FROM pragma_table_info('rejects') WHERE name = 'count'" | tr '\n' ' ' | sed 's/ $//')"
 # Version 2: without the rejects' count only.
 sqlite3 "$D/hookbox.db" "ALTER TABLE rejects DROP COLUMN count; PRAGMA user_version = 2"
 hb list >/dev/null 2>&1
-check rejects-v2-upgraded "3 1" "$(sqlite3 "$D/hookbox.db" "PRAGMA user_version; SELECT count(*) FROM pragma_table_info('rejects') WHERE name = 'count'" | tr '\n' ' ' | sed 's/ $//')"
+check rejects-v2-upgraded "4 1" "$(sqlite3 "$D/hookbox.db" "PRAGMA user_version; SELECT count(*) FROM pragma_table_info('rejects') WHERE name = 'count'" | tr '\n' ' ' | sed 's/ $//')"
 body "$D/q2.json" '{"type":"order","order_id":"queued-2"}'
 out=$(post "/cat/$TOKEN" "$D/q2.json")
 id2=$(answer_id "$out")

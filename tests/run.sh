@@ -16,6 +16,8 @@ suites=(
 	"unit|build/unit"
 	"receiver|bash tests/receiver.sh"
 	"hooks|bash tests/hooks.sh"
+	"notify|bash tests/notify.sh"
+	"prune|bash tests/prune.sh"
 	"servers|bash tests/servers.sh"
 	"install|bash tests/install.sh"
 	"static|bash tests/static.sh"
