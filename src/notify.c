@@ -331,7 +331,6 @@ send_recorded(const struct conf *c, struct store *st, struct message *m,
 	char name[64];
 	int sent, rc;
 
-	(void)c;
 	state_name(name, sizeof(name), m->cause);
 	sent = notify_send(conf_notify(c), m, &why) == 0;
 	s->last_try = now;
