@@ -15,9 +15,9 @@ SRCS	 = src/main.c src/serve.c src/fcgi.c src/request.c src/answer.c \
 	   src/providers.c src/verify.c src/store.c src/store_write.c \
 	   src/store_run.c src/store_read.c src/store_inbox.c src/hooks.c \
 	   src/config.c src/cli.c src/util.c src/buf.c src/auth.c src/html.c \
-	   src/inbox.c
+	   src/inbox.c src/store_upkeep.c src/notify.c src/prune.c
 LIBSRCS	 = $(filter-out src/main.c,$(SRCS))
-HDRS	 = src/hookbox.h src/store_int.h
+HDRS	 = src/hookbox.h src/store_int.h src/upkeep.h
 # The unit tests: a harness and one file of cases per module.
 UNIT_SRCS = $(wildcard tests/unit/*.c)
 BIN	 = cgi-bin/hookbox.fcgi

@@ -4,7 +4,7 @@
 # it and keeps the data. See "Install on a web host" in README.md.
 #
 #   ./install.sh [--cgi-bin DIR] [--home DIR] [--docroot DIR] [--binary FILE]
-#                [--url URL] [--uninstall]
+#                [--url URL] [--email ADDR] [--uninstall]
 #
 # What it does (every step is safe to repeat):
 #  1. puts the program into the cgi-bin as hookbox.fcgi (mode 755): FILE
@@ -43,6 +43,9 @@ usage: ./$me [options]
   --binary FILE   install this program instead of building one
   --url URL       the program's public URL, to print complete webhook URLs
                   (e.g. https://shop.example/cgi-bin/hookbox.fcgi)
+  --email ADDR    where notices go (a dead hook, refused requests, a failing
+                  store); asked for on a terminal when the config is new,
+                  "--email ''" asks nothing and sends none
   --uninstall     remove the program and the .htaccess block; keep HOME
 EOF
 }
@@ -95,12 +98,12 @@ tilde() {
 	esac
 }
 
-cgibin='' home='' docroot='' binary='' url='' uninstall=0
+cgibin='' home='' docroot='' binary='' url='' uninstall=0 email='' email_set=0
 while [ $# -gt 0 ]; do
 	opt=$1
 	case $opt in
 	--*=*) val=$(tilde "${opt#*=}"); opt=${opt%%=*}; shift ;;
-	--cgi-bin | --home | --docroot | --binary | --url)
+	--cgi-bin | --home | --docroot | --binary | --url | --email)
 		[ $# -ge 2 ] || die "$opt needs a value"
 		val=$2; shift 2 ;;
 	*) val=; shift ;;
@@ -111,6 +114,7 @@ while [ $# -gt 0 ]; do
 	--docroot) docroot=$val ;;
 	--binary) binary=$val ;;
 	--url) url=$val ;;
+	--email) email=$val; email_set=1 ;;
 	--uninstall) uninstall=1 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; die "unknown option: $opt" ;;
@@ -346,6 +350,7 @@ fi
 
 if [ -e "$CONF" ]; then
 	say "config $CONF exists: kept as it is (tokens unchanged)"
+	[ -z "$email" ] || say "--email is not written into an existing config: add \"notify\": { \"email\": \"$email\" } to it yourself (README \"Notifications and retention\")"
 	conf_new=
 else
 	tok_catalog=$(token)
@@ -353,6 +358,25 @@ else
 	tok_restaurant=$(token)
 	tok_shop=$(token)
 	tok_mollie=$(token)
+	# Where notices go: asked only on a terminal (a script passes --email).
+	if [ "$email_set" = 0 ] && [ -t 0 ] && [ -t 1 ]; then
+		printf 'E-mail address for notices (a dead hook, refused requests, a failing store;\nempty for none): '
+		read -r email || email=
+	fi
+	if [ -n "$email" ]; then
+		case $email in
+		*@*@* | @* | *@ | -*) die "--email: not one plain address: $email" ;;
+		*@*) ;;
+		*) die "--email: not an address: $email" ;;
+		esac
+		if printf '%s' "$email" | LC_ALL=C grep -q '[^A-Za-z0-9.!#$%&*+/=?^_{}~@-]' ||
+		    [ ${#email} -gt 254 ]; then
+			die "--email: not one plain address: $email"
+		fi
+		notify_line="\"notify\": { \"email\": \"$email\"${url:+, \"url\": \"$url\"} },"
+	else
+		notify_line="// \"notify\": { \"email\": \"you@example.com\"${url:+, \"url\": \"$url\"} },"
+	fi
 	newtmp "$HB/conf"
 	cat >"$tmp" <<EOF
 // hookbox configuration, written by install.sh on $(date -u +%Y-%m-%d).
@@ -369,6 +393,16 @@ else
   // Every event, recorded once. Back it up with:
   //   sqlite3 $HB/data/hookbox.db ".backup '$HOME/hookbox-backup.db'"
   "database": "../data/hookbox.db",
+
+  // Notices: a hook that is dead, or failing 3 times in a row; refused
+  // requests jumping at an endpoint; the store failing. One mail per cause
+  // an hour at most, through the host's sendmail. Try it with
+  //   HOOKBOX_CONF=$CONF $PROG notify --test
+  $notify_line
+
+  // Events are kept this many days (0: for ever), then deleted with their
+  // hook attempts; an endpoint may set its own "keep_days".
+  "keep_days": 90,
 
   "endpoints": {
     // Flipsnack orders. Paste the URL in Flipsnack: workspace Settings >

@@ -48,6 +48,9 @@ usage(void)
 "  passwd --check          exit 0 if the inbox has a password, 1 if not\n"
 "  run                     run the hooks that are due (for cron)\n"
 "  stats                   counts by endpoint, type and hook state\n"
+"  prune [--before DATE] [--endpoint E] [--dry-run]\n"
+"                          delete old events (keep_days), say what went\n"
+"  notify [--test]         what notices were sent; --test sends one\n"
 "  simulate ENDPOINT FILE [--header 'Name: value'] [--get QUERY]\n"
 "                          push a saved payload through the receiver,\n"
 "                          then run its hook in the foreground\n"
@@ -812,10 +815,14 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "hookbox: %s", err.data != NULL ? err.data :
 		    "cannot open the database\n");
 		buf_free(&err);
+		upkeep_run(c, NULL, 1);	/* the store's notice, if due */
 		conf_free(c);
 		return 1;
 	}
 	n = hooks_run(c, st, linger);
+	/* Notices and pruning (notify.c): the runner's too, cron's here. */
+	if (!linger && n >= 0)
+		upkeep_run(c, st, 1);
 	store_close(st);
 	conf_free(c);
 	return n < 0 ? 1 : 0;
@@ -1357,6 +1364,8 @@ static const struct command {
 	{ "done", cmd_done },
 	{ "passwd", cmd_passwd },
 	{ "stats", cmd_stats },
+	{ "prune", cli_prune },
+	{ "notify", cli_notify },
 	{ "version", cmd_version },
 	{ "--version", cmd_version },
 };

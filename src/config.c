@@ -29,6 +29,10 @@ struct conf {
 	int			 max_running;
 	int			 busy_timeout;	/* milliseconds */
 	int			 sync_full;
+	int			 keep_days;
+	int			 prune_interval;
+	struct notify_conf	 notify;
+	int			 has_notify;
 	struct endpoint		*endpoints;
 	size_t			 nendpoints;
 };
@@ -311,7 +315,7 @@ static const char *const endpoint_keys[] = {
 	"provider", "token", "secret", "public_key", "verify_token", "hooks",
 	"dedupe_window", "type_pointer", "key_pointer", "resource_pointer",
 	"signature_header", "proof", "tolerance", "notification_url", "scheme",
-	NULL
+	"keep_days", "quiet_after", NULL
 };
 
 /* Whether the endpoint verifies Ed25519 signatures with "public_key". */
@@ -892,6 +896,16 @@ load_endpoint(struct conf *c, struct endpoint *ep, const char *name,
 	    DEDUPE_WINDOW_MAX, &v, err) == -1)
 		bad = -1;
 	ep->dedupe_window = (int)v;
+	v = c->keep_days;
+	if (get_int(obj, "keep_days", path, KEEP_DAYS_MIN, KEEP_DAYS_MAX, &v,
+	    err) == -1)
+		bad = -1;
+	ep->keep_days = (int)v;
+	v = 0;
+	if (get_int(obj, "quiet_after", path, QUIET_AFTER_MIN, QUIET_AFTER_MAX,
+	    &v, err) == -1)
+		bad = -1;
+	ep->quiet_after = (int)v;
 
 	if (ep->provider != NULL && (load_scheme(c, ep, obj, path,
 	    err) == -1 || load_time_and_url(ep, obj, path, err) == -1))
@@ -961,8 +975,11 @@ load_endpoint(struct conf *c, struct endpoint *ep, const char *name,
 
 static const char *const top_keys[] = {
 	"database", "max_body_bytes", "max_running_hooks", "busy_timeout_ms",
-	"synchronous", "endpoints", NULL
+	"synchronous", "endpoints", "keep_days", "prune_interval", "notify",
+	NULL
 };
+
+static int load_notify(struct conf *, int, struct buf *);
 
 static int
 load_top(struct conf *c, int check_exec, struct buf *err)
@@ -1012,6 +1029,18 @@ load_top(struct conf *c, int check_exec, struct buf *err)
 		} else
 			c->sync_full = strcmp(s, "full") == 0;
 	}
+	v = KEEP_DAYS_DEFAULT;
+	if (get_int(c->root, "keep_days", "", KEEP_DAYS_MIN, KEEP_DAYS_MAX, &v,
+	    err) == -1)
+		bad = -1;
+	c->keep_days = (int)v;
+	v = PRUNE_INTERVAL_DEFAULT;
+	if (get_int(c->root, "prune_interval", "", PRUNE_INTERVAL_MIN,
+	    PRUNE_INTERVAL_MAX, &v, err) == -1)
+		bad = -1;
+	c->prune_interval = (int)v;
+	if (load_notify(c, check_exec, err) == -1)
+		bad = -1;
 
 	if (!json_object_object_get_ex(c->root, "endpoints", &eps)) {
 		conf_error(err, "endpoints", "is missing");
@@ -1139,6 +1168,7 @@ conf_free(struct conf *c)
 		free(c->endpoints[i].hooks);
 	}
 	free(c->endpoints);
+	free(c->notify.run.argv);
 	json_object_put(c->root);
 	json_object_put(c->owned);
 	free(c->file);
@@ -1214,3 +1244,129 @@ conf_match_hook(const struct endpoint *ep, const char *type)
 	}
 	return best != NULL ? best : any;
 }
+
+/*
+ * An address that goes into a To: header as it is: printable ASCII, no
+ * space, comma, angle bracket, quote or CR/LF, one '@' with text either
+ * side, at most MAX_EMAIL_LEN bytes. Stricter than RFC 5322 on purpose:
+ * nothing in it can end a header or add a recipient.
+ */
+int
+conf_valid_email(const char *s)
+{
+	const char *at = strchr(s, '@');
+	size_t n = strlen(s);
+
+	if (n == 0 || n > MAX_EMAIL_LEN || at == NULL || at == s ||
+	    at[1] == '\0' || strchr(at + 1, '@') != NULL || s[0] == '-')
+		return 0;
+	for (; *s; s++)
+		if (*s <= ' ' || *s >= 0x7f || strchr("<>()[]\\,;:\"'`|", *s))
+			return 0;
+	return 1;
+}
+
+static const char *const notify_keys[] = {
+	"email", "sendmail", "run", "timeout", "url", "window", "failures",
+	"refused", NULL
+};
+
+/* "notify": {"email": ..., "run": [...], ...} (README "Notifications"). */
+static int
+load_notify(struct conf *c, int check_exec, struct buf *err)
+{
+	struct notify_conf *n = &c->notify;
+	struct json_object *obj, *run;
+	long long v;
+	int bad = 0;
+
+	n->sendmail = NOTIFY_SENDMAIL_DEFAULT;
+	n->window = NOTIFY_WINDOW_DEFAULT;
+	n->failures = NOTIFY_FAILURES_DEFAULT;
+	n->refused = NOTIFY_REFUSED_DEFAULT;
+	if (!json_object_object_get_ex(c->root, "notify", &obj))
+		return 0;
+	if (!json_object_is_type(obj, json_type_object)) {
+		conf_error(err, "notify", "must be an object with \"email\" "
+		    "and/or \"run\"");
+		return -1;
+	}
+	if (check_keys(obj, "notify.", notify_keys, err) == -1)
+		bad = -1;
+	if (get_str(obj, "email", "notify.", &n->email, err) == -1)
+		bad = -1;
+	else if (n->email != NULL && !conf_valid_email(n->email)) {
+		conf_error(err, "notify.email", "must be one plain address "
+		    "(name@host.example, at most %d characters, no spaces, "
+		    "commas or angle brackets)", MAX_EMAIL_LEN);
+		bad = -1;
+	}
+	if (get_str(obj, "sendmail", "notify.", &n->sendmail, err) == -1)
+		bad = -1;
+	else
+		n->sendmail = resolve(c, n->sendmail);
+	if (get_str(obj, "url", "notify.", &n->url, err) == -1)
+		bad = -1;
+	else if (n->url != NULL && (strncmp(n->url, "http", 4) != 0 ||
+	    strlen(n->url) > MAX_URL_LEN || strpbrk(n->url, " \r\n\t") !=
+	    NULL)) {
+		conf_error(err, "notify.url", "must be the program's http(s) "
+		    "URL, e.g. https://shop.example/cgi-bin/hookbox.fcgi");
+		bad = -1;
+	}
+	v = NOTIFY_WINDOW_DEFAULT;
+	if (get_int(obj, "window", "notify.", NOTIFY_WINDOW_MIN,
+	    NOTIFY_WINDOW_MAX, &v, err) == -1)
+		bad = -1;
+	n->window = (int)v;
+	v = NOTIFY_FAILURES_DEFAULT;
+	if (get_int(obj, "failures", "notify.", NOTIFY_FAILURES_MIN,
+	    NOTIFY_FAILURES_MAX, &v, err) == -1)
+		bad = -1;
+	n->failures = (int)v;
+	v = NOTIFY_REFUSED_DEFAULT;
+	if (get_int(obj, "refused", "notify.", NOTIFY_REFUSED_MIN,
+	    NOTIFY_REFUSED_MAX, &v, err) == -1)
+		bad = -1;
+	n->refused = (int)v;
+	if (json_object_object_get_ex(obj, "run", &run)) {
+		/* The same contract as a hook's: load_hook checks it. */
+		struct json_object *h = json_object_new_object();
+
+		if (h == NULL || json_object_array_add(c->owned, h) != 0) {
+			json_object_put(h);
+			return -1;
+		}
+		json_object_object_add(h, "run", json_object_get(run));
+		if (json_object_object_get_ex(obj, "timeout", &run))
+			json_object_object_add(h, "timeout",
+			    json_object_get(run));
+		if (load_hook(c, &n->run, "*", h, "notify", check_exec,
+		    err) == -1)
+			bad = -1;
+	} else if (json_object_object_get_ex(obj, "timeout", &run)) {
+		v = HOOK_TIMEOUT_DEFAULT;
+		if (get_int(obj, "timeout", "notify.", HOOK_TIMEOUT_MIN,
+		    HOOK_TIMEOUT_MAX, &v, err) == -1)
+			bad = -1;
+		n->run.timeout = (int)v;
+	}
+	if (n->run.timeout == 0)
+		n->run.timeout = HOOK_TIMEOUT_DEFAULT;
+	if (n->email == NULL && n->run.argv == NULL) {
+		conf_error(err, "notify", "needs \"email\" (an address) or "
+		    "\"run\" (a program), or both");
+		bad = -1;
+	}
+	c->has_notify = bad == 0;
+	return bad;
+}
+
+const struct notify_conf *
+conf_notify(const struct conf *c)
+{
+	return c->has_notify ? &c->notify : NULL;
+}
+
+int conf_keep_days(const struct conf *c) { return c->keep_days; }
+int conf_prune_interval(const struct conf *c) { return c->prune_interval; }

@@ -375,8 +375,16 @@ write_batch(struct fcgi *f, const struct conf *c, struct store_item *items,
 	if (!hooks && f->st != NULL &&
 	    hb_mono_ms() - f->last_due >= DUE_EVERY_MS) {
 		f->last_due = hb_mono_ms();
-		hooks = hooks_due(f->st, c, time(NULL));
+		hooks = hooks_due(f->st, c, time(NULL)) ||
+		    upkeep_due(f->st, c, time(NULL));
 	}
+	for (i = 0; i < n; i++)
+		if (items[i].result == ST_FAIL && notify_store_failed(
+		    conf_database(c), f->st != NULL ? store_errmsg(f->st) :
+		    "cannot open the database")) {
+			hooks = 1;	/* the owner's notice (notify.c) */
+			break;
+		}
 	for (i = 0; i < n; i++) {
 		if (items[i].result == ST_FAIL || items[i].result == ST_BUSY) {
 			/* A broken connection may heal on reopen. */

@@ -126,6 +126,31 @@
 #define INBOX_PAGE_ROWS		50		/* events a page */
 #define INBOX_PAGE_MAX		10000		/* pages of events */
 #define INBOX_SEARCH_MAX	200		/* bytes of a search */
+/* keep_days (top level and endpoints.NAME): events kept; 0 keeps all. */
+#define KEEP_DAYS_DEFAULT	90
+#define KEEP_DAYS_MIN		0
+#define KEEP_DAYS_MAX		36500
+/* prune_interval: seconds between two automatic prunes. */
+#define PRUNE_INTERVAL_DEFAULT	3600
+#define PRUNE_INTERVAL_MIN	1
+#define PRUNE_INTERVAL_MAX	(86400 * 7)
+/* endpoints.NAME.quiet_after: seconds without an event before a notice. */
+#define QUIET_AFTER_MIN		60
+#define QUIET_AFTER_MAX		(86400 * 365)
+/* notify.window: seconds, at most one message per cause in it. */
+#define NOTIFY_WINDOW_DEFAULT	3600
+#define NOTIFY_WINDOW_MIN	1
+#define NOTIFY_WINDOW_MAX	(86400 * 7)
+/* notify.failures: an event's hook failing this many times in a row. */
+#define NOTIFY_FAILURES_DEFAULT	3
+#define NOTIFY_FAILURES_MIN	1
+#define NOTIFY_FAILURES_MAX	HOOK_MAX_ATTEMPTS_MAX
+/* notify.refused: refusals in an hour after a day without any. */
+#define NOTIFY_REFUSED_DEFAULT	10
+#define NOTIFY_REFUSED_MIN	1
+#define NOTIFY_REFUSED_MAX	100000
+#define NOTIFY_SENDMAIL_DEFAULT	"/usr/sbin/sendmail"
+#define MAX_EMAIL_LEN		254		/* RFC 5321's path limit */
 
 /* util.c */
 void	 hb_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -201,8 +226,20 @@ struct endpoint {
 	int		 tolerance;	/* seconds, for a signed timestamp */
 	int		 proof_none;	/* "proof": "none": open on purpose */
 	int		 dedupe_window;
+	int		 keep_days;	/* 0: kept for ever */
+	int		 quiet_after;	/* seconds; 0: never a notice */
 	struct hook	*hooks;
 	size_t		 nhooks;
+};
+/* "notify": where a notice goes (notify.c). */
+struct notify_conf {
+	const char	*email;		/* or NULL */
+	const char	*sendmail;	/* the program */
+	struct hook	 run;		/* run.argv NULL: no script */
+	const char	*url;		/* the program's URL, for links; or NULL */
+	int		 window;	/* seconds */
+	int		 failures;
+	int		 refused;
 };
 struct conf	*conf_load(const char *, struct buf *);
 struct conf	*conf_load_ex(const char *, int, struct buf *);
@@ -219,6 +256,10 @@ int		 conf_has_hooks(const struct conf *);
 const struct endpoint *conf_endpoint_at(const struct conf *, size_t);
 const struct endpoint *conf_endpoint(const struct conf *, const char *);
 const struct hook *conf_match_hook(const struct endpoint *, const char *);
+const struct notify_conf *conf_notify(const struct conf *); /* or NULL */
+int		 conf_keep_days(const struct conf *);
+int		 conf_prune_interval(const struct conf *);
+int		 conf_valid_email(const char *);
 
 /* request.c */
 enum req_method { REQ_GET, REQ_POST, REQ_OTHER };
@@ -757,6 +798,26 @@ int		 fcgi_main(void);
 int		 hooks_due(struct store *, const struct conf *, time_t);
 void		 hooks_kick(const char *);
 int		 hooks_run(const struct conf *, struct store *, int);
+
+/* hooks.c: a program run the way a hook is (notify.c's sendmail and script) */
+struct run_result {
+	int		 status;	/* the wait status */
+	int		 timed_out;
+	char		 error[256];	/* why it could not start, or "" */
+};
+int		 hooks_exec(const struct hook *, const char *const *,
+		    const void *, size_t, struct buf *, struct run_result *);
+
+/*
+ * store_upkeep.c and notify.c: notices to the owner and retention
+ * (README "Notifications and retention"). The upkeep runs after hooks,
+ * from the same runner, at most once per interval.
+ */
+int		 upkeep_due(struct store *, const struct conf *, time_t);
+void		 upkeep_run(const struct conf *, struct store *, int);
+int		 notify_store_failed(const char *, const char *);
+int		 cli_prune(int, char **);
+int		 cli_notify(int, char **);
 
 /* cli.c */
 int		 cli_main(int, char **);

@@ -67,7 +67,8 @@ close_from(int lo)
 
 /*
  * 1 when a runner should be started after this request: work is due and
- * the running count leaves room for it.
+ * the running count leaves room for it. (The upkeep, notify.c, starts
+ * one too: upkeep_due.)
  */
 int
 hooks_due(struct store *st, const struct conf *c, time_t now)
@@ -776,7 +777,7 @@ hooks_run(const struct conf *c, struct store *st, int linger)
 	struct arrivals ar = { 0 };
 	struct buf tail = { 0 };
 	time_t started = time(NULL);
-	int n = 0, lock = -1, rc, have_done = 0;
+	int n = 0, lock = -1, rc, have_done = 0, upkept = 0;
 
 	/* A hook that dies before reading its go byte must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
@@ -810,6 +811,11 @@ hooks_run(const struct conf *c, struct store *st, int linger)
 			    conf_max_running(c));
 			continue;
 		}
+		/* Then the upkeep (notify.c), at once if notices wait. */
+		if (rc == 0 && linger) {
+			upkeep_run(c, st, n > upkept);
+			upkept = n;
+		}
 		if (rc == -1 || !linger)
 			break;
 		next = store_next_due(st);
@@ -829,4 +835,80 @@ hooks_run(const struct conf *c, struct store *st, int linger)
 	if (lock != -1)
 		close(lock);
 	return rc == -1 ? -1 : n;
+}
+
+/*
+ * Runs h's program the way a hook runs (exec_hook, wait_hook): stdin
+ * from data, the environment vars (NAME=value strings, NULL-ended) plus
+ * HOME, PATH and LANG and nothing else, its own process group at nice
+ * RUNNER_NICE, killed with what it started after h->timeout seconds;
+ * the tail of its output in tail. notify.c's sendmail and notify script
+ * go through here. Returns 0 with *r filled, or -1 with r->error.
+ */
+int
+hooks_exec(const struct hook *h, const char *const *vars, const void *data,
+    size_t len, struct buf *tail, struct run_result *r)
+{
+	struct passwd *pw = getpwuid(getuid());
+	struct buf home = { 0 };
+	char **env = NULL;
+	size_t i, n = 0, off = 0;
+	int in = -1, out[2] = { -1, -1 }, go[2] = { -1, -1 }, rc = -1;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	while (vars != NULL && vars[n] != NULL)
+		n++;
+	if ((env = calloc(n + 4, sizeof(char *))) == NULL ||
+	    buf_printf(&home, "HOME=%s", pw != NULL && pw->pw_dir != NULL ?
+	    pw->pw_dir : "/") == -1)
+		goto fail;
+	for (i = 0; i < n; i++)
+		env[i] = (char *)vars[i];
+	env[n] = home.data;
+	env[n + 1] = (char *)hook_path;
+	env[n + 2] = (char *)hook_lang;
+	if ((in = memfd_create("hookbox-stdin", MFD_CLOEXEC)) == -1)
+		goto fail;
+	while (off < len) {
+		ssize_t w = write(in, (const char *)data + off, len - off);
+
+		if (w <= 0)
+			goto fail;
+		off += (size_t)w;
+	}
+	if (lseek(in, 0, SEEK_SET) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
+	    pipe2(go, O_CLOEXEC) == -1 || (pid = fork()) == -1)
+		goto fail;
+	if (pid == 0) {
+		close(go[1]);
+		exec_hook(h, env, in, out[1], go[0]);
+	}
+	close(out[1]);
+	out[1] = -1;
+	close(go[0]);
+	go[0] = -1;
+	if (write(go[1], "", 1) != 1)
+		hb_warn("hooks: go");
+	close(go[1]);
+	go[1] = -1;
+	r->status = wait_hook(pid, out[0], h->timeout, tail, &r->timed_out);
+	out[0] = -1;
+	tail_finish(tail);
+	rc = 0;
+ fail:
+	if (rc == -1)
+		snprintf(r->error, sizeof(r->error), "cannot start %s: %s",
+		    h->argv[0], strerror(errno));
+	if (in != -1)
+		close(in);
+	for (i = 0; i < 2; i++) {
+		if (out[i] != -1)
+			close(out[i]);
+		if (go[i] != -1)
+			close(go[i]);
+	}
+	buf_free(&home);
+	free(env);
+	return rc;
 }

@@ -26,8 +26,9 @@
 #include <sqlite3.h>
 
 #include "store_int.h"
+#include "upkeep.h"
 
-#define SCHEMA_VERSION	4
+#define SCHEMA_VERSION	5
 #define CACHE_KIB	128	/* the page cache of a connection */
 #define JOURNAL_LIMIT	4194304	/* bytes (4 MiB): a WAL longer than this
 				   is cut back after a checkpoint */
@@ -492,6 +493,15 @@ migrate(sqlite3 *db, int busy_ms, struct buf *err)
 	int rc, v;
 
 	/*
+	 * A new file gives pruned pages back (store_vacuum): auto_vacuum
+	 * must be set before its first page is written, which the switch
+	 * to WAL does. On a file that has tables it changes nothing until a
+	 * VACUUM (store_upkeep_vacuum_mode, `hookbox init`).
+	 */
+	if (user_version(db) == 0)
+		sqlite3_exec(db, "PRAGMA auto_vacuum=INCREMENTAL", NULL, NULL,
+		    NULL);
+	/*
 	 * Changing the journal mode wants the database to itself; a file
 	 * another process has already set up is left alone. When several
 	 * first requests race on a new file, SQLite refuses all but one at
@@ -531,6 +541,9 @@ migrate(sqlite3 *db, int busy_ms, struct buf *err)
 	if (v < 3 && sqlite3_exec(db, schema_v3, NULL, NULL, &msg) != SQLITE_OK)
 		goto fail_tx;
 	if (v < 4 && sqlite3_exec(db, schema_v4, NULL, NULL, &msg) != SQLITE_OK)
+		goto fail_tx;
+	/* Version 5: notices and the upkeep's state (store_upkeep.c). */
+	if (v < 5 && store_upkeep_schema(db, &msg) != SQLITE_OK)
 		goto fail_tx;
 	/* (The pragma takes no parameter; the version is ours.) */
 	if (v < SCHEMA_VERSION && sqlite3_exec(db, "PRAGMA user_version = "
@@ -683,6 +696,7 @@ store_init(const char *path, struct buf *err)
 
 	if (st == NULL)
 		return -1;
+	store_upkeep_vacuum_mode(st, err);
 	store_close(st);
 	return 0;
 }

@@ -8,6 +8,8 @@
  *	store_read.c	the command line's queries, each with a row callback
  *	store_inbox.c	the inbox's own: password, sessions, throttle, and
  *			its front page's summaries
+ *	store_upkeep.c	notices and pruning (upkeep.h): the schema step,
+ *			the upkeep's state, the digests' rows, prune batches
  *
  * Each file keeps the SQL of its own statements (its sql[] table); the
  * enum names them all, so that one array on the connection holds them.
@@ -86,6 +88,8 @@ enum stmt {
 	S_ATTENTION,
 	S_ENDPOINT_EVENTS,
 	S_ENDPOINT_REJECTS,
+	/* store_upkeep.c */
+	S_UPKEEP_DUE,
 	S__MAX
 };
 

@@ -1021,15 +1021,15 @@ check queue-replay-one-delivery "1 succeeded" "$(attempts "$id")"
 V4_DROP="DROP TABLE settings; DROP TABLE sessions; DROP TABLE signin_throttle; ALTER TABLE deliveries DROP COLUMN done_at; "
 sqlite3 "$D/hookbox.db" "DROP TABLE hook_queue; ALTER TABLE rejects DROP COLUMN count; $V4_DROP PRAGMA user_version = 1"
 hb list >/dev/null 2>&1
-check queue-v1-upgraded "4 1 1" "$(sqlite3 "$D/hookbox.db" "PRAGMA user_version; SELECT count(*) FROM sqlite_master WHERE name = 'hook_queue'; SELECT count(*) FROM pragma_table_info('rejects') WHERE name = 'count'" | tr '\n' ' ' | sed 's/ $//')"
+check queue-v1-upgraded "5 1 1" "$(sqlite3 "$D/hookbox.db" "PRAGMA user_version; SELECT count(*) FROM sqlite_master WHERE name = 'hook_queue'; SELECT count(*) FROM pragma_table_info('rejects') WHERE name = 'count'" | tr '\n' ' ' | sed 's/ $//')"
 # Version 2: without the rejects' count and version 4's.
 sqlite3 "$D/hookbox.db" "ALTER TABLE rejects DROP COLUMN count; $V4_DROP PRAGMA user_version = 2"
 hb list >/dev/null 2>&1
-check rejects-v2-upgraded "4 1" "$(sqlite3 "$D/hookbox.db" "PRAGMA user_version; SELECT count(*) FROM pragma_table_info('rejects') WHERE name = 'count'" | tr '\n' ' ' | sed 's/ $//')"
+check rejects-v2-upgraded "5 1" "$(sqlite3 "$D/hookbox.db" "PRAGMA user_version; SELECT count(*) FROM pragma_table_info('rejects') WHERE name = 'count'" | tr '\n' ' ' | sed 's/ $//')"
 # Version 3: without the inbox's tables and done_at.
 sqlite3 "$D/hookbox.db" "$V4_DROP PRAGMA user_version = 3"
 hb list >/dev/null 2>&1
-check inbox-v3-upgraded "4 3 1" "$(sqlite3 "$D/hookbox.db" "PRAGMA user_version; SELECT count(*) FROM sqlite_master WHERE name IN ('settings', 'sessions', 'signin_throttle'); SELECT count(*) FROM pragma_table_info('deliveries') WHERE name = 'done_at'" | tr '\n' ' ' | sed 's/ $//')"
+check inbox-v3-upgraded "5 3 1" "$(sqlite3 "$D/hookbox.db" "PRAGMA user_version; SELECT count(*) FROM sqlite_master WHERE name IN ('settings', 'sessions', 'signin_throttle'); SELECT count(*) FROM pragma_table_info('deliveries') WHERE name = 'done_at'" | tr '\n' ' ' | sed 's/ $//')"
 body "$D/q2.json" '{"type":"order","order_id":"queued-2"}'
 out=$(post "/cat/$TOKEN" "$D/q2.json")
 id2=$(answer_id "$out")

@@ -515,6 +515,23 @@ ok "install: stops at an .htaccess block without its end, changes nothing" "exit
 	eval '[ $rc -ne 0 ] && [[ $out == *"without its"* ]] && cmp -s "$BASE/ht3" "$H/site3/cgi-bin/.htaccess" &&
 	[ ! -e "$H/site3/cgi-bin/hookbox.fcgi" ] && [ ! -e "$H/hb3" ]'
 
+# --email: the notices' address goes into a new config, which passes
+# check; without it (and no terminal) nothing is asked and notify is a
+# comment; a bad address stops before anything is written.
+out=$(as_user sh "$INSTALL" --binary "$DIST/hookbox.fcgi" --cgi-bin "$H/site4/cgi-bin" \
+	--home "$H/hb4" --email owner@shop.example --url https://shop.example/cgi-bin/hookbox.fcgi 2>&1)
+rc=$?
+ok "install --email: the address is in the config, which passes check" "exit $rc: $out" \
+	eval '[ $rc -eq 0 ] && grep -q "^  \"notify\": { \"email\": \"owner@shop.example\", \"url\": \"https://shop.example/cgi-bin/hookbox.fcgi\" },\$" "$H/hb4/conf/hookbox.conf" &&
+	grep -q "^  \"keep_days\": 90,\$" "$H/hb4/conf/hookbox.conf"'
+ok "install without --email and no terminal: notify is a comment" "$(grep notify "$CONF")" \
+	eval 'grep -q "^  // \"notify\": { \"email\": \"you@example.com\"" "$CONF"'
+out=$(as_user sh "$INSTALL" --binary "$DIST/hookbox.fcgi" --cgi-bin "$H/site5/cgi-bin" \
+	--home "$H/hb5" --email 'a@b.example, c@d.example' 2>&1)
+rc=$?
+ok "install --email: a bad address is refused, no config written" "exit $rc: $out" \
+	eval '[ $rc -ne 0 ] && [[ $out == *"not one plain address"* ]] && [ ! -e "$H/hb5/conf/hookbox.conf" ]'
+
 # The PHP example does what the shell one does (where PHP is installed).
 if command -v php >/dev/null 2>&1; then
 	fix=$FIXTURES/flipsnack-orders.json

@@ -17,6 +17,8 @@ suites=(
 	"inbox|bash tests/inbox.sh"
 	"receiver|bash tests/receiver.sh"
 	"hooks|bash tests/hooks.sh"
+	"notify|bash tests/notify.sh"
+	"prune|bash tests/prune.sh"
 	"servers|bash tests/servers.sh"
 	"install|bash tests/install.sh"
 	"static|bash tests/static.sh"

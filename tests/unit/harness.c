@@ -210,7 +210,7 @@ main(void)
 	static const struct unit_case *const modules[] = {
 		util_cases, verify_cases, config_cases, request_cases,
 		providers_cases, answer_cases, serve_cases, store_cases,
-		hooks_cases, inbox_cases,
+		hooks_cases, inbox_cases, notify_cases,
 	};
 	const struct unit_case *c;
 	const char *base = getenv("TMPDIR");
