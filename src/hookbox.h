@@ -768,6 +768,8 @@ struct serve_ctx {
 	struct store	*store;		/* opened on first use */
 	time_t		 now;		/* 0: the real clock */
 	int		 cgi;		/* a CGI process: one request, then exit */
+	int		 store_failed;	/* the store failed: a runner is to send
+					   the owner's notice (notify.c) */
 };
 /* A request between serve_begin() and serve_end(): its one write. */
 struct intake {

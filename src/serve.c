@@ -179,9 +179,6 @@ ctx_store(struct serve_ctx *ctx)
 	return ctx->store;
 }
 
-/* The store failed: a runner is to send the owner's notice (notify.c). */
-static int store_kick;
-
 /* Writes one item straight to this process's store (CGI, simulate). */
 static void
 write_items(struct serve_ctx *ctx, struct store_item *it)
@@ -190,14 +187,14 @@ write_items(struct serve_ctx *ctx, struct store_item *it)
 
 	if ((st = ctx_store(ctx)) == NULL) {
 		it->result = ST_FAIL;
-		store_kick = notify_store_failed(conf_database(ctx->conf),
-		    "cannot open the database");
+		ctx->store_failed = notify_store_failed(
+		    conf_database(ctx->conf), "cannot open the database");
 		return;
 	}
 	store_write(st, it, 1);
 	if (it->result == ST_FAIL)
-		store_kick = notify_store_failed(conf_database(ctx->conf),
-		    store_errmsg(st));
+		ctx->store_failed = notify_store_failed(
+		    conf_database(ctx->conf), store_errmsg(st));
 	if (it->result == ST_FAIL || it->result == ST_BUSY) {
 		/* A broken connection may heal on reopen (e.g. disk freed). */
 		store_close(ctx->store);
@@ -413,7 +410,7 @@ serve_cgi(void)
 	rc = write_all(1, out.data, out.len);
 	buf_free(&out);
 	req_free(&r);
-	if (ctx.conf != NULL && (a.hooks_due || kick || store_kick ||
+	if (ctx.conf != NULL && (a.hooks_due || kick || ctx.store_failed ||
 	    (ctx.store != NULL && (hooks_due(ctx.store, ctx.conf, time(NULL)) ||
 	    upkeep_due(ctx.store, ctx.conf, time(NULL))))))
 		hooks_kick(conf_file(ctx.conf));
