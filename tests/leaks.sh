@@ -12,8 +12,8 @@
 # One PASS/FAIL line per invocation. Valgrind is installed when missing
 # and root. (A request whose event has a hook starts a runner by
 # executing /proc/self/exe, which under valgrind is valgrind itself; the
-# CGI configs here have no hooks, and hooks run through `simulate` and
-# `run` instead.)
+# CGI configs here have no hooks, no notify and keep_days 0, so that no
+# upkeep starts one either; hooks run through `simulate` and `run`.)
 set -u
 . "$(dirname "$0")/lib/common.sh"
 . "$TOP/tests/lib/cgi.sh"
@@ -94,6 +94,7 @@ cat >"$CONF" <<EOF
   "database": "$DB",
   "max_body_bytes": 4096,
   "busy_timeout_ms": 100,
+  "keep_days": 0,
   "endpoints": {
     "catalog": { "provider": "flipsnack",  "token": "$TOK" },
     "shop":    { "provider": "quickbutik", "token": "$TOK" },
