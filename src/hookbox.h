@@ -373,6 +373,9 @@ struct provider {
 	unsigned	 flags;		/* PROV_* */
 	const char	*proof_hint;	/* for a config error: what proves a
 					   sender besides a URL token, or NULL */
+	const char	*title;		/* the platform's name, as it spells it */
+	const char	*where;		/* where in its settings the URL goes
+					   (the inbox's Endpoints page) */
 	const struct scheme *scheme;	/* how its senders sign, or NULL */
 	/* Where norm_row() reads the fields (READ_* above), or NULL. */
 	const char *const *type_from;

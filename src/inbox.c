@@ -138,35 +138,6 @@ static const char copy_js[] =
 "function(){document.execCommand('copy');done();});}"
 "else{document.execCommand('copy');done();}});});";
 
-/* Where each platform wants its URL (install.sh says the same). */
-static const struct {
-	const char	*provider, *platform, *where;
-} places[] = {
-	{ "flipsnack", "Flipsnack", "workspace Settings > Integrations > "
-	    "Webhooks (Enterprise plan)" },
-	{ "fliplink", "FlipLink", "the flipbook's webhook settings" },
-	{ "flipdish", "Flipdish", "Portal > Settings > Webhooks (v3; its "
-	    "shared secret goes in \"secret\"), or Portal > Developer tools > "
-	    "Webhooks (legacy)" },
-	{ "reflow", "Reflow", "the project's webhook settings" },
-	{ "quickbutik", "Quickbutik", "Control Panel > Settings > Webhooks" },
-	{ "standard", "Standard Webhooks", "the sender's webhook settings" },
-	{ "woocommerce", "WooCommerce", "WooCommerce > Settings > Advanced > "
-	    "Webhooks > Add webhook, as the Delivery URL" },
-	{ "shopify", "Shopify", "Settings > Notifications > Webhooks > "
-	    "Create webhook, format JSON" },
-	{ "stripe", "Stripe", "Dashboard > Developers > Webhooks > Add "
-	    "destination" },
-	{ "paddle", "Paddle", "Developer tools > Notifications > New "
-	    "destination" },
-	{ "square", "Square", "Developer Console > the application > "
-	    "Webhooks > Subscriptions > Add subscription" },
-	{ "github", "GitHub", "the repository's Settings > Webhooks > Add "
-	    "webhook, content type application/json" },
-	{ "mollie", "Mollie", "the webhookUrl your shop gives each payment, "
-	    "or Dashboard > Developers > Webhooks (next-gen)" },
-};
-
 /* The states a hook can be in, as the pages show them. */
 static const struct {
 	const char	*state, *shown;
@@ -1136,7 +1107,7 @@ static void
 page_endpoints(struct ibx *x)
 {
 	const char *host = host_of(x->r);
-	size_t i, j;
+	size_t i;
 
 	x->title = "Endpoints";
 	x->nav = "/endpoints";
@@ -1146,15 +1117,12 @@ page_endpoints(struct ibx *x)
 	    "config: they are never shown here.</p>");
 	for (i = 0; i < conf_nendpoints(x->conf); i++) {
 		const struct endpoint *ep = conf_endpoint_at(x->conf, i);
-		const char *platform = ep->provider->name, *where =
+		/* Where the URL goes is the provider row's (providers.c). */
+		const char *platform = ep->provider->title != NULL ?
+		    ep->provider->title : ep->provider->name, *where =
+		    ep->provider->where != NULL ? ep->provider->where :
 		    "the sender's webhook settings";
 
-		for (j = 0; j < sizeof(places) / sizeof(places[0]); j++)
-			if (strcmp(places[j].provider, ep->provider->name) ==
-			    0) {
-				platform = places[j].platform;
-				where = places[j].where;
-			}
 		html_fmt(&x->main, "<div class=\"card\"><h2>%H <span class=\""
 		    "mute small\">%H</span></h2><label for=\"u%d\">URL</label>"
 		    "<div class=\"url\"><input id=\"u%d\" readonly "

@@ -169,6 +169,12 @@ run_kind() {
 	check "$label: Mark done: the event's hook is done" done \
 		"$(as_server "$HOOKBOX" list --status done | awk 'NR == 2 { print $5 }')"
 
+	# Endpoints: where each URL goes, from its provider's row.
+	req GET /endpoints "" "$COOKIE" >/dev/null
+	check_match "$label: endpoints: where the Flipsnack URL goes" \
+		'Goes in: workspace Settings &gt; Integrations &gt; Webhooks' "$(cat "$WORK/b")"
+	check_match "$label: endpoints: the platform's title" 'Reflow</span>' "$(cat "$WORK/b")"
+
 	# An expired session: seen 13 hours ago.
 	db "UPDATE sessions SET seen_at = seen_at - 13 * 3600" >/dev/null
 	code=$(req GET /events "" "$COOKIE")

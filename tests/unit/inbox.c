@@ -255,6 +255,23 @@ t_inbox_name_refused(void)
 	buf_free(&err);
 }
 
+/* Every platform's row says where its URL goes: the Endpoints page's. */
+static void
+t_inbox_provider_where(void)
+{
+	const struct provider *p;
+	size_t i;
+
+	for (i = 0; (p = prov_at(i)) != NULL; i++) {
+		if (p->title == NULL || p->title[0] == '\0')
+			note(__LINE__, "%s: no title", p->name);
+		if (p->where == NULL || p->where[0] == '\0')
+			note(__LINE__, "%s: no where", p->name);
+	}
+	EXPECT_STR(prov_find("woocommerce")->where, "WooCommerce > Settings > "
+	    "Advanced > Webhooks > Add webhook, as the Delivery URL");
+}
+
 const struct unit_case inbox_cases[] = {
 	{ "html escapes text and attributes", t_html_text },
 	{ "html escapes URL parts", t_html_url },
@@ -266,5 +283,6 @@ const struct unit_case inbox_cases[] = {
 	{ "auth sign-in throttle per address and overall", t_auth_throttle },
 	{ "inbox path", t_inbox_path },
 	{ "config refuses an endpoint named _inbox", t_inbox_name_refused },
+	{ "every provider row says where its URL goes", t_inbox_provider_where },
 	{ NULL, NULL }
 };
