@@ -688,6 +688,8 @@ int		 store_counts(struct store *, enum store_count,
 		    int (*)(void *, const struct count_row *), void *);
 int		 store_dead_events(struct store *, const char *, long long,
 		    int (*)(void *, long long), void *);
+int		 store_dead_counts(struct store *,
+		    int (*)(void *, struct store_text, long long), void *);
 
 /*
  * store_inbox.c: what the inbox keeps (password hash, sessions, the

@@ -376,8 +376,6 @@ num_param(const char *q, const char *name, long long min, long long max,
 struct front {
 	struct ibx	*x;
 	int		 n;
-	char		 dead[64][MAX_NAME_LEN + 1];	/* endpoints with dead */
-	int		 ndead;
 };
 
 static int
@@ -385,7 +383,6 @@ attention_row(void *arg, const struct attention_row *a)
 {
 	struct front *f = arg;
 	struct ibx *x = f->x;
-	int i;
 
 	if (f->n++ == 0)
 		buf_addstr(&x->main, "<div class=\"card alert\"><h2>Hooks "
@@ -407,16 +404,34 @@ attention_row(void *arg, const struct attention_row *a)
 	buf_addstr(&x->main, "</td><td>");
 	event_button(x, "retry", a->id, "front", "Retry", 0);
 	buf_addstr(&x->main, "</td></tr>");
-	/* The endpoints that have dead hooks, each once. */
-	if (a->status.s != NULL && strcmp(a->status.s, "dead") == 0 &&
-	    a->endpoint.len <= MAX_NAME_LEN) {
-		for (i = 0; i < f->ndead; i++)
-			if (strcmp(f->dead[i], a->endpoint.s) == 0)
-				break;
-		if (i == f->ndead && f->ndead < 64)
-			snprintf(f->dead[f->ndead++], MAX_NAME_LEN + 1, "%s",
-			    a->endpoint.s);
-	}
+	return 0;
+}
+
+/*
+ * Retry all dead, for each endpoint of the config with a dead hook,
+ * whether or not one is among the rows the front page lists.
+ */
+struct dead_buttons {
+	struct ibx	*x;
+	int		 n;
+};
+
+static int
+dead_button(void *arg, struct store_text endpoint, long long n)
+{
+	struct dead_buttons *d = arg;
+	struct ibx *x = d->x;
+
+	if (endpoint.s == NULL || conf_endpoint(x->conf, endpoint.s) == NULL)
+		return 0;	/* not in the config: nothing would run it */
+	if (d->n++ == 0)
+		buf_addstr(&x->main, "<div class=\"actions\">");
+	html_fmt(&x->main, "<form class=\"inline\" method=\"post\" "
+	    "action=\"%s/retry-dead\">", x->base);
+	csrf_field(x);
+	html_fmt(&x->main, "<input type=\"hidden\" name=\"endpoint\" "
+	    "value=\"%T\"><button class=\"quiet\">Retry all dead of %T "
+	    "(%L)</button></form>", endpoint, endpoint, n);
 	return 0;
 }
 
@@ -523,9 +538,9 @@ page_front(struct ibx *x)
 {
 	struct front f;
 	struct refusing rf = { x, 0 };
+	struct dead_buttons db = { x, 0 };
 	struct ep_sums es = { x->conf, NULL };
 	size_t i, j, n = conf_nendpoints(x->conf);
-	int k;
 
 	memset(&f, 0, sizeof(f));
 	f.x = x;
@@ -541,19 +556,9 @@ page_front(struct ibx *x)
 			    "events?state=dead\">All dead hooks</a> \xc2\xb7 "
 			    "<a href=\"%s/events?state=failed\">all failing"
 			    "</a></p>", x->base, x->base);
-		if (f.ndead > 0)
-			buf_addstr(&x->main, "<div class=\"actions\">");
-		for (k = 0; k < f.ndead; k++) {
-			html_fmt(&x->main, "<form class=\"inline\" "
-			    "method=\"post\" action=\"%s/retry-dead\">",
-			    x->base);
-			csrf_field(x);
-			html_fmt(&x->main, "<input type=\"hidden\" "
-			    "name=\"endpoint\" value=\"%H\"><button "
-			    "class=\"quiet\">Retry all dead of %H</button>"
-			    "</form>", f.dead[k], f.dead[k]);
-		}
-		if (f.ndead > 0)
+		if (store_dead_counts(x->st, dead_button, &db) == -1)
+			goto fail;
+		if (db.n > 0)
 			buf_addstr(&x->main, "</div>");
 		buf_addstr(&x->main, "</div>");
 	}

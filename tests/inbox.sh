@@ -149,6 +149,24 @@ run_kind() {
 	csrf=$(csrf_of)
 	check_match "$label: a page carries the session's CSRF token" '^[0-9a-f]{64}$' "$csrf"
 
+	# Retry all dead, with its count, for every endpoint with a dead
+	# hook: here catalog's two are behind 25 newer failing hooks of
+	# store, so none of them is among the 20 rows the front page lists.
+	db "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25)
+		INSERT INTO events (endpoint, provider, event_type, event_key, received_at, method, body)
+		SELECT 'store', 'reflow', 'order', 'filler-' || i, strftime('%s', 'now'), 'POST', '{}' FROM n;
+		INSERT INTO deliveries (event_id, endpoint, hook, attempt, status, error, created_at, finished_at, next_attempt_at)
+		SELECT id, endpoint, 'order', 1, 'failed', 'filler', received_at, received_at, received_at + 86400
+		FROM events WHERE event_key LIKE 'filler-%';" >/dev/null
+	req GET "" "" "$COOKIE" >/dev/null
+	check "$label: front page: 20 failing hooks listed, none of catalog's" "20 0" \
+		"$(grep -o '_inbox/retry"' "$WORK/b" | wc -l) $(grep -o '<td class="wide">catalog</td>' "$WORK/b" | wc -l)"
+	check_match "$label: front page: Retry all dead of catalog, with its count" \
+		'name="endpoint" value="catalog"><button class="quiet">Retry all dead of catalog \(2\)</button>' "$(cat "$WORK/b")"
+	check "$label: front page: no Retry all dead for an endpoint without dead hooks" 0 \
+		"$(grep -o 'Retry all dead of store' "$WORK/b" | wc -l)"
+	db "DELETE FROM deliveries WHERE error = 'filler'; DELETE FROM events WHERE event_key LIKE 'filler-%';" >/dev/null
+
 	# Another session (another browser) and its token.
 	c2=$COOKIE
 	sign_in; COOKIE2=$COOKIE
