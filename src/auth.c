@@ -8,7 +8,8 @@
  *    crypto_pwhash_str_verify;
  *  - a session as the SHA-256 of its token: the token (32 random bytes)
  *    lives only in the owner's cookie, so a row read from the database
- *    signs nobody in. A session ends after SESSION_IDLE_SECS unused;
+ *    signs nobody in. A session ends after the config's
+ *    inbox_session_hours unused (idle: seconds, given by the caller);
  *  - the CSRF token of a session is the HMAC-SHA256 of a fixed text
  *    under the session's token: bound to the session, never stored;
  *  - failed sign-ins per address and overall, each making the next
@@ -196,9 +197,12 @@ auth_token_valid(const char *t)
 	return i == AUTH_TOKEN_LEN;
 }
 
-/* A new session for addr: its token in token. 0, or -1. */
+/*
+ * A new session for addr: its token in token. Sessions unused for idle
+ * seconds go. 0, or -1.
+ */
 int
-auth_session_new(struct store *st, const char *addr, time_t now,
+auth_session_new(struct store *st, const char *addr, time_t now, long idle,
     char token[AUTH_TOKEN_LEN + 1])
 {
 	unsigned char raw[32];
@@ -210,15 +214,18 @@ auth_session_new(struct store *st, const char *addr, time_t now,
 	sodium_memzero(raw, sizeof(raw));
 	token_hash(hash, token);
 	/* The sessions left idle too long go as a new one comes. */
-	if (store_session_expire(st, now - SESSION_IDLE_SECS) == -1 ||
+	if (store_session_expire(st, now - idle) == -1 ||
 	    store_session_new(st, hash, addr, now) == -1)
 		return -1;
 	return 0;
 }
 
-/* Whether token is a session now (enum auth_session). */
+/*
+ * Whether token is a session now (enum auth_session): one that was used
+ * within the last idle seconds.
+ */
 enum auth_session
-auth_session_check(struct store *st, const char *token, time_t now)
+auth_session_check(struct store *st, const char *token, time_t now, long idle)
 {
 	char hash[65], stored[65];
 	time_t seen = 0;
@@ -231,7 +238,7 @@ auth_session_check(struct store *st, const char *token, time_t now)
 		return SESSION_ERROR;
 	if (n == 0 || sodium_memcmp(stored, hash, 64) != 0)
 		return SESSION_NONE;
-	if (now - seen > SESSION_IDLE_SECS) {
+	if (now - seen > idle) {
 		store_session_end(st, hash);
 		return SESSION_EXPIRED;
 	}

@@ -114,7 +114,10 @@
  */
 #define PWHASH_OPSLIMIT		2
 #define PWHASH_MEMLIMIT		(32 << 20)
-#define SESSION_IDLE_SECS	(12 * 3600)	/* a session unused this long ends */
+/* inbox_session_hours: a session of the inbox unused this long ends. */
+#define INBOX_SESSION_HOURS_DEFAULT 12
+#define INBOX_SESSION_HOURS_MIN	1
+#define INBOX_SESSION_HOURS_MAX	720		/* 30 days */
 #define AUTH_COOKIE		"hookbox_inbox"
 #define AUTH_TOKEN_LEN		43		/* 32 random bytes, base64url */
 /* Failed sign-ins: these many cost nothing, then 1, 2, 4 ... s up to cap. */
@@ -259,6 +262,7 @@ const struct hook *conf_match_hook(const struct endpoint *, const char *);
 const struct notify_conf *conf_notify(const struct conf *); /* or NULL */
 int		 conf_keep_days(const struct conf *);
 int		 conf_prune_interval(const struct conf *);
+int		 conf_inbox_session_hours(const struct conf *);
 int		 conf_valid_email(const char *);
 
 /* request.c */
@@ -753,9 +757,10 @@ int		 auth_password_ok(struct store *, const char *, size_t);
 long		 auth_throttle_wait(struct store *, const char *, time_t);
 int		 auth_throttle_note(struct store *, const char *, int, time_t);
 int		 auth_token_valid(const char *);
-int		 auth_session_new(struct store *, const char *, time_t,
+int		 auth_session_new(struct store *, const char *, time_t, long,
 		    char [AUTH_TOKEN_LEN + 1]);
-enum auth_session auth_session_check(struct store *, const char *, time_t);
+enum auth_session auth_session_check(struct store *, const char *, time_t,
+		    long);
 int		 auth_session_end(struct store *, const char *);
 void		 auth_csrf(const char *, char [65]);
 int		 auth_csrf_ok(const char *, const char *, size_t);

@@ -1300,6 +1300,13 @@ act_done(struct ibx *x, const char *form)
 
 /* ---- signing in ---- */
 
+/* How long a session may stay unused (inbox_session_hours), in seconds. */
+static long
+idle_secs(const struct ibx *x)
+{
+	return (long)conf_inbox_session_hours(x->conf) * 3600;
+}
+
 static void
 signin_form(struct ibx *x, const char *note, int error)
 {
@@ -1357,7 +1364,8 @@ act_signin(struct ibx *x, const char *form)
 		free(pw);
 		return;
 	}
-	if (auth_session_new(x->st, x->r->remote_addr, x->now, x->token) == -1)
+	if (auth_session_new(x->st, x->r->remote_addr, x->now,
+	    idle_secs(x), x->token) == -1)
 		goto busy;
 	buf_printf(&x->head, "Set-Cookie: " AUTH_COOKIE "=%s; Path=%s; "
 	    "HttpOnly; SameSite=Strict%s\r\n", x->token, x->base,
@@ -1415,7 +1423,7 @@ route(struct ibx *x, const char *form)
 		act_signin(x, form);
 		return;
 	}
-	s = auth_session_check(x->st, x->token, x->now);
+	s = auth_session_check(x->st, x->token, x->now, idle_secs(x));
 	if (s == SESSION_ERROR) {
 		x->token[0] = '\0';
 		message(x, 503, "Unavailable", "The database is busy; try "
@@ -1434,8 +1442,16 @@ route(struct ibx *x, const char *form)
 			x->status = 200;
 		else
 			x->status = 401;
-		signin_form(x, s == SESSION_EXPIRED ? "Your session ended "
-		    "after 12 hours unused: sign in again." : NULL, 0);
+		if (s == SESSION_EXPIRED) {
+			char note[96];
+			int h = conf_inbox_session_hours(x->conf);
+
+			snprintf(note, sizeof(note), "Your session ended after "
+			    "%d hour%s unused: sign in again.", h, h == 1 ?
+			    "" : "s");
+			signin_form(x, note, 0);
+		} else
+			signin_form(x, NULL, 0);
 		return;
 	}
 	auth_csrf(x->token, x->csrf);

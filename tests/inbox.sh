@@ -82,6 +82,7 @@ run_kind() {
 	cat >"$WORK/hookbox.conf" <<-EOF
 	{
 	  "database": "$WORK/data/hookbox.db",
+	  "inbox_session_hours": 2,
 	  "endpoints": {
 	    "catalog": { "provider": "flipsnack", "token": "$TOKEN",
 	      "hooks": { "order": { "run": ["$WORK/hooks/order.sh"], "max_attempts": 1 } } },
@@ -193,11 +194,17 @@ run_kind() {
 		'Goes in: workspace Settings &gt; Integrations &gt; Webhooks' "$(cat "$WORK/b")"
 	check_match "$label: endpoints: the platform's title" 'Reflow</span>' "$(cat "$WORK/b")"
 
-	# An expired session: seen 13 hours ago.
-	db "UPDATE sessions SET seen_at = seen_at - 13 * 3600" >/dev/null
+	# The config's inbox_session_hours (2): a session unused for 1 hour
+	# goes on (and its idle time starts again); one unused for 3 hours,
+	# less than the default 12, has ended.
+	db "UPDATE sessions SET seen_at = seen_at - 3600" >/dev/null
 	code=$(req GET /events "" "$COOKIE")
-	check "$label: expired session: 401 and the sign-in form" 401 "$code"
-	check_match "$label: expired session: says it ended" 'session ended' "$(cat "$WORK/b")"
+	check "$label: a session unused for 1 h of inbox_session_hours 2: still on" 200 "$code"
+	db "UPDATE sessions SET seen_at = seen_at - 3 * 3600" >/dev/null
+	code=$(req GET /events "" "$COOKIE")
+	check "$label: expired session (3 h unused, inbox_session_hours 2): 401 and the sign-in form" 401 "$code"
+	check_match "$label: expired session: says it ended, after the configured hours" \
+		'session ended after 2 hours unused' "$(cat "$WORK/b")"
 	code=$(req POST /retry "id=2&from=front&csrf=$csrf" "$COOKIE")
 	check "$label: expired session: a POST is 403" 403 "$code"
 	check "$label: ... and nothing was done" "$n0" "$(deliveries)"

@@ -106,6 +106,8 @@ t_auth_password(void)
 	store_close(st);
 }
 
+#define IDLE	(2 * 3600L)	/* an idle time that is not the default */
+
 static void
 t_auth_sessions(void)
 {
@@ -115,31 +117,31 @@ t_auth_sessions(void)
 
 	if (st == NULL)
 		return;
-	EXPECT_INT(auth_session_new(st, "192.0.2.1", now, a), 0);
-	EXPECT_INT(auth_session_new(st, "192.0.2.1", now, b), 0);
+	EXPECT_INT(auth_session_new(st, "192.0.2.1", now, IDLE, a), 0);
+	EXPECT_INT(auth_session_new(st, "192.0.2.1", now, IDLE, b), 0);
 	EXPECT_INT(strlen(a), AUTH_TOKEN_LEN);
 	EXPECT(strcmp(a, b) != 0);
 	EXPECT(auth_token_valid(a));
-	EXPECT_INT(auth_session_check(st, a, now + 10), SESSION_OK);
+	EXPECT_INT(auth_session_check(st, a, now + 10, IDLE), SESSION_OK);
 	/* A token nobody was given, and a malformed one. */
 	memcpy(other, a, sizeof(other));
 	other[0] = other[0] == 'A' ? 'B' : 'A';
-	EXPECT_INT(auth_session_check(st, other, now), SESSION_NONE);
-	EXPECT_INT(auth_session_check(st, "x'; DROP TABLE sessions;--", now),
-	    SESSION_NONE);
-	EXPECT_INT(auth_session_check(st, NULL, now), SESSION_NONE);
+	EXPECT_INT(auth_session_check(st, other, now, IDLE), SESSION_NONE);
+	EXPECT_INT(auth_session_check(st, "x'; DROP TABLE sessions;--", now,
+	    IDLE), SESSION_NONE);
+	EXPECT_INT(auth_session_check(st, NULL, now, IDLE), SESSION_NONE);
 	/* Used: its idle time starts again. */
-	EXPECT_INT(auth_session_check(st, a, now + SESSION_IDLE_SECS - 5),
+	EXPECT_INT(auth_session_check(st, a, now + IDLE - 5, IDLE),
 	    SESSION_OK);
-	EXPECT_INT(auth_session_check(st, a, now + 2 * SESSION_IDLE_SECS - 10),
+	EXPECT_INT(auth_session_check(st, a, now + 2 * IDLE - 10, IDLE),
 	    SESSION_OK);
 	/* b was not used: it expired, and is gone after saying so. */
-	EXPECT_INT(auth_session_check(st, b, now + SESSION_IDLE_SECS + 1),
+	EXPECT_INT(auth_session_check(st, b, now + IDLE + 1, IDLE),
 	    SESSION_EXPIRED);
-	EXPECT_INT(auth_session_check(st, b, now + SESSION_IDLE_SECS + 2),
+	EXPECT_INT(auth_session_check(st, b, now + IDLE + 2, IDLE),
 	    SESSION_NONE);
 	EXPECT_INT(auth_session_end(st, a), 0);
-	EXPECT_INT(auth_session_check(st, a, now + 20), SESSION_NONE);
+	EXPECT_INT(auth_session_check(st, a, now + 20, IDLE), SESSION_NONE);
 	store_close(st);
 }
 
@@ -151,8 +153,8 @@ t_auth_csrf(void)
 
 	if (st == NULL)
 		return;
-	auth_session_new(st, "192.0.2.1", 1700000000, a);
-	auth_session_new(st, "192.0.2.2", 1700000000, b);
+	auth_session_new(st, "192.0.2.1", 1700000000, 3600, a);
+	auth_session_new(st, "192.0.2.2", 1700000000, 3600, b);
 	auth_csrf(a, ca);
 	auth_csrf(b, cb);
 	EXPECT_INT(strlen(ca), 64);
@@ -255,6 +257,41 @@ t_inbox_name_refused(void)
 	buf_free(&err);
 }
 
+/* inbox_session_hours: 12 by default, 1 to 720, else an error naming it. */
+static void
+t_inbox_session_hours(void)
+{
+	static const struct { const char *v; int want; } cases[] = {
+		{ NULL, INBOX_SESSION_HOURS_DEFAULT }, { "2", 2 }, { "720", 720 },
+		{ "0", -1 }, { "721", -1 }, { "\"12\"", -1 },
+	};
+	struct buf err = { 0 }, text = { 0 };
+	struct conf *c;
+	size_t i;
+
+	EXPECT_INT(INBOX_SESSION_HOURS_DEFAULT, 12);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		text.len = 0;
+		err.len = 0;
+		buf_printf(&text, "{ \"database\": \"x.db\", %s%s%s"
+		    "\"endpoints\": {} }", cases[i].v != NULL ?
+		    "\"inbox_session_hours\": " : "", cases[i].v != NULL ?
+		    cases[i].v : "", cases[i].v != NULL ? ", " : "");
+		c = conf_load(tmpfile_with("session-hours.conf", text.data,
+		    0600), &err);
+		if (cases[i].want < 0) {
+			EXPECT(c == NULL);
+			EXPECT_HAS(err.data, "inbox_session_hours");
+		} else if (c == NULL)
+			note(__LINE__, "%s: %s", text.data, err.data);
+		else
+			EXPECT_INT(conf_inbox_session_hours(c), cases[i].want);
+		conf_free(c);
+	}
+	buf_free(&err);
+	buf_free(&text);
+}
+
 /* Every platform's row says where its URL goes: the Endpoints page's. */
 static void
 t_inbox_provider_where(void)
@@ -283,6 +320,7 @@ const struct unit_case inbox_cases[] = {
 	{ "auth sign-in throttle per address and overall", t_auth_throttle },
 	{ "inbox path", t_inbox_path },
 	{ "config refuses an endpoint named _inbox", t_inbox_name_refused },
+	{ "config: inbox_session_hours", t_inbox_session_hours },
 	{ "every provider row says where its URL goes", t_inbox_provider_where },
 	{ NULL, NULL }
 };
