@@ -12,6 +12,9 @@
  *    inbox_session_hours unused (idle: seconds, given by the caller);
  *  - the CSRF token of a session is the HMAC-SHA256 of a fixed text
  *    under the session's token: bound to the session, never stored;
+ *  - before a session, the sign-in form carries a random token that must
+ *    match its own short-lived cookie (auth_signin_ok): a sign-in forged
+ *    by another site is refused;
  *  - failed sign-ins per address and overall, each making the next
  *    attempt wait longer (auth_backoff). The wait is answered (429 and
  *    Retry-After), never slept in the process.
@@ -283,15 +286,44 @@ auth_csrf_ok(const char *token, const char *given, size_t n)
 	return sodium_memcmp(want, given, 64) == 0;
 }
 
+/* A token for the sign-in form (SIGNIN_COOKIE), made as a session's. */
+void
+auth_signin_new(char out[AUTH_TOKEN_LEN + 1])
+{
+	unsigned char raw[32];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(out, AUTH_TOKEN_LEN + 1, raw, sizeof(raw),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+}
+
 /*
- * The session token in a Cookie header ("a=1; hookbox_inbox=TOKEN"):
- * copied into out when well formed. Returns 1, or 0 when there is none.
+ * Whether the sign-in form sent given[0..n), the token of the sign-in
+ * cookie the same browser sent (cookie, "" when none): a page elsewhere
+ * can make a browser post a form, but can neither read nor set this
+ * HttpOnly, SameSite=Strict cookie.
  */
 int
-auth_cookie(const char *header, char out[AUTH_TOKEN_LEN + 1])
+auth_signin_ok(const char *cookie, const char *given, size_t n)
+{
+	if (cookie == NULL || given == NULL || n != AUTH_TOKEN_LEN ||
+	    !auth_token_valid(cookie))
+		return 0;
+	return sodium_memcmp(cookie, given, AUTH_TOKEN_LEN) == 0;
+}
+
+/*
+ * The token of the cookie named name in a Cookie header ("a=1;
+ * hookbox_inbox=TOKEN"): copied into out when well formed. Returns 1,
+ * or 0 when there is none.
+ */
+int
+auth_cookie(const char *header, const char *name,
+    char out[AUTH_TOKEN_LEN + 1])
 {
 	const char *p = header;
-	size_t nlen = strlen(AUTH_COOKIE);
+	size_t nlen = strlen(name);
 
 	while (p != NULL && *p != '\0') {
 		const char *end;
@@ -300,8 +332,8 @@ auth_cookie(const char *header, char out[AUTH_TOKEN_LEN + 1])
 		while (*p == ' ' || *p == ';')
 			p++;
 		end = p + strcspn(p, ";");
-		if ((size_t)(end - p) > nlen && strncmp(p, AUTH_COOKIE,
-		    nlen) == 0 && p[nlen] == '=') {
+		if ((size_t)(end - p) > nlen && strncmp(p, name, nlen) == 0 &&
+		    p[nlen] == '=') {
 			vlen = (size_t)(end - p) - nlen - 1;
 			if (vlen == AUTH_TOKEN_LEN) {
 				memcpy(out, p + nlen + 1, vlen);

@@ -119,6 +119,12 @@
 #define INBOX_SESSION_HOURS_MIN	1
 #define INBOX_SESSION_HOURS_MAX	720		/* 30 days */
 #define AUTH_COOKIE		"hookbox_inbox"
+/*
+ * The sign-in form's own token (login CSRF): a random value in this
+ * cookie, echoed by the form, before there is a session.
+ */
+#define SIGNIN_COOKIE		"hookbox_signin"
+#define SIGNIN_COOKIE_SECS	3600		/* a sign-in form stays good */
 #define AUTH_TOKEN_LEN		43		/* 32 random bytes, base64url */
 /* Failed sign-ins: these many cost nothing, then 1, 2, 4 ... s up to cap. */
 #define THROTTLE_FREE_ADDR	0
@@ -764,7 +770,9 @@ enum auth_session auth_session_check(struct store *, const char *, time_t,
 int		 auth_session_end(struct store *, const char *);
 void		 auth_csrf(const char *, char [65]);
 int		 auth_csrf_ok(const char *, const char *, size_t);
-int		 auth_cookie(const char *, char [AUTH_TOKEN_LEN + 1]);
+int		 auth_cookie(const char *, const char *, char [AUTH_TOKEN_LEN + 1]);
+void		 auth_signin_new(char [AUTH_TOKEN_LEN + 1]);
+int		 auth_signin_ok(const char *, const char *, size_t);
 
 /* inbox.c: the owner's pages, at <script URL>/_inbox */
 #define INBOX_NAME	"_inbox"

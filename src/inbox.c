@@ -44,6 +44,7 @@ struct ibx {
 	char		 nonce[32];
 	char		 token[AUTH_TOKEN_LEN + 1];	/* "" : no session */
 	char		 csrf[65];
+	char		 signin[AUTH_TOKEN_LEN + 1];	/* SIGNIN_COOKIE's, or "" */
 	int		 status;
 	struct buf	 head;		/* header lines beyond the fixed ones */
 	struct buf	 main;		/* the page's <main> */
@@ -1307,12 +1308,22 @@ idle_secs(const struct ibx *x)
 	return (long)conf_inbox_session_hours(x->conf) * 3600;
 }
 
+/*
+ * The sign-in form, with its token: the browser's sign-in cookie's, or a
+ * new one, set again so that it lasts SIGNIN_COOKIE_SECS from now.
+ */
 static void
 signin_form(struct ibx *x, const char *note, int error)
 {
 	x->title = "Sign in";
+	if (x->signin[0] == '\0')
+		auth_signin_new(x->signin);
+	buf_printf(&x->head, "Set-Cookie: " SIGNIN_COOKIE "=%s; Path=%s; "
+	    "Max-Age=%d; HttpOnly; SameSite=Strict%s\r\n", x->signin, x->base,
+	    SIGNIN_COOKIE_SECS, x->r->https ? "; Secure" : "");
 	html_fmt(&x->main, "<form class=\"card signin\" method=\"post\" "
-	    "action=\"%s/signin\"><h1>hookbox inbox</h1>", x->base);
+	    "action=\"%s/signin\"><h1>hookbox inbox</h1><input type=\"hidden\""
+	    " name=\"signin\" value=\"%s\">", x->base, x->signin);
 	if (note != NULL)
 		html_fmt(&x->main, "<p class=\"%s\">%H</p>", error ? "err" :
 		    "mute", note);
@@ -1326,12 +1337,21 @@ signin_form(struct ibx *x, const char *note, int error)
 static void
 act_signin(struct ibx *x, const char *form)
 {
-	char *pw = NULL;
+	char *pw = NULL, given[AUTH_TOKEN_LEN + 8];
 	long n, wait;
 	struct reject rj;
 	int ok;
 
 	x->token[0] = '\0';
+	/* The form's token and its cookie's, or another site's form. */
+	n = param(form, "signin", given, sizeof(given));
+	if (n < 0 || !auth_signin_ok(x->signin, given, (size_t)n)) {
+		x->status = 403;
+		x->signin[0] = '\0';
+		signin_form(x, "This sign-in form has expired, or did not come "
+		    "from this inbox: sign in again.", 1);
+		return;
+	}
 	if ((wait = auth_throttle_wait(x->st, x->r->remote_addr, x->now)) < 0)
 		goto busy;
 	if (wait > 0) {
@@ -1369,6 +1389,10 @@ act_signin(struct ibx *x, const char *form)
 		goto busy;
 	buf_printf(&x->head, "Set-Cookie: " AUTH_COOKIE "=%s; Path=%s; "
 	    "HttpOnly; SameSite=Strict%s\r\n", x->token, x->base,
+	    x->r->https ? "; Secure" : "");
+	/* The sign-in form's cookie has done its work. */
+	buf_printf(&x->head, "Set-Cookie: " SIGNIN_COOKIE "=; Path=%s; "
+	    "Max-Age=0; HttpOnly; SameSite=Strict%s\r\n", x->base,
 	    x->r->https ? "; Secure" : "");
 	redirect(x, "");
 	free(pw);
@@ -1527,8 +1551,10 @@ inbox_serve(const struct conf *c, struct request *r, req_reader rd,
 		    "characters the inbox cannot link to.");
 		goto out;
 	}
-	if ((cookie = req_header(r, "cookie")) != NULL)
-		auth_cookie(cookie, x.token);
+	if ((cookie = req_header(r, "cookie")) != NULL) {
+		auth_cookie(cookie, AUTH_COOKIE, x.token);
+		auth_cookie(cookie, SIGNIN_COOKIE, x.signin);
+	}
 	if (r->method != REQ_GET && r->method != REQ_POST) {
 		buf_addstr(&x.head, "Allow: GET, POST\r\n");
 		message(&x, 405, "Not allowed", "The inbox takes GET and POST.");
@@ -1580,6 +1606,7 @@ inbox_serve(const struct conf *c, struct request *r, req_reader rd,
 	kick = x.kick;
 	store_close(x.st);
 	sodium_memzero(x.token, sizeof(x.token));
+	sodium_memzero(x.signin, sizeof(x.signin));
 	buf_free(&x.head);
 	buf_free(&x.main);
 	buf_free(&err);

@@ -106,6 +106,24 @@ try:
     d.get(URL)
     ok("signed out: the sign-in form", "Password" in body() and
        len(d.find_elements(By.NAME, "password")) == 1, body()[:200])
+    # Login CSRF: the form's token matches a cookie the page cannot read.
+    cookie = d.get_cookie("hookbox_signin")
+    field = d.find_element(By.NAME, "signin").get_attribute("value")
+    ok("sign-in form: its token is its own HttpOnly cookie's",
+       cookie is not None and cookie["value"] == field and
+       cookie.get("httpOnly") and cookie.get("sameSite") == "Strict" and
+       "hookbox_signin" not in d.execute_script("return document.cookie"),
+       repr(cookie))
+    # A form whose token is not the cookie's (as another site's would
+    # be): refused, with a fresh form, and no password was tried.
+    d.execute_script("document.getElementsByName('signin')[0].value = "
+                     "'forged' + 'x'.repeat(37)")
+    d.find_element(By.NAME, "password").send_keys(PASSWORD)
+    go(d.find_element(By.TAG_NAME, "button"))
+    text = body()
+    ok("sign-in with another token: refused, not signed in",
+       "did not come from this inbox" in text and "Sign out" not in text and
+       len(d.find_elements(By.NAME, "signin")) == 1, text[:300])
     d.find_element(By.NAME, "password").send_keys("not the password")
     go(d.find_element(By.TAG_NAME, "button"))
     ok("wrong password: said so", "Wrong password" in body(), body()[:200])
@@ -207,7 +225,8 @@ try:
     go(d.find_element(By.XPATH, "//button[text()='Sign out']"))
     d.get(URL + "/events")
     ok("signed out: events need a sign-in again",
-       len(d.find_elements(By.NAME, "password")) == 1, body()[:200])
+       len(d.find_elements(By.NAME, "password")) == 1 and
+       len(d.find_elements(By.NAME, "signin")) == 1, body()[:200])
 except WebDriverException as e:
     ok("browser", False, str(e).splitlines()[0] if str(e) else repr(e))
 finally:

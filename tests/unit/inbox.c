@@ -179,14 +179,39 @@ t_auth_cookie(void)
 
 	EXPECT_INT(strlen(tok), AUTH_TOKEN_LEN);
 	EXPECT_INT(auth_cookie("a=1; hookbox_inbox=abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJ0123456; b=2", out), 1);
+	    "ABCDEFGHIJ0123456; b=2", AUTH_COOKIE, out), 1);
 	EXPECT_STR(out, tok);
 	EXPECT_INT(auth_cookie("xhookbox_inbox=abcdefghijklmnopqrstuvwxyzABCDE"
-	    "FGHIJ0123456", out), 0);
-	EXPECT_INT(auth_cookie("hookbox_inbox=short", out), 0);
+	    "FGHIJ0123456", AUTH_COOKIE, out), 0);
+	EXPECT_INT(auth_cookie("hookbox_inbox=short", AUTH_COOKIE, out), 0);
 	EXPECT_INT(auth_cookie("hookbox_inbox=abcdefghijklmnopqrstuvwxyzABCDE"
-	    "FGHIJ012345<", out), 0);
-	EXPECT_INT(auth_cookie("", out), 0);
+	    "FGHIJ012345<", AUTH_COOKIE, out), 0);
+	EXPECT_INT(auth_cookie("", AUTH_COOKIE, out), 0);
+	/* The sign-in cookie is another name: neither is taken for the other. */
+	EXPECT_INT(auth_cookie("hookbox_inbox=abcdefghijklmnopqrstuvwxyzABCDE"
+	    "FGHIJ0123456", SIGNIN_COOKIE, out), 0);
+	EXPECT_INT(auth_cookie("hookbox_signin=abcdefghijklmnopqrstuvwxyzABCD"
+	    "EFGHIJ0123456", SIGNIN_COOKIE, out), 1);
+	EXPECT_STR(out, tok);
+}
+
+/* The sign-in form's token: its own cookie's, exactly. */
+static void
+t_auth_signin(void)
+{
+	char a[AUTH_TOKEN_LEN + 1], b[AUTH_TOKEN_LEN + 1];
+
+	auth_signin_new(a);
+	auth_signin_new(b);
+	EXPECT(auth_token_valid(a));
+	EXPECT(strcmp(a, b) != 0);
+	EXPECT(auth_signin_ok(a, a, AUTH_TOKEN_LEN));
+	EXPECT(!auth_signin_ok(a, b, AUTH_TOKEN_LEN));	/* another form's */
+	EXPECT(!auth_signin_ok(a, a, AUTH_TOKEN_LEN - 1));
+	EXPECT(!auth_signin_ok("", "", 0));		/* no cookie, no field */
+	EXPECT(!auth_signin_ok("", a, AUTH_TOKEN_LEN));	/* no cookie */
+	EXPECT(!auth_signin_ok(NULL, a, AUTH_TOKEN_LEN));
+	EXPECT(!auth_signin_ok(a, NULL, 0));
 }
 
 static void
@@ -317,6 +342,7 @@ const struct unit_case inbox_cases[] = {
 	{ "auth sessions: random, hashed, idle expiry", t_auth_sessions },
 	{ "auth CSRF token bound to its session", t_auth_csrf },
 	{ "auth session cookie parsed strictly", t_auth_cookie },
+	{ "auth sign-in form token matches its own cookie", t_auth_signin },
 	{ "auth sign-in throttle per address and overall", t_auth_throttle },
 	{ "inbox path", t_inbox_path },
 	{ "config refuses an endpoint named _inbox", t_inbox_name_refused },
