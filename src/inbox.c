@@ -125,9 +125,10 @@ static const char css[] =
 "@media (max-width:40rem){.wide{display:none}.narrow{display:inline}"
 "main{padding:.75rem}"
 "th,td{padding:.4rem}dl.kv{grid-template-columns:1fr}"
-"dl.kv dd{margin-bottom:.4rem}"
-/* A hook's output stays readable: its table scrolls sideways instead. */
-"td pre{min-width:14rem}}";
+"dl.kv dd{margin-bottom:.4rem}}"
+/* An attempt's output: a row of its own under the attempt, full width. */
+"tr.has-out td{border-bottom:0;padding-bottom:.2rem}"
+"td.out{padding-top:0}.hook{white-space:nowrap}";
 
 /* The endpoints page's copy buttons: hidden until this runs. */
 static const char copy_js[] =
@@ -915,13 +916,17 @@ attempt_row(void *arg, const struct attempt_row *a)
 {
 	struct event_page *ep = arg;
 	struct buf *m = &ep->x->main;
+	int out;
 
 	if (ep->found++ == 1)
 		buf_addstr(m, "<div class=\"card scroll\"><table><tr><th>#</th>"
 		    "<th>State</th><th>Started</th><th class=\"num\">Exit</th>"
-		    "<th class=\"num\">Took</th><th>Output</th></tr>");
-	html_fmt(m, "<tr><td>%d<div class=\"small mute\">%T</div></td><td>",
-	    a->attempt, a->hook);
+		    "<th class=\"num wide\">Took</th></tr>");
+	out = (a->error.s != NULL && a->error.len > 0) ||
+	    (a->output.s != NULL && a->output.len > 0);
+	/* Its error and output go in a row of their own, below. */
+	html_fmt(m, "<tr%s><td>%d<div class=\"small mute hook\">%T</div></td>"
+	    "<td>", out ? " class=\"has-out\"" : "", a->attempt, a->hook);
 	badge(m, a->status);
 	if (a->next_at != 0) {
 		buf_addstr(m, "<div class=\"small mute\">next ");
@@ -945,12 +950,16 @@ attempt_row(void *arg, const struct attempt_row *a)
 		html_fmt(m, "signal %d", a->signal);
 	else
 		buf_addstr(m, "\xe2\x80\x93");
-	buf_addstr(m, "</td><td class=\"num\">");
+	/* On a phone, the output's width matters more than the time. */
+	buf_addstr(m, "</td><td class=\"num wide\">");
 	if (a->started_at != 0 && a->finished_at >= a->started_at)
 		html_fmt(m, "%L s", (long long)(a->finished_at - a->started_at));
 	else
 		buf_addstr(m, "\xe2\x80\x93");
-	buf_addstr(m, "</td><td>");
+	buf_addstr(m, "</td></tr>");
+	if (!out)
+		return 0;
+	buf_addstr(m, "<tr><td colspan=\"5\" class=\"out\">");
 	if (a->error.s != NULL && a->error.len > 0)
 		html_fmt(m, "<div class=\"err small\">%T</div>", a->error);
 	if (a->output.s != NULL && a->output.len > 0)

@@ -178,6 +178,18 @@ try:
         time.sleep(0.5)
     ok("retry: the hook ran again and succeeded", good, body()[-600:])
     shot("event-retried")
+    # On a phone, each attempt's output is readable in place: its box as
+    # wide as most of the screen, and all of it on the screen.
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 390, "height": 800, "deviceScaleFactor": 1, "mobile": True})
+    boxes = d.execute_script(
+        "return Array.from(document.querySelectorAll('td pre')).map("
+        "function(p){var r=p.getBoundingClientRect();"
+        "return [Math.round(r.left),Math.round(r.right)];})")
+    d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    ok("one event on a phone: each hook output wide and on the screen",
+       len(boxes) >= 2 and all(r <= 390 and r - l >= 300 for l, r in boxes),
+       repr(boxes))
 
     # Refused requests, in plain words.
     go(d.find_element(By.LINK_TEXT, "Refused"))
