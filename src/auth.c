@@ -8,9 +8,13 @@
  *    crypto_pwhash_str_verify;
  *  - a session as the SHA-256 of its token: the token (32 random bytes)
  *    lives only in the owner's cookie, so a row read from the database
- *    signs nobody in. A session ends after SESSION_IDLE_SECS unused;
+ *    signs nobody in. A session ends after the config's
+ *    inbox_session_hours unused (idle: seconds, given by the caller);
  *  - the CSRF token of a session is the HMAC-SHA256 of a fixed text
  *    under the session's token: bound to the session, never stored;
+ *  - before a session, the sign-in form carries a random token that must
+ *    match its own short-lived cookie (auth_signin_ok): a sign-in forged
+ *    by another site is refused;
  *  - failed sign-ins per address and overall, each making the next
  *    attempt wait longer (auth_backoff). The wait is answered (429 and
  *    Retry-After), never slept in the process.
@@ -196,9 +200,12 @@ auth_token_valid(const char *t)
 	return i == AUTH_TOKEN_LEN;
 }
 
-/* A new session for addr: its token in token. 0, or -1. */
+/*
+ * A new session for addr: its token in token. Sessions unused for idle
+ * seconds go. 0, or -1.
+ */
 int
-auth_session_new(struct store *st, const char *addr, time_t now,
+auth_session_new(struct store *st, const char *addr, time_t now, long idle,
     char token[AUTH_TOKEN_LEN + 1])
 {
 	unsigned char raw[32];
@@ -210,15 +217,18 @@ auth_session_new(struct store *st, const char *addr, time_t now,
 	sodium_memzero(raw, sizeof(raw));
 	token_hash(hash, token);
 	/* The sessions left idle too long go as a new one comes. */
-	if (store_session_expire(st, now - SESSION_IDLE_SECS) == -1 ||
+	if (store_session_expire(st, now - idle) == -1 ||
 	    store_session_new(st, hash, addr, now) == -1)
 		return -1;
 	return 0;
 }
 
-/* Whether token is a session now (enum auth_session). */
+/*
+ * Whether token is a session now (enum auth_session): one that was used
+ * within the last idle seconds.
+ */
 enum auth_session
-auth_session_check(struct store *st, const char *token, time_t now)
+auth_session_check(struct store *st, const char *token, time_t now, long idle)
 {
 	char hash[65], stored[65];
 	time_t seen = 0;
@@ -231,7 +241,7 @@ auth_session_check(struct store *st, const char *token, time_t now)
 		return SESSION_ERROR;
 	if (n == 0 || sodium_memcmp(stored, hash, 64) != 0)
 		return SESSION_NONE;
-	if (now - seen > SESSION_IDLE_SECS) {
+	if (now - seen > idle) {
 		store_session_end(st, hash);
 		return SESSION_EXPIRED;
 	}
@@ -276,15 +286,44 @@ auth_csrf_ok(const char *token, const char *given, size_t n)
 	return sodium_memcmp(want, given, 64) == 0;
 }
 
+/* A token for the sign-in form (SIGNIN_COOKIE), made as a session's. */
+void
+auth_signin_new(char out[AUTH_TOKEN_LEN + 1])
+{
+	unsigned char raw[32];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(out, AUTH_TOKEN_LEN + 1, raw, sizeof(raw),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+}
+
 /*
- * The session token in a Cookie header ("a=1; hookbox_inbox=TOKEN"):
- * copied into out when well formed. Returns 1, or 0 when there is none.
+ * Whether the sign-in form sent given[0..n), the token of the sign-in
+ * cookie the same browser sent (cookie, "" when none): a page elsewhere
+ * can make a browser post a form, but can neither read nor set this
+ * HttpOnly, SameSite=Strict cookie.
  */
 int
-auth_cookie(const char *header, char out[AUTH_TOKEN_LEN + 1])
+auth_signin_ok(const char *cookie, const char *given, size_t n)
+{
+	if (cookie == NULL || given == NULL || n != AUTH_TOKEN_LEN ||
+	    !auth_token_valid(cookie))
+		return 0;
+	return sodium_memcmp(cookie, given, AUTH_TOKEN_LEN) == 0;
+}
+
+/*
+ * The token of the cookie named name in a Cookie header ("a=1;
+ * hookbox_inbox=TOKEN"): copied into out when well formed. Returns 1,
+ * or 0 when there is none.
+ */
+int
+auth_cookie(const char *header, const char *name,
+    char out[AUTH_TOKEN_LEN + 1])
 {
 	const char *p = header;
-	size_t nlen = strlen(AUTH_COOKIE);
+	size_t nlen = strlen(name);
 
 	while (p != NULL && *p != '\0') {
 		const char *end;
@@ -293,8 +332,8 @@ auth_cookie(const char *header, char out[AUTH_TOKEN_LEN + 1])
 		while (*p == ' ' || *p == ';')
 			p++;
 		end = p + strcspn(p, ";");
-		if ((size_t)(end - p) > nlen && strncmp(p, AUTH_COOKIE,
-		    nlen) == 0 && p[nlen] == '=') {
+		if ((size_t)(end - p) > nlen && strncmp(p, name, nlen) == 0 &&
+		    p[nlen] == '=') {
 			vlen = (size_t)(end - p) - nlen - 1;
 			if (vlen == AUTH_TOKEN_LEN) {
 				memcpy(out, p + nlen + 1, vlen);

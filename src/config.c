@@ -31,6 +31,7 @@ struct conf {
 	int			 sync_full;
 	int			 keep_days;
 	int			 prune_interval;
+	int			 inbox_session_hours;
 	struct notify_conf	 notify;
 	int			 has_notify;
 	struct endpoint		*endpoints;
@@ -976,7 +977,7 @@ load_endpoint(struct conf *c, struct endpoint *ep, const char *name,
 static const char *const top_keys[] = {
 	"database", "max_body_bytes", "max_running_hooks", "busy_timeout_ms",
 	"synchronous", "endpoints", "keep_days", "prune_interval", "notify",
-	NULL
+	"inbox_session_hours", NULL
 };
 
 static int load_notify(struct conf *, int, struct buf *);
@@ -1039,6 +1040,11 @@ load_top(struct conf *c, int check_exec, struct buf *err)
 	    PRUNE_INTERVAL_MAX, &v, err) == -1)
 		bad = -1;
 	c->prune_interval = (int)v;
+	v = INBOX_SESSION_HOURS_DEFAULT;
+	if (get_int(c->root, "inbox_session_hours", "", INBOX_SESSION_HOURS_MIN,
+	    INBOX_SESSION_HOURS_MAX, &v, err) == -1)
+		bad = -1;
+	c->inbox_session_hours = (int)v;
 	if (load_notify(c, check_exec, err) == -1)
 		bad = -1;
 
@@ -1182,6 +1188,12 @@ long long conf_max_body(const struct conf *c) { return c->max_body; }
 int conf_max_running(const struct conf *c) { return c->max_running; }
 int conf_busy_timeout(const struct conf *c) { return c->busy_timeout; }
 int conf_synchronous_full(const struct conf *c) { return c->sync_full; }
+
+int
+conf_inbox_session_hours(const struct conf *c)
+{
+	return c->inbox_session_hours;
+}
 size_t conf_nendpoints(const struct conf *c) { return c->nendpoints; }
 
 /* Whether any endpoint has a hook: if none, nothing is ever due. */

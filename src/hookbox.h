@@ -114,8 +114,17 @@
  */
 #define PWHASH_OPSLIMIT		2
 #define PWHASH_MEMLIMIT		(32 << 20)
-#define SESSION_IDLE_SECS	(12 * 3600)	/* a session unused this long ends */
+/* inbox_session_hours: a session of the inbox unused this long ends. */
+#define INBOX_SESSION_HOURS_DEFAULT 12
+#define INBOX_SESSION_HOURS_MIN	1
+#define INBOX_SESSION_HOURS_MAX	720		/* 30 days */
 #define AUTH_COOKIE		"hookbox_inbox"
+/*
+ * The sign-in form's own token (login CSRF): a random value in this
+ * cookie, echoed by the form, before there is a session.
+ */
+#define SIGNIN_COOKIE		"hookbox_signin"
+#define SIGNIN_COOKIE_SECS	3600		/* a sign-in form stays good */
 #define AUTH_TOKEN_LEN		43		/* 32 random bytes, base64url */
 /* Failed sign-ins: these many cost nothing, then 1, 2, 4 ... s up to cap. */
 #define THROTTLE_FREE_ADDR	0
@@ -259,6 +268,7 @@ const struct hook *conf_match_hook(const struct endpoint *, const char *);
 const struct notify_conf *conf_notify(const struct conf *); /* or NULL */
 int		 conf_keep_days(const struct conf *);
 int		 conf_prune_interval(const struct conf *);
+int		 conf_inbox_session_hours(const struct conf *);
 int		 conf_valid_email(const char *);
 
 /* request.c */
@@ -373,6 +383,9 @@ struct provider {
 	unsigned	 flags;		/* PROV_* */
 	const char	*proof_hint;	/* for a config error: what proves a
 					   sender besides a URL token, or NULL */
+	const char	*title;		/* the platform's name, as it spells it */
+	const char	*where;		/* where in its settings the URL goes
+					   (the inbox's Endpoints page) */
 	const struct scheme *scheme;	/* how its senders sign, or NULL */
 	/* Where norm_row() reads the fields (READ_* above), or NULL. */
 	const char *const *type_from;
@@ -685,6 +698,8 @@ int		 store_counts(struct store *, enum store_count,
 		    int (*)(void *, const struct count_row *), void *);
 int		 store_dead_events(struct store *, const char *, long long,
 		    int (*)(void *, long long), void *);
+int		 store_dead_counts(struct store *,
+		    int (*)(void *, struct store_text, long long), void *);
 
 /*
  * store_inbox.c: what the inbox keeps (password hash, sessions, the
@@ -748,13 +763,16 @@ int		 auth_password_ok(struct store *, const char *, size_t);
 long		 auth_throttle_wait(struct store *, const char *, time_t);
 int		 auth_throttle_note(struct store *, const char *, int, time_t);
 int		 auth_token_valid(const char *);
-int		 auth_session_new(struct store *, const char *, time_t,
+int		 auth_session_new(struct store *, const char *, time_t, long,
 		    char [AUTH_TOKEN_LEN + 1]);
-enum auth_session auth_session_check(struct store *, const char *, time_t);
+enum auth_session auth_session_check(struct store *, const char *, time_t,
+		    long);
 int		 auth_session_end(struct store *, const char *);
 void		 auth_csrf(const char *, char [65]);
 int		 auth_csrf_ok(const char *, const char *, size_t);
-int		 auth_cookie(const char *, char [AUTH_TOKEN_LEN + 1]);
+int		 auth_cookie(const char *, const char *, char [AUTH_TOKEN_LEN + 1]);
+void		 auth_signin_new(char [AUTH_TOKEN_LEN + 1]);
+int		 auth_signin_ok(const char *, const char *, size_t);
 
 /* inbox.c: the owner's pages, at <script URL>/_inbox */
 #define INBOX_NAME	"_inbox"

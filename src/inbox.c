@@ -44,6 +44,7 @@ struct ibx {
 	char		 nonce[32];
 	char		 token[AUTH_TOKEN_LEN + 1];	/* "" : no session */
 	char		 csrf[65];
+	char		 signin[AUTH_TOKEN_LEN + 1];	/* SIGNIN_COOKIE's, or "" */
 	int		 status;
 	struct buf	 head;		/* header lines beyond the fixed ones */
 	struct buf	 main;		/* the page's <main> */
@@ -124,9 +125,10 @@ static const char css[] =
 "@media (max-width:40rem){.wide{display:none}.narrow{display:inline}"
 "main{padding:.75rem}"
 "th,td{padding:.4rem}dl.kv{grid-template-columns:1fr}"
-"dl.kv dd{margin-bottom:.4rem}"
-/* A hook's output stays readable: its table scrolls sideways instead. */
-"td pre{min-width:14rem}}";
+"dl.kv dd{margin-bottom:.4rem}}"
+/* An attempt's output: a row of its own under the attempt, full width. */
+"tr.has-out td{border-bottom:0;padding-bottom:.2rem}"
+"td.out{padding-top:0}.hook{white-space:nowrap}";
 
 /* The endpoints page's copy buttons: hidden until this runs. */
 static const char copy_js[] =
@@ -137,35 +139,6 @@ static const char copy_js[] =
 "if(navigator.clipboard){navigator.clipboard.writeText(i.value).then(done,"
 "function(){document.execCommand('copy');done();});}"
 "else{document.execCommand('copy');done();}});});";
-
-/* Where each platform wants its URL (install.sh says the same). */
-static const struct {
-	const char	*provider, *platform, *where;
-} places[] = {
-	{ "flipsnack", "Flipsnack", "workspace Settings > Integrations > "
-	    "Webhooks (Enterprise plan)" },
-	{ "fliplink", "FlipLink", "the flipbook's webhook settings" },
-	{ "flipdish", "Flipdish", "Portal > Settings > Webhooks (v3; its "
-	    "shared secret goes in \"secret\"), or Portal > Developer tools > "
-	    "Webhooks (legacy)" },
-	{ "reflow", "Reflow", "the project's webhook settings" },
-	{ "quickbutik", "Quickbutik", "Control Panel > Settings > Webhooks" },
-	{ "standard", "Standard Webhooks", "the sender's webhook settings" },
-	{ "woocommerce", "WooCommerce", "WooCommerce > Settings > Advanced > "
-	    "Webhooks > Add webhook, as the Delivery URL" },
-	{ "shopify", "Shopify", "Settings > Notifications > Webhooks > "
-	    "Create webhook, format JSON" },
-	{ "stripe", "Stripe", "Dashboard > Developers > Webhooks > Add "
-	    "destination" },
-	{ "paddle", "Paddle", "Developer tools > Notifications > New "
-	    "destination" },
-	{ "square", "Square", "Developer Console > the application > "
-	    "Webhooks > Subscriptions > Add subscription" },
-	{ "github", "GitHub", "the repository's Settings > Webhooks > Add "
-	    "webhook, content type application/json" },
-	{ "mollie", "Mollie", "the webhookUrl your shop gives each payment, "
-	    "or Dashboard > Developers > Webhooks (next-gen)" },
-};
 
 /* The states a hook can be in, as the pages show them. */
 static const struct {
@@ -405,8 +378,6 @@ num_param(const char *q, const char *name, long long min, long long max,
 struct front {
 	struct ibx	*x;
 	int		 n;
-	char		 dead[64][MAX_NAME_LEN + 1];	/* endpoints with dead */
-	int		 ndead;
 };
 
 static int
@@ -414,7 +385,6 @@ attention_row(void *arg, const struct attention_row *a)
 {
 	struct front *f = arg;
 	struct ibx *x = f->x;
-	int i;
 
 	if (f->n++ == 0)
 		buf_addstr(&x->main, "<div class=\"card alert\"><h2>Hooks "
@@ -436,16 +406,34 @@ attention_row(void *arg, const struct attention_row *a)
 	buf_addstr(&x->main, "</td><td>");
 	event_button(x, "retry", a->id, "front", "Retry", 0);
 	buf_addstr(&x->main, "</td></tr>");
-	/* The endpoints that have dead hooks, each once. */
-	if (a->status.s != NULL && strcmp(a->status.s, "dead") == 0 &&
-	    a->endpoint.len <= MAX_NAME_LEN) {
-		for (i = 0; i < f->ndead; i++)
-			if (strcmp(f->dead[i], a->endpoint.s) == 0)
-				break;
-		if (i == f->ndead && f->ndead < 64)
-			snprintf(f->dead[f->ndead++], MAX_NAME_LEN + 1, "%s",
-			    a->endpoint.s);
-	}
+	return 0;
+}
+
+/*
+ * Retry all dead, for each endpoint of the config with a dead hook,
+ * whether or not one is among the rows the front page lists.
+ */
+struct dead_buttons {
+	struct ibx	*x;
+	int		 n;
+};
+
+static int
+dead_button(void *arg, struct store_text endpoint, long long n)
+{
+	struct dead_buttons *d = arg;
+	struct ibx *x = d->x;
+
+	if (endpoint.s == NULL || conf_endpoint(x->conf, endpoint.s) == NULL)
+		return 0;	/* not in the config: nothing would run it */
+	if (d->n++ == 0)
+		buf_addstr(&x->main, "<div class=\"actions\">");
+	html_fmt(&x->main, "<form class=\"inline\" method=\"post\" "
+	    "action=\"%s/retry-dead\">", x->base);
+	csrf_field(x);
+	html_fmt(&x->main, "<input type=\"hidden\" name=\"endpoint\" "
+	    "value=\"%T\"><button class=\"quiet\">Retry all dead of %T "
+	    "(%L)</button></form>", endpoint, endpoint, n);
 	return 0;
 }
 
@@ -552,9 +540,9 @@ page_front(struct ibx *x)
 {
 	struct front f;
 	struct refusing rf = { x, 0 };
+	struct dead_buttons db = { x, 0 };
 	struct ep_sums es = { x->conf, NULL };
 	size_t i, j, n = conf_nendpoints(x->conf);
-	int k;
 
 	memset(&f, 0, sizeof(f));
 	f.x = x;
@@ -570,19 +558,9 @@ page_front(struct ibx *x)
 			    "events?state=dead\">All dead hooks</a> \xc2\xb7 "
 			    "<a href=\"%s/events?state=failed\">all failing"
 			    "</a></p>", x->base, x->base);
-		if (f.ndead > 0)
-			buf_addstr(&x->main, "<div class=\"actions\">");
-		for (k = 0; k < f.ndead; k++) {
-			html_fmt(&x->main, "<form class=\"inline\" "
-			    "method=\"post\" action=\"%s/retry-dead\">",
-			    x->base);
-			csrf_field(x);
-			html_fmt(&x->main, "<input type=\"hidden\" "
-			    "name=\"endpoint\" value=\"%H\"><button "
-			    "class=\"quiet\">Retry all dead of %H</button>"
-			    "</form>", f.dead[k], f.dead[k]);
-		}
-		if (f.ndead > 0)
+		if (store_dead_counts(x->st, dead_button, &db) == -1)
+			goto fail;
+		if (db.n > 0)
 			buf_addstr(&x->main, "</div>");
 		buf_addstr(&x->main, "</div>");
 	}
@@ -938,13 +916,17 @@ attempt_row(void *arg, const struct attempt_row *a)
 {
 	struct event_page *ep = arg;
 	struct buf *m = &ep->x->main;
+	int out;
 
 	if (ep->found++ == 1)
 		buf_addstr(m, "<div class=\"card scroll\"><table><tr><th>#</th>"
 		    "<th>State</th><th>Started</th><th class=\"num\">Exit</th>"
-		    "<th class=\"num\">Took</th><th>Output</th></tr>");
-	html_fmt(m, "<tr><td>%d<div class=\"small mute\">%T</div></td><td>",
-	    a->attempt, a->hook);
+		    "<th class=\"num wide\">Took</th></tr>");
+	out = (a->error.s != NULL && a->error.len > 0) ||
+	    (a->output.s != NULL && a->output.len > 0);
+	/* Its error and output go in a row of their own, below. */
+	html_fmt(m, "<tr%s><td>%d<div class=\"small mute hook\">%T</div></td>"
+	    "<td>", out ? " class=\"has-out\"" : "", a->attempt, a->hook);
 	badge(m, a->status);
 	if (a->next_at != 0) {
 		buf_addstr(m, "<div class=\"small mute\">next ");
@@ -968,12 +950,16 @@ attempt_row(void *arg, const struct attempt_row *a)
 		html_fmt(m, "signal %d", a->signal);
 	else
 		buf_addstr(m, "\xe2\x80\x93");
-	buf_addstr(m, "</td><td class=\"num\">");
+	/* On a phone, the output's width matters more than the time. */
+	buf_addstr(m, "</td><td class=\"num wide\">");
 	if (a->started_at != 0 && a->finished_at >= a->started_at)
 		html_fmt(m, "%L s", (long long)(a->finished_at - a->started_at));
 	else
 		buf_addstr(m, "\xe2\x80\x93");
-	buf_addstr(m, "</td><td>");
+	buf_addstr(m, "</td></tr>");
+	if (!out)
+		return 0;
+	buf_addstr(m, "<tr><td colspan=\"5\" class=\"out\">");
 	if (a->error.s != NULL && a->error.len > 0)
 		html_fmt(m, "<div class=\"err small\">%T</div>", a->error);
 	if (a->output.s != NULL && a->output.len > 0)
@@ -1136,7 +1122,7 @@ static void
 page_endpoints(struct ibx *x)
 {
 	const char *host = host_of(x->r);
-	size_t i, j;
+	size_t i;
 
 	x->title = "Endpoints";
 	x->nav = "/endpoints";
@@ -1146,15 +1132,12 @@ page_endpoints(struct ibx *x)
 	    "config: they are never shown here.</p>");
 	for (i = 0; i < conf_nendpoints(x->conf); i++) {
 		const struct endpoint *ep = conf_endpoint_at(x->conf, i);
-		const char *platform = ep->provider->name, *where =
+		/* Where the URL goes is the provider row's (providers.c). */
+		const char *platform = ep->provider->title != NULL ?
+		    ep->provider->title : ep->provider->name, *where =
+		    ep->provider->where != NULL ? ep->provider->where :
 		    "the sender's webhook settings";
 
-		for (j = 0; j < sizeof(places) / sizeof(places[0]); j++)
-			if (strcmp(places[j].provider, ep->provider->name) ==
-			    0) {
-				platform = places[j].platform;
-				where = places[j].where;
-			}
 		html_fmt(&x->main, "<div class=\"card\"><h2>%H <span class=\""
 		    "mute small\">%H</span></h2><label for=\"u%d\">URL</label>"
 		    "<div class=\"url\"><input id=\"u%d\" readonly "
@@ -1327,12 +1310,29 @@ act_done(struct ibx *x, const char *form)
 
 /* ---- signing in ---- */
 
+/* How long a session may stay unused (inbox_session_hours), in seconds. */
+static long
+idle_secs(const struct ibx *x)
+{
+	return (long)conf_inbox_session_hours(x->conf) * 3600;
+}
+
+/*
+ * The sign-in form, with its token: the browser's sign-in cookie's, or a
+ * new one, set again so that it lasts SIGNIN_COOKIE_SECS from now.
+ */
 static void
 signin_form(struct ibx *x, const char *note, int error)
 {
 	x->title = "Sign in";
+	if (x->signin[0] == '\0')
+		auth_signin_new(x->signin);
+	buf_printf(&x->head, "Set-Cookie: " SIGNIN_COOKIE "=%s; Path=%s; "
+	    "Max-Age=%d; HttpOnly; SameSite=Strict%s\r\n", x->signin, x->base,
+	    SIGNIN_COOKIE_SECS, x->r->https ? "; Secure" : "");
 	html_fmt(&x->main, "<form class=\"card signin\" method=\"post\" "
-	    "action=\"%s/signin\"><h1>hookbox inbox</h1>", x->base);
+	    "action=\"%s/signin\"><h1>hookbox inbox</h1><input type=\"hidden\""
+	    " name=\"signin\" value=\"%s\">", x->base, x->signin);
 	if (note != NULL)
 		html_fmt(&x->main, "<p class=\"%s\">%H</p>", error ? "err" :
 		    "mute", note);
@@ -1346,12 +1346,21 @@ signin_form(struct ibx *x, const char *note, int error)
 static void
 act_signin(struct ibx *x, const char *form)
 {
-	char *pw = NULL;
+	char *pw = NULL, given[AUTH_TOKEN_LEN + 8];
 	long n, wait;
 	struct reject rj;
 	int ok;
 
 	x->token[0] = '\0';
+	/* The form's token and its cookie's, or another site's form. */
+	n = param(form, "signin", given, sizeof(given));
+	if (n < 0 || !auth_signin_ok(x->signin, given, (size_t)n)) {
+		x->status = 403;
+		x->signin[0] = '\0';
+		signin_form(x, "This sign-in form has expired, or did not come "
+		    "from this inbox: sign in again.", 1);
+		return;
+	}
 	if ((wait = auth_throttle_wait(x->st, x->r->remote_addr, x->now)) < 0)
 		goto busy;
 	if (wait > 0) {
@@ -1384,10 +1393,15 @@ act_signin(struct ibx *x, const char *form)
 		free(pw);
 		return;
 	}
-	if (auth_session_new(x->st, x->r->remote_addr, x->now, x->token) == -1)
+	if (auth_session_new(x->st, x->r->remote_addr, x->now,
+	    idle_secs(x), x->token) == -1)
 		goto busy;
 	buf_printf(&x->head, "Set-Cookie: " AUTH_COOKIE "=%s; Path=%s; "
 	    "HttpOnly; SameSite=Strict%s\r\n", x->token, x->base,
+	    x->r->https ? "; Secure" : "");
+	/* The sign-in form's cookie has done its work. */
+	buf_printf(&x->head, "Set-Cookie: " SIGNIN_COOKIE "=; Path=%s; "
+	    "Max-Age=0; HttpOnly; SameSite=Strict%s\r\n", x->base,
 	    x->r->https ? "; Secure" : "");
 	redirect(x, "");
 	free(pw);
@@ -1442,7 +1456,7 @@ route(struct ibx *x, const char *form)
 		act_signin(x, form);
 		return;
 	}
-	s = auth_session_check(x->st, x->token, x->now);
+	s = auth_session_check(x->st, x->token, x->now, idle_secs(x));
 	if (s == SESSION_ERROR) {
 		x->token[0] = '\0';
 		message(x, 503, "Unavailable", "The database is busy; try "
@@ -1461,8 +1475,16 @@ route(struct ibx *x, const char *form)
 			x->status = 200;
 		else
 			x->status = 401;
-		signin_form(x, s == SESSION_EXPIRED ? "Your session ended "
-		    "after 12 hours unused: sign in again." : NULL, 0);
+		if (s == SESSION_EXPIRED) {
+			char note[96];
+			int h = conf_inbox_session_hours(x->conf);
+
+			snprintf(note, sizeof(note), "Your session ended after "
+			    "%d hour%s unused: sign in again.", h, h == 1 ?
+			    "" : "s");
+			signin_form(x, note, 0);
+		} else
+			signin_form(x, NULL, 0);
 		return;
 	}
 	auth_csrf(x->token, x->csrf);
@@ -1538,8 +1560,10 @@ inbox_serve(const struct conf *c, struct request *r, req_reader rd,
 		    "characters the inbox cannot link to.");
 		goto out;
 	}
-	if ((cookie = req_header(r, "cookie")) != NULL)
-		auth_cookie(cookie, x.token);
+	if ((cookie = req_header(r, "cookie")) != NULL) {
+		auth_cookie(cookie, AUTH_COOKIE, x.token);
+		auth_cookie(cookie, SIGNIN_COOKIE, x.signin);
+	}
 	if (r->method != REQ_GET && r->method != REQ_POST) {
 		buf_addstr(&x.head, "Allow: GET, POST\r\n");
 		message(&x, 405, "Not allowed", "The inbox takes GET and POST.");
@@ -1591,6 +1615,7 @@ inbox_serve(const struct conf *c, struct request *r, req_reader rd,
 	kick = x.kick;
 	store_close(x.st);
 	sodium_memzero(x.token, sizeof(x.token));
+	sodium_memzero(x.signin, sizeof(x.signin));
 	buf_free(&x.head);
 	buf_free(&x.main);
 	buf_free(&err);

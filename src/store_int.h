@@ -72,6 +72,7 @@ enum stmt {
 	S_MARK_DONE,
 	/* store_read.c: replay --dead */
 	S_DEAD_EVENTS,
+	S_DEAD_COUNTS,
 	/* store_inbox.c */
 	S_SETTING_GET,
 	S_SETTING_SET,

@@ -87,6 +87,13 @@ static const char *const sql[S__MAX] = {
 	    " AND d.id = (SELECT max(id) FROM deliveries"
 	    "  WHERE event_id = d.event_id)"
 	    " ORDER BY d.event_id LIMIT ?2",
+	/* The same events, counted per endpoint: Retry all dead's buttons */
+	[S_DEAD_COUNTS] =
+	    "SELECT d.endpoint, count(*) FROM deliveries d"
+	    " WHERE d.status = 'dead' AND d.done_at IS NULL"
+	    " AND d.id = (SELECT max(id) FROM deliveries"
+	    "  WHERE event_id = d.event_id)"
+	    " GROUP BY d.endpoint ORDER BY d.endpoint",
 	[S_COUNT_ATTEMPTS] =
 	    "SELECT endpoint, hook, status, count(*) FROM deliveries"
 	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
@@ -371,6 +378,27 @@ store_dead_events(struct store *st, const char *endpoint, long long limit,
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
 		n++;
 		if (row(arg, sqlite3_column_int64(p, 0)) != 0)
+			break;
+	}
+	return walked(p, rc, n);
+}
+
+/*
+ * Per endpoint, the events store_dead_events would give (all of them,
+ * not a page): the inbox's Retry all dead, one button each.
+ */
+int
+store_dead_counts(struct store *st,
+    int (*row)(void *, struct store_text, long long), void *arg)
+{
+	sqlite3_stmt *p = stmt(st, S_DEAD_COUNTS);
+	int rc, n = 0;
+
+	if (p == NULL)
+		return -1;
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		n++;
+		if (row(arg, text_at(p, 0), sqlite3_column_int64(p, 1)) != 0)
 			break;
 	}
 	return walked(p, rc, n);

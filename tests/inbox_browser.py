@@ -11,6 +11,7 @@ ran is the browser's to say: each payload would set window.__pwned, or
 add an <img> or a <script> to the page.
 """
 import os
+import re
 import sys
 import time
 
@@ -105,6 +106,24 @@ try:
     d.get(URL)
     ok("signed out: the sign-in form", "Password" in body() and
        len(d.find_elements(By.NAME, "password")) == 1, body()[:200])
+    # Login CSRF: the form's token matches a cookie the page cannot read.
+    cookie = d.get_cookie("hookbox_signin")
+    field = d.find_element(By.NAME, "signin").get_attribute("value")
+    ok("sign-in form: its token is its own HttpOnly cookie's",
+       cookie is not None and cookie["value"] == field and
+       cookie.get("httpOnly") and cookie.get("sameSite") == "Strict" and
+       "hookbox_signin" not in d.execute_script("return document.cookie"),
+       repr(cookie))
+    # A form whose token is not the cookie's (as another site's would
+    # be): refused, with a fresh form, and no password was tried.
+    d.execute_script("document.getElementsByName('signin')[0].value = "
+                     "'forged' + 'x'.repeat(37)")
+    d.find_element(By.NAME, "password").send_keys(PASSWORD)
+    go(d.find_element(By.TAG_NAME, "button"))
+    text = body()
+    ok("sign-in with another token: refused, not signed in",
+       "did not come from this inbox" in text and "Sign out" not in text and
+       len(d.find_elements(By.NAME, "signin")) == 1, text[:300])
     d.find_element(By.NAME, "password").send_keys("not the password")
     go(d.find_element(By.TAG_NAME, "button"))
     ok("wrong password: said so", "Wrong password" in body(), body()[:200])
@@ -120,7 +139,8 @@ try:
        "Retry" in text and "dead" in text, text[:400])
     ok("front page: an endpoint refusing requests",
        "Endpoints refusing requests" in text, text[:600])
-    ok("front page: Retry all dead", "Retry all dead of catalog" in text,
+    ok("front page: Retry all dead, with its count",
+       re.search(r"Retry all dead of catalog \(\d+\)", text) is not None,
        text[:600])
     nothing_ran("front page")
     shot("front")
@@ -158,6 +178,18 @@ try:
         time.sleep(0.5)
     ok("retry: the hook ran again and succeeded", good, body()[-600:])
     shot("event-retried")
+    # On a phone, each attempt's output is readable in place: its box as
+    # wide as most of the screen, and all of it on the screen.
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 390, "height": 800, "deviceScaleFactor": 1, "mobile": True})
+    boxes = d.execute_script(
+        "return Array.from(document.querySelectorAll('td pre')).map("
+        "function(p){var r=p.getBoundingClientRect();"
+        "return [Math.round(r.left),Math.round(r.right)];})")
+    d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    ok("one event on a phone: each hook output wide and on the screen",
+       len(boxes) >= 2 and all(r <= 390 and r - l >= 300 for l, r in boxes),
+       repr(boxes))
 
     # Refused requests, in plain words.
     go(d.find_element(By.LINK_TEXT, "Refused"))
@@ -205,7 +237,8 @@ try:
     go(d.find_element(By.XPATH, "//button[text()='Sign out']"))
     d.get(URL + "/events")
     ok("signed out: events need a sign-in again",
-       len(d.find_elements(By.NAME, "password")) == 1, body()[:200])
+       len(d.find_elements(By.NAME, "password")) == 1 and
+       len(d.find_elements(By.NAME, "signin")) == 1, body()[:200])
 except WebDriverException as e:
     ok("browser", False, str(e).splitlines()[0] if str(e) else repr(e))
 finally:

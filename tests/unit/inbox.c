@@ -106,6 +106,8 @@ t_auth_password(void)
 	store_close(st);
 }
 
+#define IDLE	(2 * 3600L)	/* an idle time that is not the default */
+
 static void
 t_auth_sessions(void)
 {
@@ -115,31 +117,31 @@ t_auth_sessions(void)
 
 	if (st == NULL)
 		return;
-	EXPECT_INT(auth_session_new(st, "192.0.2.1", now, a), 0);
-	EXPECT_INT(auth_session_new(st, "192.0.2.1", now, b), 0);
+	EXPECT_INT(auth_session_new(st, "192.0.2.1", now, IDLE, a), 0);
+	EXPECT_INT(auth_session_new(st, "192.0.2.1", now, IDLE, b), 0);
 	EXPECT_INT(strlen(a), AUTH_TOKEN_LEN);
 	EXPECT(strcmp(a, b) != 0);
 	EXPECT(auth_token_valid(a));
-	EXPECT_INT(auth_session_check(st, a, now + 10), SESSION_OK);
+	EXPECT_INT(auth_session_check(st, a, now + 10, IDLE), SESSION_OK);
 	/* A token nobody was given, and a malformed one. */
 	memcpy(other, a, sizeof(other));
 	other[0] = other[0] == 'A' ? 'B' : 'A';
-	EXPECT_INT(auth_session_check(st, other, now), SESSION_NONE);
-	EXPECT_INT(auth_session_check(st, "x'; DROP TABLE sessions;--", now),
-	    SESSION_NONE);
-	EXPECT_INT(auth_session_check(st, NULL, now), SESSION_NONE);
+	EXPECT_INT(auth_session_check(st, other, now, IDLE), SESSION_NONE);
+	EXPECT_INT(auth_session_check(st, "x'; DROP TABLE sessions;--", now,
+	    IDLE), SESSION_NONE);
+	EXPECT_INT(auth_session_check(st, NULL, now, IDLE), SESSION_NONE);
 	/* Used: its idle time starts again. */
-	EXPECT_INT(auth_session_check(st, a, now + SESSION_IDLE_SECS - 5),
+	EXPECT_INT(auth_session_check(st, a, now + IDLE - 5, IDLE),
 	    SESSION_OK);
-	EXPECT_INT(auth_session_check(st, a, now + 2 * SESSION_IDLE_SECS - 10),
+	EXPECT_INT(auth_session_check(st, a, now + 2 * IDLE - 10, IDLE),
 	    SESSION_OK);
 	/* b was not used: it expired, and is gone after saying so. */
-	EXPECT_INT(auth_session_check(st, b, now + SESSION_IDLE_SECS + 1),
+	EXPECT_INT(auth_session_check(st, b, now + IDLE + 1, IDLE),
 	    SESSION_EXPIRED);
-	EXPECT_INT(auth_session_check(st, b, now + SESSION_IDLE_SECS + 2),
+	EXPECT_INT(auth_session_check(st, b, now + IDLE + 2, IDLE),
 	    SESSION_NONE);
 	EXPECT_INT(auth_session_end(st, a), 0);
-	EXPECT_INT(auth_session_check(st, a, now + 20), SESSION_NONE);
+	EXPECT_INT(auth_session_check(st, a, now + 20, IDLE), SESSION_NONE);
 	store_close(st);
 }
 
@@ -151,8 +153,8 @@ t_auth_csrf(void)
 
 	if (st == NULL)
 		return;
-	auth_session_new(st, "192.0.2.1", 1700000000, a);
-	auth_session_new(st, "192.0.2.2", 1700000000, b);
+	auth_session_new(st, "192.0.2.1", 1700000000, 3600, a);
+	auth_session_new(st, "192.0.2.2", 1700000000, 3600, b);
 	auth_csrf(a, ca);
 	auth_csrf(b, cb);
 	EXPECT_INT(strlen(ca), 64);
@@ -177,14 +179,39 @@ t_auth_cookie(void)
 
 	EXPECT_INT(strlen(tok), AUTH_TOKEN_LEN);
 	EXPECT_INT(auth_cookie("a=1; hookbox_inbox=abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJ0123456; b=2", out), 1);
+	    "ABCDEFGHIJ0123456; b=2", AUTH_COOKIE, out), 1);
 	EXPECT_STR(out, tok);
 	EXPECT_INT(auth_cookie("xhookbox_inbox=abcdefghijklmnopqrstuvwxyzABCDE"
-	    "FGHIJ0123456", out), 0);
-	EXPECT_INT(auth_cookie("hookbox_inbox=short", out), 0);
+	    "FGHIJ0123456", AUTH_COOKIE, out), 0);
+	EXPECT_INT(auth_cookie("hookbox_inbox=short", AUTH_COOKIE, out), 0);
 	EXPECT_INT(auth_cookie("hookbox_inbox=abcdefghijklmnopqrstuvwxyzABCDE"
-	    "FGHIJ012345<", out), 0);
-	EXPECT_INT(auth_cookie("", out), 0);
+	    "FGHIJ012345<", AUTH_COOKIE, out), 0);
+	EXPECT_INT(auth_cookie("", AUTH_COOKIE, out), 0);
+	/* The sign-in cookie is another name: neither is taken for the other. */
+	EXPECT_INT(auth_cookie("hookbox_inbox=abcdefghijklmnopqrstuvwxyzABCDE"
+	    "FGHIJ0123456", SIGNIN_COOKIE, out), 0);
+	EXPECT_INT(auth_cookie("hookbox_signin=abcdefghijklmnopqrstuvwxyzABCD"
+	    "EFGHIJ0123456", SIGNIN_COOKIE, out), 1);
+	EXPECT_STR(out, tok);
+}
+
+/* The sign-in form's token: its own cookie's, exactly. */
+static void
+t_auth_signin(void)
+{
+	char a[AUTH_TOKEN_LEN + 1], b[AUTH_TOKEN_LEN + 1];
+
+	auth_signin_new(a);
+	auth_signin_new(b);
+	EXPECT(auth_token_valid(a));
+	EXPECT(strcmp(a, b) != 0);
+	EXPECT(auth_signin_ok(a, a, AUTH_TOKEN_LEN));
+	EXPECT(!auth_signin_ok(a, b, AUTH_TOKEN_LEN));	/* another form's */
+	EXPECT(!auth_signin_ok(a, a, AUTH_TOKEN_LEN - 1));
+	EXPECT(!auth_signin_ok("", "", 0));		/* no cookie, no field */
+	EXPECT(!auth_signin_ok("", a, AUTH_TOKEN_LEN));	/* no cookie */
+	EXPECT(!auth_signin_ok(NULL, a, AUTH_TOKEN_LEN));
+	EXPECT(!auth_signin_ok(a, NULL, 0));
 }
 
 static void
@@ -255,6 +282,58 @@ t_inbox_name_refused(void)
 	buf_free(&err);
 }
 
+/* inbox_session_hours: 12 by default, 1 to 720, else an error naming it. */
+static void
+t_inbox_session_hours(void)
+{
+	static const struct { const char *v; int want; } cases[] = {
+		{ NULL, INBOX_SESSION_HOURS_DEFAULT }, { "2", 2 }, { "720", 720 },
+		{ "0", -1 }, { "721", -1 }, { "\"12\"", -1 },
+	};
+	struct buf err = { 0 }, text = { 0 };
+	struct conf *c;
+	size_t i;
+
+	EXPECT_INT(INBOX_SESSION_HOURS_DEFAULT, 12);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		text.len = 0;
+		err.len = 0;
+		buf_printf(&text, "{ \"database\": \"x.db\", %s%s%s"
+		    "\"endpoints\": {} }", cases[i].v != NULL ?
+		    "\"inbox_session_hours\": " : "", cases[i].v != NULL ?
+		    cases[i].v : "", cases[i].v != NULL ? ", " : "");
+		c = conf_load(tmpfile_with("session-hours.conf", text.data,
+		    0600), &err);
+		if (cases[i].want < 0) {
+			EXPECT(c == NULL);
+			EXPECT_HAS(err.data, "inbox_session_hours");
+		} else if (c == NULL)
+			note(__LINE__, "%s: %s", text.data, err.data);
+		else
+			EXPECT_INT(conf_inbox_session_hours(c), cases[i].want);
+		conf_free(c);
+	}
+	buf_free(&err);
+	buf_free(&text);
+}
+
+/* Every platform's row says where its URL goes: the Endpoints page's. */
+static void
+t_inbox_provider_where(void)
+{
+	const struct provider *p;
+	size_t i;
+
+	for (i = 0; (p = prov_at(i)) != NULL; i++) {
+		if (p->title == NULL || p->title[0] == '\0')
+			note(__LINE__, "%s: no title", p->name);
+		if (p->where == NULL || p->where[0] == '\0')
+			note(__LINE__, "%s: no where", p->name);
+	}
+	EXPECT_STR(prov_find("woocommerce")->where, "WooCommerce > Settings > "
+	    "Advanced > Webhooks > Add webhook, as the Delivery URL");
+}
+
 const struct unit_case inbox_cases[] = {
 	{ "html escapes text and attributes", t_html_text },
 	{ "html escapes URL parts", t_html_url },
@@ -263,8 +342,11 @@ const struct unit_case inbox_cases[] = {
 	{ "auth sessions: random, hashed, idle expiry", t_auth_sessions },
 	{ "auth CSRF token bound to its session", t_auth_csrf },
 	{ "auth session cookie parsed strictly", t_auth_cookie },
+	{ "auth sign-in form token matches its own cookie", t_auth_signin },
 	{ "auth sign-in throttle per address and overall", t_auth_throttle },
 	{ "inbox path", t_inbox_path },
 	{ "config refuses an endpoint named _inbox", t_inbox_name_refused },
+	{ "config: inbox_session_hours", t_inbox_session_hours },
+	{ "every provider row says where its URL goes", t_inbox_provider_where },
 	{ NULL, NULL }
 };
