@@ -209,6 +209,67 @@ else
 	else pass "$NAME"; fi
 fi
 
+NAME="a real store failure (a write SQLite refuses) answers 503 and sends one notice; a second failure in the window sends none"
+scenario 'exit 0'
+post ok1 >/dev/null
+wait_until 20 no_runner
+# Every insert into events fails inside SQLite, as a full disk or an I/O
+# error would: works as root, where chmod stops nothing.
+sqlite3 "$D/hookbox.db" "CREATE TRIGGER t_fail BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'simulated disk I/O error'); END"
+out=$(post sf1)
+if ! grep -q '^Status: 503' <<<"$out"; then
+	fail "$NAME" "not a 503: $out"
+elif ! cat "$D"/hookbox.db.store-failed* 2>/dev/null | grep -q 'simulated disk I/O error'; then
+	# (.store-failed.sent once the runner the 503 started has sent it)
+	fail "$NAME" "not noted: $(cat "$D"/hookbox.db.store-failed* 2>&1)"
+else
+	# The store heals; the runner (or cron's run) sends the notice.
+	sqlite3 "$D/hookbox.db" "DROP TRIGGER t_fail"
+	wait_until 20 has_mails 1
+	wait_until 20 no_runner
+	hb run >/dev/null 2>&1
+	m=$(cat "$(mail_n 1)" 2>/dev/null)
+	n1=$(mails)
+	# A second failure inside the window: noted, no second mail.
+	sqlite3 "$D/hookbox.db" "CREATE TRIGGER t_fail BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'simulated again'); END"
+	out2=$(post sf2)
+	sqlite3 "$D/hookbox.db" "DROP TRIGGER t_fail"
+	wait_until 20 no_runner
+	hb run >/dev/null 2>&1
+	ok3=$(post ok3)
+	if [ "$n1" != 1 ]; then fail "$NAME" "$n1 mails after the first failure"
+	elif ! grep -qx 'Subject: hookbox: the event store is failing' <<<"$m"; then fail "$NAME" "$m"
+	elif ! grep -q '^1 failure noted; the last:$' <<<"$m" || ! grep -q '^  .*simulated disk I/O error' <<<"$m"; then fail "$NAME" "the failure is not listed: $m"
+	elif grep -q 'fsync-failed' <<<"$m"; then fail "$NAME" "an fsync notice without one: $m"
+	elif ! grep -q '^Status: 503' <<<"$out2"; then fail "$NAME" "the second failure: not a 503: $out2"
+	elif [ "$(mails)" != 1 ]; then fail "$NAME" "$(mails) mails: a second inside the window"
+	elif ! grep -q 'simulated again' "$D/hookbox.db.store-failed" 2>/dev/null; then fail "$NAME" "the second failure is not kept for the next window"
+	elif ! grep -q '"status":"accepted"' <<<"$ok3"; then fail "$NAME" "healed, yet: $ok3"
+	else pass "$NAME"; fi
+fi
+
+NAME="a database that cannot be opened at all: 503, and hookbox run sends the store's notice"
+scenario 'exit 0'
+post ok1 >/dev/null
+wait_until 20 no_runner
+mv "$D/hookbox.db" "$D/hookbox.db.real"
+mkdir "$D/hookbox.db"	# SQLite cannot open a directory, root or not
+out=$(post cf1)
+wait_until 20 no_runner
+rm -f "$D"/mail/*	# only what `hookbox run` sends counts here
+rm -f "$D/hookbox.db.store-notified"
+echo "2026-01-01T00:00:00Z cannot open the database" >>"$D/hookbox.db.store-failed"
+run_out=$(hb run 2>&1); run_rc=$?
+m=$(cat "$(mail_n 1)" 2>/dev/null)
+rmdir "$D/hookbox.db"
+mv "$D/hookbox.db.real" "$D/hookbox.db"
+if ! grep -q '^Status: 503' <<<"$out"; then fail "$NAME" "not a 503: $out"
+elif [ "$run_rc" = 0 ]; then fail "$NAME" "hookbox run exited 0 without a database: $run_out"
+elif [ "$(mails)" != 1 ]; then fail "$NAME" "$(mails) mails from hookbox run: $run_out"
+elif ! grep -qx 'Subject: hookbox: the event store is failing' <<<"$m"; then fail "$NAME" "$m"
+elif ! grep -q 'cannot open the database' <<<"$m"; then fail "$NAME" "$m"
+else pass "$NAME"; fi
+
 # ---------------------------------------------------------------------------
 NAME="an endpoint quiet longer than its quiet_after sends one notice per silence"
 scenario 'exit 0'
