@@ -389,4 +389,47 @@ for a in 'owner@shop.example\r\nBcc: x@y.example' 'a@b.example, c@d.example' 'a 
 done
 check "$NAME" 0 "$bad"
 
+# ---------------------------------------------------------------------------
+NAME="hookbox check says where notices go, the window, the thresholds, keep_days and prune_interval"
+scenario 'exit 0' '{ "email": "owner@shop.example", "sendmail": "sendmail", "window": 600, "failures": 4, "refused": 20 }'
+sed -i 's/"database": "hookbox.db",/"database": "hookbox.db", "keep_days": 30, "prune_interval": 120,/' "$CONF"
+out=$(hb check 2>&1)
+if ! grep -qx "notify: mail to owner@shop.example through $D/sendmail; timeout 30 s, window 600 s, failures 4, refused 20" <<<"$out"; then fail "$NAME" "$out"
+elif ! grep -qx 'retention: keep_days shop 30 (0 keeps all), prune_interval 120 s' <<<"$out"; then fail "$NAME" "$out"
+elif grep -q '^warning: notify\|^warning: no "notify"' <<<"$out"; then fail "$NAME" "a notify warning with a working sendmail: $out"
+else pass "$NAME"; fi
+
+NAME="hookbox check warns when the sendmail program is not executable, or not there"
+chmod -x "$D/sendmail"	# root too: no x bit at all is refused
+out1=$(hb check 2>&1)
+rm "$D/sendmail"
+out2=$(hb check 2>&1)
+if ! grep -qx "warning: notify.sendmail $D/sendmail is not an executable file: notices by mail will fail" <<<"$out1"; then fail "$NAME" "not executable: $out1"
+elif ! grep -qx "warning: notify.sendmail $D/sendmail does not exist: notices by mail will fail" <<<"$out2"; then fail "$NAME" "missing: $out2"
+else pass "$NAME"; fi
+
+NAME="hookbox check names the notify script and escapes what it prints"
+scenario 'exit 0' '{ "run": ["notify.sh"], "timeout": 7 }'
+printf '#!/bin/bash\ncat >/dev/null\n' >"$D/notify-$(printf '\033')[31m.sh"
+chmod +x "$D/notify-"*
+sed -i 's|"notify.sh"|"notify-\\u001b[31m.sh"|' "$CONF"
+out=$(hb check 2>&1)
+if grep -q $'\x1b' <<<"$out"; then fail "$NAME" "an ESC byte in check's output"
+elif ! grep -qxF "notify: script $D/notify-\\x1b[31m.sh; timeout 7 s, window 3600 s, failures 3, refused 10" <<<"$out"; then fail "$NAME" "$out"
+else pass "$NAME"; fi
+
+NAME="hookbox check warns when notify is absent: a dead hook would go unnoticed"
+scenario 'exit 0'
+python3 - "$CONF" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1])); del c["notify"]
+c["endpoints"]["shop"]["keep_days"] = 0
+json.dump(c, open(sys.argv[1], "w"))
+EOF
+out=$(hb check 2>&1)
+if ! grep -q '^warning: no "notify" in the config: a dead hook' <<<"$out"; then fail "$NAME" "$out"
+elif grep -q '^notify:' <<<"$out"; then fail "$NAME" "$out"
+elif ! grep -qx 'retention: keep_days shop 0 (0 keeps all), prune_interval 3600 s' <<<"$out"; then fail "$NAME" "$out"
+else pass "$NAME"; fi
+
 exit $((failed > 0))
