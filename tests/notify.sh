@@ -134,17 +134,17 @@ out=$(hb notify)
 check_match "$NAME" '^dead: last sent [0-9-]+T' "$out"
 
 # ---------------------------------------------------------------------------
-NAME="a storm of 200 dead hooks gives one mail"
+NAME="a storm of 500 dead hooks gives one mail"
 scenario 'exit 65'
-for i in $(seq 1 200); do post "s$i" >/dev/null; done
+for i in $(seq 1 500); do post "s$i" >/dev/null; done
 wait_until 60 no_runner
 hb run >/dev/null 2>&1
 wait_until 60 no_runner
 total=$(sqlite3 "$D/hookbox.db" "SELECT count(*) FROM deliveries WHERE status = 'dead'")
-if [ "$total" != 200 ]; then fail "$NAME" "$total dead, not 200"
+if [ "$total" != 500 ]; then fail "$NAME" "$total dead, not 500"
 elif [ "$(mails)" != 1 ]; then fail "$NAME" "$(mails) mails"
-elif ! grep -qx 'Subject: hookbox: 200 hooks dead' "$(mail_n 1)"; then fail "$NAME" "$(grep Subject "$(mail_n 1)")"
-elif ! grep -q '^\.\.\. and 150 more: .* list --status dead$' "$(mail_n 1)"; then fail "$NAME" "no 'and 150 more'"
+elif ! grep -qx 'Subject: hookbox: 500 hooks dead' "$(mail_n 1)"; then fail "$NAME" "$(grep Subject "$(mail_n 1)")"
+elif ! grep -q '^\.\.\. and 450 more: .* list --status dead$' "$(mail_n 1)"; then fail "$NAME" "no 'and 450 more'"
 else pass "$NAME"; fi
 
 # ---------------------------------------------------------------------------
