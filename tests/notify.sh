@@ -270,6 +270,26 @@ elif ! grep -qx 'Subject: hookbox: the event store is failing' <<<"$m"; then fai
 elif ! grep -q 'cannot open the database' <<<"$m"; then fail "$NAME" "$m"
 else pass "$NAME"; fi
 
+NAME="the store's notice counts a long noted line once and reads a bounded part of a grown file"
+scenario 'exit 0'
+{ printf '2026-01-01T00:00:00Z %s\n' "$(head -c 3000 /dev/zero | tr '\0' x)"
+  echo "2026-01-01T00:00:01Z disk I/O error"; } >"$D/hookbox.db.store-failed"
+hb run >/dev/null 2>&1
+m=$(cat "$(mail_n 1)" 2>/dev/null)
+# A file grown to 20 MB (not by hookbox, which stops at 64 KiB): still one
+# message, quickly, counting only what it read.
+rm -f "$D/hookbox.db.store-notified"
+yes '2026-01-01T00:00:02Z grown' | head -c 20000000 >"$D/hookbox.db.store-failed"
+t0=$SECONDS
+hb run >/dev/null 2>&1
+m2=$(cat "$(mail_n 2)" 2>/dev/null)
+n2=$(sed -n 's/^\([0-9]*\) failures noted; the last:$/\1/p' <<<"$m2")
+if [ "$(grep -c '' <<<"$m")" -lt 3 ] || ! grep -q '^2 failures noted; the last:$' <<<"$m"; then fail "$NAME" "$m"
+elif ! grep -q '^  2026-01-01T00:00:01Z disk I/O error$' <<<"$m"; then fail "$NAME" "$m"
+elif [ -z "$n2" ] || [ "$n2" -gt 3000 ]; then fail "$NAME" "a grown file: ${n2:-no} failures counted: $(head -c 600 <<<"$m2")"
+elif [ $((SECONDS - t0)) -gt 5 ]; then fail "$NAME" "$((SECONDS - t0)) s for a grown file"
+else pass "$NAME"; fi
+
 # ---------------------------------------------------------------------------
 NAME="an endpoint quiet longer than its quiet_after sends one notice per silence"
 scenario 'exit 0'
