@@ -209,7 +209,7 @@ ok "install: .htaccess block sets HOOKBOX_CONF, mode 644" "$(cat "$ht" 2>&1)" \
 # The one warning: notify is a comment until the owner gives an address.
 ok "install: check passed with no warning but the absent notify" "$out" \
 	eval 'grep -q "0 error(s), 1 warning(s)" "$BASE/install1.out" &&
-	grep -q "^warning: no \"notify\" in the config" "$BASE/install1.out"'
+	grep -q "^ *warning: no \"notify\" in the config" "$BASE/install1.out"'
 # Nothing secret in the document root: only the program and .htaccess.
 found=$(cd "$H/public_html" && find . -type f | sort | tr '\n' ' ')
 check "install: the document root holds only the program and .htaccess" \
