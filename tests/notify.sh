@@ -56,8 +56,11 @@ scenario() {
 	mkdir "$D/mail"
 	cat >"$D/sendmail" <<EOF
 #!/bin/bash
-# argv, then the message
-{ printf '%s\n' "\$*"; cat; } >"$D/mail/m.\$(date +%s%N)"
+# argv, then the message; in place only once whole (a test reads it as
+# soon as it is there)
+t=\$(mktemp "$D/.mail.XXXXXX")
+{ printf '%s\n' "\$*"; cat; } >"\$t"
+mv "\$t" "$D/mail/m.\$(date +%s%N)"
 EOF
 	printf '#!/bin/bash\n%s\n' "$1" >"$D/hook.sh"
 	chmod +x "$D/sendmail" "$D/hook.sh"
