@@ -596,6 +596,62 @@ warn_mode(const char *what, const char *path, int *warnings)
 	}
 }
 
+/*
+ * `check`'s lines on notices and retention: where notices go, their
+ * window and thresholds; keep_days per endpoint and prune_interval.
+ * Warns when notices go nowhere (a dead hook would go unnoticed) or the
+ * sendmail program is not there to run.
+ */
+static void
+check_upkeep(const struct conf *c, int *warnings)
+{
+	const struct notify_conf *n = conf_notify(c);
+	struct buf t = { 0 };
+	struct stat sb;
+	size_t i;
+
+	if (n == NULL) {
+		printf("warning: no \"notify\" in the config: a dead hook, "
+		    "refused requests or a failing store go unnoticed; add "
+		    "\"notify\": {\"email\": \"you@example.com\"} (README "
+		    "\"Notifications and retention\")\n");
+		(*warnings)++;
+	} else {
+		printf("notify:");
+		if (n->email != NULL) {
+			printf(" mail to %s", tty_text(&t, n->email,
+			    strlen(n->email), 0));
+			printf(" through %s;", tty_text(&t, n->sendmail,
+			    strlen(n->sendmail), 0));
+		}
+		if (n->run.argv != NULL)
+			printf(" script %s;", tty_text(&t, n->run.argv[0],
+			    strlen(n->run.argv[0]), 0));
+		printf(" timeout %d s, window %d s, failures %d, refused %d\n",
+		    n->run.timeout, n->window, n->failures, n->refused);
+		if (n->email != NULL && (stat(n->sendmail, &sb) == -1 ||
+		    !S_ISREG(sb.st_mode) || access(n->sendmail, X_OK) == -1 ||
+		    (sb.st_mode & 0111) == 0)) {
+			printf("warning: notify.sendmail %s %s: notices by mail "
+			    "will fail\n", tty_text(&t, n->sendmail,
+			    strlen(n->sendmail), 0), stat(n->sendmail, &sb) ==
+			    -1 ? "does not exist" : "is not an executable file");
+			(*warnings)++;
+		}
+	}
+	printf("retention: keep_days");
+	for (i = 0; i < conf_nendpoints(c); i++) {
+		const struct endpoint *ep = conf_endpoint_at(c, i);
+
+		printf(" %s %d%s", tty_text(&t, ep->name, strlen(ep->name), 0),
+		    ep->keep_days, i + 1 < conf_nendpoints(c) ? "," : "");
+	}
+	printf("%s (0 keeps all), prune_interval %d s\n",
+	    conf_nendpoints(c) == 0 ? " (no endpoint)" : "",
+	    conf_prune_interval(c));
+	buf_free(&t);
+}
+
 static int
 cmd_check(int argc, char **argv)
 {
@@ -654,6 +710,7 @@ cmd_check(int argc, char **argv)
 			warnings++;
 		}
 	}
+	check_upkeep(c, &warnings);
 	if ((st = cli_store(c)) == NULL)
 		errors++;
 	else if (store_check(st, &err) == -1) {

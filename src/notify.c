@@ -705,8 +705,24 @@ store_cause(const struct conf *c, time_t now, time_t *next)
 	}
 	msg_init(&m, "store");
 	memset(copy, 0, sizeof(copy));
+	/*
+	 * One failure a line; a line longer than line[] counts once (the
+	 * rest is skipped), and no more than STORE_LOG_MAX and a line is
+	 * read, whoever made the file grow.
+	 */
 	if (has_log && (f = fopen(failed, "re")) != NULL) {
-		while (fgets(line, sizeof(line), f) != NULL) {
+		size_t got = 0;
+
+		while (got < STORE_LOG_MAX + sizeof(line) &&
+		    fgets(line, sizeof(line), f) != NULL) {
+			size_t len = strlen(line);
+			int ch;
+
+			got += len;
+			if (len > 0 && line[len - 1] != '\n')
+				while (got < STORE_LOG_MAX + sizeof(line) &&
+				    (ch = getc(f)) != EOF && ch != '\n')
+					got++;
 			free(copy[count % STORE_LINES]);
 			copy[count % STORE_LINES] = strdup(line);
 			count++;

@@ -163,7 +163,9 @@ static const char *const sql[S__MAX] = {
 void
 store_log(struct store *st, const char *what)
 {
-	hb_warnx("store: %s: %s", what, sqlite3_errmsg(st->db));
+	snprintf(st->logged, sizeof(st->logged), "%s: %s", what,
+	    sqlite3_errmsg(st->db));
+	hb_warnx("store: %s", st->logged);
 }
 
 /*

@@ -109,6 +109,8 @@ struct store {
 	int		 ckpt_due;	/* a checkpoint, once that fsync is done */
 	int		 told;		/* the marker has been logged */
 	char		*marker;	/* <database>.fsync-failed */
+	char		 logged[256];	/* store_log's last message: a rollback
+					   clears SQLite's own */
 };
 
 void		 store_log(struct store *, const char *);

@@ -141,6 +141,9 @@ walked(sqlite3_stmt *p, int rc, int n)
 const char *
 store_errmsg(struct store *st)
 {
+	/* After a rollback SQLite says "not an error": what was logged. */
+	if (sqlite3_errcode(st->db) == SQLITE_OK && st->logged[0] != '\0')
+		return st->logged;
 	return sqlite3_errmsg(st->db);
 }
 

@@ -300,8 +300,10 @@ store_notices(struct store *st, const char *status, int lo, int hi,
 	if (*total == 0)
 		return 0;
 	if (sqlite3_prepare_v2(st->db, "SELECT n.id, n.event_id, n.attempt,"
-	    " n.created_at, e.endpoint, e.event_type, e.resource_id, d.output,"
-	    " d.error FROM notices n LEFT JOIN events e ON e.id = n.event_id"
+	    " n.created_at, e.endpoint, e.event_type, e.resource_id,"
+	    /* Only the tail is read: the last line, cut short (notify.c). */
+	    " substr(d.output, -2048), substr(d.error, 1, 1024)"
+	    " FROM notices n LEFT JOIN events e ON e.id = n.event_id"
 	    " LEFT JOIN deliveries d ON d.id = n.delivery_id"
 	    " WHERE n.status = ?1 AND n.attempt BETWEEN ?2 AND ?3 AND n.id <= ?5"
 	    " ORDER BY n.id LIMIT ?4", -1, &p, NULL) != SQLITE_OK)

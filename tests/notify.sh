@@ -56,8 +56,11 @@ scenario() {
 	mkdir "$D/mail"
 	cat >"$D/sendmail" <<EOF
 #!/bin/bash
-# argv, then the message
-{ printf '%s\n' "\$*"; cat; } >"$D/mail/m.\$(date +%s%N)"
+# argv, then the message; in place only once whole (a test reads it as
+# soon as it is there)
+t=\$(mktemp "$D/.mail.XXXXXX")
+{ printf '%s\n' "\$*"; cat; } >"\$t"
+mv "\$t" "$D/mail/m.\$(date +%s%N)"
 EOF
 	printf '#!/bin/bash\n%s\n' "$1" >"$D/hook.sh"
 	chmod +x "$D/sendmail" "$D/hook.sh"
@@ -134,17 +137,17 @@ out=$(hb notify)
 check_match "$NAME" '^dead: last sent [0-9-]+T' "$out"
 
 # ---------------------------------------------------------------------------
-NAME="a storm of 200 dead hooks gives one mail"
+NAME="a storm of 500 dead hooks gives one mail"
 scenario 'exit 65'
-for i in $(seq 1 200); do post "s$i" >/dev/null; done
+for i in $(seq 1 500); do post "s$i" >/dev/null; done
 wait_until 60 no_runner
 hb run >/dev/null 2>&1
 wait_until 60 no_runner
 total=$(sqlite3 "$D/hookbox.db" "SELECT count(*) FROM deliveries WHERE status = 'dead'")
-if [ "$total" != 200 ]; then fail "$NAME" "$total dead, not 200"
+if [ "$total" != 500 ]; then fail "$NAME" "$total dead, not 500"
 elif [ "$(mails)" != 1 ]; then fail "$NAME" "$(mails) mails"
-elif ! grep -qx 'Subject: hookbox: 200 hooks dead' "$(mail_n 1)"; then fail "$NAME" "$(grep Subject "$(mail_n 1)")"
-elif ! grep -q '^\.\.\. and 150 more: .* list --status dead$' "$(mail_n 1)"; then fail "$NAME" "no 'and 150 more'"
+elif ! grep -qx 'Subject: hookbox: 500 hooks dead' "$(mail_n 1)"; then fail "$NAME" "$(grep Subject "$(mail_n 1)")"
+elif ! grep -q '^\.\.\. and 450 more: .* list --status dead$' "$(mail_n 1)"; then fail "$NAME" "no 'and 450 more'"
 else pass "$NAME"; fi
 
 # ---------------------------------------------------------------------------
@@ -208,6 +211,87 @@ else
 	elif [ "$(mails)" != 1 ]; then fail "$NAME" "$(mails) mails inside the window"
 	else pass "$NAME"; fi
 fi
+
+NAME="a real store failure (a write SQLite refuses) answers 503 and sends one notice; a second failure in the window sends none"
+scenario 'exit 0'
+post ok1 >/dev/null
+wait_until 20 no_runner
+# Every insert into events fails inside SQLite, as a full disk or an I/O
+# error would: works as root, where chmod stops nothing.
+sqlite3 "$D/hookbox.db" "CREATE TRIGGER t_fail BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'simulated disk I/O error'); END"
+out=$(post sf1)
+if ! grep -q '^Status: 503' <<<"$out"; then
+	fail "$NAME" "not a 503: $out"
+elif ! cat "$D"/hookbox.db.store-failed* 2>/dev/null | grep -q 'simulated disk I/O error'; then
+	# (.store-failed.sent once the runner the 503 started has sent it)
+	fail "$NAME" "not noted: $(cat "$D"/hookbox.db.store-failed* 2>&1)"
+else
+	# The store heals; the runner (or cron's run) sends the notice.
+	sqlite3 "$D/hookbox.db" "DROP TRIGGER t_fail"
+	wait_until 20 has_mails 1
+	wait_until 20 no_runner
+	hb run >/dev/null 2>&1
+	m=$(cat "$(mail_n 1)" 2>/dev/null)
+	n1=$(mails)
+	# A second failure inside the window: noted, no second mail.
+	sqlite3 "$D/hookbox.db" "CREATE TRIGGER t_fail BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'simulated again'); END"
+	out2=$(post sf2)
+	sqlite3 "$D/hookbox.db" "DROP TRIGGER t_fail"
+	wait_until 20 no_runner
+	hb run >/dev/null 2>&1
+	ok3=$(post ok3)
+	if [ "$n1" != 1 ]; then fail "$NAME" "$n1 mails after the first failure"
+	elif ! grep -qx 'Subject: hookbox: the event store is failing' <<<"$m"; then fail "$NAME" "$m"
+	elif ! grep -q '^1 failure noted; the last:$' <<<"$m" || ! grep -q '^  .*simulated disk I/O error' <<<"$m"; then fail "$NAME" "the failure is not listed: $m"
+	elif grep -q 'fsync-failed' <<<"$m"; then fail "$NAME" "an fsync notice without one: $m"
+	elif ! grep -q '^Status: 503' <<<"$out2"; then fail "$NAME" "the second failure: not a 503: $out2"
+	elif [ "$(mails)" != 1 ]; then fail "$NAME" "$(mails) mails: a second inside the window"
+	elif ! grep -q 'simulated again' "$D/hookbox.db.store-failed" 2>/dev/null; then fail "$NAME" "the second failure is not kept for the next window"
+	elif ! grep -q '"status":"accepted"' <<<"$ok3"; then fail "$NAME" "healed, yet: $ok3"
+	else pass "$NAME"; fi
+fi
+
+NAME="a database that cannot be opened at all: 503, and hookbox run sends the store's notice"
+scenario 'exit 0'
+post ok1 >/dev/null
+wait_until 20 no_runner
+mv "$D/hookbox.db" "$D/hookbox.db.real"
+mkdir "$D/hookbox.db"	# SQLite cannot open a directory, root or not
+out=$(post cf1)
+wait_until 20 no_runner
+rm -f "$D"/mail/*	# only what `hookbox run` sends counts here
+rm -f "$D/hookbox.db.store-notified"
+echo "2026-01-01T00:00:00Z cannot open the database" >>"$D/hookbox.db.store-failed"
+run_out=$(hb run 2>&1); run_rc=$?
+m=$(cat "$(mail_n 1)" 2>/dev/null)
+rmdir "$D/hookbox.db"
+mv "$D/hookbox.db.real" "$D/hookbox.db"
+if ! grep -q '^Status: 503' <<<"$out"; then fail "$NAME" "not a 503: $out"
+elif [ "$run_rc" = 0 ]; then fail "$NAME" "hookbox run exited 0 without a database: $run_out"
+elif [ "$(mails)" != 1 ]; then fail "$NAME" "$(mails) mails from hookbox run: $run_out"
+elif ! grep -qx 'Subject: hookbox: the event store is failing' <<<"$m"; then fail "$NAME" "$m"
+elif ! grep -q 'cannot open the database' <<<"$m"; then fail "$NAME" "$m"
+else pass "$NAME"; fi
+
+NAME="the store's notice counts a long noted line once and reads a bounded part of a grown file"
+scenario 'exit 0'
+{ printf '2026-01-01T00:00:00Z %s\n' "$(head -c 3000 /dev/zero | tr '\0' x)"
+  echo "2026-01-01T00:00:01Z disk I/O error"; } >"$D/hookbox.db.store-failed"
+hb run >/dev/null 2>&1
+m=$(cat "$(mail_n 1)" 2>/dev/null)
+# A file grown to 20 MB (not by hookbox, which stops at 64 KiB): still one
+# message, quickly, counting only what it read.
+rm -f "$D/hookbox.db.store-notified"
+yes '2026-01-01T00:00:02Z grown' | head -c 20000000 >"$D/hookbox.db.store-failed"
+t0=$SECONDS
+hb run >/dev/null 2>&1
+m2=$(cat "$(mail_n 2)" 2>/dev/null)
+n2=$(sed -n 's/^\([0-9]*\) failures noted; the last:$/\1/p' <<<"$m2")
+if [ "$(grep -c '' <<<"$m")" -lt 3 ] || ! grep -q '^2 failures noted; the last:$' <<<"$m"; then fail "$NAME" "$m"
+elif ! grep -q '^  2026-01-01T00:00:01Z disk I/O error$' <<<"$m"; then fail "$NAME" "$m"
+elif [ -z "$n2" ] || [ "$n2" -gt 3000 ]; then fail "$NAME" "a grown file: ${n2:-no} failures counted: $(head -c 600 <<<"$m2")"
+elif [ $((SECONDS - t0)) -gt 5 ]; then fail "$NAME" "$((SECONDS - t0)) s for a grown file"
+else pass "$NAME"; fi
 
 # ---------------------------------------------------------------------------
 NAME="an endpoint quiet longer than its quiet_after sends one notice per silence"
@@ -327,5 +411,48 @@ for a in 'owner@shop.example\r\nBcc: x@y.example' 'a@b.example, c@d.example' 'a 
 	sed -i "s|\"email\": \"[^\"]*\"|\"email\": \"owner@shop.example\"|" "$CONF"
 done
 check "$NAME" 0 "$bad"
+
+# ---------------------------------------------------------------------------
+NAME="hookbox check says where notices go, the window, the thresholds, keep_days and prune_interval"
+scenario 'exit 0' '{ "email": "owner@shop.example", "sendmail": "sendmail", "window": 600, "failures": 4, "refused": 20 }'
+sed -i 's/"database": "hookbox.db",/"database": "hookbox.db", "keep_days": 30, "prune_interval": 120,/' "$CONF"
+out=$(hb check 2>&1)
+if ! grep -qx "notify: mail to owner@shop.example through $D/sendmail; timeout 30 s, window 600 s, failures 4, refused 20" <<<"$out"; then fail "$NAME" "$out"
+elif ! grep -qx 'retention: keep_days shop 30 (0 keeps all), prune_interval 120 s' <<<"$out"; then fail "$NAME" "$out"
+elif grep -q '^warning: notify\|^warning: no "notify"' <<<"$out"; then fail "$NAME" "a notify warning with a working sendmail: $out"
+else pass "$NAME"; fi
+
+NAME="hookbox check warns when the sendmail program is not executable, or not there"
+chmod -x "$D/sendmail"	# root too: no x bit at all is refused
+out1=$(hb check 2>&1)
+rm "$D/sendmail"
+out2=$(hb check 2>&1)
+if ! grep -qx "warning: notify.sendmail $D/sendmail is not an executable file: notices by mail will fail" <<<"$out1"; then fail "$NAME" "not executable: $out1"
+elif ! grep -qx "warning: notify.sendmail $D/sendmail does not exist: notices by mail will fail" <<<"$out2"; then fail "$NAME" "missing: $out2"
+else pass "$NAME"; fi
+
+NAME="hookbox check names the notify script and escapes what it prints"
+scenario 'exit 0' '{ "run": ["notify.sh"], "timeout": 7 }'
+printf '#!/bin/bash\ncat >/dev/null\n' >"$D/notify-$(printf '\033')[31m.sh"
+chmod +x "$D/notify-"*
+sed -i 's|"notify.sh"|"notify-\\u001b[31m.sh"|' "$CONF"
+out=$(hb check 2>&1)
+if grep -q $'\x1b' <<<"$out"; then fail "$NAME" "an ESC byte in check's output"
+elif ! grep -qxF "notify: script $D/notify-\\x1b[31m.sh; timeout 7 s, window 3600 s, failures 3, refused 10" <<<"$out"; then fail "$NAME" "$out"
+else pass "$NAME"; fi
+
+NAME="hookbox check warns when notify is absent: a dead hook would go unnoticed"
+scenario 'exit 0'
+python3 - "$CONF" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1])); del c["notify"]
+c["endpoints"]["shop"]["keep_days"] = 0
+json.dump(c, open(sys.argv[1], "w"))
+EOF
+out=$(hb check 2>&1)
+if ! grep -q '^warning: no "notify" in the config: a dead hook' <<<"$out"; then fail "$NAME" "$out"
+elif grep -q '^notify:' <<<"$out"; then fail "$NAME" "$out"
+elif ! grep -qx 'retention: keep_days shop 0 (0 keeps all), prune_interval 3600 s' <<<"$out"; then fail "$NAME" "$out"
+else pass "$NAME"; fi
 
 exit $((failed > 0))
