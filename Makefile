@@ -31,7 +31,8 @@ DEBIAN_BUILD_PKGS = build-essential pkg-config libfcgi-dev libjson-c-dev \
 		    libsqlite3-dev libsodium-dev
 DEBIAN_TEST_PKGS  = lighttpd apache2 libapache2-mod-fcgid nginx spawn-fcgi curl sqlite3 \
 		    python3 wrk valgrind clang libclang-rt-14-dev \
-		    chromium chromium-driver python3-selenium
+		    chromium chromium-driver python3-selenium \
+		    postgresql
 
 .PHONY: all deps test-deps run test check-asan unit static fuzz clean
 
