@@ -86,23 +86,6 @@ stmt(struct store *st, enum stmt s)
 	return store_stmt(st, s, sql[s]);
 }
 
-static struct store_text
-text_at(sqlite3_stmt *p, int i)
-{
-	struct store_text t;
-
-	t.s = (const char *)sqlite3_column_text(p, i);
-	t.len = (size_t)sqlite3_column_bytes(p, i);
-	return t;
-}
-
-static time_t
-time_at(sqlite3_stmt *p, int i)
-{
-	return sqlite3_column_type(p, i) == SQLITE_NULL ? 0 :
-	    (time_t)sqlite3_column_int64(p, i);
-}
-
 /* One write, on its own (autocommit). 0, or -1 after logging. */
 static int
 write1(struct store *st, sqlite3_stmt *p, const char *what)
@@ -127,7 +110,7 @@ store_setting(struct store *st, const char *name, struct buf *out)
 		return -1;
 	sqlite3_bind_text(p, 1, name, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		struct store_text t = text_at(p, 0);
+		struct store_text t = store_text_at(p, 0);
 
 		out->len = 0;
 		if (buf_add(out, t.s != NULL ? t.s : "", t.len) == -1)
@@ -181,12 +164,12 @@ store_session(struct store *st, const char *hash, char stored[65],
 		return -1;
 	sqlite3_bind_text(p, 1, hash, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		struct store_text t = text_at(p, 0);
+		struct store_text t = store_text_at(p, 0);
 
 		if (t.s != NULL && t.len == 64) {
 			memcpy(stored, t.s, 64);
 			stored[64] = '\0';
-			*seen_at = time_at(p, 2);
+			*seen_at = store_time_at(p, 2);
 			n = 1;
 		}
 	}
@@ -244,7 +227,7 @@ store_throttle(struct store *st, const char *who, int *failures,
 	sqlite3_bind_text(p, 1, who, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
 		*failures = sqlite3_column_int(p, 0);
-		*last_at = time_at(p, 1);
+		*last_at = store_time_at(p, 1);
 	}
 	sqlite3_reset(p);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
@@ -291,23 +274,22 @@ store_attention(struct store *st, long long limit,
 	sqlite3_bind_int64(p, 1, limit);
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
 		r.id = sqlite3_column_int64(p, 0);
-		r.received_at = time_at(p, 1);
-		r.endpoint = text_at(p, 2);
-		r.type = text_at(p, 3);
-		r.resource = text_at(p, 4);
-		r.status = text_at(p, 5);
+		r.received_at = store_time_at(p, 1);
+		r.endpoint = store_text_at(p, 2);
+		r.type = store_text_at(p, 3);
+		r.resource = store_text_at(p, 4);
+		r.status = store_text_at(p, 5);
 		r.attempt = sqlite3_column_int(p, 6);
-		r.error = text_at(p, 7);
+		r.error = store_text_at(p, 7);
 		r.exit_code = sqlite3_column_type(p, 8) == SQLITE_NULL ? -1 :
 		    sqlite3_column_int(p, 8);
-		r.finished_at = time_at(p, 9);
-		r.next_at = time_at(p, 10);
+		r.finished_at = store_time_at(p, 9);
+		r.next_at = store_time_at(p, 10);
 		n++;
 		if (row(arg, &r) != 0)
 			break;
 	}
-	sqlite3_reset(p);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : -1;
+	return store_walked(p, rc, n);
 }
 
 /*
@@ -327,16 +309,15 @@ store_endpoint_events(struct store *st, time_t day, time_t week,
 	sqlite3_bind_int64(p, 1, day);
 	sqlite3_bind_int64(p, 2, week);
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		r.endpoint = text_at(p, 0);
-		r.last_at = time_at(p, 1);
+		r.endpoint = store_text_at(p, 0);
+		r.last_at = store_time_at(p, 1);
 		r.today = sqlite3_column_int64(p, 2);
 		r.week = sqlite3_column_int64(p, 3);
 		n++;
 		if (row(arg, &r) != 0)
 			break;
 	}
-	sqlite3_reset(p);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : -1;
+	return store_walked(p, rc, n);
 }
 
 /*
@@ -356,15 +337,14 @@ store_endpoint_rejects(struct store *st, time_t day, time_t week,
 	sqlite3_bind_int64(p, 1, day);
 	sqlite3_bind_int64(p, 2, week);
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		r.endpoint = text_at(p, 0);
+		r.endpoint = store_text_at(p, 0);
 		r.today = sqlite3_column_int64(p, 1);
 		r.unauthorized_today = sqlite3_column_int64(p, 2);
 		r.unauthorized_before = sqlite3_column_int64(p, 3);
-		r.last_at = time_at(p, 4);
+		r.last_at = store_time_at(p, 4);
 		n++;
 		if (row(arg, &r) != 0)
 			break;
 	}
-	sqlite3_reset(p);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : -1;
+	return store_walked(p, rc, n);
 }

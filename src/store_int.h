@@ -122,5 +122,9 @@ void		 store_rollback(struct store *);
 int		 store_wal_fsync(struct store *);
 int		 store_wal_sync(struct store *);
 int		 store_unsynced(struct store *);
+/* store_read.c: reading a row's columns, and ending a walk over rows */
+struct store_text store_text_at(sqlite3_stmt *, int);
+time_t		 store_time_at(sqlite3_stmt *, int);
+int		 store_walked(sqlite3_stmt *, int, int);
 
 #endif

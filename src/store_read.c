@@ -107,8 +107,8 @@ stmt(struct store *st, enum stmt s)
 }
 
 /* Column i as stored: text or bytes, s NULL for SQL NULL. */
-static struct store_text
-text_at(sqlite3_stmt *p, int i)
+struct store_text
+store_text_at(sqlite3_stmt *p, int i)
 {
 	struct store_text t;
 
@@ -118,8 +118,8 @@ text_at(sqlite3_stmt *p, int i)
 }
 
 /* A time column: 0 for SQL NULL. */
-static time_t
-time_at(sqlite3_stmt *p, int i)
+time_t
+store_time_at(sqlite3_stmt *p, int i)
 {
 	if (sqlite3_column_type(p, i) == SQLITE_NULL)
 		return 0;
@@ -131,8 +131,8 @@ time_at(sqlite3_stmt *p, int i)
  * would hold its read transaction open), and the walk's result is the
  * number of rows given, or -1 if the last step failed.
  */
-static int
-walked(sqlite3_stmt *p, int rc, int n)
+int
+store_walked(sqlite3_stmt *p, int rc, int n)
 {
 	sqlite3_reset(p);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : -1;
@@ -173,20 +173,20 @@ store_list(struct store *st, const struct list_filter *f,
 		sqlite3_bind_int64(p, 8, f->until);
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
 		r.id = sqlite3_column_int64(p, 0);
-		r.received_at = time_at(p, 1);
-		r.endpoint = text_at(p, 2);
-		r.type = text_at(p, 3);
-		r.key = text_at(p, 4);
-		r.resource = text_at(p, 5);
-		r.method = text_at(p, 6);
-		r.remote_addr = text_at(p, 7);
-		r.proof = text_at(p, 8);
-		r.hook_status = text_at(p, 9);
+		r.received_at = store_time_at(p, 1);
+		r.endpoint = store_text_at(p, 2);
+		r.type = store_text_at(p, 3);
+		r.key = store_text_at(p, 4);
+		r.resource = store_text_at(p, 5);
+		r.method = store_text_at(p, 6);
+		r.remote_addr = store_text_at(p, 7);
+		r.proof = store_text_at(p, 8);
+		r.hook_status = store_text_at(p, 9);
 		n++;
 		if (row(arg, &r) != 0)
 			break;
 	}
-	return walked(p, rc, n);
+	return store_walked(p, rc, n);
 }
 
 /* `hookbox show`: one event, whole. Returns 1, 0 if there is none, or -1. */
@@ -203,25 +203,25 @@ store_event_detail(struct store *st, long long id,
 	sqlite3_bind_int64(p, 1, id);
 	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
 		e.id = sqlite3_column_int64(p, 0);
-		e.endpoint = text_at(p, 1);
-		e.provider = text_at(p, 2);
-		e.type = text_at(p, 3);
-		e.key = text_at(p, 4);
-		e.resource = text_at(p, 5);
-		e.received_at = time_at(p, 6);
-		e.method = text_at(p, 7);
-		e.query = text_at(p, 8);
-		e.content_type = text_at(p, 9);
-		e.remote_addr = text_at(p, 10);
-		e.proof = text_at(p, 11);
-		e.headers = text_at(p, 12);
+		e.endpoint = store_text_at(p, 1);
+		e.provider = store_text_at(p, 2);
+		e.type = store_text_at(p, 3);
+		e.key = store_text_at(p, 4);
+		e.resource = store_text_at(p, 5);
+		e.received_at = store_time_at(p, 6);
+		e.method = store_text_at(p, 7);
+		e.query = store_text_at(p, 8);
+		e.content_type = store_text_at(p, 9);
+		e.remote_addr = store_text_at(p, 10);
+		e.proof = store_text_at(p, 11);
+		e.headers = store_text_at(p, 12);
 		/* An empty blob comes back as NULL (a GET's body). */
 		e.body.s = sqlite3_column_blob(p, 13);
 		e.body.len = (size_t)sqlite3_column_bytes(p, 13);
 		n++;
 		row(arg, &e);
 	}
-	return walked(p, rc, n);
+	return store_walked(p, rc, n);
 }
 
 /* The hook attempts of one event, oldest first. */
@@ -238,23 +238,23 @@ store_attempts(struct store *st, long long event_id,
 	sqlite3_bind_int64(p, 1, event_id);
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
 		a.id = sqlite3_column_int64(p, 0);
-		a.hook = text_at(p, 1);
+		a.hook = store_text_at(p, 1);
 		a.attempt = sqlite3_column_int(p, 2);
-		a.status = text_at(p, 3);
+		a.status = store_text_at(p, 3);
 		a.exit_code = sqlite3_column_type(p, 4) == SQLITE_NULL ? -1 :
 		    sqlite3_column_int(p, 4);
 		a.signal = sqlite3_column_type(p, 5) == SQLITE_NULL ? -1 :
 		    sqlite3_column_int(p, 5);
-		a.error = text_at(p, 6);
-		a.started_at = time_at(p, 7);
-		a.finished_at = time_at(p, 8);
-		a.next_at = time_at(p, 9);
-		a.output = text_at(p, 10);
+		a.error = store_text_at(p, 6);
+		a.started_at = store_time_at(p, 7);
+		a.finished_at = store_time_at(p, 8);
+		a.next_at = store_time_at(p, 9);
+		a.output = store_text_at(p, 10);
 		n++;
 		if (row(arg, &a) != 0)
 			break;
 	}
-	return walked(p, rc, n);
+	return store_walked(p, rc, n);
 }
 
 /*
@@ -277,7 +277,7 @@ store_queued_hook(struct store *st, long long event_id,
 		n++;
 		row(arg, hook != NULL ? hook : "");
 	}
-	return walked(p, rc, n);
+	return store_walked(p, rc, n);
 }
 
 /*
@@ -302,7 +302,7 @@ store_event_type(struct store *st, long long id,
 		row(arg, endpoint != NULL ? endpoint : "",
 		    type != NULL ? type : "");
 	}
-	return walked(p, rc, n);
+	return store_walked(p, rc, n);
 }
 
 /* `hookbox rejects`: the newest limit refusals, newest first. */
@@ -319,18 +319,18 @@ store_rejects(struct store *st, long long limit,
 	sqlite3_bind_int64(p, 1, limit);
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
 		r.id = sqlite3_column_int64(p, 0);
-		r.received_at = time_at(p, 1);
+		r.received_at = store_time_at(p, 1);
 		r.status = sqlite3_column_int(p, 2);
-		r.endpoint = text_at(p, 3);
-		r.remote_addr = text_at(p, 4);
-		r.reason = text_at(p, 5);
-		r.body_head = text_at(p, 6);
+		r.endpoint = store_text_at(p, 3);
+		r.remote_addr = store_text_at(p, 4);
+		r.reason = store_text_at(p, 5);
+		r.body_head = store_text_at(p, 6);
 		r.count = sqlite3_column_int64(p, 7);
 		n++;
 		if (row(arg, &r) != 0)
 			break;
 	}
-	return walked(p, rc, n);
+	return store_walked(p, rc, n);
 }
 
 /* `hookbox stats`: one section's counts, in the order they print. */
@@ -350,15 +350,15 @@ store_counts(struct store *st, enum store_count what,
 	if (p == NULL)
 		return -1;
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		c.endpoint = text_at(p, 0);
-		c.name = text_at(p, 1);
-		c.state = text_at(p, 2);
+		c.endpoint = store_text_at(p, 0);
+		c.name = store_text_at(p, 1);
+		c.state = store_text_at(p, 2);
 		c.n = sqlite3_column_int64(p, 3);
 		n++;
 		if (row(arg, &c) != 0)
 			break;
 	}
-	return walked(p, rc, n);
+	return store_walked(p, rc, n);
 }
 
 /*
@@ -383,7 +383,7 @@ store_dead_events(struct store *st, const char *endpoint, long long limit,
 		if (row(arg, sqlite3_column_int64(p, 0)) != 0)
 			break;
 	}
-	return walked(p, rc, n);
+	return store_walked(p, rc, n);
 }
 
 /*
@@ -401,8 +401,8 @@ store_dead_counts(struct store *st,
 		return -1;
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
 		n++;
-		if (row(arg, text_at(p, 0), sqlite3_column_int64(p, 1)) != 0)
+		if (row(arg, store_text_at(p, 0), sqlite3_column_int64(p, 1)) != 0)
 			break;
 	}
-	return walked(p, rc, n);
+	return store_walked(p, rc, n);
 }
