@@ -548,6 +548,30 @@ store_newest_event(struct store *st)
 }
 
 /*
+ * Inside a write transaction: while the event still waits in hook_queue,
+ * gives it its delivery (dispatch), so that what follows finds one.
+ * 0, or -1 on an error.
+ */
+static int
+dispatch_queued(struct store *st, long long event_id)
+{
+	sqlite3_stmt *p;
+	int rc;
+
+	for (;;) {
+		if ((p = stmt(st, S_QUEUED)) == NULL)
+			return -1;
+		sqlite3_bind_int64(p, 1, event_id);
+		rc = sqlite3_step(p);
+		sqlite3_reset(p);
+		if (rc == SQLITE_DONE)
+			return 0;
+		if (rc != SQLITE_ROW || dispatch(st) == -1)
+			return -1;
+	}
+}
+
+/*
  * `hookbox replay ID`: the event's hook runs again, as a new series of
  * attempts. A delivery still waiting is made due now instead; one that
  * is running is left alone.
@@ -563,17 +587,8 @@ store_replay(struct store *st, long long event_id, const char *hook,
 	if (store_begin(st) != SQLITE_OK)
 		return REPLAY_ERROR;
 	/* A queued event has its delivery first, then it is replayed. */
-	for (;;) {
-		if ((p = stmt(st, S_QUEUED)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(p, 1, event_id);
-		rc = sqlite3_step(p);
-		sqlite3_reset(p);
-		if (rc == SQLITE_DONE)
-			break;
-		if (rc != SQLITE_ROW || dispatch(st) == -1)
-			goto fail;
-	}
+	if (dispatch_queued(st, event_id) == -1)
+		goto fail;
 	if ((p = stmt(st, S_LATEST)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(p, 1, event_id);
@@ -635,17 +650,8 @@ store_mark_done(struct store *st, long long event_id, time_t now)
 
 	if (store_begin(st) != SQLITE_OK)
 		return DONE_ERROR;
-	for (;;) {
-		if ((p = stmt(st, S_QUEUED)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(p, 1, event_id);
-		rc = sqlite3_step(p);
-		sqlite3_reset(p);
-		if (rc == SQLITE_DONE)
-			break;
-		if (rc != SQLITE_ROW || dispatch(st) == -1)
-			goto fail;
-	}
+	if (dispatch_queued(st, event_id) == -1)
+		goto fail;
 	if ((p = stmt(st, S_LATEST)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(p, 1, event_id);
