@@ -1,21 +1,22 @@
 # hookbox: see README.md. `make` builds cgi-bin/hookbox.fcgi.
 
 CC	?= cc
-PKGS	 = fcgi json-c sqlite3 libsodium
+PKGS	 = fcgi json-c sqlite3 libsodium libpq
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wmissing-declarations -Wsign-compare \
 	   -Wwrite-strings -Wformat=2
 # No -g by default: the binary is what goes to the host (make CFLAGS=-g).
 CFLAGS	?= -O2
 PKG_CFLAGS != pkg-config --cflags $(PKGS) 2>/dev/null || true
-PKG_LIBS   != pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lsqlite3 -lsodium
+PKG_LIBS   != pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lsqlite3 -lsodium -lpq
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 
 SRCS	 = src/main.c src/serve.c src/fcgi.c src/request.c src/answer.c \
 	   src/providers.c src/verify.c src/store.c src/store_write.c \
 	   src/store_run.c src/store_read.c src/store_inbox.c src/hooks.c \
 	   src/config.c src/cli.c src/util.c src/buf.c src/auth.c src/html.c \
-	   src/inbox.c src/store_upkeep.c src/notify.c src/prune.c
+	   src/inbox.c src/store_upkeep.c src/notify.c src/prune.c \
+	   src/store_sql.c src/store_pg.c src/migrate.c
 LIBSRCS	 = $(filter-out src/main.c,$(SRCS))
 HDRS	 = src/hookbox.h src/store_int.h src/upkeep.h
 # The unit tests: a harness and one file of cases per module.
@@ -28,7 +29,7 @@ ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	     -fno-sanitize-recover=undefined
 
 DEBIAN_BUILD_PKGS = build-essential pkg-config libfcgi-dev libjson-c-dev \
-		    libsqlite3-dev libsodium-dev
+		    libsqlite3-dev libsodium-dev libpq-dev
 DEBIAN_TEST_PKGS  = lighttpd apache2 libapache2-mod-fcgid nginx spawn-fcgi curl sqlite3 \
 		    python3 wrk valgrind clang libclang-rt-14-dev \
 		    chromium chromium-driver python3-selenium \
@@ -57,7 +58,8 @@ $(ASAN_DIR)/unit: $(UNIT_SRCS) tests/unit/unit.h $(LIBSRCS) $(HDRS) Makefile
 	    $(PKG_LIBS)
 
 # One self-contained binary for hosts without the libraries (install.sh
-# uses it when it cannot build). glibc warns that getpwuid and the resolver
+# uses it when it cannot build). It stores into SQLite only: libpq linked
+# statically wants OpenSSL, Kerberos and LDAP as static libraries too. glibc warns that getpwuid and the resolver
 # would need its shared NSS modules at run time: hookbox resolves no host
 # names, and a hook's HOME falls back to "/" without them.
 STATIC	= cgi-bin/hookbox-static.fcgi
@@ -65,7 +67,7 @@ static: $(STATIC)
 
 $(STATIC): $(SRCS) $(HDRS) Makefile
 	@mkdir -p build
-	$(CC) $(ALL_CFLAGS) -static -o $@.tmp $(SRCS) \
+	$(CC) $(ALL_CFLAGS) -DHOOKBOX_NO_PG -static -o $@.tmp $(SRCS) \
 	    -lfcgi -ljson-c -lsqlite3 -lsodium -lm -lpthread -ldl \
 	    2>build/static.log; rc=$$?; \
 	    grep -v -e 'statically linked applications requires' \

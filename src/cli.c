@@ -30,6 +30,8 @@ usage(void)
 	fprintf(stderr,
 "usage: hookbox COMMAND [ARGS]\n"
 "  init                    create or upgrade the database\n"
+"  migrate --to postgresql://USER@HOST/DB\n"
+"                          copy the SQLite database into PostgreSQL\n"
 "  check                   validate the config, list endpoints and URLs\n"
 "  list [--endpoint E] [--type T] [--since TIME] [--limit N] [--json]\n"
 "       [--search TEXT]    (an order or resource id, or text in the body)\n"
@@ -751,6 +753,32 @@ cmd_init(int argc, char **argv)
 }
 
 /*
+ * `migrate --to URI`: the config's SQLite file into PostgreSQL
+ * (migrate.c). The config still names the file until the owner points
+ * it at the new database.
+ */
+static int
+cmd_migrate(int argc, char **argv)
+{
+	struct conf *c;
+	struct buf err = { 0 };
+	int rc;
+
+	if (argc != 3 || strcmp(argv[1], "--to") != 0)
+		return usage();
+	if ((c = cli_conf(0)) == NULL)
+		return 1;
+	rc = store_migrate(conf_database(c), argv[2], conf_busy_timeout(c),
+	    stdout, &err);
+	if (rc == -1)
+		fprintf(stderr, "hookbox: migrate: %s", err.data != NULL ?
+		    err.data : "failed\n");
+	buf_free(&err);
+	conf_free(c);
+	return rc == -1 ? 1 : 0;
+}
+
+/*
  * `simulate ENDPOINT FILE`: builds the CGI meta-variables a web server
  * would, with the endpoint's token in the path and, for signing
  * presets, a valid signature made with the configured secret, then runs
@@ -1411,6 +1439,7 @@ static const struct command {
 	int		(*run)(int, char **);
 } commands[] = {
 	{ "init", cmd_init },
+	{ "migrate", cmd_migrate },
 	{ "check", cmd_check },
 	{ "list", cmd_list },
 	{ "show", cmd_show },

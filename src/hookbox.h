@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <stdio.h>
 #include <time.h>
 
 #define HOOKBOX_VERSION		"0.1.0"
@@ -516,9 +517,11 @@ int	 verify_flipdish_tol(const char *, const char *, const void *, size_t,
 int	 verify_path_token(const struct request *, const char *);
 
 /*
- * The store, one SQLite file: store.c the connection and schema,
- * store_write.c events and rejects, store_run.c the hook runner's side,
- * store_read.c the command line's queries. struct store is theirs alone
+ * The store: one SQLite file, or a PostgreSQL database (a URI as
+ * `database`); nothing outside the store's files knows which. store.c
+ * the connection and schema, store_write.c events and rejects,
+ * store_run.c the hook runner's side, store_read.c the command line's
+ * queries, store_pg.c PostgreSQL's own. struct store is theirs alone
  * (store_int.h).
  */
 struct store;
@@ -539,9 +542,13 @@ struct stored_event {
 #define STORE_QUEUE	0x2	/* one thread, SIGALRM unused: queue to write */
 #define STORE_GROUP	0x4	/* the one writer of a process: no looks first */
 void		 store_setup(void);
+int		 store_is_pg(const char *);
+void		 store_where(const char *, char *, size_t);
 struct store	*store_open(const char *, int, int, struct buf *);
 void		 store_close(struct store *);
 int		 store_init(const char *, struct buf *);
+int		 store_migrate(const char *, const char *, int, FILE *,
+		    struct buf *);
 struct reject {
 	const char	*endpoint;
 	int		 status;

@@ -163,8 +163,8 @@ static const char *const sql[S__MAX] = {
 void
 store_log(struct store *st, const char *what)
 {
-	snprintf(st->logged, sizeof(st->logged), "%s: %s", what,
-	    sqlite3_errmsg(st->db));
+	snprintf(st->logged, sizeof(st->logged), "%s: %.200s", what,
+	    st->pg ? st->pg_err : sqlite3_errmsg(st->db));
 	hb_warnx("store: %s", st->logged);
 }
 
@@ -173,22 +173,18 @@ store_log(struct store *st, const char *what)
  * use and kept for the life of the connection, reset and unbound for
  * this use. NULL after logging why.
  */
-sqlite3_stmt *
+struct stq *
 store_stmt(struct store *st, enum stmt s, const char *text)
 {
-	sqlite3_stmt **slot = &st->stmt[s];
+	struct stq **slot = &st->stmt[s];
 
-	if (*slot == NULL && sqlite3_prepare_v3(st->db, text, -1,
-	    SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
-		store_log(st, "prepare");
+	if (*slot == NULL && (*slot = q_persistent(st, (int)s, text)) == NULL)
 		return NULL;
-	}
-	sqlite3_reset(*slot);
-	sqlite3_clear_bindings(*slot);
+	q_reset(*slot);
 	return *slot;
 }
 
-static sqlite3_stmt *
+static struct stq *
 stmt(struct store *st, enum stmt s)
 {
 	return store_stmt(st, s, sql[s]);
@@ -198,13 +194,13 @@ stmt(struct store *st, enum stmt s)
 static int
 exec1(struct store *st, enum stmt s)
 {
-	sqlite3_stmt *p = stmt(st, s);
+	struct stq *p = stmt(st, s);
 	int rc;
 
 	if (p == NULL)
 		return SQLITE_ERROR;
-	rc = sqlite3_step(p);
-	sqlite3_reset(p);
+	rc = q_step(p);
+	q_reset(p);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
@@ -383,16 +379,33 @@ store_unsynced(struct store *st)
 	return 1;
 }
 
+/*
+ * A write transaction. On SQLite it holds the write lock; on PostgreSQL
+ * the runner's lock (store_pg.c), so that what it reads and writes is
+ * the only such change across every node.
+ */
 int
 store_begin(struct store *st)
 {
 	int rc;
 
+	if (st->pg)
+		return pg_begin(st, 1);
 	if ((rc = queue_enter(st)) != SQLITE_OK)
 		return rc;
 	if ((rc = exec1(st, S_BEGIN)) != SQLITE_OK)
 		queue_leave(st);
 	return rc;
+}
+
+/*
+ * The transaction that stores events and rejects: on PostgreSQL it
+ * takes no lock of its own, and receivers on every node write at once.
+ */
+int
+store_begin_events(struct store *st)
+{
+	return st->pg ? pg_begin(st, 0) : store_begin(st);
 }
 
 /*
@@ -403,7 +416,16 @@ store_begin(struct store *st)
 int
 store_commit(struct store *st, int sync)
 {
-	int rc = exec1(st, S_COMMIT);
+	int rc;
+
+	if (st->pg) {
+		if ((rc = pg_end(st, "COMMIT")) != SQLITE_OK) {
+			store_log(st, "commit");
+			pg_end(st, "ROLLBACK");
+		}
+		return rc;
+	}
+	rc = exec1(st, S_COMMIT);
 
 	if (rc != SQLITE_OK) {
 		store_log(st, "commit");
@@ -424,6 +446,10 @@ store_commit(struct store *st, int sync)
 void
 store_rollback(struct store *st)
 {
+	if (st->pg) {
+		pg_end(st, "ROLLBACK");
+		return;
+	}
 	if (!sqlite3_get_autocommit(st->db))
 		exec1(st, S_ROLLBACK);
 	queue_leave(st);
@@ -586,6 +612,8 @@ store_open(const char *path, int busy_ms, int flags, struct buf *err)
 	char pragma[64];
 	int rc, one = 1;
 
+	if (store_is_pg(path))
+		return store_pg_open(path, busy_ms, err);
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
 	st->queue = -1;
@@ -678,7 +706,12 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	for (i = 0; i < S__MAX; i++)
-		sqlite3_finalize(st->stmt[i]);
+		q_free(st->stmt[i]);
+	if (st->pg) {
+		store_pg_close(st);
+		free(st);
+		return;
+	}
 	if (st->wal_frames < WAL_KEEP_FRAMES)
 		sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
 		    NULL);
@@ -705,10 +738,10 @@ store_init(const char *path, struct buf *err)
 
 /* Steps a statement that returns no row, and resets it: 0, or -1. */
 int
-store_step_done(sqlite3_stmt *p)
+store_step_done(struct stq *p)
 {
-	int rc = sqlite3_step(p);
+	int rc = q_step(p);
 
-	sqlite3_reset(p);
+	q_reset(p);
 	return rc == SQLITE_DONE ? 0 : -1;
 }

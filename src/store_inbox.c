@@ -66,8 +66,10 @@ static const char *const sql[S__MAX] = {
 	    " ORDER BY e.id DESC LIMIT ?1",
 	/* Per endpoint: the last event, and how many since ?1 and ?2. */
 	[S_ENDPOINT_EVENTS] =
-	    "SELECT endpoint, max(received_at), sum(received_at >= ?1),"
-	    " sum(received_at >= ?2) FROM events GROUP BY endpoint",
+	    "SELECT endpoint, max(received_at),"
+	    " sum(CASE WHEN received_at >= ?1 THEN 1 ELSE 0 END),"
+	    " sum(CASE WHEN received_at >= ?2 THEN 1 ELSE 0 END)"
+	    " FROM events GROUP BY endpoint",
 	/*
 	 * Per endpoint, refusals since ?1 (the last day): all, 401s, and
 	 * the 401s of the days before it, back to ?2, to tell a jump.
@@ -80,7 +82,7 @@ static const char *const sql[S__MAX] = {
 	    " GROUP BY endpoint ORDER BY endpoint",
 };
 
-static sqlite3_stmt *
+static struct stq *
 stmt(struct store *st, enum stmt s)
 {
 	return store_stmt(st, s, sql[s]);
@@ -88,7 +90,7 @@ stmt(struct store *st, enum stmt s)
 
 /* One write, on its own (autocommit). 0, or -1 after logging. */
 static int
-write1(struct store *st, sqlite3_stmt *p, const char *what)
+write1(struct store *st, struct stq *p, const char *what)
 {
 	if (p == NULL)
 		return -1;
@@ -103,13 +105,13 @@ write1(struct store *st, sqlite3_stmt *p, const char *what)
 int
 store_setting(struct store *st, const char *name, struct buf *out)
 {
-	sqlite3_stmt *p = stmt(st, S_SETTING_GET);
+	struct stq *p = stmt(st, S_SETTING_GET);
 	int rc, n = 0;
 
 	if (p == NULL)
 		return -1;
-	sqlite3_bind_text(p, 1, name, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+	q_bind_text(p, 1, name);
+	if ((rc = q_step(p)) == SQLITE_ROW) {
 		struct store_text t = store_text_at(p, 0);
 
 		out->len = 0;
@@ -118,18 +120,18 @@ store_setting(struct store *st, const char *name, struct buf *out)
 		else
 			n = 1;
 	}
-	sqlite3_reset(p);
+	q_reset(p);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
 }
 
 int
 store_setting_set(struct store *st, const char *name, const char *value)
 {
-	sqlite3_stmt *p = stmt(st, S_SETTING_SET);
+	struct stq *p = stmt(st, S_SETTING_SET);
 
 	if (p != NULL) {
-		sqlite3_bind_text(p, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(p, 2, value, -1, SQLITE_STATIC);
+		q_bind_text(p, 1, name);
+		q_bind_text(p, 2, value);
 	}
 	return write1(st, p, "setting");
 }
@@ -138,12 +140,12 @@ int
 store_session_new(struct store *st, const char *hash, const char *addr,
     time_t now)
 {
-	sqlite3_stmt *p = stmt(st, S_SESSION_NEW);
+	struct stq *p = stmt(st, S_SESSION_NEW);
 
 	if (p != NULL) {
-		sqlite3_bind_text(p, 1, hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(p, 2, now);
-		sqlite3_bind_text(p, 3, addr, -1, SQLITE_STATIC);
+		q_bind_text(p, 1, hash);
+		q_bind_int(p, 2, now);
+		q_bind_text(p, 3, addr);
 	}
 	return write1(st, p, "session");
 }
@@ -157,13 +159,13 @@ int
 store_session(struct store *st, const char *hash, char stored[65],
     time_t *seen_at)
 {
-	sqlite3_stmt *p = stmt(st, S_SESSION_GET);
+	struct stq *p = stmt(st, S_SESSION_GET);
 	int rc, n = 0;
 
 	if (p == NULL)
 		return -1;
-	sqlite3_bind_text(p, 1, hash, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+	q_bind_text(p, 1, hash);
+	if ((rc = q_step(p)) == SQLITE_ROW) {
 		struct store_text t = store_text_at(p, 0);
 
 		if (t.s != NULL && t.len == 64) {
@@ -173,18 +175,18 @@ store_session(struct store *st, const char *hash, char stored[65],
 			n = 1;
 		}
 	}
-	sqlite3_reset(p);
+	q_reset(p);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
 }
 
 int
 store_session_seen(struct store *st, const char *hash, time_t now)
 {
-	sqlite3_stmt *p = stmt(st, S_SESSION_SEEN);
+	struct stq *p = stmt(st, S_SESSION_SEEN);
 
 	if (p != NULL) {
-		sqlite3_bind_text(p, 1, hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(p, 2, now);
+		q_bind_text(p, 1, hash);
+		q_bind_int(p, 2, now);
 	}
 	return write1(st, p, "session");
 }
@@ -193,11 +195,11 @@ store_session_seen(struct store *st, const char *hash, time_t now)
 int
 store_session_end(struct store *st, const char *hash)
 {
-	sqlite3_stmt *p = stmt(st, hash != NULL ? S_SESSION_END :
+	struct stq *p = stmt(st, hash != NULL ? S_SESSION_END :
 	    S_SESSION_ALL_END);
 
 	if (p != NULL && hash != NULL)
-		sqlite3_bind_text(p, 1, hash, -1, SQLITE_STATIC);
+		q_bind_text(p, 1, hash);
 	return write1(st, p, "session");
 }
 
@@ -205,10 +207,10 @@ store_session_end(struct store *st, const char *hash)
 int
 store_session_expire(struct store *st, time_t oldest)
 {
-	sqlite3_stmt *p = stmt(st, S_SESSION_EXPIRE);
+	struct stq *p = stmt(st, S_SESSION_EXPIRE);
 
 	if (p != NULL)
-		sqlite3_bind_int64(p, 1, oldest);
+		q_bind_int(p, 1, oldest);
 	return write1(st, p, "session");
 }
 
@@ -217,19 +219,19 @@ int
 store_throttle(struct store *st, const char *who, int *failures,
     time_t *last_at)
 {
-	sqlite3_stmt *p = stmt(st, S_THROTTLE_GET);
+	struct stq *p = stmt(st, S_THROTTLE_GET);
 	int rc;
 
 	*failures = 0;
 	*last_at = 0;
 	if (p == NULL)
 		return -1;
-	sqlite3_bind_text(p, 1, who, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		*failures = sqlite3_column_int(p, 0);
+	q_bind_text(p, 1, who);
+	if ((rc = q_step(p)) == SQLITE_ROW) {
+		*failures = q_int(p, 0);
 		*last_at = store_time_at(p, 1);
 	}
-	sqlite3_reset(p);
+	q_reset(p);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -237,26 +239,26 @@ store_throttle(struct store *st, const char *who, int *failures,
 int
 store_throttle_fail(struct store *st, const char *who, time_t now)
 {
-	sqlite3_stmt *p = stmt(st, S_THROTTLE_FAIL);
+	struct stq *p = stmt(st, S_THROTTLE_FAIL);
 
 	if (p != NULL) {
-		sqlite3_bind_text(p, 1, who, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(p, 2, now);
+		q_bind_text(p, 1, who);
+		q_bind_int(p, 2, now);
 	}
 	if (write1(st, p, "throttle") == -1)
 		return -1;
 	if ((p = stmt(st, S_THROTTLE_TRIM)) != NULL)
-		sqlite3_bind_int64(p, 1, now);
+		q_bind_int(p, 1, now);
 	return write1(st, p, "throttle");
 }
 
 int
 store_throttle_clear(struct store *st, const char *who)
 {
-	sqlite3_stmt *p = stmt(st, S_THROTTLE_CLEAR);
+	struct stq *p = stmt(st, S_THROTTLE_CLEAR);
 
 	if (p != NULL)
-		sqlite3_bind_text(p, 1, who, -1, SQLITE_STATIC);
+		q_bind_text(p, 1, who);
 	return write1(st, p, "throttle");
 }
 
@@ -265,24 +267,24 @@ int
 store_attention(struct store *st, long long limit,
     int (*row)(void *, const struct attention_row *), void *arg)
 {
-	sqlite3_stmt *p = stmt(st, S_ATTENTION);
+	struct stq *p = stmt(st, S_ATTENTION);
 	struct attention_row r;
 	int rc, n = 0;
 
 	if (p == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, limit);
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		r.id = sqlite3_column_int64(p, 0);
+	q_bind_int(p, 1, limit);
+	while ((rc = q_step(p)) == SQLITE_ROW) {
+		r.id = q_int(p, 0);
 		r.received_at = store_time_at(p, 1);
 		r.endpoint = store_text_at(p, 2);
 		r.type = store_text_at(p, 3);
 		r.resource = store_text_at(p, 4);
 		r.status = store_text_at(p, 5);
-		r.attempt = sqlite3_column_int(p, 6);
+		r.attempt = q_int(p, 6);
 		r.error = store_text_at(p, 7);
-		r.exit_code = sqlite3_column_type(p, 8) == SQLITE_NULL ? -1 :
-		    sqlite3_column_int(p, 8);
+		r.exit_code = q_null(p, 8) ? -1 :
+		    q_int(p, 8);
 		r.finished_at = store_time_at(p, 9);
 		r.next_at = store_time_at(p, 10);
 		n++;
@@ -300,19 +302,19 @@ int
 store_endpoint_events(struct store *st, time_t day, time_t week,
     int (*row)(void *, const struct endpoint_events *), void *arg)
 {
-	sqlite3_stmt *p = stmt(st, S_ENDPOINT_EVENTS);
+	struct stq *p = stmt(st, S_ENDPOINT_EVENTS);
 	struct endpoint_events r;
 	int rc, n = 0;
 
 	if (p == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, day);
-	sqlite3_bind_int64(p, 2, week);
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+	q_bind_int(p, 1, day);
+	q_bind_int(p, 2, week);
+	while ((rc = q_step(p)) == SQLITE_ROW) {
 		r.endpoint = store_text_at(p, 0);
 		r.last_at = store_time_at(p, 1);
-		r.today = sqlite3_column_int64(p, 2);
-		r.week = sqlite3_column_int64(p, 3);
+		r.today = q_int(p, 2);
+		r.week = q_int(p, 3);
 		n++;
 		if (row(arg, &r) != 0)
 			break;
@@ -328,19 +330,19 @@ int
 store_endpoint_rejects(struct store *st, time_t day, time_t week,
     int (*row)(void *, const struct endpoint_rejects *), void *arg)
 {
-	sqlite3_stmt *p = stmt(st, S_ENDPOINT_REJECTS);
+	struct stq *p = stmt(st, S_ENDPOINT_REJECTS);
 	struct endpoint_rejects r;
 	int rc, n = 0;
 
 	if (p == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, day);
-	sqlite3_bind_int64(p, 2, week);
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+	q_bind_int(p, 1, day);
+	q_bind_int(p, 2, week);
+	while ((rc = q_step(p)) == SQLITE_ROW) {
 		r.endpoint = store_text_at(p, 0);
-		r.today = sqlite3_column_int64(p, 1);
-		r.unauthorized_today = sqlite3_column_int64(p, 2);
-		r.unauthorized_before = sqlite3_column_int64(p, 3);
+		r.today = q_int(p, 1);
+		r.unauthorized_today = q_int(p, 2);
+		r.unauthorized_before = q_int(p, 3);
 		r.last_at = store_time_at(p, 4);
 		n++;
 		if (row(arg, &r) != 0)

@@ -10,6 +10,9 @@
  *			its front page's summaries
  *	store_upkeep.c	notices and pruning (upkeep.h): the schema step,
  *			the upkeep's state, the digests' rows, prune batches
+ *	store_sql.c	struct stq: one statement over either database
+ *	store_pg.c	the PostgreSQL connection, its schema, transactions
+ *	migrate.c	`hookbox migrate`: a SQLite file into PostgreSQL
  *
  * Each file keeps the SQL of its own statements (its sql[] table); the
  * enum names them all, so that one array on the connection holds them.
@@ -57,6 +60,7 @@ enum stmt {
 	S_QUEUE_UPTO,
 	S_DISPATCH,
 	S_UNQUEUE,
+	S_DISPATCH_TAKE,
 	S_QUEUED,
 	/* store_read.c */
 	S_LIST,
@@ -94,9 +98,45 @@ enum stmt {
 	S__MAX
 };
 
+/*
+ * A statement over either database (store_sql.c): SQLite's own, or, on
+ * PostgreSQL, its SQL, bindings and the rows of its last run.
+ */
+#define STQ_PARAMS	16
+#define STQ_COLS	24	/* columns whose bytes may be unescaped */
+#define PG_BYTEA	17	/* PostgreSQL's type oids */
+#define PG_INT8		20
+#define PG_TEXT		25
+struct stq {
+	struct store	*st;
+	sqlite3_stmt	*lite;		/* NULL on PostgreSQL */
+	int		 slot;		/* its enum stmt, or -1: a one-off */
+	char		*sql;		/* PostgreSQL's dialect */
+	int		 nparams;
+	long		 prepared;	/* the connection's pg_gen it was
+					   prepared on (0: not yet) */
+	const char	*val[STQ_PARAMS];
+	int		 len[STQ_PARAMS], fmt[STQ_PARAMS];
+	unsigned int	 type[STQ_PARAMS];
+	char		 num[STQ_PARAMS][24];
+	struct pg_result *res;		/* the last run's rows */
+	int		 row, rows;	/* row -1: not run yet */
+	unsigned char	*bytes[STQ_COLS];	/* a bytea column, unescaped */
+	size_t		 nbytes[STQ_COLS];
+};
+
 struct store {
-	sqlite3		*db;
-	sqlite3_stmt	*stmt[S__MAX];
+	sqlite3		*db;		/* NULL on PostgreSQL */
+	struct stq	*stmt[S__MAX];
+	/* PostgreSQL (store_pg.c) */
+	int		 pg;
+	struct pg_conn	*conn;
+	long		 pg_gen;	/* counts connections made: statements
+					   are prepared again on a new one */
+	int		 in_tx;
+	long long	 pg_changes;	/* rows the last statement changed */
+	int		 pg_code;	/* its failure, in SQLite's codes */
+	char		 pg_err[256];	/* its last error, one line */
 	int		 busy_ms;	/* busy_timeout_ms */
 	long long	 busy_until;	/* hb_mono_ms() */
 	int		 queue;		/* <database>.writers, or -1 */
@@ -114,8 +154,9 @@ struct store {
 };
 
 void		 store_log(struct store *, const char *);
-sqlite3_stmt	*store_stmt(struct store *, enum stmt, const char *);
-int		 store_step_done(sqlite3_stmt *);
+struct stq	*store_stmt(struct store *, enum stmt, const char *);
+int		 store_step_done(struct stq *);
+int		 store_begin_events(struct store *);
 int		 store_begin(struct store *);
 int		 store_commit(struct store *, int);
 void		 store_rollback(struct store *);
@@ -123,8 +164,38 @@ int		 store_wal_fsync(struct store *);
 int		 store_wal_sync(struct store *);
 int		 store_unsynced(struct store *);
 /* store_read.c: reading a row's columns, and ending a walk over rows */
-struct store_text store_text_at(sqlite3_stmt *, int);
-time_t		 store_time_at(sqlite3_stmt *, int);
-int		 store_walked(sqlite3_stmt *, int, int);
+struct store_text store_text_at(struct stq *, int);
+time_t		 store_time_at(struct stq *, int);
+int		 store_walked(struct stq *, int, int);
+
+/* store_sql.c */
+char		*pg_sql(const char *, int *);
+struct stq	*q_prepare(struct store *, const char *);
+struct stq	*q_persistent(struct store *, int, const char *);
+void		 q_free(struct stq *);
+void		 q_reset(struct stq *);
+void		 q_bind_int(struct stq *, int, long long);
+void		 q_bind_text(struct stq *, int, const char *);
+void		 q_bind_blob(struct stq *, int, const void *, size_t);
+int		 q_step(struct stq *);
+int		 q_null(struct stq *, int);
+long long	 q_int(struct stq *, int);
+const char	*q_text(struct stq *, int);
+const void	*q_blob(struct stq *, int);
+size_t		 q_bytes(struct stq *, int);
+long long	 store_changes(struct store *);
+int		 store_exec(struct store *, const char *);
+
+/* store_pg.c */
+struct store	*store_pg_open(const char *, int, struct buf *);
+void		 store_pg_close(struct store *);
+int		 pg_step(struct stq *);
+const char	*pg_value(struct stq *, int, size_t *);
+void		 pg_clear(struct stq *);
+void		 pg_clear_row(struct stq *);
+int		 pg_exec(struct store *, const char *);
+int		 pg_begin(struct store *, int);
+int		 pg_end(struct store *, const char *);
+int		 store_pg_check(struct store *, struct buf *);
 
 #endif

@@ -77,7 +77,7 @@ static const char *const sql[S__MAX] = {
 	    " GROUP BY 1, 2, 3"
 	    " UNION ALL SELECT e.endpoint, e.event_type, 'pending', count(*)"
 	    " FROM hook_queue q JOIN events e ON e.id = q.event_id"
-	    " GROUP BY 1, 2)"
+	    " GROUP BY 1, 2) AS t"
 	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
 	/* replay --dead: events whose newest attempt is dead, oldest first */
 	[S_DEAD_EVENTS] =
@@ -100,7 +100,7 @@ static const char *const sql[S__MAX] = {
 };
 
 /* A statement of this file's, prepared once (store_stmt). */
-static sqlite3_stmt *
+static struct stq *
 stmt(struct store *st, enum stmt s)
 {
 	return store_stmt(st, s, sql[s]);
@@ -108,22 +108,22 @@ stmt(struct store *st, enum stmt s)
 
 /* Column i as stored: text or bytes, s NULL for SQL NULL. */
 struct store_text
-store_text_at(sqlite3_stmt *p, int i)
+store_text_at(struct stq *p, int i)
 {
 	struct store_text t;
 
-	t.s = (const char *)sqlite3_column_text(p, i);	/* before its length */
-	t.len = (size_t)sqlite3_column_bytes(p, i);
+	t.s = q_text(p, i);	/* before its length */
+	t.len = (size_t)q_bytes(p, i);
 	return t;
 }
 
 /* A time column: 0 for SQL NULL. */
 time_t
-store_time_at(sqlite3_stmt *p, int i)
+store_time_at(struct stq *p, int i)
 {
-	if (sqlite3_column_type(p, i) == SQLITE_NULL)
+	if (q_null(p, i))
 		return 0;
-	return (time_t)sqlite3_column_int64(p, i);
+	return (time_t)q_int(p, i);
 }
 
 /*
@@ -132,15 +132,17 @@ store_time_at(sqlite3_stmt *p, int i)
  * number of rows given, or -1 if the last step failed.
  */
 int
-store_walked(sqlite3_stmt *p, int rc, int n)
+store_walked(struct stq *p, int rc, int n)
 {
-	sqlite3_reset(p);
+	q_reset(p);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : -1;
 }
 
 const char *
 store_errmsg(struct store *st)
 {
+	if (st->pg)
+		return st->pg_err;
 	/* After a rollback SQLite says "not an error": what was logged. */
 	if (sqlite3_errcode(st->db) == SQLITE_OK && st->logged[0] != '\0')
 		return st->logged;
@@ -152,27 +154,27 @@ int
 store_list(struct store *st, const struct list_filter *f,
     int (*row)(void *, const struct event_row *), void *arg)
 {
-	sqlite3_stmt *p = stmt(st, S_LIST);
+	struct stq *p = stmt(st, S_LIST);
 	struct event_row r;
 	int rc, n = 0;
 
 	if (p == NULL)
 		return -1;
 	if (f->endpoint != NULL)
-		sqlite3_bind_text(p, 1, f->endpoint, -1, SQLITE_STATIC);
+		q_bind_text(p, 1, f->endpoint);
 	if (f->type != NULL)
-		sqlite3_bind_text(p, 2, f->type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(p, 3, f->since);
-	sqlite3_bind_int64(p, 4, f->limit);
+		q_bind_text(p, 2, f->type);
+	q_bind_int(p, 3, f->since);
+	q_bind_int(p, 4, f->limit);
 	if (f->status != NULL)
-		sqlite3_bind_text(p, 5, f->status, -1, SQLITE_STATIC);
+		q_bind_text(p, 5, f->status);
 	if (f->text != NULL)
-		sqlite3_bind_text(p, 6, f->text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(p, 7, f->offset);
+		q_bind_text(p, 6, f->text);
+	q_bind_int(p, 7, f->offset);
 	if (f->until != 0)
-		sqlite3_bind_int64(p, 8, f->until);
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		r.id = sqlite3_column_int64(p, 0);
+		q_bind_int(p, 8, f->until);
+	while ((rc = q_step(p)) == SQLITE_ROW) {
+		r.id = q_int(p, 0);
 		r.received_at = store_time_at(p, 1);
 		r.endpoint = store_text_at(p, 2);
 		r.type = store_text_at(p, 3);
@@ -194,15 +196,15 @@ int
 store_event_detail(struct store *st, long long id,
     int (*row)(void *, const struct event_detail *), void *arg)
 {
-	sqlite3_stmt *p = stmt(st, S_EVENT);
+	struct stq *p = stmt(st, S_EVENT);
 	struct event_detail e;
 	int rc, n = 0;
 
 	if (p == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, id);
-	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		e.id = sqlite3_column_int64(p, 0);
+	q_bind_int(p, 1, id);
+	if ((rc = q_step(p)) == SQLITE_ROW) {
+		e.id = q_int(p, 0);
 		e.endpoint = store_text_at(p, 1);
 		e.provider = store_text_at(p, 2);
 		e.type = store_text_at(p, 3);
@@ -216,8 +218,8 @@ store_event_detail(struct store *st, long long id,
 		e.proof = store_text_at(p, 11);
 		e.headers = store_text_at(p, 12);
 		/* An empty blob comes back as NULL (a GET's body). */
-		e.body.s = sqlite3_column_blob(p, 13);
-		e.body.len = (size_t)sqlite3_column_bytes(p, 13);
+		e.body.s = q_blob(p, 13);
+		e.body.len = (size_t)q_bytes(p, 13);
 		n++;
 		row(arg, &e);
 	}
@@ -229,22 +231,22 @@ int
 store_attempts(struct store *st, long long event_id,
     int (*row)(void *, const struct attempt_row *), void *arg)
 {
-	sqlite3_stmt *p = stmt(st, S_ATTEMPTS);
+	struct stq *p = stmt(st, S_ATTEMPTS);
 	struct attempt_row a;
 	int rc, n = 0;
 
 	if (p == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, event_id);
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		a.id = sqlite3_column_int64(p, 0);
+	q_bind_int(p, 1, event_id);
+	while ((rc = q_step(p)) == SQLITE_ROW) {
+		a.id = q_int(p, 0);
 		a.hook = store_text_at(p, 1);
-		a.attempt = sqlite3_column_int(p, 2);
+		a.attempt = q_int(p, 2);
 		a.status = store_text_at(p, 3);
-		a.exit_code = sqlite3_column_type(p, 4) == SQLITE_NULL ? -1 :
-		    sqlite3_column_int(p, 4);
-		a.signal = sqlite3_column_type(p, 5) == SQLITE_NULL ? -1 :
-		    sqlite3_column_int(p, 5);
+		a.exit_code = q_null(p, 4) ? -1 :
+		    q_int(p, 4);
+		a.signal = q_null(p, 5) ? -1 :
+		    q_int(p, 5);
 		a.error = store_text_at(p, 6);
 		a.started_at = store_time_at(p, 7);
 		a.finished_at = store_time_at(p, 8);
@@ -265,14 +267,14 @@ int
 store_queued_hook(struct store *st, long long event_id,
     int (*row)(void *, const char *), void *arg)
 {
-	sqlite3_stmt *p = stmt(st, S_QUEUED_HOOK);
+	struct stq *p = stmt(st, S_QUEUED_HOOK);
 	int rc, n = 0;
 
 	if (p == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, event_id);
-	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		const char *hook = (const char *)sqlite3_column_text(p, 0);
+	q_bind_int(p, 1, event_id);
+	if ((rc = q_step(p)) == SQLITE_ROW) {
+		const char *hook = q_text(p, 0);
 
 		n++;
 		row(arg, hook != NULL ? hook : "");
@@ -288,15 +290,15 @@ int
 store_event_type(struct store *st, long long id,
     int (*row)(void *, const char *, const char *), void *arg)
 {
-	sqlite3_stmt *p = stmt(st, S_EVENT_TYPE);
+	struct stq *p = stmt(st, S_EVENT_TYPE);
 	int rc, n = 0;
 
 	if (p == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, id);
-	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		const char *endpoint = (const char *)sqlite3_column_text(p, 0);
-		const char *type = (const char *)sqlite3_column_text(p, 1);
+	q_bind_int(p, 1, id);
+	if ((rc = q_step(p)) == SQLITE_ROW) {
+		const char *endpoint = q_text(p, 0);
+		const char *type = q_text(p, 1);
 
 		n++;
 		row(arg, endpoint != NULL ? endpoint : "",
@@ -310,22 +312,22 @@ int
 store_rejects(struct store *st, long long limit,
     int (*row)(void *, const struct reject_row *), void *arg)
 {
-	sqlite3_stmt *p = stmt(st, S_REJECTS);
+	struct stq *p = stmt(st, S_REJECTS);
 	struct reject_row r;
 	int rc, n = 0;
 
 	if (p == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, limit);
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		r.id = sqlite3_column_int64(p, 0);
+	q_bind_int(p, 1, limit);
+	while ((rc = q_step(p)) == SQLITE_ROW) {
+		r.id = q_int(p, 0);
 		r.received_at = store_time_at(p, 1);
-		r.status = sqlite3_column_int(p, 2);
+		r.status = q_int(p, 2);
 		r.endpoint = store_text_at(p, 3);
 		r.remote_addr = store_text_at(p, 4);
 		r.reason = store_text_at(p, 5);
 		r.body_head = store_text_at(p, 6);
-		r.count = sqlite3_column_int64(p, 7);
+		r.count = q_int(p, 7);
 		n++;
 		if (row(arg, &r) != 0)
 			break;
@@ -343,17 +345,17 @@ store_counts(struct store *st, enum store_count what,
 		[COUNT_HOOKS] = S_COUNT_HOOKS,
 		[COUNT_ATTEMPTS] = S_COUNT_ATTEMPTS,
 	};
-	sqlite3_stmt *p = stmt(st, of[what]);
+	struct stq *p = stmt(st, of[what]);
 	struct count_row c;
 	int rc, n = 0;
 
 	if (p == NULL)
 		return -1;
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+	while ((rc = q_step(p)) == SQLITE_ROW) {
 		c.endpoint = store_text_at(p, 0);
 		c.name = store_text_at(p, 1);
 		c.state = store_text_at(p, 2);
-		c.n = sqlite3_column_int64(p, 3);
+		c.n = q_int(p, 3);
 		n++;
 		if (row(arg, &c) != 0)
 			break;
@@ -370,17 +372,17 @@ int
 store_dead_events(struct store *st, const char *endpoint, long long limit,
     int (*row)(void *, long long), void *arg)
 {
-	sqlite3_stmt *p = stmt(st, S_DEAD_EVENTS);
+	struct stq *p = stmt(st, S_DEAD_EVENTS);
 	int rc, n = 0;
 
 	if (p == NULL)
 		return -1;
 	if (endpoint != NULL)
-		sqlite3_bind_text(p, 1, endpoint, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(p, 2, limit);
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		q_bind_text(p, 1, endpoint);
+	q_bind_int(p, 2, limit);
+	while ((rc = q_step(p)) == SQLITE_ROW) {
 		n++;
-		if (row(arg, sqlite3_column_int64(p, 0)) != 0)
+		if (row(arg, q_int(p, 0)) != 0)
 			break;
 	}
 	return store_walked(p, rc, n);
@@ -394,14 +396,14 @@ int
 store_dead_counts(struct store *st,
     int (*row)(void *, struct store_text, long long), void *arg)
 {
-	sqlite3_stmt *p = stmt(st, S_DEAD_COUNTS);
+	struct stq *p = stmt(st, S_DEAD_COUNTS);
 	int rc, n = 0;
 
 	if (p == NULL)
 		return -1;
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+	while ((rc = q_step(p)) == SQLITE_ROW) {
 		n++;
-		if (row(arg, store_text_at(p, 0), sqlite3_column_int64(p, 1)) != 0)
+		if (row(arg, store_text_at(p, 0), q_int(p, 1)) != 0)
 			break;
 	}
 	return store_walked(p, rc, n);

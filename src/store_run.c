@@ -34,7 +34,8 @@ static const char *const sql[S__MAX] = {
 	 * earlier event is still waiting (README "Write a hook": a
 	 * resource's events one at a time, in the order they arrived). The
 	 * partial index yields waiting rows in id order, so the first that
-	 * qualifies ends the scan, however long the backlog.
+	 * qualifies ends the scan, however long the backlog. (PostgreSQL
+	 * also locks the row it returns, and passes over one locked.)
 	 */
 	[S_CANDIDATE] =
 	    "SELECT d.id, d.event_id, d.attempt, d.status, d.hook, e.endpoint,"
@@ -49,7 +50,7 @@ static const char *const sql[S__MAX] = {
 	    "  AND o.id <> d.id AND (o.status = 'running' OR"
 	    "  (o.status IN ('pending', 'failed') AND o.next_attempt_at IS NOT NULL"
 	    "  AND o.event_id < d.event_id))))"
-	    " ORDER BY d.id LIMIT 1",
+	    " ORDER BY d.id LIMIT 1 /* SKIP LOCKED */",
 	[S_CLAIM_PENDING] =
 	    "UPDATE deliveries SET status = 'running', started_at = ?2,"
 	    " lease_until = ?3, next_attempt_at = NULL WHERE id = ?1",
@@ -60,7 +61,7 @@ static const char *const sql[S__MAX] = {
 	    "INSERT INTO deliveries (event_id, endpoint, resource_id, hook,"
 	    " attempt, status, created_at, started_at, lease_until)"
 	    " SELECT event_id, endpoint, resource_id, hook, attempt + 1,"
-	    " 'running', ?2, ?2, ?3 FROM deliveries WHERE id = ?1",
+	    " 'running', ?2, ?2, ?3 FROM deliveries WHERE id = ?1 RETURNING id",
 	[S_STARTED] =
 	    "UPDATE deliveries SET pid = ?2, pid_start = ?4, lease_until = ?3"
 	    " WHERE id = ?1",
@@ -98,7 +99,8 @@ static const char *const sql[S__MAX] = {
 	    " FROM events WHERE id = ?1",
 	/* The last of the next ?1 queued events */
 	[S_QUEUE_UPTO] =
-	    "SELECT max(id) FROM (SELECT id FROM hook_queue ORDER BY id LIMIT ?1)",
+	    "SELECT max(id) FROM (SELECT id FROM hook_queue ORDER BY id"
+	    " LIMIT ?1) AS q",
 	/*
 	 * Their deliveries, in the order they arrived (so a
 	 * resource's events keep their order). An event pruned meanwhile
@@ -112,6 +114,21 @@ static const char *const sql[S__MAX] = {
 	    " ON e.id = q.event_id WHERE q.id <= ?1 ORDER BY q.id",
 	[S_UNQUEUE] =
 	    "DELETE FROM hook_queue WHERE id <= ?1",
+	/*
+	 * PostgreSQL's dispatch, in one statement. Its receivers insert
+	 * without the runner's lock, so a queued row may commit after one
+	 * with a higher id was read: the deliveries made are exactly for
+	 * the rows deleted.
+	 */
+	[S_DISPATCH_TAKE] =
+	    "WITH q AS (DELETE FROM hook_queue WHERE id IN (SELECT id FROM"
+	    " hook_queue ORDER BY id LIMIT ?1)"
+	    " RETURNING id, event_id, hook, queued_at)"
+	    " INSERT INTO deliveries (event_id, endpoint, resource_id, hook,"
+	    " attempt, status, next_attempt_at, created_at)"
+	    " SELECT q.event_id, e.endpoint, e.resource_id, q.hook, 1, 'pending',"
+	    " q.queued_at, q.queued_at FROM q JOIN events e ON e.id = q.event_id"
+	    " ORDER BY q.id",
 	/*
 	 * Mark done: the owner has seen to it. A delivery waiting for a
 	 * retry stops (dead); one already dead keeps its error.
@@ -154,16 +171,16 @@ delivery_status_of(const char *name)
 }
 
 /* A statement of this file's, prepared once (store_stmt). */
-static sqlite3_stmt *
+static struct stq *
 stmt(struct store *st, enum stmt s)
 {
 	return store_stmt(st, s, sql[s]);
 }
 
 static char *
-col_dup(sqlite3_stmt *p, int i)
+col_dup(struct stq *p, int i)
 {
-	const char *s = (const char *)sqlite3_column_text(p, i);
+	const char *s = q_text(p, i);
 
 	return strdup(s != NULL ? s : "");
 }
@@ -191,16 +208,16 @@ delivery_free(struct delivery *d)
 static int
 recover(struct store *st, time_t now)
 {
-	sqlite3_stmt *p, *u;
+	struct stq *p, *u;
 	int rc;
 
 	if ((p = stmt(st, S_EXPIRED)) == NULL)
 		return SQLITE_ERROR;
-	sqlite3_bind_int64(p, 1, now);
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(p, 0);
-		pid_t pid = (pid_t)sqlite3_column_int64(p, 1);
-		long long now_start, start = sqlite3_column_int64(p, 2);
+	q_bind_int(p, 1, now);
+	while ((rc = q_step(p)) == SQLITE_ROW) {
+		long long id = q_int(p, 0);
+		pid_t pid = (pid_t)q_int(p, 1);
+		long long now_start, start = q_int(p, 2);
 
 		/*
 		 * The hook led its own process group. Linux does not reuse
@@ -213,15 +230,15 @@ recover(struct store *st, time_t now)
 			kill(-pid, SIGKILL);
 		if ((u = stmt(st, S_RECOVER)) == NULL)
 			break;
-		sqlite3_bind_int64(u, 1, id);
-		sqlite3_bind_int64(u, 2, now);
-		if (sqlite3_step(u) != SQLITE_DONE) {
-			sqlite3_reset(u);
+		q_bind_int(u, 1, id);
+		q_bind_int(u, 2, now);
+		if (q_step(u) != SQLITE_DONE) {
+			q_reset(u);
 			break;
 		}
-		sqlite3_reset(u);
+		q_reset(u);
 	}
-	sqlite3_reset(p);
+	q_reset(p);
 	return rc == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
 }
 
@@ -229,24 +246,22 @@ recover(struct store *st, time_t now)
 static int
 finish(struct store *st, const struct attempt_result *res)
 {
-	sqlite3_stmt *p = stmt(st, S_FINISH);
+	struct stq *p = stmt(st, S_FINISH);
 
 	if (p == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, res->delivery);
-	sqlite3_bind_text(p, 2, delivery_status_name(res->status), -1,
-	    SQLITE_STATIC);
+	q_bind_int(p, 1, res->delivery);
+	q_bind_text(p, 2, delivery_status_name(res->status));
 	if (res->exit_code >= 0)
-		sqlite3_bind_int(p, 3, res->exit_code);
+		q_bind_int(p, 3, res->exit_code);
 	if (res->signal > 0)
-		sqlite3_bind_int(p, 4, res->signal);
-	sqlite3_bind_text(p, 5, res->output != NULL ? res->output : "", -1,
-	    SQLITE_STATIC);
+		q_bind_int(p, 4, res->signal);
+	q_bind_text(p, 5, res->output != NULL ? res->output : "");
 	if (res->error[0] != '\0')
-		sqlite3_bind_text(p, 6, res->error, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(p, 7, res->finished_at);
+		q_bind_text(p, 6, res->error);
+	q_bind_int(p, 7, res->finished_at);
 	if (res->next_at > 0)
-		sqlite3_bind_int64(p, 8, res->next_at);
+		q_bind_int(p, 8, res->next_at);
 	return store_step_done(p);
 }
 
@@ -258,27 +273,33 @@ finish(struct store *st, const struct attempt_result *res)
 static int
 dispatch(struct store *st)
 {
-	sqlite3_stmt *p = stmt(st, S_QUEUE_UPTO);
+	struct stq *p;
 	long long upto = 0;
 	int rc;
 
-	if (p == NULL)
+	if (st->pg) {
+		if ((p = stmt(st, S_DISPATCH_TAKE)) == NULL)
+			return -1;
+		q_bind_int(p, 1, DISPATCH_MAX);
+		return store_step_done(p);
+	}
+	if ((p = stmt(st, S_QUEUE_UPTO)) == NULL)
 		return -1;
-	sqlite3_bind_int(p, 1, DISPATCH_MAX);
-	rc = sqlite3_step(p);
-	if (rc == SQLITE_ROW && sqlite3_column_type(p, 0) != SQLITE_NULL)
-		upto = sqlite3_column_int64(p, 0);
-	sqlite3_reset(p);
+	q_bind_int(p, 1, DISPATCH_MAX);
+	rc = q_step(p);
+	if (rc == SQLITE_ROW && !q_null(p, 0))
+		upto = q_int(p, 0);
+	q_reset(p);
 	if (rc != SQLITE_ROW)
 		return -1;
 	if (upto == 0)
 		return 0;	/* an empty queue */
 	if ((p = stmt(st, S_DISPATCH)) == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, upto);
+	q_bind_int(p, 1, upto);
 	if (store_step_done(p) == -1 || (p = stmt(st, S_UNQUEUE)) == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, upto);
+	q_bind_int(p, 1, upto);
 	return store_step_done(p);
 }
 
@@ -327,14 +348,14 @@ claim_upkeep(struct store *st, time_t now, const struct attempt_result *done)
 static int
 running_count(struct store *st, int max_running)
 {
-	sqlite3_stmt *p;
+	struct stq *p;
 	int running;
 
 	if ((p = stmt(st, S_RUNNING)) == NULL)
 		return -1;
-	running = sqlite3_step(p) == SQLITE_ROW ? sqlite3_column_int(p, 0) :
+	running = q_step(p) == SQLITE_ROW ? q_int(p, 0) :
 	    max_running;
-	sqlite3_reset(p);
+	q_reset(p);
 	return running;
 }
 
@@ -345,20 +366,20 @@ running_count(struct store *st, int max_running)
 static int
 candidate(struct store *st, time_t now, struct delivery *d)
 {
-	sqlite3_stmt *p;
+	struct stq *p;
 	int rc, found = 0;
 
 	if ((p = stmt(st, S_CANDIDATE)) == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, now);
-	rc = sqlite3_step(p);
+	q_bind_int(p, 1, now);
+	rc = q_step(p);
 	if (rc == SQLITE_ROW) {
-		const char *status = (const char *)sqlite3_column_text(p, 3);
+		const char *status = q_text(p, 3);
 
 		found = 1;
-		d->id = sqlite3_column_int64(p, 0);
-		d->event_id = sqlite3_column_int64(p, 1);
-		d->attempt = sqlite3_column_int(p, 2);
+		d->id = q_int(p, 0);
+		d->event_id = q_int(p, 1);
+		d->attempt = q_int(p, 2);
 		d->retry = delivery_status_of(status) == DS_FAILED;
 		d->hook = col_dup(p, 4);
 		d->endpoint = col_dup(p, 5);
@@ -366,14 +387,14 @@ candidate(struct store *st, time_t now, struct delivery *d)
 		d->type = col_dup(p, 7);
 		d->key = col_dup(p, 8);
 		d->resource = col_dup(p, 9);
-		d->received_at = (time_t)sqlite3_column_int64(p, 10);
+		d->received_at = (time_t)q_int(p, 10);
 		d->method = col_dup(p, 11);
 		d->query = col_dup(p, 12);
-		buf_add(&d->body, sqlite3_column_blob(p, 13) != NULL ?
-		    sqlite3_column_blob(p, 13) : "",
-		    (size_t)sqlite3_column_bytes(p, 13));
+		buf_add(&d->body, q_blob(p, 13) != NULL ?
+		    q_blob(p, 13) : "",
+		    (size_t)q_bytes(p, 13));
 	}
-	sqlite3_reset(p);
+	q_reset(p);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
 	if (found && (d->hook == NULL || d->query == NULL ||
@@ -390,29 +411,32 @@ candidate(struct store *st, time_t now, struct delivery *d)
 static int
 take(struct store *st, time_t now, int lease, struct delivery *d)
 {
-	sqlite3_stmt *p;
+	struct stq *p;
 
 	if (d->retry) {
 		if ((p = stmt(st, S_CLAIM_SUPERSEDE)) == NULL)
 			return -1;
-		sqlite3_bind_int64(p, 1, d->id);
+		q_bind_int(p, 1, d->id);
 		if (store_step_done(p) == -1 ||
 		    (p = stmt(st, S_CLAIM_RETRY)) == NULL)
 			return -1;
-		sqlite3_bind_int64(p, 1, d->id);
-		sqlite3_bind_int64(p, 2, now);
-		sqlite3_bind_int64(p, 3, now + lease);
-		if (store_step_done(p) == -1)
+		q_bind_int(p, 1, d->id);
+		q_bind_int(p, 2, now);
+		q_bind_int(p, 3, now + lease);
+		if (q_step(p) != SQLITE_ROW) {
+			q_reset(p);
 			return -1;
-		d->id = sqlite3_last_insert_rowid(st->db);
+		}
+		d->id = q_int(p, 0);
+		q_reset(p);
 		d->attempt++;
 		return 0;
 	}
 	if ((p = stmt(st, S_CLAIM_PENDING)) == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, d->id);
-	sqlite3_bind_int64(p, 2, now);
-	sqlite3_bind_int64(p, 3, now + lease);
+	q_bind_int(p, 1, d->id);
+	q_bind_int(p, 2, now);
+	q_bind_int(p, 3, now + lease);
 	return store_step_done(p);
 }
 
@@ -480,16 +504,16 @@ int
 store_started(struct store *st, long long id, pid_t pid, long long pid_start,
     time_t lease_until)
 {
-	sqlite3_stmt *p;
+	struct stq *p;
 
 	if (store_begin(st) != SQLITE_OK)
 		return -1;
 	if ((p = stmt(st, S_STARTED)) == NULL)
 		goto fail;
-	sqlite3_bind_int64(p, 1, id);
-	sqlite3_bind_int64(p, 2, pid);
-	sqlite3_bind_int64(p, 3, lease_until);
-	sqlite3_bind_int64(p, 4, pid_start);
+	q_bind_int(p, 1, id);
+	q_bind_int(p, 2, pid);
+	q_bind_int(p, 3, lease_until);
+	q_bind_int(p, 4, pid_start);
 	if (store_step_done(p) == -1)
 		goto fail;
 	return store_commit(st, 1) == SQLITE_OK ? 0 : -1;
@@ -503,16 +527,16 @@ store_started(struct store *st, long long id, pid_t pid, long long pid_start,
 int
 store_due(struct store *st, time_t now, int max_running)
 {
-	sqlite3_stmt *p = stmt(st, S_DUE);
+	struct stq *p = stmt(st, S_DUE);
 	int rc, due = -1;
 
 	if (p == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, now);
-	sqlite3_bind_int(p, 2, max_running);
-	if ((rc = sqlite3_step(p)) == SQLITE_ROW)
-		due = sqlite3_column_int(p, 0);
-	sqlite3_reset(p);
+	q_bind_int(p, 1, now);
+	q_bind_int(p, 2, max_running);
+	if ((rc = q_step(p)) == SQLITE_ROW)
+		due = q_int(p, 0);
+	q_reset(p);
 	return due;
 }
 
@@ -520,15 +544,15 @@ store_due(struct store *st, time_t now, int max_running)
 time_t
 store_next_due(struct store *st)
 {
-	sqlite3_stmt *p = stmt(st, S_NEXT_DUE);
+	struct stq *p = stmt(st, S_NEXT_DUE);
 	time_t t = 0;
 
 	if (p == NULL)
 		return 0;
-	if (sqlite3_step(p) == SQLITE_ROW &&
-	    sqlite3_column_type(p, 0) != SQLITE_NULL)
-		t = (time_t)sqlite3_column_int64(p, 0);
-	sqlite3_reset(p);
+	if (q_step(p) == SQLITE_ROW &&
+	    !q_null(p, 0))
+		t = (time_t)q_int(p, 0);
+	q_reset(p);
 	return t;
 }
 
@@ -536,14 +560,14 @@ store_next_due(struct store *st)
 long long
 store_newest_event(struct store *st)
 {
-	sqlite3_stmt *p = stmt(st, S_NEWEST);
+	struct stq *p = stmt(st, S_NEWEST);
 	long long id = -1;
 
 	if (p == NULL)
 		return -1;
-	if (sqlite3_step(p) == SQLITE_ROW)
-		id = sqlite3_column_int64(p, 0);
-	sqlite3_reset(p);
+	if (q_step(p) == SQLITE_ROW)
+		id = q_int(p, 0);
+	q_reset(p);
 	return id;
 }
 
@@ -555,15 +579,15 @@ store_newest_event(struct store *st)
 static int
 dispatch_queued(struct store *st, long long event_id)
 {
-	sqlite3_stmt *p;
+	struct stq *p;
 	int rc;
 
 	for (;;) {
 		if ((p = stmt(st, S_QUEUED)) == NULL)
 			return -1;
-		sqlite3_bind_int64(p, 1, event_id);
-		rc = sqlite3_step(p);
-		sqlite3_reset(p);
+		q_bind_int(p, 1, event_id);
+		rc = q_step(p);
+		q_reset(p);
 		if (rc == SQLITE_DONE)
 			return 0;
 		if (rc != SQLITE_ROW || dispatch(st) == -1)
@@ -581,7 +605,7 @@ store_replay(struct store *st, long long event_id, const char *hook,
     time_t now)
 {
 	enum replay_result result = REPLAY_DUE;
-	sqlite3_stmt *p;
+	struct stq *p;
 	int rc;
 
 	if (store_begin(st) != SQLITE_OK)
@@ -591,21 +615,21 @@ store_replay(struct store *st, long long event_id, const char *hook,
 		goto fail;
 	if ((p = stmt(st, S_LATEST)) == NULL)
 		goto fail;
-	sqlite3_bind_int64(p, 1, event_id);
-	rc = sqlite3_step(p);
+	q_bind_int(p, 1, event_id);
+	rc = q_step(p);
 	if (rc == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(p, 0);
-		const char *status = (const char *)sqlite3_column_text(p, 1);
-		int waiting = sqlite3_column_type(p, 2) != SQLITE_NULL;
+		long long id = q_int(p, 0);
+		const char *status = q_text(p, 1);
+		int waiting = !q_null(p, 2);
 
 		if (delivery_status_of(status) == DS_RUNNING)
 			result = REPLAY_RUNNING;
 		else if (waiting) {
-			sqlite3_reset(p);
+			q_reset(p);
 			if ((p = stmt(st, S_REQUEUE)) == NULL)
 				goto fail;
-			sqlite3_bind_int64(p, 1, id);
-			sqlite3_bind_int64(p, 2, now);
+			q_bind_int(p, 1, id);
+			q_bind_int(p, 2, now);
 			if (store_step_done(p) == -1)
 				goto fail;
 			return store_commit(st, 1) == SQLITE_OK ? REPLAY_DUE :
@@ -613,16 +637,16 @@ store_replay(struct store *st, long long event_id, const char *hook,
 		}
 	} else if (rc != SQLITE_DONE)
 		goto fail;
-	sqlite3_reset(p);
+	q_reset(p);
 	if (result == REPLAY_DUE) {
 		if ((p = stmt(st, S_REPLAY)) == NULL)
 			goto fail;
-		sqlite3_bind_int64(p, 1, event_id);
-		sqlite3_bind_text(p, 2, hook, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(p, 3, now);
+		q_bind_int(p, 1, event_id);
+		q_bind_text(p, 2, hook);
+		q_bind_int(p, 3, now);
 		if (store_step_done(p) == -1)
 			goto fail;
-		if (sqlite3_changes(st->db) == 0)
+		if (store_changes(st) == 0)
 			result = REPLAY_NO_EVENT;
 	}
 	if (store_commit(st, 1) != SQLITE_OK)
@@ -645,7 +669,7 @@ enum done_result
 store_mark_done(struct store *st, long long event_id, time_t now)
 {
 	enum done_result result = DONE_NOTHING;
-	sqlite3_stmt *p;
+	struct stq *p;
 	int rc;
 
 	if (store_begin(st) != SQLITE_OK)
@@ -654,28 +678,28 @@ store_mark_done(struct store *st, long long event_id, time_t now)
 		goto fail;
 	if ((p = stmt(st, S_LATEST)) == NULL)
 		goto fail;
-	sqlite3_bind_int64(p, 1, event_id);
-	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(p, 0);
+	q_bind_int(p, 1, event_id);
+	if ((rc = q_step(p)) == SQLITE_ROW) {
+		long long id = q_int(p, 0);
 		enum delivery_status ds = delivery_status_of(
-		    (const char *)sqlite3_column_text(p, 1));
+		    q_text(p, 1));
 
-		sqlite3_reset(p);
+		q_reset(p);
 		if (ds == DS_RUNNING)
 			result = DONE_RUNNING;
 		else if (ds != DS_SUCCEEDED) {
 			if ((p = stmt(st, S_MARK_DONE)) == NULL)
 				goto fail;
-			sqlite3_bind_int64(p, 1, id);
-			sqlite3_bind_int64(p, 2, now);
+			q_bind_int(p, 1, id);
+			q_bind_int(p, 2, now);
 			if (store_step_done(p) == -1)
 				goto fail;
-			if (sqlite3_changes(st->db) > 0)
+			if (store_changes(st) > 0)
 				result = DONE_OK;
 		}
 	} else if (rc != SQLITE_DONE)
 		goto fail;
-	sqlite3_reset(p);
+	q_reset(p);
 	if (store_commit(st, 1) != SQLITE_OK)
 		return DONE_ERROR;
 	return result;

@@ -69,18 +69,18 @@ static const char due_sql[] =
 int
 store_upkeep_due(struct store *st, time_t now)
 {
-	sqlite3_stmt *p = store_stmt(st, S_UPKEEP_DUE, due_sql);
+	struct stq *p = store_stmt(st, S_UPKEEP_DUE, due_sql);
 	int rc, due = -1;
 
 	if (p == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, now);
-	rc = sqlite3_step(p);
+	q_bind_int(p, 1, now);
+	rc = q_step(p);
 	if (rc == SQLITE_ROW)
-		due = sqlite3_column_int(p, 0);
+		due = q_int(p, 0);
 	else if (rc == SQLITE_DONE)
 		due = 1;
-	sqlite3_reset(p);
+	q_reset(p);
 	return due;
 }
 
@@ -89,20 +89,20 @@ static int
 run(struct store *st, const char *sql, const char *t1, long long i2,
     long long i3)
 {
-	sqlite3_stmt *p;
+	struct stq *p;
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &p, NULL) != SQLITE_OK) {
+	if ((p = q_prepare(st, sql)) == NULL) {
 		store_log(st, "upkeep prepare");
 		return -1;
 	}
 	if (t1 != NULL)
-		sqlite3_bind_text(p, 1, t1, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(p, 2, i2);
-	sqlite3_bind_int64(p, 3, i3);
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW)
+		q_bind_text(p, 1, t1);
+	q_bind_int(p, 2, i2);
+	q_bind_int(p, 3, i3);
+	while ((rc = q_step(p)) == SQLITE_ROW)
 		;
-	sqlite3_finalize(p);
+	q_free(p);
 	if (rc != SQLITE_DONE)
 		store_log(st, "upkeep");
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -128,7 +128,7 @@ store_upkeep_take(struct store *st, time_t now, int lease, int force)
 	    " WHERE name = ?1 AND lease_until < ?2 AND next_at <= ?2",
 	    UPKEEP_RUN, now, lease) == -1)
 		goto fail;
-	taken = sqlite3_changes(st->db) > 0;
+	taken = store_changes(st) > 0;
 	if (store_commit(st, 0) != SQLITE_OK)
 		return -1;
 	return taken;
@@ -167,14 +167,14 @@ store_upkeep_next(struct store *st, const char *name, time_t at)
 }
 
 static void
-state_of(sqlite3_stmt *p, int i, struct upkeep_state *s)
+state_of(struct stq *p, int i, struct upkeep_state *s)
 {
-	s->next_at = (time_t)sqlite3_column_int64(p, i);
-	s->lease_until = (time_t)sqlite3_column_int64(p, i + 1);
-	s->last_sent = (time_t)sqlite3_column_int64(p, i + 2);
-	s->last_try = (time_t)sqlite3_column_int64(p, i + 3);
-	s->failures = sqlite3_column_int(p, i + 4);
-	s->mark = sqlite3_column_int64(p, i + 5);
+	s->next_at = (time_t)q_int(p, i);
+	s->lease_until = (time_t)q_int(p, i + 1);
+	s->last_sent = (time_t)q_int(p, i + 2);
+	s->last_try = (time_t)q_int(p, i + 3);
+	s->failures = q_int(p, i + 4);
+	s->mark = q_int(p, i + 5);
 }
 
 #define STATE_COLS "next_at, lease_until, last_sent, last_try, failures, mark"
@@ -183,17 +183,17 @@ state_of(sqlite3_stmt *p, int i, struct upkeep_state *s)
 int
 store_upkeep_get(struct store *st, const char *name, struct upkeep_state *s)
 {
-	sqlite3_stmt *p;
+	struct stq *p;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	if (sqlite3_prepare_v2(st->db, "SELECT " STATE_COLS " FROM upkeep"
-	    " WHERE name = ?1", -1, &p, NULL) != SQLITE_OK)
+	if ((p = q_prepare(st, "SELECT " STATE_COLS " FROM upkeep"
+	    " WHERE name = ?1")) == NULL)
 		return -1;
-	sqlite3_bind_text(p, 1, name, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(p)) == SQLITE_ROW)
+	q_bind_text(p, 1, name);
+	if ((rc = q_step(p)) == SQLITE_ROW)
 		state_of(p, 0, s);
-	sqlite3_finalize(p);
+	q_free(p);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -202,28 +202,27 @@ int
 store_upkeep_set(struct store *st, const char *name,
     const struct upkeep_state *s, const char *error)
 {
-	sqlite3_stmt *p;
+	struct stq *p;
 	int rc;
 
 	if (store_begin(st) != SQLITE_OK)
 		return -1;
-	if (sqlite3_prepare_v2(st->db, "INSERT INTO upkeep (name, last_sent,"
+	if ((p = q_prepare(st, "INSERT INTO upkeep (name, last_sent,"
 	    " last_try, failures, mark, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 	    " ON CONFLICT (name) DO UPDATE SET last_sent = ?2, last_try = ?3,"
-	    " failures = ?4, mark = ?5, error = ?6", -1, &p, NULL) !=
-	    SQLITE_OK) {
+	    " failures = ?4, mark = ?5, error = ?6")) == NULL) {
 		store_rollback(st);
 		return -1;
 	}
-	sqlite3_bind_text(p, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(p, 2, s->last_sent);
-	sqlite3_bind_int64(p, 3, s->last_try);
-	sqlite3_bind_int(p, 4, s->failures);
-	sqlite3_bind_int64(p, 5, s->mark);
+	q_bind_text(p, 1, name);
+	q_bind_int(p, 2, s->last_sent);
+	q_bind_int(p, 3, s->last_try);
+	q_bind_int(p, 4, s->failures);
+	q_bind_int(p, 5, s->mark);
 	if (error != NULL)
-		sqlite3_bind_text(p, 6, error, -1, SQLITE_STATIC);
-	rc = sqlite3_step(p);
-	sqlite3_finalize(p);
+		q_bind_text(p, 6, error);
+	rc = q_step(p);
+	q_free(p);
 	if (rc != SQLITE_DONE) {
 		store_log(st, "upkeep state");
 		store_rollback(st);
@@ -239,32 +238,32 @@ store_upkeep_states(struct store *st,
     const char *), void *arg)
 {
 	struct upkeep_state s;
-	sqlite3_stmt *p;
+	struct stq *p;
 	int rc, n = 0;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT name, " STATE_COLS ", error"
-	    " FROM upkeep ORDER BY name", -1, &p, NULL) != SQLITE_OK)
+	if ((p = q_prepare(st, "SELECT name, " STATE_COLS ", error"
+	    " FROM upkeep ORDER BY name")) == NULL)
 		return -1;
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+	while ((rc = q_step(p)) == SQLITE_ROW) {
 		state_of(p, 1, &s);
 		n++;
-		if (cb(arg, (const char *)sqlite3_column_text(p, 0), &s,
-		    (const char *)sqlite3_column_text(p, 7)) != 0) {
+		if (cb(arg, q_text(p, 0), &s,
+		    q_text(p, 7)) != 0) {
 			rc = SQLITE_DONE;
 			break;
 		}
 	}
-	sqlite3_finalize(p);
+	q_free(p);
 	return rc == SQLITE_DONE ? n : -1;
 }
 
 static struct store_text
-text(sqlite3_stmt *p, int i)
+text(struct stq *p, int i)
 {
 	struct store_text t;
 
-	t.s = (const char *)sqlite3_column_text(p, i);
-	t.len = (size_t)sqlite3_column_bytes(p, i);
+	t.s = q_text(p, i);
+	t.len = (size_t)q_bytes(p, i);
 	return t;
 }
 
@@ -279,45 +278,44 @@ store_notices(struct store *st, const char *status, int lo, int hi,
     void *arg, long long *total, long long *upto)
 {
 	struct notice_row r;
-	sqlite3_stmt *p;
+	struct stq *p;
 	int rc, n = 0;
 
 	*total = *upto = 0;
-	if (sqlite3_prepare_v2(st->db, "SELECT count(*), coalesce(max(id), 0)"
-	    " FROM notices WHERE status = ?1 AND attempt BETWEEN ?2 AND ?3",
-	    -1, &p, NULL) != SQLITE_OK)
+	if ((p = q_prepare(st, "SELECT count(*), coalesce(max(id), 0)"
+	    " FROM notices WHERE status = ?1 AND attempt BETWEEN ?2 AND ?3")) == NULL)
 		return -1;
-	sqlite3_bind_text(p, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_int(p, 2, lo);
-	sqlite3_bind_int(p, 3, hi);
-	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		*total = sqlite3_column_int64(p, 0);
-		*upto = sqlite3_column_int64(p, 1);
+	q_bind_text(p, 1, status);
+	q_bind_int(p, 2, lo);
+	q_bind_int(p, 3, hi);
+	if ((rc = q_step(p)) == SQLITE_ROW) {
+		*total = q_int(p, 0);
+		*upto = q_int(p, 1);
 	}
-	sqlite3_finalize(p);
+	q_free(p);
 	if (rc != SQLITE_ROW)
 		return -1;
 	if (*total == 0)
 		return 0;
-	if (sqlite3_prepare_v2(st->db, "SELECT n.id, n.event_id, n.attempt,"
+	if ((p = q_prepare(st, "SELECT n.id, n.event_id, n.attempt,"
 	    " n.created_at, e.endpoint, e.event_type, e.resource_id,"
 	    /* Only the tail is read: the last line, cut short (notify.c). */
 	    " substr(d.output, -2048), substr(d.error, 1, 1024)"
 	    " FROM notices n LEFT JOIN events e ON e.id = n.event_id"
 	    " LEFT JOIN deliveries d ON d.id = n.delivery_id"
 	    " WHERE n.status = ?1 AND n.attempt BETWEEN ?2 AND ?3 AND n.id <= ?5"
-	    " ORDER BY n.id LIMIT ?4", -1, &p, NULL) != SQLITE_OK)
+	    " ORDER BY n.id LIMIT ?4")) == NULL)
 		return -1;
-	sqlite3_bind_text(p, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_int(p, 2, lo);
-	sqlite3_bind_int(p, 3, hi);
-	sqlite3_bind_int64(p, 4, limit);
-	sqlite3_bind_int64(p, 5, *upto);
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		r.id = sqlite3_column_int64(p, 0);
-		r.event_id = sqlite3_column_int64(p, 1);
-		r.attempt = sqlite3_column_int(p, 2);
-		r.at = (time_t)sqlite3_column_int64(p, 3);
+	q_bind_text(p, 1, status);
+	q_bind_int(p, 2, lo);
+	q_bind_int(p, 3, hi);
+	q_bind_int(p, 4, limit);
+	q_bind_int(p, 5, *upto);
+	while ((rc = q_step(p)) == SQLITE_ROW) {
+		r.id = q_int(p, 0);
+		r.event_id = q_int(p, 1);
+		r.attempt = q_int(p, 2);
+		r.at = (time_t)q_int(p, 3);
 		r.endpoint = text(p, 4);
 		r.type = text(p, 5);
 		r.resource = text(p, 6);
@@ -329,7 +327,7 @@ store_notices(struct store *st, const char *status, int lo, int hi,
 			break;
 		}
 	}
-	sqlite3_finalize(p);
+	q_free(p);
 	return rc == SQLITE_DONE ? n : -1;
 }
 
@@ -341,24 +339,24 @@ int
 store_notices_drop(struct store *st, const char *status, int lo, int hi,
     long long upto)
 {
-	sqlite3_stmt *p;
+	struct stq *p;
 	int rc;
 
 	if (store_begin(st) != SQLITE_OK)
 		return -1;
-	if (sqlite3_prepare_v2(st->db, "DELETE FROM notices WHERE ?1 IS NULL"
+	if ((p = q_prepare(st, "DELETE FROM notices WHERE ?1 IS NULL"
 	    " OR (status = ?1 AND attempt BETWEEN ?2 AND ?3"
-	    " AND (?4 = 0 OR id <= ?4))", -1, &p, NULL) != SQLITE_OK) {
+	    " AND (?4 = 0 OR id <= ?4))")) == NULL) {
 		store_rollback(st);
 		return -1;
 	}
 	if (status != NULL)
-		sqlite3_bind_text(p, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_int(p, 2, lo);
-	sqlite3_bind_int(p, 3, hi);
-	sqlite3_bind_int64(p, 4, upto);
-	rc = sqlite3_step(p);
-	sqlite3_finalize(p);
+		q_bind_text(p, 1, status);
+	q_bind_int(p, 2, lo);
+	q_bind_int(p, 3, hi);
+	q_bind_int(p, 4, upto);
+	rc = q_step(p);
+	q_free(p);
 	if (rc != SQLITE_DONE) {
 		store_rollback(st);
 		return -1;
@@ -370,15 +368,15 @@ store_notices_drop(struct store *st, const char *status, int lo, int hi,
 long long
 store_notices_newest(struct store *st)
 {
-	sqlite3_stmt *p;
+	struct stq *p;
 	long long t = -1;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT coalesce(max(created_at), 0)"
-	    " FROM notices", -1, &p, NULL) != SQLITE_OK)
+	if ((p = q_prepare(st, "SELECT coalesce(max(created_at), 0)"
+	    " FROM notices")) == NULL)
 		return -1;
-	if (sqlite3_step(p) == SQLITE_ROW)
-		t = sqlite3_column_int64(p, 0);
-	sqlite3_finalize(p);
+	if (q_step(p) == SQLITE_ROW)
+		t = q_int(p, 0);
+	q_free(p);
 	return t;
 }
 
@@ -393,28 +391,28 @@ store_refused(struct store *st, time_t now,
     int (*cb)(void *, const char *, long long, long long, const char *),
     void *arg)
 {
-	sqlite3_stmt *p;
+	struct stq *p;
 	int rc, n = 0;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT endpoint,"
+	if ((p = q_prepare(st, "SELECT endpoint,"
 	    " sum(CASE WHEN received_at > ?1 - 3600 THEN count ELSE 0 END),"
 	    " sum(CASE WHEN received_at <= ?1 - 3600 THEN count ELSE 0 END),"
 	    " (SELECT reason FROM rejects r2 WHERE r2.endpoint = r.endpoint"
 	    "  ORDER BY id DESC LIMIT 1)"
 	    " FROM rejects r WHERE received_at > ?1 - 86400 AND endpoint <> ''"
-	    " GROUP BY endpoint", -1, &p, NULL) != SQLITE_OK)
+	    " GROUP BY endpoint")) == NULL)
 		return -1;
-	sqlite3_bind_int64(p, 1, now);
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+	q_bind_int(p, 1, now);
+	while ((rc = q_step(p)) == SQLITE_ROW) {
 		n++;
-		if (cb(arg, (const char *)sqlite3_column_text(p, 0),
-		    sqlite3_column_int64(p, 1), sqlite3_column_int64(p, 2),
-		    (const char *)sqlite3_column_text(p, 3)) != 0) {
+		if (cb(arg, q_text(p, 0),
+		    q_int(p, 1), q_int(p, 2),
+		    q_text(p, 3)) != 0) {
 			rc = SQLITE_DONE;
 			break;
 		}
 	}
-	sqlite3_finalize(p);
+	q_free(p);
 	return rc == SQLITE_DONE ? n : -1;
 }
 
@@ -422,17 +420,17 @@ store_refused(struct store *st, time_t now,
 int
 store_last_event(struct store *st, const char *endpoint, time_t *at)
 {
-	sqlite3_stmt *p;
+	struct stq *p;
 	int rc;
 
 	*at = 0;
-	if (sqlite3_prepare_v2(st->db, "SELECT coalesce(max(received_at), 0)"
-	    " FROM events WHERE endpoint = ?1", -1, &p, NULL) != SQLITE_OK)
+	if ((p = q_prepare(st, "SELECT coalesce(max(received_at), 0)"
+	    " FROM events WHERE endpoint = ?1")) == NULL)
 		return -1;
-	sqlite3_bind_text(p, 1, endpoint, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(p)) == SQLITE_ROW)
-		*at = (time_t)sqlite3_column_int64(p, 0);
-	sqlite3_finalize(p);
+	q_bind_text(p, 1, endpoint);
+	if ((rc = q_step(p)) == SQLITE_ROW)
+		*at = (time_t)q_int(p, 0);
+	q_free(p);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
@@ -456,20 +454,20 @@ static int
 count1(struct store *st, const char *sql, const struct prune_row *r,
     const char *others, long long *out)
 {
-	sqlite3_stmt *p;
+	struct stq *p;
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &p, NULL) != SQLITE_OK) {
+	if ((p = q_prepare(st, sql)) == NULL) {
 		store_log(st, "prune prepare");
 		return -1;
 	}
-	sqlite3_bind_int64(p, 1, r->before);
+	q_bind_int(p, 1, r->before);
 	if (r->endpoint != NULL)
-		sqlite3_bind_text(p, 2, r->endpoint, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 3, others, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(p)) == SQLITE_ROW)
-		*out += sqlite3_column_int64(p, 0);
-	sqlite3_finalize(p);
+		q_bind_text(p, 2, r->endpoint);
+	q_bind_text(p, 3, others);
+	if ((rc = q_step(p)) == SQLITE_ROW)
+		*out += q_int(p, 0);
+	q_free(p);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
@@ -485,7 +483,7 @@ store_prune(struct store *st, struct prune_row *r, const char *others,
     int dry_run, long long batch)
 {
 	long long n = 0, spared = 0;
-	sqlite3_stmt *p;
+	struct stq *p;
 	int rc;
 
 	if (dry_run) {
@@ -501,29 +499,30 @@ store_prune(struct store *st, struct prune_row *r, const char *others,
 	}
 	if (store_begin(st) != SQLITE_OK)
 		return -1;
-	if (sqlite3_exec(st->db, "CREATE TEMP TABLE IF NOT EXISTS prune_ids"
-	    " (id INTEGER PRIMARY KEY); DELETE FROM temp.prune_ids", NULL, NULL,
-	    NULL) != SQLITE_OK)
+	/* (Unqualified, a temporary table is found first in both.) */
+	if (store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS prune_ids"
+	    " (id BIGINT PRIMARY KEY); DELETE FROM prune_ids") != SQLITE_OK)
 		goto fail;
-	if (sqlite3_prepare_v2(st->db, "INSERT INTO temp.prune_ids"
+	if ((p = q_prepare(st, "INSERT INTO prune_ids"
 	    " SELECT e.id" PRUNE_WHERE " AND NOT" PRUNE_WAITING
-	    " ORDER BY e.received_at LIMIT ?4", -1, &p, NULL) != SQLITE_OK)
+	    " ORDER BY e.received_at LIMIT ?4")) == NULL)
 		goto fail;
-	sqlite3_bind_int64(p, 1, r->before);
+	q_bind_int(p, 1, r->before);
 	if (r->endpoint != NULL)
-		sqlite3_bind_text(p, 2, r->endpoint, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 3, others, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(p, 4, batch);
-	rc = sqlite3_step(p);
-	sqlite3_finalize(p);
+		q_bind_text(p, 2, r->endpoint);
+	q_bind_text(p, 3, others);
+	q_bind_int(p, 4, batch);
+	rc = q_step(p);
+	q_free(p);
 	if (rc != SQLITE_DONE)
 		goto fail;
-	n = sqlite3_changes(st->db);
+	n = store_changes(st);
 	if (n > 0 && (count1(st, "SELECT count(*) FROM deliveries WHERE"
-	    " event_id IN temp.prune_ids", r, others, &r->deliveries) == -1 ||
-	    sqlite3_exec(st->db, "DELETE FROM notices WHERE event_id IN"
-	    " temp.prune_ids; DELETE FROM events WHERE id IN temp.prune_ids",
-	    NULL, NULL, NULL) != SQLITE_OK))
+	    " event_id IN (SELECT id FROM prune_ids)", r, others,
+	    &r->deliveries) == -1 ||
+	    store_exec(st, "DELETE FROM notices WHERE event_id IN"
+	    " (SELECT id FROM prune_ids); DELETE FROM events WHERE id IN"
+	    " (SELECT id FROM prune_ids)") != SQLITE_OK))
 		goto fail;
 	/* The spared are counted once, by the last step. */
 	if (n < batch && count1(st, "SELECT count(*)" PRUNE_WHERE " AND"
@@ -548,38 +547,40 @@ store_prune(struct store *st, struct prune_row *r, const char *others,
 long long
 store_vacuum(struct store *st, int pages)
 {
-	sqlite3_stmt *p;
+	struct stq *p;
 	long long before = -1, after = -1;
 	char sql[64];
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA freelist_count", -1, &p,
-	    NULL) != SQLITE_OK)
+	/* PostgreSQL's autovacuum gives space back on its own. */
+	if (st->pg)
+		return 0;
+	if ((p = q_prepare(st, "PRAGMA freelist_count")) == NULL)
 		return -1;
-	if (sqlite3_step(p) == SQLITE_ROW)
-		before = sqlite3_column_int64(p, 0);
-	sqlite3_reset(p);
+	if (q_step(p) == SQLITE_ROW)
+		before = q_int(p, 0);
+	q_reset(p);
 	if (before <= 0) {
-		sqlite3_finalize(p);
+		q_free(p);
 		return before;
 	}
 	snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%d)", pages);
 	if (store_begin(st) != SQLITE_OK) {
-		sqlite3_finalize(p);
+		q_free(p);
 		return -1;
 	}
-	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+	if (store_exec(st, sql) != SQLITE_OK) {
 		store_log(st, "incremental_vacuum");
 		store_rollback(st);
-		sqlite3_finalize(p);
+		q_free(p);
 		return -1;
 	}
 	if (store_commit(st, 0) != SQLITE_OK) {
-		sqlite3_finalize(p);
+		q_free(p);
 		return -1;
 	}
-	if (sqlite3_step(p) == SQLITE_ROW)
-		after = sqlite3_column_int64(p, 0);
-	sqlite3_finalize(p);
+	if (q_step(p) == SQLITE_ROW)
+		after = q_int(p, 0);
+	q_free(p);
 	return after >= 0 ? before - after : -1;
 }
 
@@ -592,17 +593,19 @@ store_vacuum(struct store *st, int pages)
 int
 store_upkeep_vacuum_mode(struct store *st, struct buf *err)
 {
-	sqlite3_stmt *p;
+	struct stq *p;
 	int mode = -1;
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA auto_vacuum", -1, &p, NULL) ==
-	    SQLITE_OK && sqlite3_step(p) == SQLITE_ROW)
-		mode = sqlite3_column_int(p, 0);
-	sqlite3_finalize(p);
+	if (st->pg)
+		return 0;
+	if ((p = q_prepare(st, "PRAGMA auto_vacuum")) != NULL &&
+	    q_step(p) == SQLITE_ROW)
+		mode = (int)q_int(p, 0);
+	q_free(p);
 	if (mode == 2)
 		return 0;
-	if (sqlite3_exec(st->db, "PRAGMA auto_vacuum=INCREMENTAL; VACUUM",
-	    NULL, NULL, NULL) != SQLITE_OK) {
+	if (store_exec(st, "PRAGMA auto_vacuum=INCREMENTAL; VACUUM") !=
+	    SQLITE_OK) {
 		buf_printf(err, "could not switch the database to incremental "
 		    "vacuum (%s): pruned space is reused but not given back; "
 		    "run `hookbox init` again when it is idle\n",

@@ -32,7 +32,7 @@ static const char *const sql[S__MAX] = {
 	    " resource_id, received_at, method, query, content_type, headers,"
 	    " body, remote_addr, proof)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-	    " ON CONFLICT (endpoint, event_key) DO NOTHING",
+	    " ON CONFLICT (endpoint, event_key) DO NOTHING RETURNING id",
 	[S_QUEUE] =
 	    "INSERT INTO hook_queue (event_id, hook, queued_at) VALUES (?1, ?2, ?3)",
 	[S_REJECT] =
@@ -55,7 +55,7 @@ static const char *const sql[S__MAX] = {
 };
 
 /* A statement of this file's, prepared once (store_stmt). */
-static sqlite3_stmt *
+static struct stq *
 stmt(struct store *st, enum stmt s)
 {
 	return store_stmt(st, s, sql[s]);
@@ -78,17 +78,17 @@ static int
 find(struct store *st, const char *endpoint, const char *key,
     long long *id)
 {
-	sqlite3_stmt *p = stmt(st, S_FIND);
+	struct stq *p = stmt(st, S_FIND);
 	int rc;
 
 	if (p == NULL)
 		return SQLITE_ERROR;
-	sqlite3_bind_text(p, 1, endpoint, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 2, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(p);
+	q_bind_text(p, 1, endpoint);
+	q_bind_text(p, 2, key);
+	rc = q_step(p);
 	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(p, 0);
-	sqlite3_reset(p);
+		*id = q_int(p, 0);
+	q_reset(p);
 	return rc;
 }
 
@@ -151,7 +151,7 @@ insert_event(struct store *st, const struct stored_event *se, long long *id)
 	const struct event *ev = se->ev;
 	const struct request *r = se->req;
 	char key[MAX_FIELD_LEN * 3 + 64], base[MAX_FIELD_LEN * 3 + 1];
-	sqlite3_stmt *p;
+	struct stq *p;
 	int rc;
 
 	_Static_assert(sizeof(key) >= sizeof(ev->key), "ev->key fits in key");
@@ -160,87 +160,87 @@ insert_event(struct store *st, const struct stored_event *se, long long *id)
 		if ((p = stmt(st, S_FIND_WINDOW)) == NULL ||
 		    escape_at(base, sizeof(base), ev->key) == -1)
 			return INSERT_ERROR;
-		sqlite3_bind_text(p, 1, se->endpoint, -1, SQLITE_STATIC);
-		sqlite3_bind_text(p, 2, base, -1, SQLITE_STATIC);
-		rc = sqlite3_step(p);
-		if (rc == SQLITE_ROW && se->now - sqlite3_column_int64(p, 1) <
+		q_bind_text(p, 1, se->endpoint);
+		q_bind_text(p, 2, base);
+		rc = q_step(p);
+		if (rc == SQLITE_ROW && se->now - q_int(p, 1) <
 		    se->dedupe_window) {
-			*id = sqlite3_column_int64(p, 0);
-			sqlite3_reset(p);
+			*id = q_int(p, 0);
+			q_reset(p);
 			return INSERT_DUPLICATE;
 		}
-		sqlite3_reset(p);
+		q_reset(p);
 		if ((rc != SQLITE_ROW && rc != SQLITE_DONE) ||
 		    windowed_key(key, sizeof(key), ev->key, se->now) == -1)
 			return INSERT_ERROR;
 	}
 	if ((p = stmt(st, S_INSERT)) == NULL)
 		return INSERT_ERROR;
-	sqlite3_bind_text(p, 1, se->endpoint, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 2, se->provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 3, ev->type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 4, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 5, ev->resource, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(p, 6, se->now);
-	sqlite3_bind_text(p, 7, r->method_name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 8, se->query, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 9, r->content_type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 10, se->headers, -1, SQLITE_STATIC);
-	sqlite3_bind_blob64(p, 11, r->body.data != NULL ? r->body.data : "",
-	    r->body.len, SQLITE_STATIC);
-	sqlite3_bind_text(p, 12, r->remote_addr, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 13, ev->proof, -1, SQLITE_STATIC);
-	if (store_step_done(p) == -1)
-		return INSERT_ERROR;
-	if (sqlite3_changes(st->db) == 0) {
+	q_bind_text(p, 1, se->endpoint);
+	q_bind_text(p, 2, se->provider);
+	q_bind_text(p, 3, ev->type);
+	q_bind_text(p, 4, key);
+	q_bind_text(p, 5, ev->resource);
+	q_bind_int(p, 6, se->now);
+	q_bind_text(p, 7, r->method_name);
+	q_bind_text(p, 8, se->query);
+	q_bind_text(p, 9, r->content_type);
+	q_bind_text(p, 10, se->headers);
+	q_bind_blob(p, 11, r->body.data != NULL ? r->body.data : "",
+	    r->body.len);
+	q_bind_text(p, 12, r->remote_addr);
+	q_bind_text(p, 13, ev->proof);
+	rc = q_step(p);
+	if (rc == SQLITE_ROW)
+		*id = q_int(p, 0);
+	q_reset(p);
+	if (rc == SQLITE_DONE) {
 		/* Stored since our first look: by another process, or by an
 		 * earlier item of this batch. */
 		return find(st, se->endpoint, key, id) == SQLITE_ROW ?
 		    INSERT_DUPLICATE : INSERT_ERROR;
 	}
-	*id = sqlite3_last_insert_rowid(st->db);
+	if (rc != SQLITE_ROW)
+		return INSERT_ERROR;
 	if (se->hook == NULL)
 		return INSERT_NEW;
 	/* Its delivery comes from a runner (dispatch), off this path. */
 	if ((p = stmt(st, S_QUEUE)) == NULL)
 		return INSERT_ERROR;
-	sqlite3_bind_int64(p, 1, *id);
-	sqlite3_bind_text(p, 2, se->hook, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(p, 3, se->now);
+	q_bind_int(p, 1, *id);
+	q_bind_text(p, 2, se->hook);
+	q_bind_int(p, 3, se->now);
 	return store_step_done(p) == -1 ? INSERT_ERROR : INSERT_NEW;
 }
 
 /* A reject's cause and source, ?1 to ?5 of S_REJECT_BUMP and S_REJECT. */
 static void
-bind_reject(sqlite3_stmt *p, const struct reject *rj)
+bind_reject(struct stq *p, const struct reject *rj)
 {
-	sqlite3_bind_int64(p, 1, rj->now);
-	sqlite3_bind_text(p, 2, rj->endpoint != NULL ? rj->endpoint : "", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int(p, 3, rj->status);
-	sqlite3_bind_text(p, 4, rj->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p, 5, rj->addr != NULL ? rj->addr : "", -1,
-	    SQLITE_STATIC);
+	q_bind_int(p, 1, rj->now);
+	q_bind_text(p, 2, rj->endpoint != NULL ? rj->endpoint : "");
+	q_bind_int(p, 3, rj->status);
+	q_bind_text(p, 4, rj->reason);
+	q_bind_text(p, 5, rj->addr != NULL ? rj->addr : "");
 }
 
 static int
 insert_reject(struct store *st, const struct reject *rj)
 {
-	sqlite3_stmt *p = stmt(st, S_REJECT_BUMP);
+	struct stq *p = stmt(st, S_REJECT_BUMP);
 
 	if (p == NULL)
 		return -1;
 	bind_reject(p, rj);
 	if (store_step_done(p) == -1)
 		return -1;
-	if (sqlite3_changes(st->db) > 0)
+	if (store_changes(st) > 0)
 		return 0;
 	if ((p = stmt(st, S_REJECT)) == NULL)
 		return -1;
 	bind_reject(p, rj);
-	sqlite3_bind_blob(p, 6, rj->body != NULL ? rj->body : "",
-	    (int)(rj->len > REJECT_BODY_BYTES ? REJECT_BODY_BYTES : rj->len),
-	    SQLITE_STATIC);
+	q_bind_blob(p, 6, rj->body != NULL ? rj->body : "",
+	    (int)(rj->len > REJECT_BODY_BYTES ? REJECT_BODY_BYTES : rj->len));
 	return store_step_done(p);
 }
 
@@ -306,7 +306,7 @@ store_write(struct store *st, struct store_item *items, size_t n)
 			return;
 		goto abort;
 	}
-	if ((rc = store_begin(st)) != SQLITE_OK) {
+	if ((rc = store_begin_events(st)) != SQLITE_OK) {
 		store_log(st, "begin");
 		goto abort;
 	}
@@ -326,11 +326,11 @@ store_write(struct store *st, struct store_item *items, size_t n)
 		}
 	}
 	if (rejects) {
-		sqlite3_stmt *p = stmt(st, S_REJECT_TRIM);
+		struct stq *p = stmt(st, S_REJECT_TRIM);
 
 		if (p == NULL)
 			goto fail;
-		sqlite3_bind_int(p, 1, REJECTS_CAP);
+		q_bind_int(p, 1, REJECTS_CAP);
 		if (store_step_done(p) == -1)
 			goto fail;
 	}
@@ -339,7 +339,7 @@ store_write(struct store *st, struct store_item *items, size_t n)
 	goto abort;
  fail:
 	store_log(st, "insert");
-	rc = sqlite3_errcode(st->db);
+	rc = st->pg ? st->pg_code : sqlite3_errcode(st->db);
 	store_rollback(st);
  abort:
 	/*
@@ -368,9 +368,11 @@ store_reject(struct store *st, const struct reject *rj)
 int
 store_check(struct store *st, struct buf *err)
 {
-	sqlite3_stmt *p;
+	struct stq *p;
 	int rc = -1, logged = -1, done = -1, failed;
 
+	if (st->pg)
+		return store_pg_check(st, err);
 	/*
 	 * After a failed fsync (store_wal_sync) the WAL is not to be trusted on
 	 * the disk: every frame goes into the database file, which the
@@ -387,13 +389,12 @@ store_check(struct store *st, struct buf *err)
 		    sqlite3_errmsg(st->db));
 		return -1;
 	}
-	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &p, NULL) !=
-	    SQLITE_OK) {
+	if ((p = q_prepare(st, "PRAGMA quick_check")) == NULL) {
 		buf_printf(err, "database: %s\n", sqlite3_errmsg(st->db));
 		return -1;
 	}
-	if (sqlite3_step(p) == SQLITE_ROW) {
-		const char *res = (const char *)sqlite3_column_text(p, 0);
+	if (q_step(p) == SQLITE_ROW) {
+		const char *res = q_text(p, 0);
 
 		if (res != NULL && strcmp(res, "ok") == 0)
 			rc = 0;
@@ -402,7 +403,7 @@ store_check(struct store *st, struct buf *err)
 			    res != NULL ? res : "?");
 	} else
 		buf_printf(err, "database: %s\n", sqlite3_errmsg(st->db));
-	sqlite3_finalize(p);
+	q_free(p);
 	if (rc == 0 && failed) {
 		if (unlink(st->marker) == -1) {
 			buf_printf(err, "%s: %s\n", st->marker, strerror(errno));

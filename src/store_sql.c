@@ -1,0 +1,315 @@
+/*
+ * The store's statements, on either database. The store's files write
+ * their SQL once, in SQLite's dialect with numbered parameters (?1, ?2),
+ * and use it through struct stq: bind, step, read a column, reset. On
+ * SQLite each call is SQLite's own; on PostgreSQL (store_pg.c) the SQL
+ * is turned into PostgreSQL's (pg_sql below), prepared once per
+ * connection, and run through libpq when it is first stepped; its rows
+ * are then read one step at a time, as SQLite gives them.
+ *
+ * The results keep SQLite's codes (SQLITE_ROW, SQLITE_DONE, SQLITE_BUSY,
+ * SQLITE_ERROR...), so that the store's logic reads the same over both.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store_int.h"
+
+/*
+ * What PostgreSQL says differently. Each is replaced wherever it occurs
+ * outside a string literal; a statement that uses one is written so
+ * that the replacement is its whole difference.
+ */
+static const struct {
+	const char *lite, *pg;
+} dialect[] = {
+	/* SQLite's planner is told; PostgreSQL's finds the index itself. */
+	{ "INDEXED BY deliveries_waiting", "" },
+	{ "LIMIT -1", "LIMIT ALL" },
+	/* A comment to SQLite */
+	{ "/* SKIP LOCKED */", "FOR UPDATE OF d SKIP LOCKED" },
+	{ "json_each(?3)", "json_array_elements_text(?3::json)" },
+	{ "instr(", "strpos(" },
+	/* bytes as text: PostgreSQL escapes what is not ASCII */
+	{ "CAST(e.body AS TEXT)", "encode(e.body, 'escape')" },
+	{ "substr(d.output, -2048)", "right(d.output, 2048)" },
+};
+
+/*
+ * text in PostgreSQL's dialect, malloc'd: ?N becomes $N and the
+ * dialect[] replacements are made, outside string literals. *nparams
+ * gets the highest N. NULL when out of memory.
+ */
+char *
+pg_sql(const char *text, int *nparams)
+{
+	size_t i, len = strlen(text), o = 0;
+	int quoted = 0, n;
+	char *out;
+
+	/* No replacement is longer than twice what it replaces, plus 16. */
+	if ((out = malloc(len * 2 + 64)) == NULL)
+		return NULL;
+	*nparams = 0;
+	while (*text != '\0') {
+		if (*text == '\'')
+			quoted = !quoted;
+		if (!quoted) {
+			for (i = 0; i < sizeof(dialect) / sizeof(dialect[0]); i++)
+				if (strncmp(text, dialect[i].lite,
+				    strlen(dialect[i].lite)) == 0)
+					break;
+			if (i < sizeof(dialect) / sizeof(dialect[0])) {
+				/* ?3 inside a replacement is handled below */
+				const char *pg = dialect[i].pg;
+				size_t k;
+
+				text += strlen(dialect[i].lite);
+				for (k = 0; pg[k] != '\0'; k++) {
+					if (pg[k] == '?') {
+						out[o++] = '$';
+						n = atoi(pg + k + 1);
+						if (n > *nparams)
+							*nparams = n;
+					} else
+						out[o++] = pg[k];
+				}
+				continue;
+			}
+			if (*text == '?' && isdigit((unsigned char)text[1])) {
+				n = atoi(text + 1);
+				if (n > *nparams)
+					*nparams = n;
+				out[o++] = '$';
+				text++;
+				continue;
+			}
+		}
+		out[o++] = *text++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* A one-off statement (q_prepare): prepared for this use alone. */
+struct stq *
+q_prepare(struct store *st, const char *text)
+{
+	struct stq *q;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	q->st = st;
+	q->slot = -1;
+	if (st->pg) {
+		if ((q->sql = pg_sql(text, &q->nparams)) == NULL ||
+		    q->nparams > STQ_PARAMS) {
+			free(q->sql);
+			free(q);
+			return NULL;
+		}
+		q->row = -1;
+		return q;
+	}
+	if (sqlite3_prepare_v2(st->db, text, -1, &q->lite, NULL) !=
+	    SQLITE_OK) {
+		store_log(st, "prepare");
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+/* A statement of the connection's (store_stmt): its SQL is kept. */
+struct stq *
+q_persistent(struct store *st, int slot, const char *text)
+{
+	struct stq *q;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	q->st = st;
+	q->slot = slot;
+	if (st->pg) {
+		if ((q->sql = pg_sql(text, &q->nparams)) == NULL ||
+		    q->nparams > STQ_PARAMS) {
+			free(q->sql);
+			free(q);
+			return NULL;
+		}
+		q->row = -1;
+		return q;
+	}
+	if (sqlite3_prepare_v3(st->db, text, -1, SQLITE_PREPARE_PERSISTENT,
+	    &q->lite, NULL) != SQLITE_OK) {
+		store_log(st, "prepare");
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+void
+q_free(struct stq *q)
+{
+	if (q == NULL)
+		return;
+	if (q->lite != NULL)
+		sqlite3_finalize(q->lite);
+	else
+		q_reset(q);
+	free(q->sql);
+	free(q);
+}
+
+/* Forgets the last run's rows and every binding. */
+void
+q_reset(struct stq *q)
+{
+	int i;
+
+	if (q->lite != NULL) {
+		sqlite3_reset(q->lite);
+		sqlite3_clear_bindings(q->lite);
+		return;
+	}
+	pg_clear(q);
+	for (i = 0; i < STQ_PARAMS; i++) {
+		q->val[i] = NULL;
+		q->len[i] = 0;
+		q->fmt[i] = 0;
+		q->type[i] = 0;
+	}
+}
+
+/* Parameter i (from 1) of a PostgreSQL statement, or -1. */
+static int
+param(int i)
+{
+	return i >= 1 && i <= STQ_PARAMS ? i - 1 : -1;
+}
+
+void
+q_bind_int(struct stq *q, int i, long long v)
+{
+	int k;
+
+	if (q->lite != NULL) {
+		sqlite3_bind_int64(q->lite, i, v);
+		return;
+	}
+	if ((k = param(i)) == -1)
+		return;
+	snprintf(q->num[k], sizeof(q->num[k]), "%lld", v);
+	q->val[k] = q->num[k];
+	q->type[k] = PG_INT8;
+}
+
+/* s must hold until the statement is reset, as SQLITE_STATIC asks. */
+void
+q_bind_text(struct stq *q, int i, const char *s)
+{
+	int k;
+
+	if (q->lite != NULL) {
+		sqlite3_bind_text(q->lite, i, s, -1, SQLITE_STATIC);
+		return;
+	}
+	if ((k = param(i)) == -1)
+		return;
+	q->val[k] = s;
+	q->type[k] = PG_TEXT;
+}
+
+void
+q_bind_blob(struct stq *q, int i, const void *data, size_t len)
+{
+	int k;
+
+	if (q->lite != NULL) {
+		sqlite3_bind_blob64(q->lite, i, data, len, SQLITE_STATIC);
+		return;
+	}
+	if ((k = param(i)) == -1)
+		return;
+	q->val[k] = data;
+	q->len[k] = (int)len;
+	q->fmt[k] = 1;		/* binary: the bytes as they are */
+	q->type[k] = PG_BYTEA;
+}
+
+int
+q_step(struct stq *q)
+{
+	return q->lite != NULL ? sqlite3_step(q->lite) : pg_step(q);
+}
+
+int
+q_null(struct stq *q, int i)
+{
+	if (q->lite != NULL)
+		return sqlite3_column_type(q->lite, i) == SQLITE_NULL;
+	return pg_value(q, i, NULL) == NULL;
+}
+
+/* An integer column; a PostgreSQL boolean is 1 or 0, as in SQLite. */
+long long
+q_int(struct stq *q, int i)
+{
+	const char *v;
+
+	if (q->lite != NULL)
+		return sqlite3_column_int64(q->lite, i);
+	if ((v = pg_value(q, i, NULL)) == NULL)
+		return 0;
+	if (*v == 't')
+		return 1;
+	return strtoll(v, NULL, 10);
+}
+
+const char *
+q_text(struct stq *q, int i)
+{
+	if (q->lite != NULL)
+		return (const char *)sqlite3_column_text(q->lite, i);
+	return pg_value(q, i, NULL);
+}
+
+const void *
+q_blob(struct stq *q, int i)
+{
+	if (q->lite != NULL)
+		return sqlite3_column_blob(q->lite, i);
+	return pg_value(q, i, NULL);
+}
+
+/* Column i's length in bytes: after q_text or q_blob, as in SQLite. */
+size_t
+q_bytes(struct stq *q, int i)
+{
+	size_t len = 0;
+
+	if (q->lite != NULL)
+		return (size_t)sqlite3_column_bytes(q->lite, i);
+	pg_value(q, i, &len);
+	return len;
+}
+
+/* Rows the last INSERT, UPDATE or DELETE changed. */
+long long
+store_changes(struct store *st)
+{
+	return st->pg ? st->pg_changes : sqlite3_changes(st->db);
+}
+
+/* Runs SQL without parameters or rows, several statements at once. */
+int
+store_exec(struct store *st, const char *text)
+{
+	return st->pg ? pg_exec(st, text) :
+	    sqlite3_exec(st->db, text, NULL, NULL, NULL);
+}
