@@ -660,6 +660,8 @@ cmd_check(int argc, char **argv)
 	struct conf *c;
 	struct store *st;
 	struct buf err = { 0 };
+	const char *kind;
+	char where[256];
 	size_t i;
 	int warnings = 0, errors = 0;
 
@@ -713,14 +715,19 @@ cmd_check(int argc, char **argv)
 		}
 	}
 	check_upkeep(c, &warnings);
-	if ((st = cli_store(c)) == NULL)
+	/* A URI's password is never printed: store_where leaves it out. */
+	store_where(conf_database(c), where, sizeof(where));
+	kind = store_is_pg(conf_database(c)) ? "PostgreSQL" : "SQLite";
+	if ((st = cli_store(c)) == NULL) {
+		printf("database %s (%s): cannot be reached\n", where, kind);
 		errors++;
-	else if (store_check(st, &err) == -1) {
+	} else if (store_check(st, &err) == -1) {
 		printf("%s", err.data);
 		errors++;
 	} else
-		printf("database %s: ok\n", conf_database(c));
-	warn_mode("the database", conf_database(c), &warnings);
+		printf("database %s (%s): ok\n", where, kind);
+	if (!store_is_pg(conf_database(c)))
+		warn_mode("the database", conf_database(c), &warnings);
 	store_close(st);
 	buf_free(&err);
 	conf_free(c);
@@ -733,6 +740,7 @@ cmd_init(int argc, char **argv)
 {
 	struct conf *c;
 	struct buf err = { 0 };
+	char where[256];
 	int rc = 0;
 
 	(void)argv;
@@ -742,11 +750,12 @@ cmd_init(int argc, char **argv)
 	umask(077);
 	if ((c = cli_conf(0)) == NULL)
 		return 1;
+	store_where(conf_database(c), where, sizeof(where));
 	if (store_init(conf_database(c), &err) == -1) {
 		fprintf(stderr, "hookbox: %s", err.data);
 		rc = 1;
 	} else
-		printf("database %s: ready\n", conf_database(c));
+		printf("database %s: ready\n", where);
 	buf_free(&err);
 	conf_free(c);
 	return rc;

@@ -999,9 +999,9 @@ load_top(struct conf *c, int check_exec, struct buf *err)
 		bad = -1;
 	else if (c->database == NULL) {
 		conf_error(err, "database", "is missing (the path of the SQLite "
-		    "file, outside the web root)");
+		    "file, outside the web root, or a postgresql:// URI)");
 		bad = -1;
-	} else
+	} else if (!store_is_pg(c->database))
 		c->database = resolve(c, c->database);
 	v = MAX_BODY_DEFAULT;
 	if (get_int(c->root, "max_body_bytes", "", MAX_BODY_MIN,
@@ -1184,6 +1184,17 @@ conf_free(struct conf *c)
 
 const char *conf_file(const struct conf *c) { return c->file; }
 const char *conf_database(const struct conf *c) { return c->database; }
+
+/*
+ * Where the files hookbox keeps beside its database go (the runner's
+ * lock, the store-failure log): beside the SQLite file, named after it;
+ * with PostgreSQL, beside the config file, named after that.
+ */
+const char *
+conf_state(const struct conf *c)
+{
+	return store_is_pg(c->database) ? c->file : c->database;
+}
 long long conf_max_body(const struct conf *c) { return c->max_body; }
 int conf_max_running(const struct conf *c) { return c->max_running; }
 int conf_busy_timeout(const struct conf *c) { return c->busy_timeout; }

@@ -380,7 +380,7 @@ write_batch(struct fcgi *f, const struct conf *c, struct store_item *items,
 	}
 	for (i = 0; i < n; i++)
 		if (items[i].result == ST_FAIL && notify_store_failed(
-		    conf_database(c), f->st != NULL ? store_errmsg(f->st) :
+		    conf_state(c), f->st != NULL ? store_errmsg(f->st) :
 		    "cannot open the database")) {
 			hooks = 1;	/* the owner's notice (notify.c) */
 			break;

@@ -257,6 +257,7 @@ void		 conf_free(struct conf *);
 const char	*conf_path(void);
 const char	*conf_file(const struct conf *);
 const char	*conf_database(const struct conf *);
+const char	*conf_state(const struct conf *);
 long long	 conf_max_body(const struct conf *);
 int		 conf_max_running(const struct conf *);
 int		 conf_busy_timeout(const struct conf *);

@@ -710,7 +710,7 @@ linger_lock(const struct conf *c)
 	struct buf path = { 0 };
 	int fd = -1;
 
-	if (buf_printf(&path, "%s.runner", conf_database(c)) == 0)
+	if (buf_printf(&path, "%s.runner", conf_state(c)) == 0)
 		fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 		    0600);
 	buf_free(&path);

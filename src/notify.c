@@ -668,7 +668,7 @@ static void
 store_cause(const struct conf *c, time_t now, time_t *next)
 {
 	const struct notify_conf *n = conf_notify(c);
-	const char *db = conf_database(c);
+	const char *db = conf_state(c);
 	char failed[PATH_MAX], fsync[PATH_MAX], mark[PATH_MAX], old[PATH_MAX];
 	char line[512];
 	struct stat sb;

@@ -188,13 +188,13 @@ write_items(struct serve_ctx *ctx, struct store_item *it)
 	if ((st = ctx_store(ctx)) == NULL) {
 		it->result = ST_FAIL;
 		ctx->store_failed = notify_store_failed(
-		    conf_database(ctx->conf), "cannot open the database");
+		    conf_state(ctx->conf), "cannot open the database");
 		return;
 	}
 	store_write(st, it, 1);
 	if (it->result == ST_FAIL)
 		ctx->store_failed = notify_store_failed(
-		    conf_database(ctx->conf), store_errmsg(st));
+		    conf_state(ctx->conf), store_errmsg(st));
 	if (it->result == ST_FAIL || it->result == ST_BUSY) {
 		/* A broken connection may heal on reopen (e.g. disk freed). */
 		store_close(ctx->store);

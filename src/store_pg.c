@@ -406,18 +406,25 @@ pg_end(struct store *st, const char *how)
 	return rc;
 }
 
+/* The schema's version: 0 for none yet, -1 on an error. */
 static int
 schema_version(struct store *st)
 {
-	struct stq *q = q_prepare(st, "SELECT CASE WHEN to_regclass("
-	    "'hookbox_schema') IS NULL THEN 0 ELSE"
-	    " (SELECT coalesce(max(version), -1) FROM hookbox_schema) END");
+	struct stq *q = q_prepare(st, "SELECT to_regclass('hookbox_schema')"
+	    " IS NOT NULL");
 	int v = -1;
 
 	if (q == NULL)
 		return -1;
 	if (q_step(q) == SQLITE_ROW)
 		v = (int)q_int(q, 0);
+	q_free(q);
+	if (v != 1)
+		return v;
+	if ((q = q_prepare(st, "SELECT coalesce(max(version), 0)"
+	    " FROM hookbox_schema")) == NULL)
+		return -1;
+	v = q_step(q) == SQLITE_ROW ? (int)q_int(q, 0) : -1;
 	q_free(q);
 	return v;
 }

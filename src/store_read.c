@@ -26,23 +26,24 @@
 static const char *const sql[S__MAX] = {
 	/*
 	 * Events, newest first. A type ending in ".*" lists the whole
-	 * family.
+	 * family. (A parameter that may be NULL is CAST where it is first
+	 * used: PostgreSQL cannot tell its type from IS NULL.)
 	 */
 	[S_LIST] =
 	    "SELECT e.id, e.received_at, e.endpoint, e.event_type, e.event_key,"
 	    " e.resource_id, e.method, e.remote_addr, e.proof,"
 	    " " HOOK_STATE " AS hook_status"
 	    " FROM events e"
-	    " WHERE (?1 IS NULL OR endpoint = ?1)"
-	    " AND (?2 IS NULL OR event_type = ?2 OR (?2 LIKE '%.*' AND"
-	    "  substr(event_type, 1, length(?2) - 1) = substr(?2, 1,"
-	    "  length(?2) - 1)))"
+	    " WHERE (CAST(?1 AS TEXT) IS NULL OR endpoint = ?1)"
+	    " AND (CAST(?2 AS TEXT) IS NULL OR event_type = ?2"
+	    "  OR (?2 LIKE '%.*' AND substr(event_type, 1, length(?2) - 1) ="
+	    "  substr(?2, 1, length(?2) - 1)))"
 	    " AND received_at >= ?3"
-	    " AND (?5 IS NULL OR ?5 = " HOOK_STATE ")"
+	    " AND (CAST(?5 AS TEXT) IS NULL OR ?5 = " HOOK_STATE ")"
 	    /* A search: an id as sent, or text anywhere in the body */
-	    " AND (?6 IS NULL OR e.resource_id = ?6 OR e.event_key = ?6"
+	    " AND (CAST(?6 AS TEXT) IS NULL OR e.resource_id = ?6 OR e.event_key = ?6"
 	    "  OR instr(lower(CAST(e.body AS TEXT)), lower(?6)) > 0)"
-	    " AND (?8 IS NULL OR received_at < ?8)"
+	    " AND (CAST(?8 AS BIGINT) IS NULL OR received_at < ?8)"
 	    " ORDER BY e.id DESC LIMIT ?4 OFFSET ?7",
 	[S_EVENT] =
 	    "SELECT id, endpoint, provider, event_type, event_key, resource_id,"
@@ -83,7 +84,7 @@ static const char *const sql[S__MAX] = {
 	[S_DEAD_EVENTS] =
 	    "SELECT d.event_id FROM deliveries d"
 	    " WHERE d.status = 'dead' AND d.done_at IS NULL"
-	    " AND (?1 IS NULL OR d.endpoint = ?1)"
+	    " AND (CAST(?1 AS TEXT) IS NULL OR d.endpoint = ?1)"
 	    " AND d.id = (SELECT max(id) FROM deliveries"
 	    "  WHERE event_id = d.event_id)"
 	    " ORDER BY d.event_id LIMIT ?2",

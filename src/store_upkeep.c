@@ -120,7 +120,8 @@ store_upkeep_take(struct store *st, time_t now, int lease, int force)
 
 	if (store_begin(st) != SQLITE_OK)
 		return -1;
-	if (run(st, "INSERT OR IGNORE INTO upkeep (name) VALUES (?1)",
+	if (run(st, "INSERT INTO upkeep (name) VALUES (?1)"
+	    " ON CONFLICT (name) DO NOTHING",
 	    UPKEEP_RUN, 0, 0) == -1 ||
 	    run(st, force ? "UPDATE upkeep SET lease_until = ?2 + ?3"
 	    " WHERE name = ?1 AND lease_until < ?2" :
@@ -344,7 +345,8 @@ store_notices_drop(struct store *st, const char *status, int lo, int hi,
 
 	if (store_begin(st) != SQLITE_OK)
 		return -1;
-	if ((p = q_prepare(st, "DELETE FROM notices WHERE ?1 IS NULL"
+	if ((p = q_prepare(st, "DELETE FROM notices"
+	    " WHERE CAST(?1 AS TEXT) IS NULL"
 	    " OR (status = ?1 AND attempt BETWEEN ?2 AND ?3"
 	    " AND (?4 = 0 OR id <= ?4))")) == NULL) {
 		store_rollback(st);
@@ -442,7 +444,8 @@ store_last_event(struct store *st, const char *endpoint, time_t *at)
  */
 #define PRUNE_WHERE \
     " FROM events e WHERE e.received_at < ?1" \
-    " AND (e.endpoint = ?2 OR (?2 IS NULL AND e.endpoint NOT IN" \
+    " AND (e.endpoint = ?2 OR (CAST(?2 AS TEXT) IS NULL" \
+    "  AND e.endpoint NOT IN" \
     "  (SELECT value FROM json_each(?3))))"
 #define PRUNE_WAITING \
     " (EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id" \
