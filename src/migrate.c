@@ -99,14 +99,18 @@ copy_table(struct store *lite, struct store *pg, const struct table *t,
 
 	if (buf_printf(&sel, "SELECT %s FROM %s%s", t->cols, t->name,
 	    t->has_id ? " WHERE id > ?1 ORDER BY id LIMIT "
-	    HB_STR(MIGRATE_BATCH) : "") == -1 || insert_sql(t, &ins) == -1)
+	    HB_STR(MIGRATE_BATCH) : "") == -1 || insert_sql(t, &ins) == -1) {
+		buf_printf(err, "out of memory\n");
 		goto out;
+	}
 	if ((from = q_prepare(lite, sel.data)) == NULL) {
 		buf_printf(err, "%s: %s\n", t->name, sqlite3_errmsg(lite->db));
 		goto out;
 	}
-	if ((to = q_prepare(pg, ins.data)) == NULL)
+	if ((to = q_prepare(pg, ins.data)) == NULL) {
+		buf_printf(err, "%s: cannot prepare the copy\n", t->name);
 		goto out;
+	}
 	for (;;) {
 		q_reset(from);
 		if (t->has_id)

@@ -43,8 +43,8 @@ static const char *const sql[S__MAX] = {
 	[S_THROTTLE_FAIL] =
 	    "INSERT INTO signin_throttle (who, failures, last_at)"
 	    " VALUES (?1, 1, ?2) ON CONFLICT (who) DO UPDATE SET"
-	    " failures = CASE WHEN last_at < ?2 - 3600 THEN 1"
-	    "  ELSE failures + 1 END, last_at = ?2",
+	    " failures = CASE WHEN signin_throttle.last_at < ?2 - 3600 THEN 1"
+	    "  ELSE signin_throttle.failures + 1 END, last_at = ?2",
 	[S_THROTTLE_CLEAR] =
 	    "DELETE FROM signin_throttle WHERE who = ?1",
 	[S_THROTTLE_TRIM] =

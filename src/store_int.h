@@ -102,7 +102,7 @@ enum stmt {
  * A statement over either database (store_sql.c): SQLite's own, or, on
  * PostgreSQL, its SQL, bindings and the rows of its last run.
  */
-#define STQ_PARAMS	16
+#define STQ_PARAMS	24
 #define STQ_COLS	24	/* columns whose bytes may be unescaped */
 #define PG_BYTEA	17	/* PostgreSQL's type oids */
 #define PG_INT8		20

@@ -242,12 +242,28 @@ failure(struct store *st, const PGresult *r)
 	return rc;
 }
 
+/*
+ * A connection the server dropped since its last use (a restart) is
+ * only found broken when used. Outside a transaction the statement is
+ * tried once more, on a new connection, so that nothing fails for it:
+ * 1 when it is to be. Inside one, the transaction is lost (503).
+ */
+static int
+dropped(struct store *st, const PGresult *r)
+{
+	if (PQresultStatus(r) != PGRES_FATAL_ERROR || st->in_tx ||
+	    PQstatus(st->conn) == CONNECTION_OK)
+		return 0;
+	return connected(st) == 0;
+}
+
+static PGresult	*run(struct stq *);
+
 /* Runs q on its first step, then gives its rows one a step. */
 int
 pg_step(struct stq *q)
 {
 	struct store *st = q->st;
-	char name[16];
 	PGresult *r;
 	int rc;
 
@@ -257,26 +273,11 @@ pg_step(struct stq *q)
 	}
 	if (connected(st) == -1)
 		return st->pg_code = SQLITE_IOERR;
-	if (q->slot >= 0) {
-		snprintf(name, sizeof(name), "hb%d", q->slot);
-		if (q->prepared != st->pg_gen) {
-			/* The types of this first use's values: a NULL's is
-			 * left to the server, from its column. */
-			r = PQprepare(st->conn, name, q->sql, q->nparams,
-			    q->type);
-			if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-				rc = failure(st, r);
-				PQclear(r);
-				return rc;
-			}
-			PQclear(r);
-			q->prepared = st->pg_gen;
-		}
-		r = PQexecPrepared(st->conn, name, q->nparams, q->val, q->len,
-		    q->fmt, 0);
-	} else
-		r = PQexecParams(st->conn, q->sql, q->nparams, q->type, q->val,
-		    q->len, q->fmt, 0);
+	r = run(q);
+	if (dropped(st, r)) {
+		PQclear(r);
+		r = run(q);
+	}
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
 	case PGRES_COMMAND_OK:
@@ -290,6 +291,35 @@ pg_step(struct stq *q)
 		PQclear(r);
 		return rc;
 	}
+}
+
+/*
+ * Runs q: prepared once per connection (slot >= 0) with the types of
+ * its first use's values (a NULL's is left to the server, from its
+ * column), or on its own.
+ */
+static PGresult *
+run(struct stq *q)
+{
+	struct store *st = q->st;
+	char name[16];
+	PGresult *r;
+
+	if (q->slot >= 0) {
+		snprintf(name, sizeof(name), "hb%d", q->slot);
+		if (q->prepared != st->pg_gen) {
+			r = PQprepare(st->conn, name, q->sql, q->nparams,
+			    q->type);
+			if (PQresultStatus(r) != PGRES_COMMAND_OK)
+				return r;
+			PQclear(r);
+			q->prepared = st->pg_gen;
+		}
+		return PQexecPrepared(st->conn, name, q->nparams, q->val,
+		    q->len, q->fmt, 0);
+	}
+	return PQexecParams(st->conn, q->sql, q->nparams, q->type, q->val,
+	    q->len, q->fmt, 0);
 }
 
 /* The unescaped bytes of the row before are let go. */
@@ -370,6 +400,10 @@ pg_exec(struct store *st, const char *text)
 	if ((sql = pg_sql(text, &n)) == NULL)
 		return SQLITE_NOMEM;
 	r = PQexec(st->conn, sql);
+	if (dropped(st, r)) {
+		PQclear(r);
+		r = PQexec(st->conn, sql);
+	}
 	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
 	    PQresultStatus(r) != PGRES_TUPLES_OK)
 		rc = failure(st, r);

@@ -13,7 +13,7 @@ ASAN_ENV="ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 LSAN_OPTI
 
 # name | command
 suites=(
-	"unit|build/unit"
+	"unit|bash tests/unit.sh build/unit"
 	"pg_selftest|bash tests/pg_selftest.sh"
 	"inbox|bash tests/inbox.sh"
 	"receiver|bash tests/receiver.sh"
@@ -31,7 +31,7 @@ suites=(
 	"flood|bash tests/flood.sh"
 	"leaks|bash tests/leaks.sh"
 	"fuzz|bash tests/fuzz.sh 60"
-	"asan-unit|env $ASAN_ENV build/asan/unit"
+	"asan-unit|env $ASAN_ENV bash tests/unit.sh build/asan/unit"
 	"asan-receiver|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/receiver.sh"
 	"asan-hooks|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/hooks.sh"
 	"asan-hostile|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/hostile.sh"

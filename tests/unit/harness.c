@@ -239,6 +239,13 @@ main(void)
 	for (i = 0; i < sizeof(modules) / sizeof(modules[0]); i++)
 		for (c = modules[i]; c->name != NULL; c++)
 			run(c->name, c->fn);
+	/* The store on PostgreSQL wants a server: tests/unit.sh starts one. */
+	if (getenv("HB_PG_URI") != NULL && *getenv("HB_PG_URI") != '\0')
+		for (c = store_pg_cases; c->name != NULL; c++)
+			run(c->name, c->fn);
+	else
+		printf("# the store_pg cases need a PostgreSQL server in "
+		    "HB_PG_URI: run tests/unit.sh\n");
 	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return nfailed ? 1 : 0;
 }

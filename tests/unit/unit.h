@@ -37,7 +37,8 @@ struct unit_case {
 
 extern const struct unit_case util_cases[], verify_cases[], config_cases[],
 	    request_cases[], providers_cases[], answer_cases[], serve_cases[],
-	    store_cases[], hooks_cases[], inbox_cases[], notify_cases[];
+	    store_cases[], hooks_cases[], inbox_cases[], notify_cases[],
+	    store_pg_cases[];
 
 /* The case's own scratch directory's parent (canonical, see main). */
 extern char	 tmpdir[PATH_MAX];
