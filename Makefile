@@ -1,15 +1,25 @@
 # hookbox: see README.md. `make` builds cgi-bin/hookbox.fcgi.
 
 CC	?= cc
-PKGS	 = fcgi json-c sqlite3 libsodium libpq
+PKGS	 = fcgi json-c sqlite3 libsodium
+# PostgreSQL (libpq) is optional where hookbox is built: without its
+# development files the program stores into SQLite alone, and says so to a
+# config that names PostgreSQL.
+HAVE_PQ != pkg-config --exists libpq 2>/dev/null && echo yes || echo no
+ifeq ($(HAVE_PQ),yes)
+PKGS	+= libpq
+PQ_LIB	 = -lpq
+else
+NO_PG	 = -DHOOKBOX_NO_PG
+endif
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wmissing-declarations -Wsign-compare \
 	   -Wwrite-strings -Wformat=2
 # No -g by default: the binary is what goes to the host (make CFLAGS=-g).
 CFLAGS	?= -O2
 PKG_CFLAGS != pkg-config --cflags $(PKGS) 2>/dev/null || true
-PKG_LIBS   != pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lsqlite3 -lsodium -lpq
-ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) $(PKG_CFLAGS) $(CFLAGS)
+PKG_LIBS   != pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lsqlite3 -lsodium $(PQ_LIB)
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) $(PKG_CFLAGS) $(NO_PG) $(CFLAGS)
 
 SRCS	 = src/main.c src/serve.c src/fcgi.c src/request.c src/answer.c \
 	   src/providers.c src/verify.c src/store.c src/store_write.c \
@@ -49,12 +59,12 @@ build/unit: $(UNIT_SRCS) tests/unit/unit.h $(LIBSRCS) $(HDRS) Makefile
 $(ASAN_DIR)/hookbox.fcgi: $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(ASAN_DIR)
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) \
-	    $(PKG_CFLAGS) $(ASAN_FLAGS) -o $@ $(SRCS) $(PKG_LIBS)
+	    $(PKG_CFLAGS) $(NO_PG) $(ASAN_FLAGS) -o $@ $(SRCS) $(PKG_LIBS)
 
 $(ASAN_DIR)/unit: $(UNIT_SRCS) tests/unit/unit.h $(LIBSRCS) $(HDRS) Makefile
 	@mkdir -p $(ASAN_DIR)
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) \
-	    $(PKG_CFLAGS) $(ASAN_FLAGS) -Isrc -o $@ $(UNIT_SRCS) $(LIBSRCS) \
+	    $(PKG_CFLAGS) $(NO_PG) $(ASAN_FLAGS) -Isrc -o $@ $(UNIT_SRCS) $(LIBSRCS) \
 	    $(PKG_LIBS)
 
 # One self-contained binary for hosts without the libraries (install.sh
@@ -83,13 +93,19 @@ deps:
 test-deps:
 	@sh tests/lib/deps.sh $(DEBIAN_BUILD_PKGS) $(DEBIAN_TEST_PKGS)
 
-run: test-deps all
+# After the packages are in, a second make reads pkg-config's answers,
+# which the first one read before they were there.
+run: test-deps
+	@$(MAKE) --no-print-directory all
 	@bash tests/run-demo.sh
 
-test: test-deps $(BIN) $(STATIC) build/unit $(ASAN_DIR)/hookbox.fcgi $(ASAN_DIR)/unit
+test: test-deps
+	@$(MAKE) --no-print-directory $(BIN) $(STATIC) build/unit \
+	    $(ASAN_DIR)/hookbox.fcgi $(ASAN_DIR)/unit
 	@bash tests/run.sh
 
-check-asan: test-deps $(ASAN_DIR)/hookbox.fcgi $(ASAN_DIR)/unit
+check-asan: test-deps
+	@$(MAKE) --no-print-directory $(ASAN_DIR)/hookbox.fcgi $(ASAN_DIR)/unit
 	@HOOKBOX_SUITES=asan bash tests/run.sh
 
 # libFuzzer harnesses (tests/fuzz/), each for FUZZ_SECONDS.
@@ -102,5 +118,6 @@ clean:
 
 # Speed, side by side with the ceilings (tests/bench/bench.sh); not a test.
 .PHONY: bench
-bench: test-deps all $(STATIC)
+bench: test-deps
+	@$(MAKE) --no-print-directory all $(STATIC)
 	@bash tests/bench/bench.sh

@@ -597,7 +597,7 @@ store_where(const char *conninfo, char *out, size_t outsz)
 	PQconninfoFree(opts);
 }
 
-#else	/* HOOKBOX_NO_PG: the static build, SQLite alone */
+#else	/* HOOKBOX_NO_PG: the static build, or no libpq: SQLite alone */
 
 struct store *
 store_pg_open(const char *conninfo, int busy_ms, struct buf *err)
@@ -605,7 +605,8 @@ store_pg_open(const char *conninfo, int busy_ms, struct buf *err)
 	(void)conninfo;
 	(void)busy_ms;
 	buf_printf(err, "this hookbox was built without PostgreSQL (the "
-	    "static build): use the dynamically linked cgi-bin/hookbox.fcgi\n");
+	    "static build, or a machine without libpq's development files): "
+	    "build it where they are (Debian: libpq-dev)\n");
 	return NULL;
 }
 

@@ -37,10 +37,10 @@ fail() { printf 'FAIL %s: %s\n' "$1" "${2//$'\n'/\\n}"; failures=$((failures + 1
 START=$SECONDS
 
 CC=${FUZZ_CC:-clang}
-PKGS="fcgi json-c sqlite3 libsodium"
+PKGS="fcgi json-c sqlite3 libsodium libpq"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -fno-omit-frame-pointer -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Isrc $(pkg-config --cflags $PKGS 2>/dev/null)"
-LIBS="$(pkg-config --libs $PKGS 2>/dev/null || echo -lfcgi -ljson-c -lsqlite3 -lsodium) -lpthread"
+LIBS="$(pkg-config --libs $PKGS 2>/dev/null || echo -lfcgi -ljson-c -lsqlite3 -lsodium -lpq) -lpthread"
 
 # clang with libFuzzer: installed when missing and root (Debian packages).
 have_fuzzer() {
