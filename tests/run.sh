@@ -15,6 +15,7 @@ ASAN_ENV="ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 LSAN_OPTI
 suites=(
 	"unit|bash tests/unit.sh build/unit"
 	"pg_selftest|bash tests/pg_selftest.sh"
+	"pg|bash tests/pg.sh"
 	"inbox|bash tests/inbox.sh"
 	"receiver|bash tests/receiver.sh"
 	"hooks|bash tests/hooks.sh"
