@@ -507,6 +507,7 @@ store_pg_open(const char *conninfo, int busy_ms, struct buf *err)
 	const char *keys[] = { "connect_timeout", "application_name",
 	    "dbname", NULL };
 	const char *vals[] = { "5", "hookbox", conninfo, NULL };
+	PQconninfoOption *opts;
 	struct store *st;
 	char where[256];
 
@@ -516,6 +517,18 @@ store_pg_open(const char *conninfo, int busy_ms, struct buf *err)
 	st->queue = -1;
 	st->busy_ms = busy_ms;
 	store_where(conninfo, where, sizeof(where));
+	/*
+	 * libpq's word on an address it cannot read quotes the address,
+	 * password and all: it is read here first, and that word replaced.
+	 */
+	if ((opts = PQconninfoParse(conninfo, NULL)) == NULL) {
+		buf_printf(err, "cannot read the database address: not a "
+		    "postgresql:// URI or key=value list libpq can read (look "
+		    "for an unencoded character such as '/', '@' or ']' in "
+		    "the password or host)\n");
+		goto fail;
+	}
+	PQconninfoFree(opts);
 	st->conn = PQconnectdbParams(keys, vals, 1);
 	if (st->conn == NULL || PQstatus(st->conn) != CONNECTION_OK) {
 		note_error(st, st->conn != NULL ? PQerrorMessage(st->conn) :
