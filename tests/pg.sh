@@ -29,6 +29,9 @@
 #    FastCGI receive (503 with Retry-After when PostgreSQL cannot be
 #    reached), the web server's error log and the files kept beside the
 #    config never show the password.
+# 5. The inbox on PostgreSQL behind a FastCGI node: the password from
+#    `hookbox passwd`, a sign-in, the front page with a dead hook, Retry,
+#    Mark done and sign-out, each seen in the database.
 #
 # Needs: postgresql, lighttpd (and apache2 with mod_fcgid for two kinds of
 # node), curl, sqlite3, flock. As root the web servers run as www-data and
@@ -36,7 +39,7 @@
 # opened (711) for them to pass through.
 #
 # HOOKBOX: the binary under test (default cgi-bin/hookbox.fcgi).
-# HB_PG_PARTS: the parts to run (default "1 2 3 4"). About 40 s in all,
+# HB_PG_PARTS: the parts to run (default "1 2 3 4 5"). About 40 s in all,
 # half of it part 1's hooks (200 of 0.2 s, two at a time).
 # shellcheck source-path=SCRIPTDIR
 set -u
@@ -156,9 +159,9 @@ owned_by_server() {
 
 TOK=pg-shop-token-0123456789
 
-# want N: part N is to run (HB_PG_PARTS, default "1 2 3 4").
+# want N: part N is to run (HB_PG_PARTS, default "1 2 3 4 5").
 want() {
-	case " ${HB_PG_PARTS:-1 2 3 4} " in
+	case " ${HB_PG_PARTS:-1 2 3 4 5} " in
 	*" $1 "*) return 0 ;;
 	*) return 1 ;;
 	esac
@@ -754,10 +757,86 @@ slash|postgresql://hookbox:$PW/x@/hookbox?host=$host&port=$PG_PORT"
 	done
 }
 
+# ===========================================================================
+# 5. The inbox on PostgreSQL, behind a FastCGI node: the password set by
+#    `hookbox passwd`, a sign-in (form token, cookie), the front page
+#    listing a dead hook, Mark done, Retry, sign-out, all in the database.
+part_inbox() {
+	local I=$W/inbox code c f csrf cookie
+	mkdir -p "$I"
+	cat >"$I/fail.sh" <<-EOF
+	#!/bin/sh
+	cat >/dev/null
+	echo "stock system unreachable" >&2
+	exit 65
+	EOF
+	chmod 755 "$I" "$I/fail.sh"
+	cat >"$I/hookbox.conf" <<-EOF
+	// tests/pg.sh: the inbox on PostgreSQL
+	{
+	  "database": "$HB_PG_URI",
+	  "endpoints": {
+	    "inboxshop": { "provider": "quickbutik", "token": "$TOK",
+	      "hooks": { "order.new": { "run": ["$I/fail.sh"] } } }
+	  }
+	}
+	EOF
+	chmod 600 "$I/hookbox.conf"
+	owned_by_server "$I"
+	printf 'owner password 1\n' | as_server env HOOKBOX_CONF="$I/hookbox.conf" "$HOOKBOX" passwd >"$I/passwd.out" 2>&1
+	check "inbox: hookbox passwd stores the hash in PostgreSQL" 1 \
+		"$(q "SELECT count(*) FROM settings WHERE value LIKE '\$argon2id\$%'")"
+	order_json inbox-1 >"$I/o.json"
+	node_start inbox lighttpd-fastcgi "$I/hookbox.conf" || return
+	code=$(curl -s --noproxy '*' --max-time 30 -o /dev/null -w '%{http_code}' \
+		-H 'Content-Type: application/json' --data-binary @"$I/o.json" "${NODE_URL[inbox]}/inboxshop/$TOK")
+	check "inbox: the order is stored" 200 "$code"
+	as_server env HOOKBOX_CONF="$I/hookbox.conf" "$HOOKBOX" run >/dev/null 2>&1
+	dead1() { [ "$(q "SELECT count(*) FROM deliveries d JOIN events e ON e.id = d.event_id WHERE e.endpoint = 'inboxshop' AND d.status = 'dead'")" = 1 ]; }
+	wait_for dead1 || fail "inbox: the hook is dead" "$(q "SELECT status FROM deliveries")"
+
+	# ireq METHOD PATH [DATA] [COOKIE]: the code; headers in $I/h, page in $I/b
+	ireq() {
+		local args=(-s --noproxy '*' --max-time 30 -o "$I/b" -D "$I/h" -w '%{http_code}' -X "$1")
+		[ -n "${3:-}" ] && args+=(--data-binary "$3" -H 'Content-Type: application/x-www-form-urlencoded')
+		[ -n "${4:-}" ] && args+=(-H "Cookie: $4")
+		curl "${args[@]}" "${NODE_URL[inbox]}/_inbox$2"
+	}
+	cookie() { tr -d '\r' <"$I/h" | sed -n "s/^Set-Cookie: \($1=[^;]*\).*/\1/Ip" | head -1; }
+	ireq GET "" >/dev/null
+	c=$(cookie hookbox_signin)
+	f=$(grep -o 'name="signin" value="[^"]*"' "$I/b" | head -1 | sed 's/.*value="//; s/"$//')
+	code=$(ireq POST /signin "signin=$f&password=owner+password+1" "$c")
+	check "inbox: sign in (303)" 303 "$code"
+	cookie=$(cookie hookbox_inbox)
+	check "inbox: the session is a row in PostgreSQL" 1 "$(q "SELECT count(*) FROM sessions")"
+	code=$(ireq GET "" "" "$cookie")
+	check "inbox: the front page (200)" 200 "$code"
+	id=$(q "SELECT id FROM events WHERE endpoint = 'inboxshop'")
+	check_match "inbox: it lists the dead hook" "b-dead\">✕ dead.*#$id order.new.*the hook exited 65" "$(cat "$I/b")"
+	csrf=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$I/b" | head -1 | sed 's/.*value="//; s/"$//')
+	code=$(ireq POST /retry "id=$id&from=front&csrf=$csrf" "$cookie")
+	check "inbox: Retry (303)" 303 "$code"
+	check "inbox: Retry queued a new attempt" 1 \
+		"$(q "SELECT count(*) FROM deliveries WHERE event_id = $id AND status = 'pending'")"
+	code=$(ireq POST /done "id=$id&from=event&csrf=$csrf" "$cookie")
+	check "inbox: Mark done (303)" 303 "$code"
+	check "inbox: Mark done: done_at in PostgreSQL" 1 \
+		"$(q "SELECT count(*) FROM deliveries WHERE event_id = $id AND done_at IS NOT NULL")"
+	code=$(ireq GET "/event?id=$id" "" "$cookie")
+	check "inbox: the event's page (200)" 200 "$code"
+	check_match "inbox: ... with the hook's output" "stock system unreachable" "$(cat "$I/b")"
+	code=$(ireq POST /signout "csrf=$csrf" "$cookie")
+	check "inbox: sign out (303)" 303 "$code"
+	check "inbox: sign out ends the session's row" 0 "$(q "SELECT count(*) FROM sessions")"
+	node_stop inbox
+}
+
 want 1 && part_two_nodes
 want 2 && part_pg_restart_under_load
 want 3 && part_migrate_from_sqlite
 want 4 && part_password_never_shown
+want 5 && part_inbox
 
 echo "# runtime: $((SECONDS - START)) s"
 [ "$failed" -eq 0 ]
