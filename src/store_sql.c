@@ -95,28 +95,38 @@ pg_sql(const char *text, int *nparams)
 	return out;
 }
 
-/* A one-off statement (q_prepare): prepared for this use alone. */
-struct stq *
-q_prepare(struct store *st, const char *text)
+/*
+ * A statement for text: slot -1 prepares it for one use (q_prepare),
+ * a slot keeps it for the connection's life (store_stmt). On PostgreSQL
+ * it is prepared on the server when first run (pg_step). NULL after
+ * logging why.
+ */
+static struct stq *
+q_new(struct store *st, int slot, const char *text)
 {
 	struct stq *q;
+	int rc;
 
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return NULL;
 	q->st = st;
-	q->slot = -1;
+	q->slot = slot;
+	q->row = -1;
 	if (st->pg) {
-		if ((q->sql = pg_sql(text, &q->nparams)) == NULL ||
-		    q->nparams > STQ_PARAMS) {
-			free(q->sql);
-			free(q);
-			return NULL;
-		}
-		q->row = -1;
-		return q;
+		if ((q->sql = pg_sql(text, &q->nparams)) != NULL &&
+		    q->nparams <= STQ_PARAMS)
+			return q;
+		snprintf(st->pg_err, sizeof(st->pg_err), "a statement with "
+		    "more than " HB_STR(STQ_PARAMS) " parameters");
+		store_log(st, "prepare");
+		free(q->sql);
+		free(q);
+		return NULL;
 	}
-	if (sqlite3_prepare_v2(st->db, text, -1, &q->lite, NULL) !=
-	    SQLITE_OK) {
+	rc = slot >= 0 ? sqlite3_prepare_v3(st->db, text, -1,
+	    SQLITE_PREPARE_PERSISTENT, &q->lite, NULL) :
+	    sqlite3_prepare_v2(st->db, text, -1, &q->lite, NULL);
+	if (rc != SQLITE_OK) {
 		store_log(st, "prepare");
 		free(q);
 		return NULL;
@@ -124,33 +134,16 @@ q_prepare(struct store *st, const char *text)
 	return q;
 }
 
-/* A statement of the connection's (store_stmt): its SQL is kept. */
+struct stq *
+q_prepare(struct store *st, const char *text)
+{
+	return q_new(st, -1, text);
+}
+
 struct stq *
 q_persistent(struct store *st, int slot, const char *text)
 {
-	struct stq *q;
-
-	if ((q = calloc(1, sizeof(*q))) == NULL)
-		return NULL;
-	q->st = st;
-	q->slot = slot;
-	if (st->pg) {
-		if ((q->sql = pg_sql(text, &q->nparams)) == NULL ||
-		    q->nparams > STQ_PARAMS) {
-			free(q->sql);
-			free(q);
-			return NULL;
-		}
-		q->row = -1;
-		return q;
-	}
-	if (sqlite3_prepare_v3(st->db, text, -1, SQLITE_PREPARE_PERSISTENT,
-	    &q->lite, NULL) != SQLITE_OK) {
-		store_log(st, "prepare");
-		free(q);
-		return NULL;
-	}
-	return q;
+	return q_new(st, slot, text);
 }
 
 void
