@@ -653,6 +653,27 @@ part_migrate_from_sqlite() {
 		cgi "$L/pg.conf" /shop/wrong-token-0123456789 "$L/new.json" >/dev/null 2>&1
 		check "migrate: a new reject's id comes after the migrated ones" 1 \
 			"$(qm "SELECT count(*) FROM rejects WHERE id > $(sq "SELECT max(id) FROM rejects")")"
+		# The other commands, on PostgreSQL.
+		same "migrate: stats on PostgreSQL is stats on SQLite (but the new event)" \
+			"$(lite stats 2>&1 | grep -v '^  plain ')" "$(pgm stats 2>&1 | grep -v '^  plain ')"
+		dead=$(qm "SELECT min(event_id) FROM deliveries WHERE status = 'dead' AND done_at IS NULL")
+		if [ -n "$dead" ]; then
+			n0=$(qm "SELECT count(*) FROM deliveries WHERE event_id = $dead")
+			pgm replay "$dead" >"$W/replay.out" 2>&1
+			check "migrate: replay of a dead hook on PostgreSQL adds an attempt" $((n0 + 1)) \
+				"$(qm "SELECT count(*) FROM deliveries WHERE event_id = $dead")"
+			pgm done "$dead" >"$W/done.out" 2>&1
+			check "migrate: done on PostgreSQL marks it done" done \
+				"$(pgm list --status done 2>/dev/null | awk -v id="$dead" '$1 == id { print $5 }')"
+		else
+			fail "migrate: a dead hook to replay" "none among the migrated deliveries"
+		fi
+		pgm prune --dry-run >"$W/prune.out" 2>&1
+		check_match "migrate: prune --dry-run on PostgreSQL" "would remove 0 events" "$(cat "$W/prune.out")"
+		pgm prune --before 2999-01-01 >"$W/prune2.out" 2>&1
+		check_match "migrate: prune --before on PostgreSQL removes events" "removed [1-9][0-9]* event" "$(cat "$W/prune2.out")"
+		check "migrate: ... and keeps none whose hook is done" 0 \
+			"$(qm "SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND (d.status IN ('pending', 'running') OR (d.status = 'failed' AND d.next_attempt_at IS NOT NULL))) AND e.id NOT IN (SELECT event_id FROM hook_queue)")"
 	else
 		fail "migrate: createdb $MIG_DB" "$(cat "$W/createdb.err")"
 	fi
