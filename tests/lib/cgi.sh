@@ -35,7 +35,7 @@ SAN_PATTERN='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY
 # db_count TABLE: its rows, 0 without a database, -1 when unreadable.
 db_count() {
 	if [ -f "$DB" ]; then
-		sqlite3 "$DB" "SELECT count(*) FROM $1" 2>/dev/null || echo -1
+		sqlite3 -cmd ".timeout 5000" "$DB" "SELECT count(*) FROM $1" 2>/dev/null || echo -1
 	else
 		echo 0
 	fi
@@ -45,7 +45,7 @@ db_count() {
 # its cause, address and second).
 db_refusals() {
 	if [ -f "$DB" ]; then
-		sqlite3 "$DB" "SELECT coalesce(sum(count), 0) FROM rejects" 2>/dev/null || echo -1
+		sqlite3 -cmd ".timeout 5000" "$DB" "SELECT coalesce(sum(count), 0) FROM rejects" 2>/dev/null || echo -1
 	else
 		echo 0
 	fi
