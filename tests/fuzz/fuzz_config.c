@@ -68,8 +68,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (err.data == NULL || err.len == 0)
 			abort();
 	} else {
-		if (conf_database(c) == NULL || conf_database(c)[0] != '/')
-			abort();	/* always absolute once loaded */
+		/* Always absolute once loaded, unless it names PostgreSQL. */
+		if (conf_database(c) == NULL || (conf_database(c)[0] != '/' &&
+		    !store_is_pg(conf_database(c))))
+			abort();
+		if (store_is_pg(conf_database(c)) &&
+		    strcmp(conf_state(c), conf_file(c)) != 0)
+			abort();	/* its files go beside the config */
 		for (i = 0; i < conf_nendpoints(c); i++) {
 			const struct endpoint *ep = conf_endpoint_at(c, i);
 
