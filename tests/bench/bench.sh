@@ -44,10 +44,12 @@
 #      Apache with -c); PHP through FcgidWrapper php-cgi in .htaccess.
 #   3. lighttpd mod_cgi (conf/lighttpd-cgi.conf), with hookbox on
 #      PostgreSQL, and after each round the connect loop
-#      (tests/bench/pgconnect.c: a connection to that server and its close,
-#      one after another, no load): what hookbox on PostgreSQL pays on every
-#      CGI request and a FastCGI process once. Prints "CGI on PostgreSQL:
-#      X req/s vs Y on SQLite: each request connects (~Z ms)".
+#      (tests/bench/pgconnect.c: the store opened as hookbox opens it, a
+#      connection, its settings and a read of the schema version, then
+#      closed, one after another, no load, for 1 s): what hookbox on
+#      PostgreSQL pays on every CGI request and a FastCGI process once.
+#      Prints "CGI on PostgreSQL: X req/s vs Y on SQLite: each request
+#      connects (~Z ms ...)".
 #   4. Apache mod_cgi, as a shared host runs it (the same .htaccess).
 #   5. duplicate storm (one order accepted, then only its redeliveries) |
 #      unique orders, hookbox behind lighttpd FastCGI
@@ -540,20 +542,24 @@ storeloop_run() {
 		"$(awk -v u="${f[11]}" 'BEGIN { print u / 1000 }')" >&2
 }
 
-# pgconnect_run: one round of the connect loop (1 s), against the server's
-# own database.
+# pgconnect_run: one round of the connect loop (1 s), against the CGI
+# phase's hookbox database on PostgreSQL; the connection alone (without
+# hookbox's statements) under pgconn.
 pgconnect_run() {
 	local line
 	local -a f
-	line=$("$BUILD/pgconnect" "$HB_PG_URI" 1) || return 1
-	# connects N seconds S rate R p50_us P p99_us P max_us M
+	line=$("$BUILD/pgconnect" "${S_PG[lc_pg]}" 1) || return 1
+	# connects N seconds S rate R p50_us P p99_us P max_us M conn_p50_us C conn_p99_us D
 	read -ra f <<<"$line"
 	RATES[pgconnect]+=" ${f[5]}"
 	P50S[pgconnect]+=" ${f[7]}"
 	P99S[pgconnect]+=" ${f[9]}"
-	printf '  %-22s %9.0f connects/s  p50 %7.2f ms  p99 %7.2f ms  (max %.2f ms)\n' pgconnect "${f[5]}" \
+	P50S[pgconn]+=" ${f[13]}"
+	P99S[pgconn]+=" ${f[15]}"
+	printf '  %-22s %9.0f opens/s  p50 %7.2f ms  p99 %7.2f ms  (max %.2f ms; the connection alone: p50 %.2f ms, p99 %.2f ms)\n' pgconnect "${f[5]}" \
 		"$(awk -v u="${f[7]}" 'BEGIN { print u / 1000 }')" "$(awk -v u="${f[9]}" 'BEGIN { print u / 1000 }')" \
-		"$(awk -v u="${f[11]}" 'BEGIN { print u / 1000 }')" >&2
+		"$(awk -v u="${f[11]}" 'BEGIN { print u / 1000 }')" "$(awk -v u="${f[13]}" 'BEGIN { print u / 1000 }')" \
+		"$(awk -v u="${f[15]}" 'BEGIN { print u / 1000 }')" >&2
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -744,15 +750,17 @@ fi
 
 # pg_cgi_line: what a CGI request's connection to PostgreSQL costs, from
 # the CGI phase: hookbox on PostgreSQL against the same binary on SQLite,
-# the connect loop's median latency, and the difference in the machine's
-# CPU time per request.
+# the connect loop's median latencies (unloaded), and the difference in
+# the machine's CPU time per request under the load (the new server
+# process's first statements, the insert's included, are in it).
 PG_CGI_LINE=
 if want cgi && [ "$HAVE_PG" = 1 ]; then
 	# shellcheck disable=SC2086
-	PG_CGI_LINE=$(awk -v x="$(med lc_pg)" -v y="$(med lc_hb)" -v c="$(median ${P50S[pgconnect]:-})" \
+	PG_CGI_LINE=$(awk -v x="$(med lc_pg)" -v y="$(med lc_hb)" -v o="$(median ${P50S[pgconnect]:-})" \
+		-v c="$(median ${P50S[pgconn]:-})" \
 		-v cp="$(median ${BUSYS[lc_pg]:-})" -v cs="$(median ${BUSYS[lc_hb]:-})" 'BEGIN {
-		printf "CGI on PostgreSQL: %.0f req/s vs %.0f on SQLite (%.2f; lighttpd mod_cgi, cgi-bin/hookbox.fcgi both): each request connects (~%.1f ms a connection, unloaded; %+.0f µs of the machine'"'"'s CPU per request, %.0f vs %.0f)",
-			x, y, (y > 0 ? x / y : 0), c / 1000, cp - cs, cp, cs }')
+		printf "CGI on PostgreSQL: %.0f req/s vs %.0f on SQLite (%.2f; lighttpd mod_cgi, cgi-bin/hookbox.fcgi both): each request connects (~%.1f ms to open the store as hookbox does, of which %.1f ms the connection alone, unloaded; under the load %+.1f ms of the machine'"'"'s CPU per request, %.1f vs %.1f ms)",
+			x, y, (y > 0 ? x / y : 0), o / 1000, c / 1000, (cp - cs) / 1000, cp / 1000, cs / 1000 }')
 	say "  $PG_CGI_LINE"
 fi
 
@@ -1020,7 +1028,7 @@ table() {
 		[ "$HAVE_STATIC_STORE" = 1 ] && crow "… store limit, static" "${p}_stores" "$(r "${p}_stores" "$store")"
 		row "… CPU time of the whole machine per request, faster builds: ceiling / store limit / hookbox" "" "" "" "$(cpu "$ceil" "$store" "$hb")" "(information)" ""
 		[ -n "${RATES[pgconnect]:-}" ] && [ "$p" = lc ] &&
-			crow "… a connection to PostgreSQL and its close, one after another, no load, between the rounds (pgconnect.c; connects/s; latency of one): what hookbox on PostgreSQL pays on each CGI request" pgconnect "" "(information)"
+			crow "… hookbox's store on PostgreSQL opened and closed, one after another, no load, between the rounds (pgconnect.c: connection, settings, schema version; opens/s, latency of one): what hookbox on PostgreSQL pays on each CGI request" pgconnect "the connection alone: p50 $(ms "${P50S[pgconn]:-}"), p99 $(ms "${P99S[pgconn]:-}")" "(information)"
 	done
 
 	r_dup=$(r dup unique) r_hook=$(r hook nohook) r_runs=$(ratio "$HOOK_DRAIN_RATE" "$HOOK_RATE")
