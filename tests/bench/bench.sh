@@ -22,20 +22,34 @@
 #   - under FastCGI, the PHP receiver a careful shop owner would otherwise
 #     drop on the host (tests/bench/receiver.php, run by php-cgi);
 #   - hookbox, dynamic and static (make static), each ratio taken with its
-#     faster build.
+#     faster build;
+#   - behind lighttpd (phases 1 and 3), hookbox on PostgreSQL: the same
+#     dynamic binary (make static stores into SQLite only) with a second
+#     config, the SQLite one but for "database", a postgresql:// URI to a
+#     database of its own on one throwaway server (tests/lib/postgres.sh:
+#     started once in the run's directory, reached over its Unix socket,
+#     fsync and synchronous_commit on, stopped on exit). Its ratios are to
+#     hookbox on SQLite in its dynamic build, the same binary.
 # The servers:
 #   1. lighttpd mod_fastcgi: conf/lighttpd-fastcgi.conf with max-procs
 #      BENCH_LIGHTTPD_PROCS (2) for hookbox, the ceiling and the store
 #      limit; PHP as a host's lighttpd runs it (one php-cgi, 4 children).
 #      Beside them the store loop (tests/bench/storeloop.c: one durable
-#      INSERT per transaction, no HTTP).
+#      INSERT per transaction, no HTTP), and hookbox on PostgreSQL.
 #   2. Apache mod_fcgid, as a shared host runs it
 #      (server_start_userdir): the program in the site's cgi-bin with the
 #      .htaccess lines install.sh writes (install.sh is run once to get
 #      them), and the process limit conf/apache-fcgid.conf ships
 #      (FcgidMaxProcessesPerClass, a server-level directive, given to
 #      Apache with -c); PHP through FcgidWrapper php-cgi in .htaccess.
-#   3. lighttpd mod_cgi (conf/lighttpd-cgi.conf).
+#   3. lighttpd mod_cgi (conf/lighttpd-cgi.conf), with hookbox on
+#      PostgreSQL, and after each round the connect loop
+#      (tests/bench/pgconnect.c: the store opened as hookbox opens it, a
+#      connection, its settings and a read of the schema version, then
+#      closed, one after another, no load, for 1 s): what hookbox on
+#      PostgreSQL pays on every CGI request and a FastCGI process once.
+#      Prints "CGI on PostgreSQL: X req/s vs Y on SQLite: each request
+#      connects (~Z ms ...)".
 #   4. Apache mod_cgi, as a shared host runs it (the same .htaccess).
 #   5. duplicate storm (one order accepted, then only its redeliveries) |
 #      unique orders, hookbox behind lighttpd FastCGI
@@ -46,8 +60,10 @@
 #      (tests/bench/instructions.sh: callgrind, user space only)
 #   8. peak RSS (VmHWM) of hookbox's FastCGI processes under load (lighttpd
 #      and Apache), the binary's size
-# After each phase every contender's table (hookbox's events, the PHP
-# receiver's orders) is checked against the 2xx answers wrk counted.
+# After each phase every contender's table (hookbox's events, in SQLite or,
+# with psql, in PostgreSQL; the PHP receiver's orders) is checked against
+# the 2xx answers wrk counted. No table is emptied between rounds: each
+# contender has its own database, new at the start of its phase.
 #
 # Only hookbox's URL scheme, its config and `hookbox init` are relied on,
 # so that whatever binary `make` built can be measured.
@@ -62,7 +78,8 @@
 # BENCH_SECONDS (3 per round), BENCH_DRAIN_MAX (15 s), BENCH_LIGHTTPD_PROCS
 # (2), BENCH_STATIC (1; 0 leaves out the static builds), BENCH_TMPDIR
 # (/var/tmp: the data must be on a real disk, not tmpfs, for fsync to mean
-# anything), BENCH_ONLY (a subset of "fcgi apache-fcgid cgi apache-cgi dup
+# anything; PostgreSQL's data too), BENCH_PG (1; 0 leaves out hookbox on
+# PostgreSQL), BENCH_ONLY (a subset of "fcgi apache-fcgid cgi apache-cgi dup
 # hooks instr", "apache" meaning both of its, while working on one of them:
 # prints the rounds and the medians, and leaves RESULTS.md alone).
 set -u
@@ -104,13 +121,24 @@ die() { say "bench: $*"; exit 1; }
 
 # ---- setup ----
 
+HAVE_PG=0 PG_PKGS='' ON_PG=''
+if [ "${BENCH_PG:-1}" != 0 ] && { want fcgi || want cgi; }; then
+	HAVE_PG=1 PG_PKGS=libpq-dev ON_PG=", on PostgreSQL"
+fi
+# shellcheck disable=SC2086
 sh tests/lib/deps.sh wrk lighttpd apache2 libapache2-mod-fcgid php-cgi \
-	php-sqlite3 curl sqlite3 libfcgi-dev libsqlite3-dev || exit 1
+	php-sqlite3 curl sqlite3 libfcgi-dev libsqlite3-dev $PG_PKGS || exit 1
+if [ "$HAVE_PG" = 1 ]; then
+	. tests/lib/postgres.sh
+	pg_require || die "PostgreSQL is missing (BENCH_PG=0 leaves it out)"
+fi
 [ -x "$BIN" ] || die "no $BIN: run make first"
 HAVE_HB_STATIC=0
 [ "${BENCH_STATIC:-1}" != 0 ] && [ -x "$STATIC_BIN" ] && HAVE_HB_STATIC=1
 PHP_CGI=$(command -v php-cgi) || die "no php-cgi"
 mkdir -p "$BUILD"
+PQ_CFLAGS=$(pkg-config --cflags libpq 2>/dev/null)
+PQ_LIBS=$(pkg-config --libs libpq 2>/dev/null || echo -lpq)
 CC=${CC:-cc}
 BCFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -O2 -Wall -Wextra -Werror"
 # shellcheck disable=SC2086
@@ -119,7 +147,10 @@ $CC $BCFLAGS -o "$BUILD/ceiling_fcgi" "$HERE/ceiling_fcgi.c" -lfcgi &&
 $CC $BCFLAGS -o "$BUILD/ceiling_cgi" "$HERE/ceiling_cgi.c" &&
 $CC $BCFLAGS -o "$BUILD/store_cgi" "$HERE/store_cgi.c" "$HERE/store_limit.c" -lsqlite3 &&
 $CC $BCFLAGS -o "$BUILD/store_fcgi" "$HERE/store_fcgi.c" "$HERE/store_limit.c" -lfcgi -lsqlite3 &&
-$CC $BCFLAGS -o "$BUILD/storeloop" "$HERE/storeloop.c" -lsqlite3
+$CC $BCFLAGS -o "$BUILD/storeloop" "$HERE/storeloop.c" -lsqlite3 &&
+if [ "$HAVE_PG" = 1 ]; then
+	$CC $BCFLAGS $PQ_CFLAGS -o "$BUILD/pgconnect" "$HERE/pgconnect.c" $PQ_LIBS
+fi
 } || die "cannot build the bench programs"
 HAVE_STATIC=0
 # shellcheck disable=SC2086
@@ -185,7 +216,7 @@ SHIPPED_PROCS=$(sed -n 's/.*"max-procs" *=> *\([0-9]*\).*/\1/p' "$TOP/conf/light
 # servers.sh keeps one server in its SERVER_* globals; we keep each one's
 # copy here and swap them in to stop it.
 
-declare -A S_PID S_URL S_WORK S_KIND S_LOG S_PROG S_DB S_TABLE S_WHAT
+declare -A S_PID S_URL S_WORK S_KIND S_LOG S_PROG S_DB S_TABLE S_WHAT S_PG
 LOGNOTES=()
 
 # shadow_top NAME FILE: a folder to run servers.sh with as TOP, whose
@@ -224,19 +255,26 @@ php_lighttpd() {
 # srv_start NAME KIND ROLE PROGRAM WHAT [HOOK]: a server in $RUN/NAME with
 # its own hookbox config and database.
 #   KIND: lighttpd-fastcgi | lighttpd-cgi | apache-fcgid | apache-cgi
-#   ROLE: hookbox | store (a store limit: needs hookbox's database) |
+#   ROLE: hookbox | hookbox-pg (hookbox on PostgreSQL: a database NAME on
+#     the run's server) | store (a store limit: needs hookbox's database) |
 #     ceiling (no database) | php (receiver.php; PROGRAM is ignored)
 #   WHAT: how the table and the checks name it; HOOK: a program run on
 #     every order (hookbox's config).
 srv_start() {
 	local name=$1 kind=$2 role=$3 prog=$4 what=$5 hook=${6:-} w=$RUN/$1 hooks=
-	local site top=$TOP apache=$APACHE_BIN
+	local site top=$TOP apache=$APACHE_BIN db=$w/data/hookbox.db
 	mkdir -p "$w/data"
 	[ -n "$hook" ] && hooks=", \"hooks\": { \"order\": { \"run\": [\"$hook\"] } }"
+	if [ "$role" = hookbox-pg ]; then
+		# The server's URI with this contender's database in it.
+		"$PG_BIN/createdb" "$name" || { say "bench: createdb $name failed"; return 1; }
+		db=${HB_PG_URI/"@/$PGDATABASE?"/"@/$name?"}
+		[ "$db" != "$HB_PG_URI" ] || { say "bench: no database name in $HB_PG_URI"; return 1; }
+	fi
 	cat >"$w/hookbox.conf" <<-EOF
 	{
 	  // written by tests/bench/bench.sh
-	  "database": "$w/data/hookbox.db",
+	  "database": "$db",
 	  "endpoints": {
 	    "catalog": { "provider": "flipsnack", "token": "$TOKEN"$hooks }
 	  }
@@ -244,10 +282,11 @@ srv_start() {
 	EOF
 	S_DB[$name]="" S_TABLE[$name]=events S_WHAT[$name]=$what
 	case $role in
-	hookbox | store)
+	hookbox | hookbox-pg | store)
 		HOOKBOX_CONF=$w/hookbox.conf "$BIN" init >/dev/null ||
 			{ say "bench: hookbox init for $name failed"; return 1; }
-		S_DB[$name]=$w/data/hookbox.db ;;
+		S_DB[$name]=$db
+		[ "$role" = hookbox-pg ] && S_PG[$name]=$db ;;
 	php) S_DB[$name]=$w/data/receiver.db S_TABLE[$name]=orders ;;
 	esac
 	SERVER_PID=
@@ -380,10 +419,21 @@ srv_stop() {
 cleanup() {
 	local n
 	for n in "${!S_PID[@]}"; do srv_stop "$n"; done
+	[ "$HAVE_PG" = 1 ] && pg_stop	# after its clients
 	rm -rf "$RUN"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# The PostgreSQL server of hookbox on PostgreSQL, once for the run, in
+# $RUN/pg on the same disk as the SQLite files. The programs run as the
+# servers' user: its socket's directory lets them pass (0711). pg_start
+# puts pg_stop in front of the EXIT trap; cleanup calls it after the
+# servers instead.
+if [ "$HAVE_PG" = 1 ]; then
+	PG_DIR_MODE=0711 pg_start "$RUN/pg" || die "PostgreSQL did not start"
+	trap cleanup EXIT
+fi
 
 # as_server CMD...: as the user the server runs programs as (the database
 # and its -wal/-shm belong to that user).
@@ -399,7 +449,15 @@ as_server() {
 sql() {
 	as_server sqlite3 -cmd '.timeout 5000' "${S_DB[$1]}" "$2" 2>/dev/null
 }
-rows() { local n; n=$(sql "$1" "SELECT count(*) FROM ${S_TABLE[$1]}"); echo "${n:-0}"; }
+rows() {
+	local n
+	if [ -n "${S_PG[$1]:-}" ]; then
+		n=$("$PG_BIN/psql" -X -Atc "SELECT count(*) FROM ${S_TABLE[$1]}" "${S_PG[$1]}" 2>/dev/null)
+	else
+		n=$(sql "$1" "SELECT count(*) FROM ${S_TABLE[$1]}")
+	fi
+	echo "${n:-0}"
+}
 # The hooks not yet run: deliveries waiting, and events that have none
 # yet (every event of the hooks' servers has a hook). Public schema only.
 backlog() {
@@ -482,6 +540,26 @@ storeloop_run() {
 	printf '  %-22s %9.0f commits/s  p50 %7.2f ms  p99 %7.2f ms  (max %.2f ms)\n' storeloop "${f[5]}" \
 		"$(awk -v u="${f[7]}" 'BEGIN { print u / 1000 }')" "$(awk -v u="${f[9]}" 'BEGIN { print u / 1000 }')" \
 		"$(awk -v u="${f[11]}" 'BEGIN { print u / 1000 }')" >&2
+}
+
+# pgconnect_run: one round of the connect loop (1 s), against the CGI
+# phase's hookbox database on PostgreSQL; the connection alone (without
+# hookbox's statements) under pgconn.
+pgconnect_run() {
+	local line
+	local -a f
+	line=$("$BUILD/pgconnect" "${S_PG[lc_pg]}" 1) || return 1
+	# connects N seconds S rate R p50_us P p99_us P max_us M conn_p50_us C conn_p99_us D
+	read -ra f <<<"$line"
+	RATES[pgconnect]+=" ${f[5]}"
+	P50S[pgconnect]+=" ${f[7]}"
+	P99S[pgconnect]+=" ${f[9]}"
+	P50S[pgconn]+=" ${f[13]}"
+	P99S[pgconn]+=" ${f[15]}"
+	printf '  %-22s %9.0f opens/s  p50 %7.2f ms  p99 %7.2f ms  (max %.2f ms; the connection alone: p50 %.2f ms, p99 %.2f ms)\n' pgconnect "${f[5]}" \
+		"$(awk -v u="${f[7]}" 'BEGIN { print u / 1000 }')" "$(awk -v u="${f[9]}" 'BEGIN { print u / 1000 }')" \
+		"$(awk -v u="${f[11]}" 'BEGIN { print u / 1000 }')" "$(awk -v u="${f[13]}" 'BEGIN { print u / 1000 }')" \
+		"$(awk -v u="${f[15]}" 'BEGIN { print u / 1000 }')" >&2
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -571,10 +649,11 @@ measure() {
 }
 
 # phase P KIND LABEL ROUNDS: every contender behind one kind of server,
-# named P_hb (hookbox), P_hbs (its static build), P_ceil, P_store, and
-# P_php under FastCGI; under CGI the static builds of the ceiling and the
-# store limit too (P_ceils, P_stores), as a CGI program's start is most
-# of its cost. Leaves PHASE_HWM*: the hookbox FastCGI processes' VmHWM.
+# named P_hb (hookbox), P_hbs (its static build), P_pg (hookbox on
+# PostgreSQL, behind lighttpd), P_ceil, P_store, and P_php under FastCGI;
+# under CGI the static builds of the ceiling and the store limit too
+# (P_ceils, P_stores), as a CGI program's start is most of its cost.
+# Leaves PHASE_HWM*: the hookbox FastCGI processes' VmHWM.
 phase() {
 	local p=$1 kind=$2 label=$3 rounds=$4 n
 	local -a N=()
@@ -587,6 +666,10 @@ phase() {
 		srv_start "${p}_hbs" "$kind" hookbox "$STATIC_BIN" "$label: hookbox, static build" ||
 			die "$label did not start"
 		N+=("${p}_hbs")
+	fi
+	if [ "$HAVE_PG" = 1 ] && [ "${kind#lighttpd-}" != "$kind" ]; then
+		srv_start "${p}_pg" "$kind" hookbox-pg "$BIN" "$label: hookbox on PostgreSQL" &&
+			N+=("${p}_pg") || die "$label (hookbox on PostgreSQL) did not start"
 	fi
 	case $kind in
 	*-cgi)
@@ -637,7 +720,7 @@ if want fcgi || want dup || want hooks; then
 		die "lighttpd-fastcgi did not start"
 fi
 if want fcgi; then
-	say "== lighttpd mod_fastcgi (max-procs $LIGHTTPD_PROCS): hookbox (dynamic, static) | ceiling | store limit | PHP receiver | store loop"
+	say "== lighttpd mod_fastcgi (max-procs $LIGHTTPD_PROCS): hookbox (dynamic, static$ON_PG) | ceiling | store limit | PHP receiver | store loop"
 	PER_ROUND=storeloop_run phase lf lighttpd-fastcgi "lighttpd FastCGI" "$FCGI_ROUNDS"
 	LF_HWM=$PHASE_HWM LF_HWM_LIST=$PHASE_HWM_LIST LF_HWM_SPLIT=$PHASE_HWM_SPLIT
 	LF_HWM_S=$PHASE_HWM_S LF_HWM_LIST_S=${PHASE_HWM_LIST_S:-} LF_HWM_SPLIT_S=${PHASE_HWM_SPLIT_S:-}
@@ -656,8 +739,29 @@ fi
 # ---- 3. lighttpd CGI ----
 
 if want cgi; then
-	say "== lighttpd mod_cgi: hookbox | ceiling | store limit (each dynamic and static)"
-	phase lc lighttpd-cgi "lighttpd CGI" "$ROUNDS"
+	if [ "$HAVE_PG" = 1 ]; then
+		say "== lighttpd mod_cgi: hookbox | ceiling | store limit (each dynamic and static) | hookbox on PostgreSQL | connect loop"
+		PER_ROUND=pgconnect_run phase lc lighttpd-cgi "lighttpd CGI" "$ROUNDS"
+	else
+		say "== lighttpd mod_cgi: hookbox | ceiling | store limit (each dynamic and static)"
+		phase lc lighttpd-cgi "lighttpd CGI" "$ROUNDS"
+	fi
+fi
+
+# pg_cgi_line: what a CGI request's connection to PostgreSQL costs, from
+# the CGI phase: hookbox on PostgreSQL against the same binary on SQLite,
+# the connect loop's median latencies (unloaded), and the difference in
+# the machine's CPU time per request under the load (the new server
+# process's first statements, the insert's included, are in it).
+PG_CGI_LINE=
+if want cgi && [ "$HAVE_PG" = 1 ]; then
+	# shellcheck disable=SC2086
+	PG_CGI_LINE=$(awk -v x="$(med lc_pg)" -v y="$(med lc_hb)" -v o="$(median ${P50S[pgconnect]:-})" \
+		-v c="$(median ${P50S[pgconn]:-})" \
+		-v cp="$(median ${BUSYS[lc_pg]:-})" -v cs="$(median ${BUSYS[lc_hb]:-})" 'BEGIN {
+		printf "CGI on PostgreSQL: %.0f req/s vs %.0f on SQLite (%.2f; lighttpd mod_cgi, cgi-bin/hookbox.fcgi both): each request connects (~%.1f ms to open the store as hookbox does, of which %.1f ms the connection alone, unloaded; under the load %+.1f ms of the machine'"'"'s CPU per request, %.1f vs %.1f ms)",
+			x, y, (y > 0 ? x / y : 0), o / 1000, c / 1000, (cp - cs) / 1000, cp / 1000, cs / 1000 }')
+	say "  $PG_CGI_LINE"
 fi
 
 # ---- 4. Apache CGI ----
@@ -836,6 +940,7 @@ if [ -n "$ONLY" ]; then
 		printf '%-10s median %9.0f /s  p50 %s  p99 %s\n' "$l" "$(med "$l")" "$(ms "${P50S[$l]}")" "$(ms "${P99S[$l]}")"
 	done | sort
 	want instr && echo "instructions per request: hookbox ${INSTR[hookbox]:-?}, ceiling ${INSTR[ceiling]:-?}"
+	[ -z "$PG_CGI_LINE" ] || echo "$PG_CGI_LINE"
 	want fcgi && echo "lighttpd FastCGI VmHWM:$LF_HWM_LIST KiB (the largest now: $LF_HWM_SPLIT); static:${LF_HWM_LIST_S:-} KiB"
 	want apache-fcgid && echo "Apache mod_fcgid VmHWM:$AF_HWM_LIST KiB (the largest now: $AF_HWM_SPLIT); static:${AF_HWM_LIST_S:-} KiB"
 	for c in "${CHECKS[@]}"; do echo "check: $c"; done
@@ -874,6 +979,15 @@ hb_rows() {
 	return 0
 }
 
+# pg_rows P CEIL: hookbox on PostgreSQL in phase P, against the same
+# binary on SQLite and the ceiling.
+pg_rows() {
+	local p=$1 ceil=$2
+	[ -n "${RATES[${p}_pg]:-}" ] || return 0
+	crow "… hookbox on PostgreSQL, cgi-bin/hookbox.fcgi (dynamic), \"database\" a postgresql:// URI (local socket)" "${p}_pg" "$(r "${p}_pg" "${p}_hb") of hookbox on SQLite (dynamic); $(r "${p}_pg" "$ceil") of ceiling" "(information)"
+	row "… CPU time of the whole machine per request (PostgreSQL's processes included): hookbox on SQLite / on PostgreSQL, both dynamic" "" "" "" "$(cpu "${p}_hb" "${p}_pg")" "(information)" ""
+}
+
 table() {
 	local hb ceil store php
 	row contender events/s p50 p99 ratio target met?
@@ -883,6 +997,7 @@ table() {
 	hb=$(faster lf_hb lf_hbs) R_LF=$(r "$hb" lf_ceil)
 	crow "**lighttpd FastCGI** (max-procs $LIGHTTPD_PROCS): hookbox, faster build ($(build_of "$hb")), durable" "$hb" "$R_LF of ceiling" "≥ 0.65 of ceiling" "$(yn "$R_LF" 0.65)"
 	hb_rows lf lf_ceil ceiling
+	pg_rows lf lf_ceil
 	crow "… ceiling (ceiling_fcgi.c: no work)" lf_ceil 1.00
 	crow "… store limit (store_fcgi.c: one durable INSERT per request, nothing else)" lf_store "$(r lf_store lf_ceil) of ceiling; hookbox / limit: $(r "$hb" lf_store)" "(information)"
 	crow "… PHP receiver (receiver.php, php-cgi with $PHP_PROCS children)" lf_php "$(r lf_php lf_ceil) of ceiling; hookbox / PHP: $(r "$hb" lf_php)×" "(information)"
@@ -906,11 +1021,14 @@ table() {
 		[ $p = lc ] && what="**lighttpd mod_cgi**" || what="**Apache mod_cgi** (install.sh's .htaccess)"
 		crow "$what: hookbox, faster build ($(build_of "$hb"))" "$hb" "${R_CGI[$p]} of store limit ($store); $(r "$hb" "$ceil") of ceiling" "≥ 0.90 of store limit" "$(yn "${R_CGI[$p]}" 0.9)"
 		hb_rows "$p" "$store" "store limit"
+		pg_rows "$p" "$ceil"
 		crow "… ceiling, dynamic" "${p}_ceil" "$(r "${p}_ceil" "$store") of store limit" "(information)"
 		[ "$HAVE_STATIC" = 1 ] && crow "… ceiling, static" "${p}_ceils" "$(r "${p}_ceils" "$store") of store limit" "(information)"
 		crow "… store limit, dynamic (store_cgi.c: open hookbox's database, one durable INSERT, close)" "${p}_store" "$(r "${p}_store" "$store")"
 		[ "$HAVE_STATIC_STORE" = 1 ] && crow "… store limit, static" "${p}_stores" "$(r "${p}_stores" "$store")"
 		row "… CPU time of the whole machine per request, faster builds: ceiling / store limit / hookbox" "" "" "" "$(cpu "$ceil" "$store" "$hb")" "(information)" ""
+		[ -n "${RATES[pgconnect]:-}" ] && [ "$p" = lc ] &&
+			crow "… hookbox's store on PostgreSQL opened and closed, one after another, no load, between the rounds (pgconnect.c: connection, settings, schema version; opens/s, latency of one): what hookbox on PostgreSQL pays on each CGI request" pgconnect "the connection alone: p50 $(ms "${P50S[pgconn]:-}"), p99 $(ms "${P99S[pgconn]:-}")" "(information)"
 	done
 
 	r_dup=$(r dup unique) r_hook=$(r hook nohook) r_runs=$(ratio "$HOOK_DRAIN_RATE" "$HOOK_RATE")
@@ -946,6 +1064,7 @@ machine() {
 	echo "- hookbox FastCGI processes' VmHWM at the end of their rounds: lighttpd$LF_HWM_LIST KiB (the largest: $LF_HWM_SPLIT), Apache$AF_HWM_LIST KiB (the largest: $AF_HWM_SPLIT); with the hook: $HOOKS_HWM KiB"
 	[ "$HAVE_HB_STATIC" = 1 ] && echo "- the same for make static: lighttpd$LF_HWM_LIST_S KiB (the largest: $LF_HWM_SPLIT_S), Apache$AF_HWM_LIST_S KiB (the largest: $AF_HWM_SPLIT_S)"
 	echo "- host steal time (the hypervisor giving our CPUs to other guests), median (highest) of hookbox's rounds: lighttpd FastCGI $(steal lf), Apache mod_fcgid $(steal af), lighttpd CGI $(steal lc), Apache CGI $(steal ac)"
+	[ "$HAVE_PG" = 1 ] && echo "- PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }') (tests/lib/postgres.sh: one server for the run, its data in BENCH_TMPDIR, as $(ps -o user= -p "$PG_PID" 2>/dev/null | tr -d ' '); fsync, synchronous_commit and full_page_writes on, otherwise its defaults; over its Unix socket, trust authentication; a database for each contender)"
 	echo "- RssFile is mostly shared libraries' code, shared with every process on the host that uses them; a static build maps only what it links"
 }
 
@@ -963,6 +1082,10 @@ KEPT=$(sed -n "/^## $KEEP_TITLE\$/,\$p" "$OUT" 2>/dev/null)
 	echo
 	echo "$TABLE"
 	echo
+	if [ -n "$PG_CGI_LINE" ]; then
+		echo "$PG_CGI_LINE."
+		echo
+	fi
 	echo "Checks:"
 	echo
 	for c in "${CHECKS[@]}"; do echo "- $c"; done
@@ -984,6 +1107,7 @@ machine
 echo
 echo "$TABLE"
 echo
+[ -z "$PG_CGI_LINE" ] || { echo "$PG_CGI_LINE"; echo; }
 for c in "${CHECKS[@]}"; do echo "check: $c"; done
 for c in "${LOGNOTES[@]}"; do echo "log: $c"; done
 echo
