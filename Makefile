@@ -2,13 +2,15 @@
 
 CC	?= cc
 PKGS	 = fcgi json-c sqlite3 libsodium
-# PostgreSQL (libpq) is optional where hookbox is built: without its
-# development files the program stores into SQLite alone, and says so to a
-# config that names PostgreSQL.
+# PostgreSQL: hookbox loads libpq when a config names a PostgreSQL
+# database (src/store_pg.c), so it is not linked; building needs its header.
+# Without libpq's development files the program stores into SQLite alone,
+# and says so to a config that names PostgreSQL. The unit tests link it:
+# they look into the database themselves.
 HAVE_PQ != pkg-config --exists libpq 2>/dev/null && echo yes || echo no
 ifeq ($(HAVE_PQ),yes)
-PKGS	+= libpq
-PQ_LIB	 = -lpq
+PQ_CFLAGS != pkg-config --cflags libpq
+PQ_TEST_LIBS = -lpq
 else
 NO_PG	 = -DHOOKBOX_NO_PG
 endif
@@ -18,8 +20,9 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes \
 # No -g by default: the binary is what goes to the host (make CFLAGS=-g).
 CFLAGS	?= -O2
 PKG_CFLAGS != pkg-config --cflags $(PKGS) 2>/dev/null || true
-PKG_LIBS   != pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lsqlite3 -lsodium $(PQ_LIB)
-ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) $(PKG_CFLAGS) $(NO_PG) $(CFLAGS)
+PKG_LIBS   != pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lsqlite3 -lsodium
+PKG_LIBS  += -ldl
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) $(PKG_CFLAGS) $(PQ_CFLAGS) $(NO_PG) $(CFLAGS)
 
 SRCS	 = src/main.c src/serve.c src/fcgi.c src/request.c src/answer.c \
 	   src/providers.c src/verify.c src/store.c src/store_write.c \
@@ -54,22 +57,25 @@ $(BIN): $(SRCS) $(HDRS) Makefile
 
 build/unit: $(UNIT_SRCS) tests/unit/unit.h $(LIBSRCS) $(HDRS) Makefile
 	@mkdir -p build
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $(UNIT_SRCS) $(LIBSRCS) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $(UNIT_SRCS) $(LIBSRCS) $(PKG_LIBS) \
+	    $(PQ_TEST_LIBS)
 
 $(ASAN_DIR)/hookbox.fcgi: $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(ASAN_DIR)
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) \
-	    $(PKG_CFLAGS) $(NO_PG) $(ASAN_FLAGS) -o $@ $(SRCS) $(PKG_LIBS)
+	    $(PKG_CFLAGS) $(PQ_CFLAGS) $(NO_PG) $(ASAN_FLAGS) -o $@ $(SRCS) \
+	    $(PKG_LIBS)
 
 $(ASAN_DIR)/unit: $(UNIT_SRCS) tests/unit/unit.h $(LIBSRCS) $(HDRS) Makefile
 	@mkdir -p $(ASAN_DIR)
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread $(WARN) \
-	    $(PKG_CFLAGS) $(NO_PG) $(ASAN_FLAGS) -Isrc -o $@ $(UNIT_SRCS) $(LIBSRCS) \
+	    $(PKG_CFLAGS) $(PQ_CFLAGS) $(NO_PG) $(ASAN_FLAGS) -Isrc -o $@ \
+	    $(UNIT_SRCS) $(LIBSRCS) $(PQ_TEST_LIBS) \
 	    $(PKG_LIBS)
 
 # One self-contained binary for hosts without the libraries (install.sh
-# uses it when it cannot build). It stores into SQLite only: libpq linked
-# statically wants OpenSSL, Kerberos and LDAP as static libraries too. glibc warns that getpwuid and the resolver
+# uses it when it cannot build). It stores into SQLite only: a static
+# program cannot load libpq. glibc warns that getpwuid and the resolver
 # would need its shared NSS modules at run time: hookbox resolves no host
 # names, and a hook's HOME falls back to "/" without them.
 STATIC	= cgi-bin/hookbox-static.fcgi

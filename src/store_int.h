@@ -130,6 +130,7 @@ struct store {
 	struct stq	*stmt[S__MAX];
 	/* PostgreSQL (store_pg.c) */
 	int		 pg;
+	struct pq	*pq;		/* libpq's calls (store_pg.c) */
 	struct pg_conn	*conn;
 	long		 pg_gen;	/* counts connections made: statements
 					   are prepared again on a new one */

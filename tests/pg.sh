@@ -650,7 +650,11 @@ part_migrate_from_sqlite() {
 		else
 			fail "migrate: a new event's id comes after the migrated ones" "answer [$got], migrated max id $max"
 		fi
-		cgi "$L/pg.conf" /shop/wrong-token-0123456789 "$L/new.json" >/dev/null 2>&1
+		# (From an address of its own: a refusal like one in the same
+		# second from the same address is counted on that row.)
+		env -i GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST PATH_INFO=/shop/wrong-token-0123456789 \
+			CONTENT_LENGTH="$(wc -c <"$L/new.json")" CONTENT_TYPE=application/json \
+			REMOTE_ADDR=192.0.2.77 HOOKBOX_CONF="$L/pg.conf" "$HOOKBOX" <"$L/new.json" >/dev/null 2>&1
 		check "migrate: a new reject's id comes after the migrated ones" 1 \
 			"$(qm "SELECT count(*) FROM rejects WHERE id > $(sq "SELECT max(id) FROM rejects")")"
 		# The other commands, on PostgreSQL.
