@@ -39,6 +39,7 @@ suites=(
 	"asan-faults|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/faults.sh"
 	"asan-concurrency|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/concurrency.sh"
 	"asan-fcgi_protocol|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi bash tests/fcgi_protocol.sh"
+	"asan-pg|env $ASAN_ENV HOOKBOX=$TOP/build/asan/hookbox.fcgi HB_PG_PARTS='2 3 4 5' bash tests/pg.sh"
 )
 
 want=${HOOKBOX_SUITES:-}
