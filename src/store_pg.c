@@ -376,6 +376,7 @@ dropped(struct store *st, const PGresult *r)
 }
 
 static PGresult	*run(struct stq *);
+static void	 where_pq(const struct pq *, const char *, char *, size_t);
 
 /* Runs q on its first step, then gives its rows one a step. */
 int
@@ -639,7 +640,7 @@ store_pg_open(const char *conninfo, int busy_ms, struct buf *err)
 	st->busy_ms = busy_ms;
 	if ((st->pq = pq_load(err)) == NULL)
 		goto fail;
-	store_where(conninfo, where, sizeof(where));
+	where_pq(st->pq, conninfo, where, sizeof(where));
 	/*
 	 * libpq's word on an address it cannot read quotes the address,
 	 * password and all: it is read here first, and that word replaced.
@@ -706,27 +707,14 @@ store_pg_check(struct store *st, struct buf *err)
  * conninfo without its secrets, for messages and `hookbox check`:
  * postgresql://user@host:port/dbname, from libpq's own reading of it.
  */
-void
-store_where(const char *conninfo, char *out, size_t outsz)
+static void
+where_pq(const struct pq *pq, const char *conninfo, char *out, size_t outsz)
 {
 	PQconninfoOption *o, *opts;
 	const char *user = "", *host = "", *port = "", *db = "";
-	struct buf err = { 0 };
-	struct pq *pq;
 
-	if (!store_is_pg(conninfo)) {
-		snprintf(out, outsz, "%s", conninfo);
-		return;
-	}
-	pq = pq_load(&err);
-	buf_free(&err);
-	if (pq == NULL) {
-		snprintf(out, outsz, "(a PostgreSQL address: libpq is missing)");
-		return;
-	}
 	if ((opts = pq->conninfoParse(conninfo, NULL)) == NULL) {
 		snprintf(out, outsz, "(a PostgreSQL address libpq cannot read)");
-		pq_unload(pq);
 		return;
 	}
 	for (o = opts; o->keyword != NULL; o++) {
@@ -744,6 +732,25 @@ store_where(const char *conninfo, char *out, size_t outsz)
 	snprintf(out, outsz, "postgresql://%s%s%s%s%s/%s", user,
 	    *user != '\0' ? "@" : "", host, *port != '\0' ? ":" : "", port, db);
 	pq->conninfoFree(opts);
+}
+
+void
+store_where(const char *conninfo, char *out, size_t outsz)
+{
+	struct buf err = { 0 };
+	struct pq *pq;
+
+	if (!store_is_pg(conninfo)) {
+		snprintf(out, outsz, "%s", conninfo);
+		return;
+	}
+	pq = pq_load(&err);
+	buf_free(&err);
+	if (pq == NULL) {
+		snprintf(out, outsz, "(a PostgreSQL address: libpq is missing)");
+		return;
+	}
+	where_pq(pq, conninfo, out, outsz);
 	pq_unload(pq);
 }
 
