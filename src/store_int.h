@@ -134,6 +134,7 @@ struct store {
 	struct pg_conn	*conn;
 	long		 pg_gen;	/* counts connections made: statements
 					   are prepared again on a new one */
+	int		 pg_ready;	/* this connection has its settings */
 	int		 in_tx;
 	long long	 pg_changes;	/* rows the last statement changed */
 	int		 pg_code;	/* its failure, in SQLite's codes */

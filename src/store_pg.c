@@ -311,6 +311,7 @@ session(struct store *st)
 		note_error(st, st->pq->errorMessage(st->conn));
 	st->pq->clear(r);
 	st->pg_gen++;
+	st->pg_ready = ok;
 	return ok ? 0 : -1;
 }
 
@@ -323,10 +324,14 @@ session(struct store *st)
 static int
 connected(struct store *st)
 {
-	if (st->pq->status(st->conn) == CONNECTION_OK)
+	/* Only with its settings is a connection fit to acknowledge on. */
+	if (st->pq->status(st->conn) == CONNECTION_OK && st->pg_ready)
 		return 0;
+	if (st->pq->status(st->conn) == CONNECTION_OK)
+		return session(st);
 	if (st->in_tx)
 		return -1;
+	st->pg_ready = 0;
 	st->pq->reset(st->conn);
 	if (st->pq->status(st->conn) != CONNECTION_OK) {
 		note_error(st, st->pq->errorMessage(st->conn));

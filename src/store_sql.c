@@ -32,67 +32,62 @@ static const struct {
 	{ "LIMIT -1", "LIMIT ALL" },
 	/* A comment to SQLite */
 	{ "/* SKIP LOCKED */", "FOR UPDATE OF d SKIP LOCKED" },
-	{ "json_each(?3)", "json_array_elements_text(?3::json)" },
+	{ "json_each(?3)", "json_array_elements_text($3::json)" },
 	{ "instr(", "strpos(" },
 	/* bytes as text: PostgreSQL escapes what is not ASCII */
 	{ "CAST(e.body AS TEXT)", "encode(e.body, 'escape')" },
 	{ "substr(d.output, -2048)", "right(d.output, 2048)" },
 };
 
+/* The dialect[] entry text starts with, or -1. */
+static int
+dialect_at(const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(dialect) / sizeof(dialect[0]); i++)
+		if (strncmp(text, dialect[i].lite, strlen(dialect[i].lite)) == 0)
+			return (int)i;
+	return -1;
+}
+
 /*
- * text in PostgreSQL's dialect, malloc'd: ?N becomes $N and the
- * dialect[] replacements are made, outside string literals. *nparams
- * gets the highest N. NULL when out of memory.
+ * text in PostgreSQL's dialect, malloc'd: ?N becomes $N (the dialect
+ * table writes its own as $N) and the dialect[] replacements are made,
+ * outside string literals. *nparams gets the highest N. NULL when out
+ * of memory.
  */
 char *
 pg_sql(const char *text, int *nparams)
 {
-	size_t i, len = strlen(text), o = 0;
-	int quoted = 0, n;
-	char *out;
+	struct buf out = { 0 };
+	int quoted = 0, rc = 0, d, k;
 
-	/* No replacement is longer than twice what it replaces, plus 16. */
-	if ((out = malloc(len * 2 + 64)) == NULL)
-		return NULL;
 	*nparams = 0;
 	while (*text != '\0') {
 		if (*text == '\'')
 			quoted = !quoted;
-		if (!quoted) {
-			for (i = 0; i < sizeof(dialect) / sizeof(dialect[0]); i++)
-				if (strncmp(text, dialect[i].lite,
-				    strlen(dialect[i].lite)) == 0)
-					break;
-			if (i < sizeof(dialect) / sizeof(dialect[0])) {
-				/* ?3 inside a replacement is handled below */
-				const char *pg = dialect[i].pg;
-				size_t k;
-
-				text += strlen(dialect[i].lite);
-				for (k = 0; pg[k] != '\0'; k++) {
-					if (pg[k] == '?') {
-						out[o++] = '$';
-						n = atoi(pg + k + 1);
-						if (n > *nparams)
-							*nparams = n;
-					} else
-						out[o++] = pg[k];
-				}
-				continue;
-			}
-			if (*text == '?' && isdigit((unsigned char)text[1])) {
-				n = atoi(text + 1);
-				if (n > *nparams)
-					*nparams = n;
-				out[o++] = '$';
-				text++;
-				continue;
-			}
-		}
-		out[o++] = *text++;
+		if (!quoted && *text == '?' && isdigit((unsigned char)text[1])) {
+			if ((k = atoi(text + 1)) > *nparams)
+				*nparams = k;
+			rc |= buf_add(&out, "$", 1);
+			text++;
+		} else if (!quoted && (d = dialect_at(text)) != -1) {
+			rc |= buf_addstr(&out, dialect[d].pg);
+			/* (a parameter it holds counts: see its ?N) */
+			if (strchr(dialect[d].lite, '?') != NULL &&
+			    (k = atoi(strchr(dialect[d].lite, '?') + 1)) >
+			    *nparams)
+				*nparams = k;
+			text += strlen(dialect[d].lite);
+		} else
+			rc |= buf_add(&out, text++, 1);
 	}
-	out[o] = '\0';
-	return out;
+	if (rc != 0 || buf_add(&out, "", 1) == -1) {
+		buf_free(&out);
+		return NULL;
+	}
+	return out.data;
 }
 
 /*

@@ -258,16 +258,6 @@ store_upkeep_states(struct store *st,
 	return rc == SQLITE_DONE ? n : -1;
 }
 
-static struct store_text
-text(struct stq *p, int i)
-{
-	struct store_text t;
-
-	t.s = q_text(p, i);
-	t.len = (size_t)q_bytes(p, i);
-	return t;
-}
-
 /*
  * The notices of one status whose attempt is within [lo, hi], oldest
  * first, at most limit of them to cb; *total and *upto (the newest
@@ -317,11 +307,11 @@ store_notices(struct store *st, const char *status, int lo, int hi,
 		r.event_id = q_int(p, 1);
 		r.attempt = q_int(p, 2);
 		r.at = (time_t)q_int(p, 3);
-		r.endpoint = text(p, 4);
-		r.type = text(p, 5);
-		r.resource = text(p, 6);
-		r.output = text(p, 7);
-		r.error = text(p, 8);
+		r.endpoint = store_text_at(p, 4);
+		r.type = store_text_at(p, 5);
+		r.resource = store_text_at(p, 6);
+		r.output = store_text_at(p, 7);
+		r.error = store_text_at(p, 8);
 		n++;
 		if (cb(arg, &r) != 0) {
 			rc = SQLITE_DONE;

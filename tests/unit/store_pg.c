@@ -11,6 +11,7 @@
 #ifndef HOOKBOX_NO_PG
 #include <libpq-fe.h>
 
+#include "store_int.h"
 #include "upkeep.h"
 
 /* The database, emptied: every table, sequence and function dropped. */
@@ -447,6 +448,31 @@ t_pg_prune(void)
 	store_close(st);
 }
 
+/*
+ * SQLite's dialect into PostgreSQL's: ?N becomes $N outside literals, a
+ * dialect replacement's parameter counts, and nothing else changes.
+ */
+static void
+t_pg_sql(void)
+{
+	char *s;
+	int n;
+
+	s = pg_sql("SELECT '?1 LIMIT -1' FROM t WHERE a = ?12 LIMIT -1", &n);
+	EXPECT_STR(s, "SELECT '?1 LIMIT -1' FROM t WHERE a = $12 LIMIT ALL");
+	EXPECT_INT(n, 12);
+	free(s);
+	s = pg_sql("SELECT value FROM json_each(?3) WHERE ?1", &n);
+	EXPECT_STR(s, "SELECT value FROM json_array_elements_text($3::json)"
+	    " WHERE $1");
+	EXPECT_INT(n, 3);
+	free(s);
+	s = pg_sql("", &n);
+	EXPECT_STR(s, "");
+	EXPECT_INT(n, 0);
+	free(s);
+}
+
 /* What names PostgreSQL, and what is shown of it: never a password. */
 static void
 t_pg_where(void)
@@ -612,6 +638,7 @@ const struct unit_case store_pg_cases[] = {
 	    t_pg_inbox_rows },
 	{ "pg: the upkeep's lease, one node at a time", t_pg_upkeep_lease },
 	{ "pg: prune spares a waiting hook", t_pg_prune },
+	{ "pg: SQLite's dialect turned into PostgreSQL's", t_pg_sql },
 	{ "pg: what names PostgreSQL; no password shown", t_pg_where },
 	{ "pg: an unreachable server; a dropped connection made again",
 	    t_pg_unreachable_and_reconnect },
